@@ -1,0 +1,112 @@
+"""Solo Shift: the desk terminal for a library service desk run alone.
+
+    python main.py                 open the desk
+    python main.py check           validate site.toml and the procedure files
+    python main.py demo --days N   write a synthetic history into --db
+
+Thin by design: parse arguments, then call shift/ or start tui/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+STARTED = time.perf_counter()  # logged by the app as its start-up time
+
+HERE = Path(__file__).resolve().parent
+
+
+def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    # On subcommands the defaults are suppressed so `main.py --db X check`
+    # and `main.py check --db X` both work.
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--db", default=default, help="desk database (default: $SOLO_SHIFT_DB or data/desk.db)")
+    parser.add_argument("--site", default=default, help="site file (default: data/site.toml)")
+    parser.add_argument("--procedures", default=default, help="procedures folder (default: procedures/)")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="main.py", description="Solo Shift: the library service desk, alone.")
+    _global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command")
+    check = sub.add_parser("check", help="validate the site file and every procedure file")
+    _global_options(check, suppress=True)
+    demo = sub.add_parser("demo", help="write a realistic synthetic history for trying the app")
+    _global_options(demo, suppress=True)
+    demo.add_argument("--days", type=int, default=60, help="how many days of history (default 60)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same history)")
+    args = parser.parse_args(argv)
+    args.site = Path(args.site) if args.site else HERE / "data" / "site.toml"
+    args.procedures = Path(args.procedures) if args.procedures else HERE / "procedures"
+    return args
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from shift.check import run_check
+
+    problems, status = run_check(args.site, args.procedures)
+    for problem in problems:
+        print(problem)
+    errors = sum(p.is_error for p in problems)
+    print(f"{errors} error(s), {len(problems) - errors} warning(s)", file=sys.stderr)
+    return status
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from shift.demo import write_demo
+    from shift.site import load_site
+    from shift.store import Store, StoreError, resolve_db_path
+
+    site, problems = load_site(args.site)
+    if any(p.is_error for p in problems):
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
+    try:
+        store = Store.open(resolve_db_path(args.db))
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    with store:
+        summary = write_demo(store, site, days=args.days, seed=args.seed)
+    print(summary)
+    return 0
+
+
+def cmd_desk(args: argparse.Namespace) -> int:
+    from shift.site import load_site
+    from shift.store import Store, StoreError, resolve_db_path
+
+    db_path = resolve_db_path(args.db)
+    site, problems = load_site(args.site)
+    try:
+        store = Store.open(db_path)
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    import logging
+
+    from tui.app import SoloShiftApp
+
+    # Textual owns the terminal while running: log to a file beside the database.
+    logging.basicConfig(filename=db_path.with_suffix(".log"), level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    with store:
+        SoloShiftApp(store, site, problems, started=STARTED).run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "check":
+        return cmd_check(args)
+    if args.command == "demo":
+        return cmd_demo(args)
+    return cmd_desk(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

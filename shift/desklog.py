@@ -1,0 +1,59 @@
+"""The recent log on the desk screen: what this shift recorded, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from shift.clock import from_iso
+from shift.shifts import Shift
+from shift.site import TallyConfig
+from shift.store import Store
+from shift.tally import TallyEntry, entry_from_row
+
+
+@dataclass(frozen=True)
+class LogLine:
+    at: datetime
+    text: str  # may contain what a person typed: show it with markup off
+
+
+def describe_tally(config: TallyConfig, entry: TallyEntry, zone: ZoneInfo) -> str:
+    cat = config.category(entry.category)
+    chan = config.channel(entry.channel)
+    parts = [cat.name if cat else entry.category]
+    if entry.quantity > 1:
+        parts.insert(0, f"{entry.quantity} ×")
+    if entry.channel != config.default_channel:
+        parts.append(f"({chan.name if chan else entry.channel})")
+    if entry.read_level:
+        parts.append(f"READ {entry.read_level}")
+    if entry.recorded_at - entry.occurred_at >= timedelta(minutes=1):
+        parts.append(f"(late entry for {entry.occurred_at.astimezone(zone):%H:%M})")
+    text = " ".join(parts)
+    if entry.note:
+        text += f" — {entry.note}"
+    return text
+
+
+def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limit: int = 12) -> list[LogLine]:
+    lines: list[LogLine] = []
+    for row in store.rows(
+        """SELECT t.*, v.voided_at FROM tallies t LEFT JOIN tally_voids v ON v.tally_id = t.id
+           WHERE t.shift_id = ? ORDER BY t.recorded_at DESC LIMIT ?""",
+        (shift.id, limit),
+    ):
+        text = describe_tally(config, entry_from_row(row), zone)
+        if row["voided_at"]:
+            lines.append(LogLine(from_iso(row["voided_at"]), f"undone: {text}"))
+        lines.append(LogLine(from_iso(row["recorded_at"]), f"logged: {text}"))
+    for row in store.rows(
+        """SELECT r.resolved_at, f.text FROM followup_resolutions r JOIN followups f ON f.id = r.followup_id
+           WHERE r.shift_id = ?""",
+        (shift.id,),
+    ):
+        lines.append(LogLine(from_iso(row["resolved_at"]), f"follow-up resolved: {row['text']}"))
+    lines.append(LogLine(shift.started_at, f"shift started by {shift.worker}"))
+    lines.sort(key=lambda line: line.at, reverse=True)
+    return lines[:limit]

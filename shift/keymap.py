@@ -1,0 +1,45 @@
+"""The desk's commands and their default keys, as data.
+
+The TUI builds its bindings from this table (each binding's id is the key
+here), and a site may remap any of them in `[keys]` of site.toml. Keeping it
+outside the TUI lets `check` validate a remapping without starting Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    id: str
+    keys: str  # Textual key names, comma-separated
+    title: str  # namespaced, as shown in the command palette
+    help: str
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("app.help", "f1,question_mark", "app: help", "List every key"),
+    Command("app.theme", "f9", "app: toggle high contrast", "Switch the high-contrast theme on or off"),
+    Command("app.quit", "ctrl+q", "app: quit", "Close the app (the shift stays open)"),
+    Command("tally.undo", "u", "tally: undo last entry", "Void the last desk-statistics entry"),
+    Command("tally.detail", "l", "tally: log with details", "Late entry: count, time, channel, READ, note"),
+    Command("tally.clear", "escape", "tally: clear channel and READ", "Forget the channel/READ chosen for the next entry"),
+    Command("shift.end", "ctrl+e", "shift: end shift", "Write the handover note and end the shift"),
+    Command("shift.followups", "f", "shift: follow-ups", "See and resolve what earlier shifts left open"),
+)
+
+# READ levels 1-6 are typed as a prefix before a statistics key.
+READ_KEYS = tuple(str(n) for n in range(1, 7))
+
+
+def default_keys() -> dict[str, str]:
+    return {c.id: c.keys for c in COMMANDS}
+
+
+def reserved_keys(remap: dict[str, str] | None = None) -> frozenset[str]:
+    """Keys the app itself uses, after a site's remapping."""
+    keys = default_keys()
+    keys.update(remap or {})
+    taken = {k.strip() for value in keys.values() for k in value.split(",")}
+    return frozenset(taken | set(READ_KEYS))

@@ -1,0 +1,106 @@
+"""The shift: who is on duty at which desk, from start to handover.
+
+Whether a shift is open is derived from the log (a shift with no end row),
+so a crash or a closed window resumes the same shift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from shift.clock import from_iso
+from shift.store import Store
+
+
+@dataclass(frozen=True)
+class Shift:
+    id: str
+    started_at: datetime
+    worker: str
+    desk: str
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What the previous shift left for this one."""
+
+    worker: str
+    ended_at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: str
+    created_at: datetime
+    text: str
+    worker: str
+
+
+def _shift(row: dict) -> Shift:
+    return Shift(row["id"], from_iso(row["started_at"]), row["worker"], row["desk"])
+
+
+def open_shift(store: Store) -> Shift | None:
+    rows = store.rows(
+        """SELECT s.* FROM shifts s LEFT JOIN shift_ends e ON e.shift_id = s.id
+           WHERE e.id IS NULL ORDER BY s.started_at DESC LIMIT 1"""
+    )
+    return _shift(rows[0]) if rows else None
+
+
+def start_shift(store: Store, worker: str, desk: str) -> Shift:
+    """Start a shift, or return the one already open (it survives crashes)."""
+    worker = worker.strip()
+    if not worker:
+        raise ValueError("Who is on duty? A name is needed to start the shift.")
+    current = open_shift(store)
+    if current is not None:
+        return current
+    row = store.insert("shifts", {"started_at": store.now_iso(), "worker": worker, "desk": desk})
+    return _shift(row)
+
+
+def end_shift(store: Store, shift: Shift, handover: str, followups: list[str] = ()) -> None:
+    """Record the handover and any follow-ups, then the end, in one transaction."""
+    now = store.now_iso()
+    with store.db.atomic():
+        for text in followups:
+            if text.strip():
+                store.insert("followups", {"shift_id": shift.id, "created_at": now, "text": text.strip()})
+        store.insert("shift_ends", {"shift_id": shift.id, "ended_at": now, "handover": handover})
+
+
+def last_handover(store: Store) -> Handover | None:
+    rows = store.rows(
+        """SELECT s.worker, e.ended_at, e.handover FROM shift_ends e
+           JOIN shifts s ON s.id = e.shift_id ORDER BY e.ended_at DESC LIMIT 1"""
+    )
+    if not rows:
+        return None
+    r = rows[0]
+    return Handover(r["worker"], from_iso(r["ended_at"]), r["handover"])
+
+
+def open_followups(store: Store) -> list[FollowUp]:
+    rows = store.rows(
+        """SELECT f.id, f.created_at, f.text, s.worker FROM followups f
+           JOIN shifts s ON s.id = f.shift_id
+           LEFT JOIN followup_resolutions r ON r.followup_id = f.id
+           WHERE r.id IS NULL ORDER BY f.created_at"""
+    )
+    return [FollowUp(r["id"], from_iso(r["created_at"]), r["text"], r["worker"]) for r in rows]
+
+
+def add_followup(store: Store, shift: Shift, text: str) -> None:
+    if not text.strip():
+        raise ValueError("A follow-up needs some text.")
+    store.insert("followups", {"shift_id": shift.id, "created_at": store.now_iso(), "text": text.strip()})
+
+
+def resolve_followup(store: Store, shift: Shift, followup_id: str, note: str = "") -> None:
+    store.insert(
+        "followup_resolutions",
+        {"followup_id": followup_id, "shift_id": shift.id, "resolved_at": store.now_iso(), "note": note},
+    )

@@ -1,0 +1,410 @@
+"""The library as data: `data/site.toml`, read strictly.
+
+`load_site` never raises for a bad file: it returns the problems, located as
+file:line, and a Site built from whatever was valid (falling back to safe
+defaults), so the desk can always start.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shift.hours import (
+    WEEKDAYS,
+    HoursCalendar,
+    HoursException,
+    Period,
+    SoloPolicy,
+    check_no_overlap,
+    parse_clock,
+    parse_period,
+)
+from shift.keymap import default_keys, reserved_keys
+from shift.problems import Problem
+from shift.tomlsrc import Section, Source
+
+REQUIRED_CONTACTS = ("emergency", "security", "facilities", "it_help", "manager_on_call")
+ZONE_KINDS = ("floor", "washroom", "study_room", "stairwell", "entrance", "room", "outside", "other")
+THEMES = ("textual-dark", "textual-light", "high-contrast")
+# North American numbers 555-0100..555-0199 are reserved as fictional.
+_FICTIONAL = re.compile(r"555-?01\d\d")
+_KEY_NAME = re.compile(r"^(ctrl\+|shift\+|alt\+)*([a-z0-9]|f\d{1,2}|[a-z_]+)$")
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    name: str
+    phone: str  # exactly as it must be dialled, e.g. "9-911"
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Zone:
+    id: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Desk:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    name: str
+    key: str  # the prefix key that marks the next entry; "" for the default channel
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    key: str
+    read: bool  # whether READ levels are asked for this kind of question
+
+
+@dataclass(frozen=True)
+class TallyConfig:
+    categories: tuple[Category, ...]
+    channels: tuple[Channel, ...]
+    default_channel: str = "in_person"
+
+    def category(self, cid: str) -> Category | None:
+        return next((c for c in self.categories if c.id == cid), None)
+
+    def channel(self, cid: str) -> Channel | None:
+        return next((c for c in self.channels if c.id == cid), None)
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    zone: ZoneInfo
+    hours: HoursCalendar
+    desks: tuple[Desk, ...]
+    civic_address: str
+    contacts: dict[str, Contact]
+    zones: tuple[Zone, ...]
+    tally: TallyConfig
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s)
+    theme: str = "textual-dark"
+
+
+def default_tally() -> TallyConfig:
+    return TallyConfig(
+        categories=(
+            Category("directional", "Directional", "d", False),
+            Category("informational", "Informational", "i", False),
+            Category("reference", "Reference", "r", True),
+            Category("technology", "Technology", "t", True),
+            Category("circulation", "Circulation", "c", False),
+            Category("accessibility", "Accessibility", "a", True),
+        ),
+        channels=(
+            Channel("in_person", "In person", ""),
+            Channel("phone", "Phone", "p"),
+            Channel("email", "Email", "e"),
+            Channel("chat", "Chat", "h"),
+        ),
+    )
+
+
+def fallback_site() -> Site:
+    """What the desk runs on when site.toml cannot be read at all."""
+    zone = ZoneInfo("America/Toronto")
+    return Site(
+        name="Library (site file not loaded)",
+        zone=zone,
+        hours=HoursCalendar(zone, {}),
+        desks=(Desk("main", "Service desk"),),
+        civic_address="",
+        contacts={},
+        zones=(),
+        tally=default_tally(),
+    )
+
+
+def load_site(path: Path) -> tuple[Site, list[Problem]]:
+    """Read and validate a site file; never raises for a bad file."""
+    src = Source.read(path)
+    if not src.ok:
+        return fallback_site(), src.problems
+    return _SiteReader(src).read(), src.problems
+
+
+class _SiteReader:
+    def __init__(self, src: Source) -> None:
+        self.src = src
+        self.reserved: frozenset[str] = frozenset()
+
+    def read(self) -> Site:
+        root = self.src.root()
+        fallback = fallback_site()
+        lib = root.table("library", required=True)
+        name, zone, theme = fallback.name, fallback.zone, "textual-dark"
+        if lib:
+            name = lib.text("name", name, required=True)
+            zone = self._zone(lib) or zone
+            theme = lib.text("theme", theme)
+            if theme not in THEMES:
+                lib.error("theme", f"'{theme}' is not a theme; use one of {', '.join(THEMES)}")
+                theme = "textual-dark"
+            lib.finish()
+        weekly = self._weekly(root)
+        exceptions = self._exceptions(root)
+        solo = self._solo(root)
+        desks = self._desks(root) or fallback.desks
+        address, contacts = self._contacts(root)
+        zones = self._zones(root)
+        keys = self._keys(root)
+        self.reserved = reserved_keys(keys)
+        tally = self._tally(root)
+        root.finish()
+        return Site(
+            name=name,
+            zone=zone,
+            hours=HoursCalendar(zone, weekly, exceptions, solo),
+            desks=desks,
+            civic_address=address,
+            contacts=contacts,
+            zones=zones,
+            tally=tally,
+            keys=keys,
+            theme=theme,
+        )
+
+    def _zone(self, lib: Section) -> ZoneInfo | None:
+        tz = lib.text("timezone", required=True)
+        if not tz:
+            return None
+        try:
+            return ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            lib.error("timezone", f"'{tz}' is not a known time zone (e.g. America/Toronto)")
+            return None
+
+    def _periods(self, sec: Section, key: str) -> tuple[Period, ...] | None:
+        """'closed', 'HH:MM-HH:MM' or a list of those ranges."""
+        value = sec.get(key, (str, list), "'closed', 'HH:MM-HH:MM' or a list of ranges")
+        if value is None:
+            return None
+        items = [value] if isinstance(value, str) else value
+        if items == ["closed"]:
+            return ()
+        periods = []
+        for item in items:
+            if not isinstance(item, str):
+                sec.error(key, f"expected a range of hours in quotes, found {item!r}")
+                return None
+            try:
+                periods.append(parse_period(item))
+            except ValueError as exc:
+                sec.error(key, str(exc))
+                return None
+        try:
+            check_no_overlap(periods)
+        except ValueError as exc:
+            sec.error(key, f"opening periods overlap: {exc}")
+            return None
+        return tuple(sorted(periods, key=lambda p: p.start))
+
+    def _weekly(self, root: Section) -> dict[int, tuple[Period, ...]]:
+        hours = root.table("hours", required=True)
+        weekly: dict[int, tuple[Period, ...]] = {}
+        if hours is None:
+            return weekly
+        for number, day in enumerate(WEEKDAYS):
+            if not hours.has(day):
+                hours.error(None, f"missing '{day}' (write \"closed\" for a day the library is shut)")
+                continue
+            periods = self._periods(hours, day)
+            if periods is not None:
+                weekly[number] = periods
+        hours.finish()
+        return weekly
+
+    def _exceptions(self, root: Section) -> list[HoursException]:
+        out: list[HoursException] = []
+        for sec in root.tables("exceptions"):
+            first = sec.get("date", (date,), "a date such as 2026-12-25")
+            start = sec.get("from", (date,), "a date such as 2026-12-24")
+            end = sec.get("to", (date,), "a date such as 2027-01-01")
+            reason = sec.text("reason", "", required=True)
+            periods = self._periods(sec, "hours")
+            if not sec.has("hours"):
+                sec.error(None, "missing 'hours' ('closed' or HH:MM-HH:MM)")
+            sec.finish()
+            if first is not None and (start or end):
+                sec.error("date", "give either 'date' or 'from' and 'to', not both")
+                continue
+            if first is not None:
+                start = end = first
+            if start is None or end is None:
+                if first is None:
+                    sec.error(None, "needs 'date', or both 'from' and 'to'")
+                continue
+            if end < start:
+                sec.error("to", f"{end} is before {start}")
+                continue
+            if periods is None:
+                continue
+            for other in out:
+                if start <= other.last and other.first <= end:
+                    sec.error(None, f"dates {start}..{end} overlap another exception ({other.reason}: "
+                                    f"{other.first}..{other.last})")
+                    break
+            else:
+                out.append(HoursException(start, end, periods, reason))
+        return out
+
+    def _solo(self, root: Section) -> SoloPolicy:
+        sec = root.table("solo")
+        if sec is None:
+            return SoloPolicy()
+        start = sec.text("weekday_evenings_from", "17:00")
+        weekends = sec.flag("weekends", True)
+        sec.finish()
+        try:
+            return SoloPolicy(parse_clock(start), weekends)
+        except ValueError as exc:
+            sec.error("weekday_evenings_from", str(exc))
+            return SoloPolicy(weekends=weekends)
+
+    def _unique_ids(self, sections: list[Section], what: str) -> list[tuple[Section, str]]:
+        seen: set[str] = set()
+        out = []
+        for sec in sections:
+            ident = sec.text("id", required=True)
+            if not ident:
+                continue
+            if not re.fullmatch(r"[a-z0-9_\-]+", ident):
+                sec.error("id", f"'{ident}' must be lower-case letters, digits, '-' or '_'")
+                continue
+            if ident in seen:
+                sec.error("id", f"duplicate {what} id '{ident}'")
+                continue
+            seen.add(ident)
+            out.append((sec, ident))
+        return out
+
+    def _desks(self, root: Section) -> tuple[Desk, ...]:
+        desks = []
+        for sec, ident in self._unique_ids(root.tables("desks", required=True), "desk"):
+            desks.append(Desk(ident, sec.text("name", ident, required=True)))
+            sec.finish()
+        return tuple(desks)
+
+    def _contacts(self, root: Section) -> tuple[str, dict[str, Contact]]:
+        sec = root.table("contacts", required=True)
+        if sec is None:
+            return "", {}
+        address = sec.text("civic_address", "", required=True) or ""
+        if "example" in address.lower():
+            sec.warn("civic_address", "still the sample address: put the building's real civic address for 911")
+        contacts: dict[str, Contact] = {}
+        for key, value in sec.data.items():
+            if key == "civic_address":
+                continue
+            sub = sec.table(key)
+            if sub is None:
+                continue
+            name = sub.text("name", key, required=True)
+            phone = sub.text("phone", "", required=True) or ""
+            notes = sub.text("notes", "")
+            sub.finish()
+            if phone and not re.fullmatch(r"[0-9+\-() ,#*x.]+", phone):
+                sub.error("phone", f"'{phone}' is not a phone number to dial")
+            if _FICTIONAL.search(phone):
+                sub.warn("phone", f"{phone} is still a sample (fictional 555-01xx) number")
+            contacts[key] = Contact(key, name, phone, notes)
+        for needed in REQUIRED_CONTACTS:
+            if needed not in contacts:
+                sec.error(None, f"missing contact '{needed}' ([contacts.{needed}] with name and phone)")
+        return address, contacts
+
+    def _zones(self, root: Section) -> tuple[Zone, ...]:
+        zones = []
+        for sec, ident in self._unique_ids(root.tables("zones"), "zone"):
+            kind = sec.text("kind", "other")
+            if kind not in ZONE_KINDS:
+                sec.error("kind", f"'{kind}' is not a zone kind; use one of {', '.join(ZONE_KINDS)}")
+                kind = "other"
+            zones.append(Zone(ident, sec.text("name", ident, required=True), kind))
+            sec.finish()
+        if not zones:
+            root.warn("zones", "no desk zones: the floor sweep will have nothing to check")
+        return tuple(zones)
+
+    def _key(self, sec: Section, field_name: str, taken: dict[str, str], owner: str,
+             required: bool = True) -> str:
+        key = sec.text(field_name, "", required=required) or ""
+        if not key:
+            return ""
+        if not _KEY_NAME.match(key):
+            sec.error(field_name, f"'{key}' is not a key name (e.g. d, F5, ctrl+r)")
+            return ""
+        if key in self.reserved:
+            sec.error(field_name, f"'{key}' is already an app key (see the help screen); choose another")
+            return ""
+        if key in taken:
+            sec.error(field_name, f"'{key}' is already used by {taken[key]}")
+            return ""
+        taken[key] = owner
+        return key
+
+    def _tally(self, root: Section) -> TallyConfig:
+        sec = root.table("tally", required=True)
+        if sec is None:
+            return default_tally()
+        taken: dict[str, str] = {}
+        channels = []
+        for sub, ident in self._unique_ids(sec.tables("channels", required=True), "channel"):
+            name = sub.text("name", ident, required=True)
+            key = self._key(sub, "key", taken, f"channel '{ident}'", required=False)
+            channels.append(Channel(ident, name, key))
+            sub.finish()
+        default_channel = sec.text("default_channel", "in_person")
+        if channels and default_channel not in {c.id for c in channels}:
+            sec.error("default_channel", f"'{default_channel}' is not one of the channels")
+            default_channel = channels[0].id
+        categories = []
+        for sub, ident in self._unique_ids(sec.tables("categories", required=True), "category"):
+            name = sub.text("name", ident, required=True)
+            key = self._key(sub, "key", taken, f"category '{ident}'")
+            read = sub.flag("read", False)
+            sub.finish()
+            if key:
+                categories.append(Category(ident, name, key, read))
+        sec.finish()
+        if not categories or not channels:
+            return default_tally()
+        return TallyConfig(tuple(categories), tuple(channels), default_channel)
+
+    def _keys(self, root: Section) -> dict[str, str]:
+        """[keys] remaps app bindings by id: `"shift.end" = "ctrl+e"`."""
+        sec = root.table("keys")
+        if sec is None:
+            return {}
+        known = default_keys()
+        out = {}
+        for binding_id in list(sec.data):
+            if binding_id not in known:
+                continue  # reported by finish() as unknown, with a suggestion
+            value = sec.text(binding_id, "")
+            names = [k.strip() for k in (value or "").split(",") if k.strip()]
+            bad = [k for k in names if not _KEY_NAME.match(k)]
+            if bad or not names:
+                sec.error(binding_id, f"'{value}' is not a key name (e.g. ctrl+e, F2, u)")
+                continue
+            out[binding_id] = ",".join(names)
+        sec.known.update(known)
+        sec.finish()
+        return out

@@ -1,0 +1,120 @@
+"""Desk statistics: one row per entry, voids as new rows, counts derived."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from shift.clock import from_iso, to_iso
+from shift.shifts import Shift
+from shift.site import TallyConfig
+from shift.store import Store
+
+
+@dataclass(frozen=True)
+class TallyEntry:
+    id: str
+    occurred_at: datetime
+    category: str
+    channel: str
+    read_level: int | None
+    quantity: int
+    note: str
+    recorded_at: datetime
+
+
+def entry_from_row(row: dict) -> TallyEntry:
+    return TallyEntry(
+        row["id"], from_iso(row["occurred_at"]), row["category"], row["channel"],
+        row["read_level"], row["quantity"], row["note"], from_iso(row["recorded_at"]),
+    )
+
+
+def record(
+    store: Store,
+    config: TallyConfig,
+    shift: Shift,
+    category: str,
+    channel: str | None = None,
+    read_level: int | None = None,
+    note: str = "",
+    quantity: int = 1,
+    occurred_at: datetime | None = None,
+) -> TallyEntry:
+    """Validate and commit one entry; returns it only once it is on disk."""
+    if config.category(category) is None:
+        raise ValueError(f"'{category}' is not a desk-statistics category of this site")
+    channel = channel or config.default_channel
+    if config.channel(channel) is None:
+        raise ValueError(f"'{channel}' is not a channel of this site")
+    if read_level is not None and not 1 <= read_level <= 6:
+        raise ValueError("READ levels go from 1 to 6")
+    if quantity < 1 or quantity > 500:
+        raise ValueError("The count must be between 1 and 500")
+    now = store.clock.now()
+    when = occurred_at or now
+    if when > now + timedelta(seconds=1):
+        raise ValueError("An entry cannot be in the future")
+    if when < shift.started_at:
+        raise ValueError("A late entry must fall within this shift (after it started)")
+    row = store.insert(
+        "tallies",
+        {
+            "shift_id": shift.id,
+            "occurred_at": to_iso(when),
+            "recorded_at": to_iso(now),
+            "category": category,
+            "channel": channel,
+            "read_level": read_level,
+            "quantity": quantity,
+            "note": note,
+        },
+    )
+    return entry_from_row(row)
+
+
+def void_last(store: Store, shift: Shift) -> TallyEntry | None:
+    """Undo: void the most recently recorded entry of this shift that is not yet void."""
+    rows = store.rows(
+        """SELECT t.* FROM tallies t LEFT JOIN tally_voids v ON v.tally_id = t.id
+           WHERE t.shift_id = ? AND v.id IS NULL ORDER BY t.recorded_at DESC, t.rowid DESC LIMIT 1""",
+        (shift.id,),
+    )
+    if not rows:
+        return None
+    store.insert("tally_voids", {"tally_id": rows[0]["id"], "shift_id": shift.id, "voided_at": store.now_iso()})
+    return entry_from_row(rows[0])
+
+
+_LIVE = """FROM tallies t LEFT JOIN tally_voids v ON v.tally_id = t.id
+           WHERE v.id IS NULL AND t.occurred_at >= ? AND t.occurred_at < ?"""
+
+
+def counts(store: Store, start: datetime, end: datetime) -> Counter:
+    """Live (not voided) counts by category between two moments."""
+    rows = store.rows(
+        f"SELECT t.category, SUM(t.quantity) AS n {_LIVE} GROUP BY t.category",
+        (to_iso(start), to_iso(end)),
+    )
+    return Counter({r["category"]: r["n"] for r in rows})
+
+
+def counts_by_hour(store: Store, start: datetime, end: datetime, zone: ZoneInfo) -> Counter:
+    """Live counts by local hour of day (0-23)."""
+    rows = store.rows(
+        f"SELECT t.occurred_at, t.quantity {_LIVE}", (to_iso(start), to_iso(end))
+    )
+    by_hour: Counter = Counter()
+    for r in rows:
+        by_hour[from_iso(r["occurred_at"]).astimezone(zone).hour] += r["quantity"]
+    return by_hour
+
+
+def day_bounds(day_moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Start and end of the local day containing `day_moment`, as real moments."""
+    local = day_moment.astimezone(zone).date()
+    start = datetime.combine(local, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(local + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    return start, end

@@ -1,0 +1,18 @@
+"""Making text a person or a file supplied safe to show, without changing it."""
+
+from __future__ import annotations
+
+# C0 controls and DEL become their visible Unicode "control pictures", so an
+# ANSI escape in a note shows as ␛[31m instead of recolouring the terminal.
+_CONTROL_PICTURES = {c: 0x2400 + c for c in range(0x20)}
+_CONTROL_PICTURES[0x7F] = 0x2421
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    table = dict(_CONTROL_PICTURES)
+    if keep_newlines:
+        del table[0x0A]
+    # C1 controls (U+0080..U+009F) can also start terminal sequences.
+    for c in range(0x80, 0xA0):
+        table[c] = 0xFFFD
+    return text.translate(table)

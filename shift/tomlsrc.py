@@ -1,0 +1,289 @@
+"""Reading a TOML file strictly, with every problem located as file:line.
+
+Python 3.11's TOMLDecodeError has no line attribute (the line is only in its
+message), and parsed values carry no positions, so this module keeps its own
+index from key paths to the lines that define them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from shift.problems import Problem, display_path
+
+_AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*((?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+
+Path_ = tuple  # a key path: ("tally", "categories", 2, "key")
+
+
+def _split_dotted(text: str) -> tuple[str, ...]:
+    parts = re.findall(r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_\-]+)", text)
+    return tuple(a or b or c for a, b, c in parts)
+
+
+class LineIndex:
+    """Maps key paths to the line that defines them, by scanning the text."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple, int] = {}
+        counts: dict[tuple, int] = {}
+        current: tuple = ()
+        in_multiline = False
+        for number, raw in enumerate(text.splitlines(), start=1):
+            # Skip the inside of multi-line strings: their lines are not keys.
+            quotes = raw.count('"""') + raw.count("'''")
+            if in_multiline:
+                if quotes % 2 == 1:
+                    in_multiline = False
+                continue
+            header = _HEADER.match(raw)
+            if header:
+                name = _split_dotted(header.group(2))
+                if header.group(1) == "[[":
+                    # Array-of-tables index is per parent path, resolved with
+                    # the indices of enclosing arrays already in `current`.
+                    parent = self._resolve(name[:-1], current)
+                    key = parent + (name[-1],)
+                    index = counts.get(key, 0)
+                    counts[key] = index + 1
+                    current = key + (index,)
+                else:
+                    current = self._resolve(name, current)
+                self.lines.setdefault(current, number)
+                continue
+            key = _KEY.match(raw)
+            if key:
+                self.lines.setdefault(current + _split_dotted(key.group(1)), number)
+                if quotes % 2 == 1:
+                    in_multiline = True
+
+    @staticmethod
+    def _resolve(name: tuple, current: tuple) -> tuple:
+        """[a.b] under an open [[a]] means the latest a[i].b."""
+        resolved: list = []
+        cur = list(current)
+        for part in name:
+            resolved.append(part)
+            if len(cur) > len(resolved) - 1 and cur[: len(resolved)] == resolved:
+                nxt = cur[len(resolved)] if len(cur) > len(resolved) else None
+                if isinstance(nxt, int):
+                    resolved.append(nxt)
+        return tuple(resolved)
+
+    def line_for(self, path: tuple) -> int | None:
+        """The line of the longest prefix of `path` that the file defines."""
+        for end in range(len(path), 0, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def path_text(path: tuple) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, date):
+        return "a date"
+    return type(value).__name__
+
+
+@dataclass
+class Source:
+    """One TOML file being read: its data, its line index and its problems."""
+
+    path: Path
+    data: dict = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    index: LineIndex | None = None
+    ok: bool = False  # False when the file could not be read or parsed
+
+    @property
+    def name(self) -> str:
+        return display_path(self.path)
+
+    @classmethod
+    def read(cls, path: Path) -> "Source":
+        src = cls(Path(path))
+        try:
+            raw = src.path.read_bytes()
+        except FileNotFoundError:
+            src.problems.append(Problem(src.name, None, "", "file not found"))
+            return src
+        except OSError as exc:
+            src.problems.append(Problem(src.name, None, "", f"cannot read the file: {exc.strerror}"))
+            return src
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            src.problems.append(Problem(src.name, line, "", "the file is not UTF-8 text"))
+            return src
+        return cls.parse(text, src.path)
+
+    @classmethod
+    def parse(cls, text: str, path: Path) -> "Source":
+        src = cls(Path(path))
+        try:
+            src.data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            message = str(exc)
+            found = _AT_LINE.search(message)
+            line = int(found.group(1)) if found else None
+            message = _AT_LINE.sub("", message).strip()
+            if found:
+                message += f" (column {found.group(2)})"
+            src.problems.append(Problem(src.name, line, "", f"TOML syntax: {message}"))
+            return src
+        src.index = LineIndex(text)
+        src.ok = True
+        return src
+
+    def line(self, path: tuple) -> int | None:
+        return self.index.line_for(path) if self.index else None
+
+    def error(self, path: tuple, message: str) -> None:
+        self.problems.append(Problem(self.name, self.line(path), path_text(path), message))
+
+    def warn(self, path: tuple, message: str) -> None:
+        self.problems.append(
+            Problem(self.name, self.line(path), path_text(path), message, severity="warning")
+        )
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+    def root(self) -> "Section":
+        return Section(self, self.data, ())
+
+
+_MISSING = object()
+
+
+class Section:
+    """A strict view of one TOML table: typed getters, unknown keys refused.
+
+    Each getter records the key as known; `finish()` reports the rest as
+    unknown, with the closest known key as a suggestion.
+    """
+
+    def __init__(self, src: Source, data: dict, path: tuple) -> None:
+        self.src = src
+        self.data = data
+        self.path = path
+        self.known: set[str] = set()
+
+    def at(self, key: str | int) -> tuple:
+        return self.path + (key,)
+
+    def error(self, key: str | int | None, message: str) -> None:
+        self.src.error(self.path if key is None else self.at(key), message)
+
+    def warn(self, key: str | int | None, message: str) -> None:
+        self.src.warn(self.path if key is None else self.at(key), message)
+
+    def has(self, key: str) -> bool:
+        self.known.add(key)
+        return key in self.data
+
+    def get(self, key: str, kinds: tuple, expected: str, default: Any = None, required: bool = False) -> Any:
+        self.known.add(key)
+        value = self.data.get(key, _MISSING)
+        if value is _MISSING:
+            if required:
+                self.error(None, f"missing required key '{key}' ({expected})")
+            return default
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            self.error(key, f"expected {expected}, found {type_name(value)}")
+            return default
+        return value
+
+    def text(self, key: str, default: str | None = None, required: bool = False) -> str | None:
+        value = self.get(key, (str,), "text in quotes", default, required)
+        if isinstance(value, str) and required and not value.strip():
+            self.error(key, "must not be empty")
+            return default
+        return value
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        return self.get(key, (bool,), "true or false", default)
+
+    def whole(self, key: str, default: int | None = None, required: bool = False,
+              minimum: int | None = None, maximum: int | None = None) -> int | None:
+        value = self.get(key, (int,), "a whole number", default, required)
+        if isinstance(value, int) and value is not default:
+            if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+                self.error(key, f"{value} is outside {minimum}..{maximum}")
+                return default
+        return value
+
+    def texts(self, key: str, default: list | None = None) -> list[str]:
+        value = self.get(key, (list,), "a list of texts", default if default is not None else [])
+        good = []
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                good.append(item)
+            else:
+                self.error(key, f"item {i + 1}: expected text, found {type_name(item)}")
+        return good
+
+    def table(self, key: str, required: bool = False) -> "Section | None":
+        value = self.get(key, (dict,), "a table", None, required)
+        return Section(self.src, value, self.at(key)) if value is not None else None
+
+    def tables(self, key: str, required: bool = False) -> list["Section"]:
+        value = self.get(key, (list,), "a list of tables ([[" + path_text(self.at(key)) + "]])", None, required)
+        out = []
+        for i, item in enumerate(value or []):
+            if isinstance(item, dict):
+                out.append(Section(self.src, item, self.at(key) + (i,)))
+            else:
+                self.src.error(self.at(key) + (i,), f"expected a table, found {type_name(item)}")
+        return out
+
+    def mapping(self, key: str, read: Callable[["Section", str], Any]) -> dict:
+        """A table whose keys are free (e.g. weekdays), each read by `read`."""
+        sub = self.table(key)
+        if sub is None:
+            return {}
+        out = {}
+        for k in sub.data:
+            sub.known.add(k)
+            out[k] = read(sub, k)
+        return out
+
+    def finish(self) -> None:
+        for key in self.data:
+            if key not in self.known:
+                close = difflib.get_close_matches(key, sorted(self.known), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                allowed = ", ".join(sorted(self.known))
+                self.error(key, f"unknown key '{key}'{hint}; allowed here: {allowed}")

@@ -1,0 +1,1 @@
+"""The Textual interface of Solo Shift: screens, widgets and stylesheets only."""

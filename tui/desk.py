@@ -1,0 +1,234 @@
+"""The desk screen: what the desk worker looks at all evening.
+
+Statistics keys come from the site file, so the screen class is built per
+site with its BINDINGS (the public way to declare bindings); every binding
+has an id, so a site can remap keys with `[keys]`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from shift import desklog, tally
+from shift.keymap import COMMANDS
+from shift.shifts import Shift
+from shift.site import Site
+from shift.text import printable
+from tui.bindings import command_binding
+
+
+def desk_screen(site: Site) -> type["DeskScreen"]:
+    """The desk screen class for this site's statistics keys."""
+    bindings = [
+        command_binding("tally.undo", "undo"),
+        command_binding("tally.detail", "detail"),
+        command_binding("tally.clear", "clear_prefix", show=False),
+        command_binding("shift.followups", "followups"),
+        command_binding("shift.end", "end_shift"),
+    ]
+    bindings += [
+        Binding(c.key, f"tally('{c.id}')", c.name, id=f"tally.log.{c.id}") for c in site.tally.categories
+    ]
+    bindings += [
+        Binding(ch.key, f"channel('{ch.id}')", f"Next entry: {ch.name}", id=f"tally.channel.{ch.id}", show=False)
+        for ch in site.tally.channels if ch.key
+    ]
+    bindings += [
+        Binding(str(n), f"read({n})", f"Next entry: READ {n}", id=f"tally.read.{n}", show=False)
+        for n in range(1, 7)
+    ]
+    return type("DeskScreen", (DeskScreen,), {"BINDINGS": bindings})
+
+
+class DeskScreen(Screen):
+    HELP_NOTE = (
+        "Channel keys and READ levels 1-6 are typed before a statistics key and apply to "
+        "that one entry; with none, the entry is in person with no READ level."
+    )
+
+    def __init__(self, shift: Shift) -> None:
+        super().__init__()
+        self.shift = shift
+        self.pending_channel: str | None = None
+        self.pending_read: int | None = None
+
+    @property
+    def site(self) -> Site:
+        return self.app.site
+
+    def compose(self) -> ComposeResult:
+        desk = next((d.name for d in self.site.desks if d.id == self.shift.desk), self.shift.desk)
+        with Horizontal(id="topbar"):
+            yield Static(Content(f"{self.site.name} · {desk}"), id="where")
+            yield Static("", id="clock")
+        with Horizontal(id="statusbar"):
+            yield Static(Content(f"On duty: {self.shift.worker}"), id="worker")
+            yield Static("", id="hours-status")
+        yield Static("", id="today-hours")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield Label("Today's desk statistics", classes="section")
+                yield Static("", id="counts", markup=False)
+                yield Label("By hour", classes="section")
+                yield Static("", id="by-hour", markup=False)
+            with Vertical(id="right"):
+                yield Label("Recent log", classes="section")
+                yield Static("", id="log", markup=False)
+        yield Static("", id="pending", markup=False)
+        yield Static("", id="saved", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.tick()
+        self.refresh_counts()
+        self.show_pending()
+        self.set_interval(1, self.tick)
+
+    # -- display -------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.app.clock.now()
+
+    def tick(self) -> None:
+        now = self.now()
+        hours = self.site.hours
+        local = now.astimezone(self.site.zone)
+        self.query_one("#clock", Static).update(f"{local:%a %d %b %Y  %H:%M:%S}")
+        status = hours.status_text(now)
+        solo = " · solo shift" if hours.is_solo(now) else ""
+        self.query_one("#hours-status", Static).update(Content(status + solo))
+        self.query_one("#today-hours", Static).update(
+            Content(f"Today: {hours.day(local.date()).text()}")
+        )
+
+    def refresh_counts(self) -> None:
+        store, zone, config = self.app.store, self.site.zone, self.site.tally
+        start, end = tally.day_bounds(self.now(), zone)
+        counts = tally.counts(store, start, end)
+        lines = [f"{c.key:>3}  {c.name:<16}{counts.get(c.id, 0):>5}" for c in config.categories]
+        lines.append(f"     {'Total':<16}{sum(counts.values()):>5}")
+        self.query_one("#counts", Static).update("\n".join(lines))
+        by_hour = tally.counts_by_hour(store, start, end, zone)
+        if by_hour:
+            hours = range(min(by_hour), max(by_hour) + 1)
+            self.query_one("#by-hour", Static).update(
+                " ".join(f"{h:02d}" for h in hours) + "\n" + " ".join(f"{by_hour.get(h, 0):>2}" for h in hours)
+            )
+        else:
+            self.query_one("#by-hour", Static).update("nothing logged yet today")
+        lines = [
+            f"{line.at.astimezone(zone):%H:%M}  {printable(line.text)}"
+            for line in desklog.recent(store, config, zone, self.shift)
+        ]
+        self.query_one("#log", Static).update("\n".join(lines))
+
+    def show_pending(self) -> None:
+        parts = []
+        if self.pending_channel:
+            parts.append(self.site.tally.channel(self.pending_channel).name)
+        if self.pending_read:
+            parts.append(f"READ {self.pending_read}")
+        text = f"Next entry: {' · '.join(parts)}  (Esc clears)" if parts else ""
+        self.query_one("#pending", Static).update(text)
+
+    def saved(self, text: str) -> None:
+        self.query_one("#saved", Static).update(f"Saved {self.now().astimezone(self.site.zone):%H:%M:%S}: {text}")
+
+    def failed(self, exc: Exception) -> None:
+        self.query_one("#saved", Static).update(f"NOT saved: {exc}")
+        self.notify(f"Not saved: {exc}", severity="error", markup=False, timeout=10)
+
+    # -- actions -------------------------------------------------------
+
+    def action_tally(self, category: str) -> None:
+        config = self.site.tally
+        try:
+            entry = tally.record(
+                self.app.store, config, self.shift, category,
+                channel=self.pending_channel, read_level=self.pending_read,
+            )
+        except (ValueError, sqlite3.Error) as exc:
+            self.failed(exc)
+            return
+        self.pending_channel = self.pending_read = None
+        self.show_pending()
+        self.refresh_counts()
+        self.saved(desklog.describe_tally(config, entry, self.site.zone))
+
+    def action_channel(self, channel: str) -> None:
+        self.pending_channel = channel
+        self.show_pending()
+
+    def action_read(self, level: int) -> None:
+        self.pending_read = level
+        self.show_pending()
+
+    def action_clear_prefix(self) -> None:
+        self.pending_channel = self.pending_read = None
+        self.show_pending()
+
+    def action_undo(self) -> None:
+        try:
+            entry = tally.void_last(self.app.store, self.shift)
+        except sqlite3.Error as exc:
+            self.failed(exc)
+            return
+        if entry is None:
+            self.notify("Nothing to undo in this shift.", markup=False)
+            return
+        self.refresh_counts()
+        name = self.site.tally.category(entry.category)
+        self.saved(f"undone: {name.name if name else entry.category} at "
+                   f"{entry.occurred_at.astimezone(self.site.zone):%H:%M}")
+
+    def action_detail(self) -> None:
+        from tui.entry import DetailEntryScreen
+
+        self.app.push_screen(DetailEntryScreen(self.shift), self._after_detail)
+
+    def _after_detail(self, entry) -> None:
+        if entry is not None:
+            self.refresh_counts()
+            self.saved(f"{entry.quantity} × {self.site.tally.category(entry.category).name} "
+                       f"at {entry.occurred_at.astimezone(self.site.zone):%H:%M}")
+
+    def action_followups(self) -> None:
+        from tui.followups import FollowUpsScreen
+
+        self.app.push_screen(FollowUpsScreen(self.shift), lambda _: self.refresh_counts())
+
+    def action_end_shift(self) -> None:
+        from tui.endshift import EndShiftScreen
+
+        self.app.push_screen(EndShiftScreen(self.shift), self._after_end)
+
+    def _after_end(self, ended: bool | None) -> None:
+        if ended:
+            self.app.show_start()
+
+    def palette_commands(self):
+        for binding in self.BINDINGS:
+            if binding.id and binding.id.startswith("tally.log."):
+                title = f"tally: log {binding.description.lower()}"
+            elif binding.id and binding.id.startswith(("tally.channel.", "tally.read.")):
+                title = f"tally: {binding.description.lower()}"
+            else:
+                command = next((c for c in COMMANDS if c.id == binding.id), None)
+                if command is None:
+                    continue
+                title = command.title
+            yield SystemCommand(title, f"key: {binding.key}", _runner(self, binding.action))
+
+
+def _runner(screen: Screen, action: str):
+    async def run() -> None:
+        await screen.run_action(action)
+    return run

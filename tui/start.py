@@ -1,0 +1,74 @@
+"""The start screen: the previous handover first, then who is on duty and where."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Select, Static
+
+from shift.shifts import last_handover, open_followups, start_shift
+from shift.text import printable
+
+
+class StartShiftScreen(Screen):
+    BINDINGS = [Binding("ctrl+s", "start", "Start shift", id="shift.start")]
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        site = app.site
+        now = app.clock.now()
+        local = now.astimezone(site.zone)
+        with VerticalScroll(id="start-box"):
+            yield Label(Content(f"{site.name} · {local:%A %d %B %Y}"), classes="title")
+            yield Static(Content(f"Today: {site.hours.day(local.date()).text()} · {site.hours.status_text(now)}"))
+            if any(p.is_error for p in app.problems):
+                count = sum(p.is_error for p in app.problems)
+                yield Static(
+                    f"The site file has {count} error(s); defaults are used where it is broken. "
+                    "Run `python main.py check` for the details.",
+                    markup=False, classes="warning",
+                )
+            yield Label("Handover from the previous shift", classes="section")
+            handover = last_handover(app.store)
+            if handover is None:
+                yield Static("No earlier shift on this desk database.", markup=False)
+            else:
+                ended = handover.ended_at.astimezone(site.zone)
+                yield Static(f"{handover.worker}, ended {ended:%a %d %b %H:%M}:", markup=False)
+                yield Static(printable(handover.note or "(no note)", keep_newlines=True),
+                             markup=False, id="handover-note")
+            followups = open_followups(app.store)
+            yield Label(f"Unresolved follow-ups ({len(followups)})", classes="section")
+            yield Static(
+                "\n".join(f"• {printable(f.text)}  ({f.worker}, {f.created_at.astimezone(site.zone):%d %b})"
+                          for f in followups) or "None.",
+                markup=False, id="followups",
+            )
+            with Vertical(id="start-form"):
+                yield Label("Who is on duty?")
+                yield Input(placeholder="Your name", id="worker")
+                yield Label("Which desk?")
+                yield Select([(d.name, d.id) for d in site.desks], value=site.desks[0].id,
+                             allow_blank=False, id="desk")
+                yield Static("Enter or Ctrl+S starts the shift.", classes="note", markup=False)
+                yield Static("", id="start-error", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#worker", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_start()
+
+    def action_start(self) -> None:
+        worker = self.query_one("#worker", Input).value
+        desk = self.query_one("#desk", Select).value
+        try:
+            shift = start_shift(self.app.store, worker, str(desk))
+        except ValueError as exc:
+            self.query_one("#start-error", Static).update(str(exc))
+            return
+        self.app.show_desk(shift)
