@@ -159,12 +159,14 @@ class HoursCalendar:
                     return start, self._merged_end(end)
         return None
 
-    def _merged_end(self, end: datetime) -> datetime:
-        while True:
+    def _merged_end(self, end: datetime, max_days: int = 14) -> datetime:
+        # A library open round the clock still shows a closing time, at most two weeks out.
+        for _ in range(max_days):
             later = [e for s, e in self.intervals(self.local_date(end)) if s == end]
             if not later:
-                return end
+                break
             end = later[0]
+        return end
 
     def is_open(self, moment: datetime) -> bool:
         return self.open_span(moment) is not None

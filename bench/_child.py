@@ -1,0 +1,79 @@
+"""One app start for startup.py and memory.py: run headless, report when ready, exit.
+
+    python bench/_child.py FD minimal          an App with one Label
+    python bench/_child.py FD desk DB_PATH     Solo Shift on DB_PATH (which has an open shift)
+
+Once the first screen (the desk screen for `desk`) has mounted and been
+refreshed, writes "<max RSS in KiB>\\n" to file descriptor FD and exits.
+Everything the app imports is imported here, inside the parent's timed span,
+in the order main.py does it.
+"""
+
+import os
+import resource
+import sys
+
+FD, KIND = int(sys.argv[1]), sys.argv[2]
+
+
+def report_ready(app) -> None:
+    if KIND == "desk" and not app.screen.query("#counts"):
+        app.exit(return_code=2, message=f"ready, but on {type(app.screen).__name__}, not the desk screen")
+        return
+    os.write(FD, f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\n".encode())
+    os.close(FD)
+    app.exit()
+
+
+def run_minimal() -> None:
+    from textual.app import App
+    from textual.widgets import Label
+
+    class MinimalApp(App):
+        def compose(self):
+            yield Label("Hello")
+
+        def on_mount(self) -> None:
+            self.call_after_refresh(report_ready, self)
+
+    app = MinimalApp()
+    app.run(headless=True)
+    sys.exit(app.return_code or 0)
+
+
+def run_desk(db_path: str) -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root))
+    # As main.cmd_desk: site, store, then the TUI.
+    from shift.site import load_site
+    from shift.store import Store
+
+    site, problems = load_site(root / "data" / "site.toml")
+    store = Store.open(db_path)
+    from tui import desk
+    from tui.app import SoloShiftApp
+
+    build = desk.desk_screen
+
+    def ready_desk_screen(site):
+        # Textual calls on_mount of every class in the MRO: this one first, then DeskScreen's.
+        class ReadyDeskScreen(build(site)):
+            def on_mount(self) -> None:
+                self.call_after_refresh(report_ready, self.app)
+        return ReadyDeskScreen
+
+    desk.desk_screen = ready_desk_screen  # SoloShiftApp.on_mount imports it at call time
+    with store:
+        app = SoloShiftApp(store, site, problems)
+        app.run(headless=True)
+    sys.exit(app.return_code or 0)
+
+
+if KIND == "minimal":
+    run_minimal()
+elif KIND == "desk":
+    run_desk(sys.argv[3])
+else:
+    sys.exit(f"unknown kind {KIND!r}")

@@ -1,0 +1,96 @@
+"""Shared helpers for the benchmarks: paths, temp databases, timed child runs, statistics.
+
+Importing this module puts the repository root on sys.path (the scripts are run
+as `.venv/bin/python bench/NAME.py`, which only puts bench/ there) and stops
+this process writing __pycache__ folders into the checkout.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import select
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.dont_write_bytecode = True
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "data" / "site.toml"
+CHILD = Path(__file__).resolve().parent / "_child.py"
+sys.path.insert(0, str(ROOT))
+
+WORKER = "Bench Worker"
+
+
+def load_site():
+    """The real site file; exits on an error in it (a warning is fine)."""
+    from shift.site import load_site as load
+
+    site, problems = load(SITE)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        sys.exit("site file has errors:\n" + "\n".join(map(str, errors)))
+    return site, problems
+
+
+def make_db(path: Path, demo_days: int = 0) -> Path:
+    """A desk database with an open shift, optionally after `demo_days` of synthetic history."""
+    from shift.demo import write_demo
+    from shift.shifts import start_shift
+    from shift.store import Store
+
+    site, _ = load_site()
+    with Store.open(path) as store:
+        if demo_days:
+            write_demo(store, site, days=demo_days, seed=7)
+        start_shift(store, WORKER, site.desks[0].id)
+    return path
+
+
+def child_env(tmp: Path) -> dict[str, str]:
+    """Children keep their bytecode cache in `tmp`: warm after one run, nothing written to the checkout."""
+    return {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
+
+
+def run_child(args: list[str], env: dict[str, str], timeout: float = 60.0) -> tuple[float, int]:
+    """Run bench/_child.py; return (seconds from just before spawn to its ready report, its max RSS in KiB)."""
+    read_fd, write_fd = os.pipe()
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, str(CHILD), str(write_fd), *args],
+            pass_fds=(write_fd,), env=env, cwd=ROOT,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+        )
+        os.close(write_fd)  # the child's copy is now the only one: EOF if it dies
+        ready, _, _ = select.select([read_fd], [], [], timeout)
+        report = os.read(read_fd, 100) if ready else b""
+        elapsed = time.perf_counter() - start
+        os.close(read_fd)
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+        if not report or code != 0:
+            err.seek(0)
+            sys.exit(f"child {args} failed (exit {code}, report {report!r}):\n"
+                     + err.read().decode(errors="replace")[-4000:])
+    return elapsed, int(report)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.1f} ms"
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least pct% of the values at or below it."""
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(pct / 100 * len(ordered))) - 1]
+
+
+median = statistics.median

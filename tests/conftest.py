@@ -1,0 +1,45 @@
+"""Shared fixtures: the shipped site, a temporary desk database, a clock that stands still."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from shift.clock import FixedClock  # noqa: E402
+from shift.site import load_site  # noqa: E402
+from shift.store import Store  # noqa: E402
+
+TORONTO = ZoneInfo("America/Toronto")
+SITE_FILE = ROOT / "data" / "site.toml"
+
+
+def local(*args: int) -> datetime:
+    """A Toronto wall-clock moment, e.g. local(2026, 11, 24, 19, 30)."""
+    return datetime(*args, tzinfo=TORONTO)
+
+
+@pytest.fixture
+def site():
+    loaded, problems = load_site(SITE_FILE)
+    assert not [p for p in problems if p.is_error]
+    return loaded
+
+
+@pytest.fixture
+def clock():
+    # A Tuesday evening: a solo shift, the library closes at 23:00.
+    return FixedClock(local(2026, 11, 24, 19, 30))
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    opened = Store.open(tmp_path / "desk.db", clock=clock)
+    yield opened
+    opened.close()

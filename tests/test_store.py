@@ -1,0 +1,108 @@
+"""Storage: append-only tables, one copy at a time, bad files refused and never overwritten."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from conftest import ROOT
+from shift.schema import APPEND_ONLY
+from shift.shifts import start_shift
+from shift.store import CorruptDatabase, DatabaseBusy, NotADatabase, Store, resolve_db_path
+from shift.tally import record
+
+
+def test_records_are_committed_with_uuid_and_utc_times(store, site):
+    shift = start_shift(store, "Sam", "main")
+    entry = record(store, site.tally, shift, "directional")
+    # Visible at once from a second, independent connection: committed, not pending.
+    other = sqlite3.connect(store.path)
+    row = other.execute("SELECT id, occurred_at FROM tallies").fetchone()
+    other.close()
+    assert row[0] == entry.id and uuid.UUID(row[0]).version == 4
+    assert row[1] == "2026-11-25T00:30:00.000000+00:00"  # 19:30 in Toronto, stored in UTC
+
+
+def test_wal_and_full_sync(store):
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_append_only_triggers_refuse_update_and_delete(store, site, table):
+    shift = start_shift(store, "Sam", "main")
+    entry = record(store, site.tally, shift, "directional")
+    store.insert("tally_voids", {"tally_id": entry.id, "shift_id": shift.id, "voided_at": store.now_iso()})
+    store.insert("followups", {"shift_id": shift.id, "created_at": store.now_iso(), "text": "x"})
+    fid = store.rows("SELECT id FROM followups")[0]["id"]
+    store.insert("followup_resolutions", {"followup_id": fid, "shift_id": shift.id, "resolved_at": store.now_iso()})
+    store.insert("shift_ends", {"shift_id": shift.id, "ended_at": store.now_iso(), "handover": ""})
+    before = store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    assert before == 1
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.db.execute(f"UPDATE {table} SET id = 'x'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.db.execute(f"DELETE FROM {table}")
+    assert store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 1
+
+
+def test_second_copy_is_refused_naming_the_holder(tmp_path):
+    path = tmp_path / "desk.db"
+    first = Store.open(path)
+    try:
+        with pytest.raises(DatabaseBusy, match=f"process {os.getpid()}"):
+            Store.open(path)
+        # Another process is refused too, and says so without a traceback.
+        result = subprocess.run(
+            [sys.executable, "main.py", "--db", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 1
+        assert "already open in another copy" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        first.close()
+    Store.open(path).close()  # released on close
+
+
+def test_non_sqlite_file_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "notes.db"
+    content = b"These are my notes, not a database.\n" * 50
+    path.write_bytes(content)
+    with pytest.raises(NotADatabase, match="not a SQLite database"):
+        Store.open(path)
+    assert path.read_bytes() == content
+
+
+def test_corrupt_database_is_refused_and_left_untouched(tmp_path, site):
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        shift = start_shift(store, "Sam", "main")
+        for _ in range(300):
+            record(store, site.tally, shift, "directional", note="x" * 200)
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[3 * page: 6 * page] = b"\x5a" * (3 * page)  # scribble over b-tree pages
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptDatabase, match="has not been changed"):
+        Store.open(path, check="full")
+    assert path.read_bytes() == bytes(data)
+
+
+def test_reopening_keeps_data_and_migrations_run_once(tmp_path, site):
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        start_shift(store, "Sam", "main")
+    with Store.open(path) as store:
+        assert store.rows("SELECT COUNT(*) AS n FROM shifts")[0]["n"] == 1
+        assert store.rows("SELECT COUNT(*) AS n FROM _sqlite_migrations")[0]["n"] == 1
+
+
+def test_db_path_from_option_then_environment(monkeypatch):
+    monkeypatch.setenv("SOLO_SHIFT_DB", "/tmp/from-env.db")
+    assert str(resolve_db_path(None)) == "/tmp/from-env.db"
+    assert str(resolve_db_path("given.db")) == "given.db"
+    monkeypatch.delenv("SOLO_SHIFT_DB")
+    assert str(resolve_db_path(None)) == "data/desk.db"
