@@ -52,8 +52,13 @@ def make_db(path: Path, demo_days: int = 0) -> Path:
 
 
 def child_env(tmp: Path) -> dict[str, str]:
-    """Children keep their bytecode cache in `tmp`: warm after one run, nothing written to the checkout."""
-    return {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
+    """Children keep their bytecode cache in `tmp`: warm after one run, nothing written to the checkout.
+
+    PYTHONDONTWRITEBYTECODE is dropped, or every child would compile every module
+    (textual included) from source: not what a desk machine does.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
 
 
 def run_child(args: list[str], env: dict[str, str], timeout: float = 60.0) -> tuple[float, int]:

@@ -77,7 +77,7 @@ class DetailEntryScreen(ModalScreen["tally.TallyEntry | None"]):
                 self.app.store, self.app.site.tally, self.shift,
                 str(self.query_one("#category", Select).value),
                 channel=str(self.query_one("#channel", Select).value),
-                read_level=None if read is Select.BLANK else int(read),
+                read_level=read if isinstance(read, int) else None,
                 note=self.query_one("#note", Input).value.strip(),
                 quantity=int(quantity_text),
                 occurred_at=occurred,

@@ -1,0 +1,46 @@
+"""Peak memory of the desk app at "desk screen ready", against a minimal Textual app.
+
+Runs the same child as startup.py (`bench/_child.py`): a fresh headless process
+that, once its first screen has mounted and refreshed, reports its own peak
+resident set size (resource.getrusage(RUSAGE_SELF).ru_maxrss) and exits.
+Each variant runs RUNS times after one untimed warm-up; the median is printed
+in MiB, with the ratio desk / minimal against its goal. The desk on a one-year
+demo database is shown too, for scale.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from _common import child_env, make_db, median, run_child
+
+RUNS = 3
+GOAL = 1.5
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="solo-shift-bench-") as tmp:
+        tmp = Path(tmp)
+        variants = {
+            "minimal": ["minimal"],
+            "desk-empty": ["desk", str(make_db(tmp / "empty.db"))],
+            "desk-year": ["desk", str(make_db(tmp / "year.db", demo_days=365))],
+        }
+        env = child_env(tmp)
+        mib = {}
+        for name, args in variants.items():
+            run_child(args, env)  # warm-up: bytecode compiled in the warm-up is not counted
+            mib[name] = median([run_child(args, env)[1] / 1024 for _ in range(RUNS)])
+
+    print(f"peak RSS at first screen ready (median of {RUNS} headless processes)")
+    for name, value in mib.items():
+        print(f"  {name:<11} {value:6.1f} MiB")
+    ratio = mib["desk-empty"] / mib["minimal"]
+    verdict = "meets" if ratio <= GOAL else "MISSES"
+    print(f"  desk-empty / minimal: {ratio:.2f}x   goal: within {GOAL}x -> {verdict}")
+    print(f"  desk-year / minimal:  {mib['desk-year'] / mib['minimal']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Start-up time: from process start to "desk screen ready", headless.
+
+Each run is a fresh `python bench/_child.py ...` process, timed by this process
+from just before the spawn until the child reports that its first screen has
+mounted and refreshed (interpreter start and every import included: that is
+what the person at the desk waits for). Three variants, run interleaved
+REPEATS times after one untimed warm-up each (which fills the bytecode cache):
+
+    minimal     a Textual App with one Label: the floor Textual itself sets
+    desk-empty  Solo Shift on a fresh database holding just an open shift
+    desk-year   Solo Shift on a database with a one-year demo history (write_demo days=365)
+
+Prints the median and minimum of each, and the two ratios of medians against
+their goals. Uses data/site.toml; the databases live in a temp directory.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from _common import make_db, median, ms, run_child, child_env
+
+REPEATS = 7
+GOALS = (("desk-empty", "minimal", 1.3, "desk within 1.3x of a minimal Textual app"),
+         ("desk-year", "desk-empty", 1.1, "one-year database within 1.1x of an empty one"))
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="solo-shift-bench-") as tmp:
+        tmp = Path(tmp)
+        variants = {
+            "minimal": ["minimal"],
+            "desk-empty": ["desk", str(make_db(tmp / "empty.db"))],
+            "desk-year": ["desk", str(make_db(tmp / "year.db", demo_days=365))],
+        }
+        env = child_env(tmp)
+        for args in variants.values():
+            run_child(args, env)  # warm-up: compiles bytecode, warms the OS file cache
+        times: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(REPEATS):
+            for name, args in variants.items():
+                times[name].append(run_child(args, env)[0])
+
+    print(f"start-up to first screen ready, {REPEATS} fresh processes each (headless)")
+    for name, values in times.items():
+        print(f"  {name:<11} median {ms(median(values))}   min {ms(min(values))}")
+    for name, base, goal, text in GOALS:
+        ratio = median(times[name]) / median(times[base])
+        verdict = "meets" if ratio <= goal else "MISSES"
+        print(f"  {name} / {base}: {ratio:.2f}x (min/min {min(times[name]) / min(times[base]):.2f}x)"
+              f"   goal: {text} -> {verdict}")
+
+
+if __name__ == "__main__":
+    main()

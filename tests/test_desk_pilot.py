@@ -1,0 +1,211 @@
+"""The desk, driven with Textual's Pilot: keys write rows, undo voids, late entries, text as typed."""
+
+import dataclasses
+import sqlite3
+from unittest import mock
+
+import pytest
+from textual.widgets import Input, Select, Static, TextArea
+
+from shift.shifts import open_shift, start_shift
+from tui.app import SoloShiftApp
+from tui.desk import DeskScreen
+from tui.endshift import EndShiftScreen
+from tui.entry import DetailEntryScreen
+from tui.help import HelpScreen
+from tui.start import StartShiftScreen
+
+
+def tallies(store):
+    return store.rows("SELECT * FROM tallies ORDER BY recorded_at, rowid")
+
+
+def text_of(app, selector):
+    return str(app.screen.query_one(selector, Static).content)
+
+
+@pytest.fixture
+def shift(store, clock):
+    clock.advance(hours=-2)
+    started = start_shift(store, "Sam", "main")
+    clock.advance(hours=2)
+    return started
+
+
+async def test_start_a_shift_from_the_start_screen(store, site):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert isinstance(app.screen, StartShiftScreen)
+        await pilot.press("enter")  # no name yet
+        assert "name is needed" in text_of(app, "#start-error")
+        await pilot.press(*"Priya N")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        assert open_shift(store).worker == "Priya N"
+        assert "On duty: Priya N" in text_of(app, "#worker")
+        assert "closes in 3 h 30 min · solo shift" in text_of(app, "#hours-status")
+
+
+async def test_an_open_shift_is_resumed(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)):
+        assert isinstance(app.screen, DeskScreen)
+        assert app.screen.shift == shift
+
+
+async def test_tally_keys_write_rows_before_the_screen_says_saved(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d", "i", "r")
+        rows = tallies(store)
+        assert [r["category"] for r in rows] == ["directional", "informational", "reference"]
+        assert {r["channel"] for r in rows} == {"in_person"}
+        assert "Saved 19:30:00: Reference" in text_of(app, "#saved")
+        counts = text_of(app, "#counts")
+        assert "Directional         1" in counts and "Total               3" in counts
+
+
+async def test_channel_and_read_prefix_apply_to_the_next_entry_only(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("p", "3")
+        assert text_of(app, "#pending") == "Next entry: Phone · READ 3  (Esc clears)"
+        await pilot.press("r", "d")
+        rows = tallies(store)
+        assert (rows[0]["channel"], rows[0]["read_level"]) == ("phone", 3)
+        assert (rows[1]["channel"], rows[1]["read_level"]) == ("in_person", None)
+        await pilot.press("e", "escape", "t")
+        assert tallies(store)[2]["channel"] == "in_person"
+
+
+async def test_undo_voids_the_last_entry(store, site, shift, clock):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d")
+        clock.advance(seconds=3)
+        await pilot.press("c", "u")
+        voids = store.rows("SELECT tally_id FROM tally_voids")
+        assert [v["tally_id"] for v in voids] == [tallies(store)[1]["id"]]
+        assert len(tallies(store)) == 2  # nothing deleted
+        assert "Total               1" in text_of(app, "#counts")
+        assert "undone: Circulation" in text_of(app, "#saved")
+
+
+async def test_fast_typing_loses_no_keystroke(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*("d" * 30 + "i" * 20 + "c" * 25))
+        rows = tallies(store)
+        assert len(rows) == 75
+        assert [r["category"] for r in rows].count("informational") == 20
+
+
+async def test_late_entry_with_note_shows_text_exactly_as_typed(store, site, shift):
+    note = "Room [A-12] [/b] <b>x</b> \x1b[31mred"
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        assert isinstance(app.screen, DetailEntryScreen)
+        dialog = app.screen
+        dialog.query_one("#category", Select).value = "directional"
+        dialog.query_one("#channel", Select).value = "phone"
+        dialog.query_one("#quantity", Input).value = "3"
+        dialog.query_one("#at", Input).value = "19:00"
+        dialog.query_one("#note", Input).value = note  # as pasted
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        row = tallies(store)[0]
+        assert (row["quantity"], row["channel"], row["note"]) == (3, "phone", note)
+        assert row["occurred_at"] == "2026-11-25T00:00:00.000000+00:00"
+        shown = text_of(app, "#log")
+        assert "3 × Directional (Phone) (late entry for 19:00) — Room [A-12] [/b] <b>x</b> ␛[31mred" in shown
+        svg = app.export_screenshot()
+        assert "[A-12]" in svg and "&lt;b&gt;x&lt;/b&gt;" in svg
+
+
+async def test_late_entry_before_the_shift_is_refused_with_a_message(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        app.screen.query_one("#at", Input).value = "16:00"
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, DetailEntryScreen)
+        assert "within this shift" in text_of(app, "#entry-error")
+        assert tallies(store) == []
+
+
+async def test_a_failed_write_is_never_shown_as_saved(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        with mock.patch.object(type(store), "insert", side_effect=sqlite3.OperationalError("disk I/O error")):
+            await pilot.press("d")
+        assert text_of(app, "#saved") == "NOT saved: disk I/O error"
+        assert tallies(store) == []
+        await pilot.press("d")
+        assert len(tallies(store)) == 1
+
+
+async def test_help_lists_every_key(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        keys = text_of(app, "#help-keys")
+        for expected in ("Directional", "Room bookings", "Undo last entry", "Log with details", "End shift",
+                         "Next entry: Phone", "Next entry: READ 6", "Help", "Follow-ups"):
+            assert expected in keys, expected
+        await pilot.press("escape")
+        assert isinstance(app.screen, DeskScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_has_namespaced_commands(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for expected in ("tally: log directional", "tally: undo last entry", "tally: next entry: phone",
+                         "shift: end shift", "app: help", "app: toggle high contrast"):
+            assert expected in titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"log reference")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert [r["category"] for r in tallies(store)] == ["reference"]
+
+
+async def test_keys_can_be_remapped_by_the_site(store, site, shift):
+    remapped = dataclasses.replace(site, keys={"tally.undo": "backspace"})
+    app = SoloShiftApp(store, remapped)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d", "u")
+        assert store.rows("SELECT COUNT(*) AS n FROM tally_voids")[0]["n"] == 0
+        await pilot.press("backspace")
+        assert store.rows("SELECT COUNT(*) AS n FROM tally_voids")[0]["n"] == 1
+
+
+async def test_end_shift_hands_over_to_the_next_person(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+e")
+        assert isinstance(app.screen, EndShiftScreen)
+        app.screen.query_one("#handover", TextArea).text = "Quiet night [really]."
+        app.screen.query_one("#followups-text", TextArea).text = "Microfilm reader 2 stuck"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, StartShiftScreen)
+        assert open_shift(store) is None
+        assert text_of(app, "#handover-note") == "Quiet night [really]."
+        assert "Microfilm reader 2 stuck" in text_of(app, "#followups")
+
+
+async def test_high_contrast_theme_toggles(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f9")
+        assert app.theme == "high-contrast"
+        await pilot.press("f9")
+        assert app.theme == "textual-dark"
