@@ -14,10 +14,11 @@ Pilot.press() itself returns only after at least two 20 ms idle waits
 (textual/_wait.py), so the time press() takes is printed separately, with how
 often the row was already visible when it returned.
 
-Baseline: the same number of equivalent rows, each a bare INSERT + commit with
-plain sqlite3 under the same durability settings (journal_mode=WAL,
-synchronous=FULL, foreign_keys=ON), timed the same way: from just before the
-INSERT until the second connection sees the row. Prints median and p99 in ms
+Baseline: after each press (the app idle), one equivalent row into another
+temp database, a bare INSERT + commit with plain sqlite3 under the same
+durability settings (journal_mode=WAL, synchronous=FULL, foreign_keys=ON),
+timed the same way: from just before the INSERT until a second connection sees
+it. Interleaving keeps the pace and the disk's state the same for both. Prints median and p99 in ms
 for both, and the goal.
 """
 
@@ -47,14 +48,46 @@ async def first_seen(reader: sqlite3.Connection, expected: int) -> float:
     return time.perf_counter()
 
 
-async def app_latencies(db: Path) -> tuple[list[float], list[float], int]:
+class BareInserts:
+    """The baseline: plain sqlite3, same durability settings, same count(*) check from a second connection."""
+
+    def __init__(self, db: Path) -> None:
+        self.writer = sqlite3.connect(db, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
+            self.writer.execute(f"PRAGMA {pragma}")
+        self.reader = sqlite3.connect(db, isolation_level=None)
+        self.shift_id = self.writer.execute("SELECT id FROM shifts").fetchone()[0]
+        self.expected = tally_count(self.reader)
+
+    def insert_one(self) -> float:
+        self.expected += 1
+        start = time.perf_counter()
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00", time.gmtime())
+        self.writer.execute("BEGIN")
+        self.writer.execute(
+            "INSERT INTO tallies (id, shift_id, occurred_at, recorded_at, category, channel,"
+            " read_level, quantity, note) VALUES (?, ?, ?, ?, 'directional', 'in_person', NULL, 1, '')",
+            (str(uuid.uuid4()), self.shift_id, now, now),
+        )
+        self.writer.execute("COMMIT")
+        while tally_count(self.reader) < self.expected:
+            pass
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        self.writer.close()
+        self.reader.close()
+
+
+async def measure(app_db: Path, baseline: BareInserts) -> tuple[list[float], list[float], list[float], int]:
+    """Press "d" PRESSES times; after each press, one baseline insert (same pace, same disk conditions)."""
     from shift.store import Store
     from tui.app import SoloShiftApp
 
     site, problems = load_site()
-    reader = sqlite3.connect(db, isolation_level=None)
-    latencies, press_times, there_on_return = [], [], 0
-    with Store.open(db) as store:
+    reader = sqlite3.connect(app_db, isolation_level=None)
+    latencies, press_times, base, there_on_return = [], [], [], 0
+    with Store.open(app_db) as store:
         app = SoloShiftApp(store, site, problems)
         async with app.run_test() as pilot:
             while not app.screen.query("#counts"):  # wait for the desk screen
@@ -68,42 +101,17 @@ async def app_latencies(db: Path) -> tuple[list[float], list[float], int]:
                 press_times.append(time.perf_counter() - start)
                 there_on_return += seen.done()
                 latencies.append(await asyncio.wait_for(seen, 10) - start)
+                base.append(baseline.insert_one())
     reader.close()
-    return latencies, press_times, there_on_return
-
-
-def baseline_latencies(db: Path) -> list[float]:
-    writer = sqlite3.connect(db, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
-        writer.execute(f"PRAGMA {pragma}")
-    reader = sqlite3.connect(db, isolation_level=None)
-    shift_id = writer.execute("SELECT id FROM shifts").fetchone()[0]
-    expected = tally_count(reader)
-    latencies = []
-    for _ in range(PRESSES):
-        expected += 1
-        start = time.perf_counter()
-        now = time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00", time.gmtime())
-        writer.execute("BEGIN")
-        writer.execute(
-            "INSERT INTO tallies (id, shift_id, occurred_at, recorded_at, category, channel,"
-            " read_level, quantity, note) VALUES (?, ?, ?, ?, 'directional', 'in_person', NULL, 1, '')",
-            (str(uuid.uuid4()), shift_id, now, now),
-        )
-        writer.execute("COMMIT")
-        while tally_count(reader) < expected:
-            pass
-        latencies.append(time.perf_counter() - start)
-    writer.close()
-    reader.close()
-    return latencies
+    return latencies, press_times, base, there_on_return
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="solo-shift-bench-") as tmp:
         tmp = Path(tmp)
-        app, press_times, there_on_return = asyncio.run(app_latencies(make_db(tmp / "app.db")))
-        base = baseline_latencies(make_db(tmp / "baseline.db"))
+        baseline = BareInserts(make_db(tmp / "baseline.db"))
+        app, press_times, base, there_on_return = asyncio.run(measure(make_db(tmp / "app.db"), baseline))
+        baseline.close()
 
     print(f"keypress 'd' to row visible from a second connection, {PRESSES} presses")
     for name, values in (("app (Pilot)", app), ("bare INSERT", base)):

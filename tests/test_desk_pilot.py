@@ -209,3 +209,38 @@ async def test_high_contrast_theme_toggles(store, site, shift):
         assert app.theme == "high-contrast"
         await pilot.press("f9")
         assert app.theme == "textual-dark"
+
+
+async def test_followups_can_be_resolved_and_added_from_the_desk(store, site, shift):
+    from shift.shifts import add_followup, open_followups
+    from tui.followups import FollowUpsScreen
+
+    add_followup(store, shift, "Hold shelf: two items [overdue]")
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f")
+        assert isinstance(app.screen, FollowUpsScreen)
+        await pilot.press("r")
+        assert open_followups(store) == []
+        await pilot.press("tab", *"Umbrella at the desk", "enter")
+        assert [f.text for f in open_followups(store)] == ["Umbrella at the desk"]
+        await pilot.press("escape")
+        assert isinstance(app.screen, DeskScreen)
+        assert "follow-up resolved: Hold shelf: two items [overdue]" in text_of(app, "#log")
+
+
+async def test_names_and_notes_with_markup_and_escapes_crash_nothing(store, site):
+    name = "Jo [/b] <i>\x1b[2J"
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.screen.query_one("#worker", Input).value = name
+        await pilot.press("enter")
+        await pilot.pause()
+        assert open_shift(store).worker == name  # stored exactly as typed
+        assert text_of(app, "#worker") == "On duty: Jo [/b] <i>␛[2J"
+        await pilot.press("ctrl+e")
+        app.screen.query_one("#handover", TextArea).text = "[/b] closed <b>early</b> \x1b[31m"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert text_of(app, "#handover-note") == "[/b] closed <b>early</b> ␛[31m"
+        assert any("Jo [/b] <i>␛[2J, ended" in str(s.content) for s in app.screen.query(Static))

@@ -15,6 +15,7 @@ from shift.problems import Problem
 from shift.shifts import open_shift
 from shift.site import Site
 from shift.store import Store
+from shift.text import printable
 from tui.bindings import command_binding
 from tui.help import HelpScreen
 from tui.theme import HIGH_CONTRAST
@@ -55,7 +56,7 @@ class SoloShiftApp(App[None]):
         else:
             self.push_screen(desk_screen(self.site)(current))
             local = current.started_at.astimezone(self.site.zone)
-            self.notify(f"Resumed the shift {current.worker} started at {local:%a %H:%M}.", markup=False)
+            self.notify(f"Resumed the shift {printable(current.worker)} started at {local:%a %H:%M}.", markup=False)
         if self._started is not None:
             self.call_after_refresh(self._log_startup)
 

@@ -67,10 +67,10 @@ class DeskScreen(Screen):
     def compose(self) -> ComposeResult:
         desk = next((d.name for d in self.site.desks if d.id == self.shift.desk), self.shift.desk)
         with Horizontal(id="topbar"):
-            yield Static(Content(f"{self.site.name} · {desk}"), id="where")
+            yield Static(Content(f"{printable(self.site.name)} · {printable(desk)}"), id="where")
             yield Static("", id="clock")
         with Horizontal(id="statusbar"):
-            yield Static(Content(f"On duty: {self.shift.worker}"), id="worker")
+            yield Static(Content(f"On duty: {printable(self.shift.worker)}"), id="worker")
             yield Static("", id="hours-status")
         yield Static("", id="today-hours")
         with Horizontal(id="body"):

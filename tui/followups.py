@@ -43,9 +43,11 @@ class FollowUpsScreen(ModalScreen[None]):
         listing.clear_options()
         zone = self.app.site.zone
         for item in open_followups(self.app.store):
-            label = f"{printable(item.text)}  ({item.worker}, {item.created_at.astimezone(zone):%d %b %H:%M})"
+            label = f"{printable(item.text)}  ({printable(item.worker)}, {item.created_at.astimezone(zone):%d %b %H:%M})"
             listing.add_option(Option(label, id=item.id))
-        if not listing.option_count:
+        if listing.option_count:
+            listing.highlighted = 0
+        else:
             listing.add_option(Option("Nothing is waiting.", id="", disabled=True))
 
     def action_resolve(self) -> None:

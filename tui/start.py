@@ -37,13 +37,13 @@ class StartShiftScreen(Screen):
                 yield Static("No earlier shift on this desk database.", markup=False)
             else:
                 ended = handover.ended_at.astimezone(site.zone)
-                yield Static(f"{handover.worker}, ended {ended:%a %d %b %H:%M}:", markup=False)
+                yield Static(f"{printable(handover.worker)}, ended {ended:%a %d %b %H:%M}:", markup=False)
                 yield Static(printable(handover.note or "(no note)", keep_newlines=True),
                              markup=False, id="handover-note")
             followups = open_followups(app.store)
             yield Label(f"Unresolved follow-ups ({len(followups)})", classes="section")
             yield Static(
-                "\n".join(f"• {printable(f.text)}  ({f.worker}, {f.created_at.astimezone(site.zone):%d %b})"
+                "\n".join(f"• {printable(f.text)}  ({printable(f.worker)}, {f.created_at.astimezone(site.zone):%d %b})"
                           for f in followups) or "None.",
                 markup=False, id="followups",
             )
@@ -51,7 +51,7 @@ class StartShiftScreen(Screen):
                 yield Label("Who is on duty?")
                 yield Input(placeholder="Your name", id="worker")
                 yield Label("Which desk?")
-                yield Select([(d.name, d.id) for d in site.desks], value=site.desks[0].id,
+                yield Select([(Content(d.name), d.id) for d in site.desks], value=site.desks[0].id,
                              allow_blank=False, id="desk")
                 yield Static("Enter or Ctrl+S starts the shift.", classes="note", markup=False)
                 yield Static("", id="start-error", markup=False)
