@@ -45,9 +45,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from datetime import date
+
     from shift.check import run_check
 
-    problems, status = run_check(args.site, args.procedures)
+    problems, status = run_check(args.site, args.procedures, today=date.today())
     for problem in problems:
         print(problem)
     errors = sum(p.is_error for p in problems)
@@ -77,11 +79,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_desk(args: argparse.Namespace) -> int:
+    from shift.procedures import load_procedures
     from shift.site import load_site
     from shift.store import Store, StoreError, resolve_db_path
 
     db_path = resolve_db_path(args.db)
     site, problems = load_site(args.site)
+    procedures, procedure_problems = load_procedures(args.procedures)
     try:
         store = Store.open(db_path)
     except StoreError as exc:
@@ -95,7 +99,7 @@ def cmd_desk(args: argparse.Namespace) -> int:
     logging.basicConfig(filename=db_path.with_suffix(".log"), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s")
     with store:
-        SoloShiftApp(store, site, problems, started=STARTED).run()
+        SoloShiftApp(store, site, problems, procedures, procedure_problems, started=STARTED).run()
     return 0
 
 

@@ -4,7 +4,7 @@
     python bench/_child.py FD desk DB_PATH     Solo Shift on DB_PATH (which has an open shift)
 
 Once the first screen (the desk screen for `desk`) has mounted and been
-refreshed, writes "<max RSS in KiB>\\n" to file descriptor FD and exits.
+refreshed, writes "<peak RSS in KiB>\\n" to file descriptor FD and exits.
 Everything the app imports is imported here, inside the parent's timed span,
 in the order main.py does it.
 """
@@ -16,11 +16,21 @@ import sys
 FD, KIND = int(sys.argv[1]), sys.argv[2]
 
 
+def peak_rss_kib() -> int:
+    """Peak RSS of this process image. Linux: VmHWM, as ru_maxrss can carry the parent's
+    peak across the spawn (subprocess uses vfork, and exec keeps the old high-water mark)."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def report_ready(app) -> None:
     if KIND == "desk" and not app.screen.query("#counts"):
         app.exit(return_code=2, message=f"ready, but on {type(app.screen).__name__}, not the desk screen")
         return
-    os.write(FD, f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\n".encode())
+    os.write(FD, f"{peak_rss_kib()}\n".encode())
     os.close(FD)
     app.exit()
 
@@ -46,11 +56,18 @@ def run_desk(db_path: str) -> None:
 
     root = Path(__file__).resolve().parent.parent
     sys.path.insert(0, str(root))
-    # As main.cmd_desk: site, store, then the TUI.
+    # As main.cmd_desk: site (and procedures, where the app has them), store, then the TUI.
     from shift.site import load_site
     from shift.store import Store
 
     site, problems = load_site(root / "data" / "site.toml")
+    extra = {}
+    try:
+        from shift.procedures import load_procedures
+    except ImportError:  # an app from before procedures
+        pass
+    else:
+        extra["procedures"], extra["procedure_problems"] = load_procedures(root / "procedures")
     store = Store.open(db_path)
     from tui import desk
     from tui.app import SoloShiftApp
@@ -66,7 +83,7 @@ def run_desk(db_path: str) -> None:
 
     desk.desk_screen = ready_desk_screen  # SoloShiftApp.on_mount imports it at call time
     with store:
-        app = SoloShiftApp(store, site, problems)
+        app = SoloShiftApp(store, site, problems, **extra)
         app.run(headless=True)
     sys.exit(app.return_code or 0)
 

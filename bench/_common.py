@@ -37,6 +37,16 @@ def load_site():
     return site, problems
 
 
+def app_extras() -> dict:
+    """The procedures main.cmd_desk passes to SoloShiftApp (nothing, for an app from before them)."""
+    try:
+        from shift.procedures import load_procedures
+    except ImportError:
+        return {}
+    procedures, problems = load_procedures(ROOT / "procedures")
+    return {"procedures": procedures, "procedure_problems": problems}
+
+
 def make_db(path: Path, demo_days: int = 0) -> Path:
     """A desk database with an open shift, optionally after `demo_days` of synthetic history."""
     from shift.demo import write_demo
@@ -61,8 +71,8 @@ def child_env(tmp: Path) -> dict[str, str]:
     return {**env, "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
 
 
-def run_child(args: list[str], env: dict[str, str], timeout: float = 60.0) -> tuple[float, int]:
-    """Run bench/_child.py; return (seconds from just before spawn to its ready report, its max RSS in KiB)."""
+def run_child(args: list[str], env: dict[str, str], timeout: float = 30.0) -> tuple[float, int]:
+    """Run bench/_child.py; return (seconds from just before spawn to its ready report, its peak RSS in KiB)."""
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -76,6 +86,8 @@ def run_child(args: list[str], env: dict[str, str], timeout: float = 60.0) -> tu
         report = os.read(read_fd, 100) if ready else b""
         elapsed = time.perf_counter() - start
         os.close(read_fd)
+        if not ready:
+            proc.kill()
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -83,7 +95,8 @@ def run_child(args: list[str], env: dict[str, str], timeout: float = 60.0) -> tu
             code = proc.wait()
         if not report or code != 0:
             err.seek(0)
-            sys.exit(f"child {args} failed (exit {code}, report {report!r}):\n"
+            why = f"ready report {report!r}" if ready else f"no ready report within {timeout:.0f} s, killed"
+            sys.exit(f"child {args} failed ({why}; exit {code}):\n"
                      + err.read().decode(errors="replace")[-4000:])
     return elapsed, int(report)
 

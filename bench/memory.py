@@ -2,7 +2,9 @@
 
 Runs the same child as startup.py (`bench/_child.py`): a fresh headless process
 that, once its first screen has mounted and refreshed, reports its own peak
-resident set size (resource.getrusage(RUSAGE_SELF).ru_maxrss) and exits.
+resident set size and exits (VmHWM from /proc/self/status on Linux, not
+ru_maxrss: after a vfork+exec spawn that starts at the parent's peak, which
+here, after writing the one-year history, is bigger than the minimal app).
 Each variant runs RUNS times after one untimed warm-up; the median is printed
 in MiB, with the ratio desk / minimal against its goal. The desk on a one-year
 demo database is shown too, for scale.

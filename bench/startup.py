@@ -3,8 +3,9 @@
 Each run is a fresh `python bench/_child.py ...` process, timed by this process
 from just before the spawn until the child reports that its first screen has
 mounted and refreshed (interpreter start and every import included: that is
-what the person at the desk waits for). Three variants, run interleaved
-REPEATS times after one untimed warm-up each (which fills the bytecode cache):
+what the person at the desk waits for). Three variants, run interleaved (order
+rotated each round) REPEATS times after one untimed warm-up each (which fills
+the bytecode cache):
 
     minimal     a Textual App with one Label: the floor Textual itself sets
     desk-empty  Solo Shift on a fresh database holding just an open shift
@@ -19,9 +20,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from _common import make_db, median, ms, run_child, child_env
+from _common import child_env, make_db, median, ms, run_child
 
-REPEATS = 7
+REPEATS = 11  # this 2-core VM is noisy (+-30% run to run): more runs steady the median
 GOALS = (("desk-empty", "minimal", 1.3, "desk within 1.3x of a minimal Textual app"),
          ("desk-year", "desk-empty", 1.1, "one-year database within 1.1x of an empty one"))
 
@@ -38,9 +39,10 @@ def main() -> None:
         for args in variants.values():
             run_child(args, env)  # warm-up: compiles bytecode, warms the OS file cache
         times: dict[str, list[float]] = {name: [] for name in variants}
-        for _ in range(REPEATS):
-            for name, args in variants.items():
-                times[name].append(run_child(args, env)[0])
+        names = list(variants)
+        for i in range(REPEATS):
+            for name in names[i % 3:] + names[:i % 3]:  # rotated, so no variant always runs first
+                times[name].append(run_child(variants[name], env)[0])
 
     print(f"start-up to first screen ready, {REPEATS} fresh processes each (headless)")
     for name, values in times.items():

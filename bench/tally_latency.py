@@ -18,8 +18,8 @@ Baseline: after each press (the app idle), one equivalent row into another
 temp database, a bare INSERT + commit with plain sqlite3 under the same
 durability settings (journal_mode=WAL, synchronous=FULL, foreign_keys=ON),
 timed the same way: from just before the INSERT until a second connection sees
-it. Interleaving keeps the pace and the disk's state the same for both. Prints median and p99 in ms
-for both, and the goal.
+it. Interleaving keeps the pace and the disk's state the same for both.
+Prints median and p99 in ms for both, and the goal.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _common import load_site, make_db, median, percentile
+from _common import app_extras, load_site, make_db, median, percentile
 
 PRESSES = 300
 GOAL_P99_MS = 20.0
@@ -88,7 +88,7 @@ async def measure(app_db: Path, baseline: BareInserts) -> tuple[list[float], lis
     reader = sqlite3.connect(app_db, isolation_level=None)
     latencies, press_times, base, there_on_return = [], [], [], 0
     with Store.open(app_db) as store:
-        app = SoloShiftApp(store, site, problems)
+        app = SoloShiftApp(store, site, problems, **app_extras())
         async with app.run_test() as pilot:
             while not app.screen.query("#counts"):  # wait for the desk screen
                 await pilot.pause(0.01)

@@ -54,6 +54,23 @@ def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limi
         (shift.id,),
     ):
         lines.append(LogLine(from_iso(row["resolved_at"]), f"follow-up resolved: {row['text']}"))
+    for row in store.rows(
+        """SELECT o.recorded_at, o.status, o.answer, o.reason, o.corrects, o.step_id, r.procedure_id
+           FROM step_outcomes o JOIN procedure_runs r ON r.id = o.run_id
+           WHERE r.shift_id = ? ORDER BY o.recorded_at DESC LIMIT ?""",
+        (shift.id, limit),
+    ):
+        what = {"done": "done", "answered": f"answered {row['answer']}",
+                "skipped": f"skipped ({row['reason'] or 'no reason'})"}[row["status"]]
+        if row["corrects"]:
+            what = "corrected: " + what
+        lines.append(LogLine(from_iso(row["recorded_at"]), f"{row['procedure_id']}: {row['step_id']} {what}"))
+    for row in store.rows(
+        """SELECT e.ended_at, r.procedure_id FROM run_ends e JOIN procedure_runs r ON r.id = e.run_id
+           WHERE r.shift_id = ?""",
+        (shift.id,),
+    ):
+        lines.append(LogLine(from_iso(row["ended_at"]), f"{row['procedure_id']}: finished"))
     lines.append(LogLine(shift.started_at, f"shift started by {shift.worker}"))
     lines.sort(key=lambda line: line.at, reverse=True)
     return lines[:limit]

@@ -27,6 +27,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("tally.clear", "escape", "tally: clear channel and READ", "Forget the channel/READ chosen for the next entry"),
     Command("shift.end", "ctrl+e", "shift: end shift", "Write the handover note and end the shift"),
     Command("shift.followups", "f", "shift: follow-ups", "See and resolve what earlier shifts left open"),
+    Command("procedure.list", "f2", "procedure: all procedures", "Every procedure; resume one in progress"),
+    Command("procedure.opening", "f3", "procedure: opening", "Run (or resume) the opening procedure"),
+    Command("procedure.closing", "f4", "procedure: closing", "Run (or resume) the closing procedure"),
 )
 
 # READ levels 1-6 are typed as a prefix before a statistics key.

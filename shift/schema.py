@@ -11,7 +11,9 @@ from sqlite_utils import Database, Migrations
 
 migrations = Migrations("solo_shift")
 
-APPEND_ONLY = ("shifts", "shift_ends", "followups", "followup_resolutions", "tallies", "tally_voids")
+_SHIFT_TABLES = ("shifts", "shift_ends", "followups", "followup_resolutions", "tallies", "tally_voids")
+_RUN_TABLES = ("procedure_versions", "procedure_runs", "step_outcomes", "step_notes", "run_ends")
+APPEND_ONLY = _SHIFT_TABLES + _RUN_TABLES
 
 
 def append_only_triggers(table: str) -> list[str]:
@@ -72,7 +74,59 @@ def _m001(db: Database) -> None:
         "CREATE INDEX tallies_shift ON tallies(shift_id, recorded_at)",
         "CREATE INDEX shifts_started ON shifts(started_at)",
     ]
-    for table in APPEND_ONLY:
+    for table in _SHIFT_TABLES:
+        statements += append_only_triggers(table)
+    for sql in statements:
+        db.execute(sql)
+
+
+@migrations(name="002_procedure_runs")
+def _m002(db: Database) -> None:
+    statements = [
+        # The exact text a run started with, so it finishes against its own version.
+        """CREATE TABLE procedure_versions (
+            id TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            procedure_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            text TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE procedure_runs (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            procedure_id TEXT NOT NULL,
+            version_sha256 TEXT NOT NULL REFERENCES procedure_versions(sha256),
+            started_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE step_outcomes (
+            id TEXT PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES procedure_runs(id),
+            step_id TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('done', 'answered', 'skipped')),
+            answer TEXT,
+            reason TEXT NOT NULL DEFAULT '',
+            out_of_range INTEGER NOT NULL DEFAULT 0,
+            corrects TEXT REFERENCES step_outcomes(id)
+        )""",
+        """CREATE TABLE step_notes (
+            id TEXT PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES procedure_runs(id),
+            step_id TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            text TEXT NOT NULL
+        )""",
+        """CREATE TABLE run_ends (
+            id TEXT PRIMARY KEY,
+            run_id TEXT NOT NULL UNIQUE REFERENCES procedure_runs(id),
+            ended_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX procedure_runs_shift ON procedure_runs(shift_id, procedure_id)",
+        "CREATE INDEX step_outcomes_run ON step_outcomes(run_id, recorded_at)",
+        "CREATE INDEX step_notes_run ON step_notes(run_id)",
+    ]
+    for table in _RUN_TABLES:
         statements += append_only_triggers(table)
     for sql in statements:
         db.execute(sql)

@@ -79,8 +79,13 @@ class LineIndex:
         return tuple(resolved)
 
     def line_for(self, path: tuple) -> int | None:
-        """The line of the longest prefix of `path` that the file defines."""
-        for end in range(len(path), 0, -1):
+        """The line of the longest prefix of `path` that the file defines.
+
+        A prefix that stops before an array index (the `steps = [...]` line for
+        steps written inline) is not the item's line: then there is none.
+        """
+        last_index = max((i for i, part in enumerate(path) if isinstance(part, int)), default=-1)
+        for end in range(len(path), last_index, -1):
             line = self.lines.get(tuple(path[:end]))
             if line is not None:
                 return line
@@ -169,13 +174,13 @@ class Source:
     def line(self, path: tuple) -> int | None:
         return self.index.line_for(path) if self.index else None
 
-    def error(self, path: tuple, message: str) -> None:
-        self.problems.append(Problem(self.name, self.line(path), path_text(path), message))
+    def error(self, path: tuple, message: str, where: str | None = None) -> None:
+        where = path_text(path) if where is None else where
+        self.problems.append(Problem(self.name, self.line(path), where, message))
 
-    def warn(self, path: tuple, message: str) -> None:
-        self.problems.append(
-            Problem(self.name, self.line(path), path_text(path), message, severity="warning")
-        )
+    def warn(self, path: tuple, message: str, where: str | None = None) -> None:
+        where = path_text(path) if where is None else where
+        self.problems.append(Problem(self.name, self.line(path), where, message, severity="warning"))
 
     @property
     def has_errors(self) -> bool:
@@ -195,20 +200,28 @@ class Section:
     unknown, with the closest known key as a suggestion.
     """
 
-    def __init__(self, src: Source, data: dict, path: tuple) -> None:
+    def __init__(self, src: Source, data: dict, path: tuple, label: str | None = None) -> None:
         self.src = src
         self.data = data
         self.path = path
         self.known: set[str] = set()
+        # A label names the table for people ("step 4 'Lock the main doors'")
+        # instead of a key path, for files where a line may not be found.
+        self.label = label
 
     def at(self, key: str | int) -> tuple:
         return self.path + (key,)
 
+    def _where(self, key: str | int | None) -> str | None:
+        if self.label is None:
+            return None
+        return self.label if key is None else f"{self.label}: {path_text((key,))}"
+
     def error(self, key: str | int | None, message: str) -> None:
-        self.src.error(self.path if key is None else self.at(key), message)
+        self.src.error(self.path if key is None else self.at(key), message, self._where(key))
 
     def warn(self, key: str | int | None, message: str) -> None:
-        self.src.warn(self.path if key is None else self.at(key), message)
+        self.src.warn(self.path if key is None else self.at(key), message, self._where(key))
 
     def has(self, key: str) -> bool:
         self.known.add(key)

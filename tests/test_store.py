@@ -5,11 +5,14 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
-from shift.schema import APPEND_ONLY
+from shift.procedures import parse_procedure
+from shift.runs import finish_run, record_answer, start_run
+from shift.schema import APPEND_ONLY, migrations
 from shift.shifts import start_shift
 from shift.store import CorruptDatabase, DatabaseBusy, NotADatabase, Store, resolve_db_path
 from shift.tally import record
@@ -31,6 +34,19 @@ def test_wal_and_full_sync(store):
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
+ONE_STEP = """
+id = "tiny"
+title = "Tiny"
+kind = "routine"
+owner = "Coordinator"
+reviewed = 2026-10-01
+
+[[steps]]
+id = "only"
+title = "The only step"
+"""
+
+
 @pytest.mark.parametrize("table", APPEND_ONLY)
 def test_append_only_triggers_refuse_update_and_delete(store, site, table):
     shift = start_shift(store, "Sam", "main")
@@ -39,6 +55,10 @@ def test_append_only_triggers_refuse_update_and_delete(store, site, table):
     store.insert("followups", {"shift_id": shift.id, "created_at": store.now_iso(), "text": "x"})
     fid = store.rows("SELECT id FROM followups")[0]["id"]
     store.insert("followup_resolutions", {"followup_id": fid, "shift_id": shift.id, "resolved_at": store.now_iso()})
+    procedure, _ = parse_procedure(ONE_STEP, Path("tiny.toml"))
+    run = start_run(store, shift, procedure)
+    run = record_answer(store, run, procedure.steps[0], note="a note")
+    finish_run(store, run)
     store.insert("shift_ends", {"shift_id": shift.id, "ended_at": store.now_iso(), "handover": ""})
     before = store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
     assert before == 1
@@ -95,9 +115,12 @@ def test_reopening_keeps_data_and_migrations_run_once(tmp_path, site):
     path = tmp_path / "desk.db"
     with Store.open(path) as store:
         start_shift(store, "Sam", "main")
+        applied = store.rows("SELECT name FROM _sqlite_migrations ORDER BY id")
+    assert applied[0]["name"] == "001_shifts_and_tallies"
     with Store.open(path) as store:
         assert store.rows("SELECT COUNT(*) AS n FROM shifts")[0]["n"] == 1
-        assert store.rows("SELECT COUNT(*) AS n FROM _sqlite_migrations")[0]["n"] == 1
+        assert store.rows("SELECT name FROM _sqlite_migrations ORDER BY id") == applied
+        assert migrations.pending(store.db) == []
 
 
 def test_db_path_from_option_then_environment(monkeypatch):

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from shift.clock import Clock
 from shift.keymap import COMMANDS
 from shift.problems import Problem
+from shift.procedures import Procedure
 from shift.shifts import open_shift
 from shift.site import Site
 from shift.store import Store
@@ -33,11 +34,15 @@ class SoloShiftApp(App[None]):
     ]
 
     def __init__(self, store: Store, site: Site, problems: list[Problem] = (),
+                 procedures: list[Procedure] = (), procedure_problems: list[Problem] = (),
                  started: float | None = None) -> None:
         super().__init__()
         self.store = store
         self.site = site
         self.problems = list(problems)
+        self.procedures = list(procedures)
+        # How many procedure files were skipped for errors (the picker says so).
+        self.procedure_errors = len({p.file for p in procedure_problems if p.is_error})
         self.clock: Clock = store.clock
         self._started = started
         self.title = site.name

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from shift import desklog, tally
+from shift import desklog, runs, tally
 from shift.keymap import COMMANDS
 from shift.shifts import Shift
 from shift.site import Site
@@ -33,6 +33,9 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         command_binding("tally.clear", "clear_prefix", show=False),
         command_binding("shift.followups", "followups"),
         command_binding("shift.end", "end_shift"),
+        command_binding("procedure.list", "procedures"),
+        command_binding("procedure.opening", "procedure_kind('opening')"),
+        command_binding("procedure.closing", "procedure_kind('closing')"),
     ]
     bindings += [
         Binding(c.key, f"tally('{c.id}')", c.name, id=f"tally.log.{c.id}") for c in site.tally.categories
@@ -73,6 +76,7 @@ class DeskScreen(Screen):
             yield Static(Content(f"On duty: {printable(self.shift.worker)}"), id="worker")
             yield Static("", id="hours-status")
         yield Static("", id="today-hours")
+        yield Static("", id="suggest", markup=False)
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield Label("Today's desk statistics", classes="section")
@@ -87,10 +91,17 @@ class DeskScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.finished: set[str] = set()
+        self.in_progress: dict[str, str] = {}
+        self.refresh_runs()
         self.tick()
         self.refresh_counts()
         self.show_pending()
         self.set_interval(1, self.tick)
+        offer = runs.suggested(self.app.procedures, self.site.hours, self.now(), self.finished)
+        if offer is not None and offer.id not in self.in_progress:
+            key = "F3" if offer.kind == "opening" else "F4"
+            self.notify(f"{offer.title} is due: press {key} to start it.", markup=False, timeout=8)
 
     # -- display -------------------------------------------------------
 
@@ -108,6 +119,35 @@ class DeskScreen(Screen):
         self.query_one("#today-hours", Static).update(
             Content(f"Today: {hours.day(local.date()).text()}")
         )
+        self.show_suggestion(now)
+
+    def refresh_runs(self) -> None:
+        """Which procedures this shift has finished or has in progress (from the database)."""
+        store = self.app.store
+        self.finished = runs.finished_procedure_ids(store, self.shift)
+        self.in_progress = {}
+        for run in runs.open_runs(store, self.shift):
+            step = run.current()
+            if step is None:
+                self.in_progress[run.procedure.id] = "all steps done"
+            else:
+                number, total = run.position(step)
+                self.in_progress[run.procedure.id] = f"step {number} of {total}"
+
+    def show_suggestion(self, now: datetime) -> None:
+        lines = [f"In progress: {printable(title)} ({where}) — F2 to resume"
+                 for title, where in self._in_progress_titles()]
+        offer = runs.suggested(self.app.procedures, self.site.hours, now, self.finished)
+        if offer is not None and offer.id not in self.in_progress:
+            key = "F3" if offer.kind == "opening" else "F4"
+            lines.append(f"Due now: {printable(offer.title)} — press {key}")
+        box = self.query_one("#suggest", Static)
+        box.display = bool(lines)
+        box.update("\n".join(lines))
+
+    def _in_progress_titles(self) -> list[tuple[str, str]]:
+        titles = {p.id: p.title for p in self.app.procedures}
+        return [(titles.get(pid, pid), where) for pid, where in self.in_progress.items()]
 
     def refresh_counts(self) -> None:
         store, zone, config = self.app.store, self.site.zone, self.site.tally
@@ -214,6 +254,38 @@ class DeskScreen(Screen):
         if ended:
             self.app.show_start()
 
+    def action_procedures(self) -> None:
+        from tui.procedures import ProcedurePicker
+
+        offer = runs.suggested(self.app.procedures, self.site.hours, self.now(), self.finished)
+        picker = ProcedurePicker(self.app.procedures, self.in_progress, offer.id if offer else None,
+                                 self.app.procedure_errors)
+        self.app.push_screen(picker, self.start_procedure)
+
+    def action_procedure_kind(self, kind: str) -> None:
+        procedure = runs.first_of_kind(self.app.procedures, kind)
+        if procedure is None:
+            self.notify(f"No {kind} procedure is loaded (see python main.py check).", severity="warning",
+                        markup=False)
+            return
+        self.start_procedure(procedure)
+
+    def start_procedure(self, procedure) -> None:
+        from tui.runner import RunnerScreen
+
+        if procedure is None:
+            return
+        try:
+            run = runs.start_run(self.app.store, self.shift, procedure)
+        except (ValueError, sqlite3.Error) as exc:
+            self.failed(exc)
+            return
+        self.app.push_screen(RunnerScreen(run), self._after_run)
+
+    def _after_run(self, _result=None) -> None:
+        self.refresh_runs()
+        self.tick()
+
     def palette_commands(self):
         for binding in self.BINDINGS:
             if binding.id and binding.id.startswith("tally.log."):
@@ -226,6 +298,9 @@ class DeskScreen(Screen):
                     continue
                 title = command.title
             yield SystemCommand(title, f"key: {binding.key}", _runner(self, binding.action))
+        for procedure in self.app.procedures:
+            yield SystemCommand(f"procedure: run {procedure.title.lower()}", procedure.description or procedure.kind,
+                                lambda p=procedure: self.start_procedure(p))
 
 
 def _runner(screen: Screen, action: str):

@@ -1,0 +1,314 @@
+"""Procedures as data: one TOML file per procedure, read strictly.
+
+The format is documented for coordinators in procedures/README.md. A broken
+file is reported (file:line, or "step 4 'Lock the main doors'" where no line
+can be found) and skipped; every other procedure still loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from shift.hours import HoursCalendar
+from shift.problems import Problem
+from shift.tomlsrc import Section, Source
+
+KINDS = ("opening", "closing", "routine", "emergency")
+STEP_KINDS = ("check", "yesno", "number", "text", "choice")
+YES_NO = ("yes", "no")
+REVIEW_AFTER = timedelta(days=365)
+_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+_DUE = re.compile(r"^(open|close)(?:([+-])(?:(\d+)h)?(?:(\d+)m)?)?$")
+
+
+@dataclass(frozen=True)
+class Due:
+    """A time relative to opening or closing, e.g. close-15m."""
+
+    anchor: str  # "open" or "close"
+    minutes: int  # signed offset
+
+    def at(self, hours: HoursCalendar, day: date) -> datetime | None:
+        base = hours.opening(day) if self.anchor == "open" else hours.closing(day)
+        return None if base is None else base + timedelta(minutes=self.minutes)
+
+    def __str__(self) -> str:
+        if not self.minutes:
+            return self.anchor
+        sign = "+" if self.minutes > 0 else "-"
+        h, m = divmod(abs(self.minutes), 60)
+        return f"{self.anchor}{sign}{f'{h}h' if h else ''}{f'{m}m' if m else ''}"
+
+
+def parse_due(text: str) -> Due:
+    found = _DUE.match(text.strip())
+    if not found or (found.group(2) and not (found.group(3) or found.group(4))):
+        raise ValueError(f"'{text}' is not a time relative to opening or closing (e.g. close-15m, open+1h30m)")
+    anchor, sign, hours, minutes = found.groups()
+    offset = int(hours or 0) * 60 + int(minutes or 0)
+    if offset > 12 * 60:
+        raise ValueError(f"'{text}' is more than 12 hours from {anchor}ing")
+    return Due(anchor, -offset if sign == "-" else offset)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Show a step only when an earlier step's answer is one of `answers`."""
+
+    step: str
+    answers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    kind: str = "check"
+    instructions: str = ""
+    announce: str = ""  # to read aloud over the PA
+    required: bool = True
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    show_if: Condition | None = None
+    note_when: frozenset[str] = frozenset()
+    due: Due | None = None
+
+    def options(self) -> tuple[str, ...]:
+        return YES_NO if self.kind == "yesno" else self.choices
+
+    def in_range(self, value: float) -> bool:
+        return (self.minimum is None or value >= self.minimum) and (self.maximum is None or value <= self.maximum)
+
+    def range_text(self) -> str:
+        def fmt(v: float) -> str:
+            # Currency symbols go before the amount: $150; other units after: 800 people.
+            return f"{self.unit}{v:g}" if self.unit in ("$", "€", "£") else f"{v:g} {self.unit}".strip()
+        if self.minimum is not None and self.maximum is not None:
+            return f"{fmt(self.minimum)} to {fmt(self.maximum)}"
+        if self.minimum is not None:
+            return f"at least {fmt(self.minimum)}"
+        if self.maximum is not None:
+            return f"at most {fmt(self.maximum)}"
+        return ""
+
+    def value_text(self, answer: str) -> str:
+        return f"{self.unit}{answer}" if self.unit in ("$", "€", "£") else f"{answer} {self.unit}".strip()
+
+
+@dataclass(frozen=True)
+class Procedure:
+    id: str
+    title: str
+    kind: str
+    owner: str
+    reviewed: date
+    steps: tuple[Step, ...]
+    text: str  # the exact file text, kept so a run can finish against its own version
+    sha256: str
+    path: str = ""
+    description: str = ""
+    template: bool = False  # a bundled template the site has not reviewed yet
+    sources: tuple[str, ...] = ()
+    key: str = ""  # a single key to start it from a picker (emergency protocols)
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parse_procedure(text: str, path: Path) -> tuple[Procedure | None, list[Problem]]:
+    """Parse one procedure's text; None when it has any error."""
+    src = Source.parse(text, path)
+    if not src.ok:
+        return None, src.problems
+    procedure = _Reader(src, text).read()
+    return (None if src.has_errors else procedure), src.problems
+
+
+def load_procedure_file(path: Path) -> tuple[Procedure | None, list[Problem]]:
+    src = Source.read(path)
+    if not src.ok and src.problems and "TOML syntax" not in src.problems[0].message:
+        return None, src.problems
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None, src.problems
+    return parse_procedure(text, path)
+
+
+def load_procedures(directory: Path, today: date | None = None) -> tuple[list[Procedure], list[Problem]]:
+    """Every valid procedure under `directory` (subfolders included), and all problems."""
+    procedures: list[Procedure] = []
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        return [], [Problem(str(directory), None, "", "procedures folder not found", "warning")]
+    seen: dict[str, str] = {}
+    for path in sorted(directory.rglob("*.toml")):
+        procedure, found = load_procedure_file(path)
+        problems += found
+        if procedure is None:
+            continue
+        if procedure.id in seen:
+            problems.append(Problem(procedure.path, None, "id",
+                                    f"procedure id '{procedure.id}' is already used by {seen[procedure.id]}; skipped"))
+            continue
+        seen[procedure.id] = procedure.path
+        if today is not None and today - procedure.reviewed > REVIEW_AFTER:
+            problems.append(Problem(procedure.path, None, "reviewed",
+                                    f"last reviewed {procedure.reviewed}, more than twelve months ago", "warning"))
+        procedures.append(procedure)
+    return procedures, problems
+
+
+class _Reader:
+    def __init__(self, src: Source, text: str) -> None:
+        self.src = src
+        self.text = text
+
+    def read(self) -> Procedure | None:
+        root = self.src.root()
+        ident = root.text("id", required=True) or ""
+        if ident and not _ID.match(ident):
+            root.error("id", f"'{ident}' must be lower-case letters, digits, '-' or '_'")
+        title = root.text("title", required=True) or ""
+        kind = root.text("kind", required=True) or ""
+        if kind and kind not in KINDS:
+            root.error("kind", f"'{kind}' is not a procedure kind; use one of {', '.join(KINDS)}")
+        owner = root.text("owner", required=True) or ""
+        reviewed = root.get("reviewed", (date,), "a date such as 2026-09-01 (no quotes)", required=True)
+        if isinstance(reviewed, datetime):
+            reviewed = reviewed.date()
+        description = root.text("description", "") or ""
+        template = root.flag("template", False)
+        sources = tuple(root.texts("sources"))
+        key = root.text("key", "") or ""
+        steps = self._steps(root)
+        root.finish()
+        if not steps and not any(p.is_error for p in self.src.problems):
+            root.error("steps", "a procedure needs at least one [[steps]]")
+        if self.src.has_errors:
+            return None
+        return Procedure(ident, title, kind, owner, reviewed, tuple(steps), self.text, text_hash(self.text),
+                         self.src.name, description, template, sources, key)
+
+    def _steps(self, root: Section) -> list[Step]:
+        raw = root.get("steps", (list,), "a list of steps ([[steps]])", [], required=True)
+        steps: list[Step] = []
+        ids: dict[str, int] = {}
+        for number, data in enumerate(raw, start=1):
+            if not isinstance(data, dict):
+                root.error("steps", f"step {number}: expected a table ([[steps]])")
+                continue
+            title = data.get("title") if isinstance(data.get("title"), str) else ""
+            label = f"step {number} '{title}'" if title else f"step {number}"
+            sec = Section(self.src, data, ("steps", number - 1), label)
+            step = self._step(sec, ids, steps, number)
+            if step is not None:
+                ids[step.id] = number
+                steps.append(step)
+        return steps
+
+    def _step(self, sec: Section, ids: dict[str, int], earlier: list[Step], number: int) -> Step | None:
+        title = sec.text("title", required=True)
+        ident = sec.text("id", required=True)
+        kind = sec.text("kind", "check")
+        instructions = sec.text("instructions", "") or ""
+        announce = sec.text("announce", "") or ""
+        required = sec.flag("required", True)
+        unit = sec.text("unit", "") or ""
+        minimum = sec.get("min", (int, float), "a number")
+        maximum = sec.get("max", (int, float), "a number")
+        choices = tuple(sec.texts("choices"))
+        note_when = frozenset(sec.texts("note_when"))
+        due_text = sec.text("due")
+        show_if = self._condition(sec, earlier, number)
+        sec.finish()
+        ok = True
+        if ident and not _ID.match(ident):
+            sec.error("id", f"'{ident}' must be lower-case letters, digits, '-' or '_'")
+            ok = False
+        elif ident in ids:
+            sec.error("id", f"duplicate step id '{ident}' (already step {ids[ident]})")
+            ok = False
+        if kind not in STEP_KINDS:
+            sec.error("kind", f"'{kind}' is not a step kind; use one of {', '.join(STEP_KINDS)}")
+            return None
+        if kind != "number" and (minimum is not None or maximum is not None or unit):
+            sec.error("min" if minimum is not None else "max" if maximum is not None else "unit",
+                      "min, max and unit are only for number steps")
+            ok = False
+        if minimum is not None and maximum is not None and minimum > maximum:
+            sec.error("min", f"the range is empty: min {minimum:g} is above max {maximum:g}")
+            ok = False
+        if kind == "choice" and len(choices) < 2:
+            sec.error("choices", "a choice step needs at least two choices")
+            ok = False
+        if kind != "choice" and choices:
+            sec.error("choices", "choices are only for choice steps")
+            ok = False
+        if len(set(choices)) != len(choices):
+            sec.error("choices", "the same choice is listed twice")
+            ok = False
+        options = YES_NO if kind == "yesno" else choices
+        if note_when and kind not in ("yesno", "choice"):
+            sec.error("note_when", "note_when is only for yesno and choice steps")
+            ok = False
+        for answer in sorted(note_when - set(options)):
+            if kind in ("yesno", "choice"):
+                sec.error("note_when", f"'{answer}' is not one of this step's answers ({', '.join(options)})")
+                ok = False
+        due = None
+        if due_text is not None:
+            try:
+                due = parse_due(due_text)
+            except ValueError as exc:
+                sec.error("due", str(exc))
+                ok = False
+        if not ok or not title or not ident:
+            return None
+        return Step(ident, title, kind, instructions.strip(), announce.strip(), required, unit,
+                    None if minimum is None else float(minimum), None if maximum is None else float(maximum),
+                    choices, show_if, note_when, due)
+
+    def _condition(self, sec: Section, earlier: list[Step], number: int) -> Condition | None:
+        cond = sec.table("show_if")
+        if cond is None:
+            return None
+        cond.label = f"{sec.label}: show_if"
+        target = cond.text("step", required=True)
+        answer = cond.get("answer", (str, list), "an answer, or a list of answers", required=True)
+        cond.finish()
+        if not target or answer is None:
+            return None
+        answers = [answer] if isinstance(answer, str) else answer
+        if not all(isinstance(a, str) for a in answers):
+            cond.error("answer", "answers must be text, e.g. \"no\"")
+            return None
+        step = next((s for s in earlier if s.id == target), None)
+        if step is None:
+            raw = [d.get("id") if isinstance(d, dict) else None for d in self.src.data.get("steps", [])]
+            if target not in raw:
+                why = "does not exist"
+            elif raw.index(target) + 1 >= number:
+                why = "comes later; a condition can only look back"
+            else:
+                why = "has errors of its own (see above)"
+            cond.error("step", f"step '{target}' {why}")
+            return None
+        if step.kind not in ("yesno", "choice"):
+            cond.error("step", f"step '{target}' is a {step.kind} step; conditions need a yesno or choice step")
+            return None
+        unknown = [a for a in answers if a not in step.options()]
+        if unknown:
+            cond.error("answer", f"'{unknown[0]}' is not an answer of step '{target}' ({', '.join(step.options())})")
+            return None
+        return Condition(target, frozenset(answers))

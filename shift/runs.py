@@ -1,0 +1,303 @@
+"""Running a procedure: every step outcome is a row; the current step is derived.
+
+A run pins the exact text of the procedure it started with (by SHA-256), so
+editing a file changes only runs started afterwards. Its state is recomputed
+from the database, so a run interrupted by a quit, a crash or a power cut
+resumes at the exact step with every earlier answer intact.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from shift.clock import from_iso
+from shift.hours import HoursCalendar
+from shift.procedures import Procedure, Step, parse_procedure
+from shift.shifts import Shift
+from shift.store import Store
+
+
+class NeedsConfirmation(ValueError):
+    """A number outside its expected range: ask the person, then record with confirm=True."""
+
+
+class NeedsNote(ValueError):
+    """This answer needs a note (e.g. 'no' to 'Is the microfilm reader working?')."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    step_id: str
+    recorded_at: datetime
+    status: str  # done | answered | skipped
+    answer: str | None
+    reason: str
+    out_of_range: bool
+    corrects: str | None
+
+
+@dataclass(frozen=True)
+class Note:
+    step_id: str
+    recorded_at: datetime
+    text: str
+
+
+@dataclass
+class Summary:
+    done: list[tuple[Step, Outcome]] = field(default_factory=list)
+    skipped: list[tuple[Step, str]] = field(default_factory=list)
+    notes: list[tuple[Step, str]] = field(default_factory=list)
+    out_of_range: list[tuple[Step, str]] = field(default_factory=list)
+    corrections: list[tuple[Step, Outcome, Outcome]] = field(default_factory=list)  # step, before, after
+
+
+@dataclass
+class RunState:
+    id: str
+    shift_id: str
+    started_at: datetime
+    procedure: Procedure
+    history: list[Outcome]
+    notes: list[Note]
+    ended_at: datetime | None = None
+
+    @property
+    def latest(self) -> dict[str, Outcome]:
+        """The effective outcome of each step: the last one recorded."""
+        out: dict[str, Outcome] = {}
+        for outcome in self.history:
+            out[outcome.step_id] = outcome
+        return out
+
+    def visible_steps(self) -> list[Step]:
+        """Steps whose condition is met by the answers so far, in order."""
+        latest = self.latest
+        visible = []
+        for step in self.procedure.steps:
+            cond = step.show_if
+            if cond is not None:
+                answer = latest.get(cond.step)
+                if answer is None or answer.answer not in cond.answers:
+                    continue
+            visible.append(step)
+        return visible
+
+    def current(self) -> Step | None:
+        latest = self.latest
+        return next((s for s in self.visible_steps() if s.id not in latest), None)
+
+    @property
+    def complete(self) -> bool:
+        return self.current() is None
+
+    def position(self, step: Step) -> tuple[int, int]:
+        """(5, 14): the step's number among the visible steps, and how many there are."""
+        steps = self.visible_steps()
+        ids = [s.id for s in steps]
+        return (ids.index(step.id) + 1 if step.id in ids else 0), len(steps)
+
+    def notes_for(self, step_id: str) -> list[Note]:
+        return [n for n in self.notes if n.step_id == step_id]
+
+    def due_at(self, step: Step, hours: HoursCalendar) -> datetime | None:
+        if step.due is None:
+            return None
+        return step.due.at(hours, hours.local_date(self.started_at))
+
+    def summary(self) -> Summary:
+        summary = Summary()
+        latest = self.latest
+        by_id = {o.id: o for o in self.history}
+        for step in self.visible_steps():
+            outcome = latest.get(step.id)
+            if outcome is None:
+                continue
+            if outcome.status == "skipped":
+                summary.skipped.append((step, outcome.reason))
+            else:
+                summary.done.append((step, outcome))
+            if outcome.out_of_range:
+                summary.out_of_range.append((step, step.value_text(outcome.answer)))
+            for note in self.notes_for(step.id):
+                summary.notes.append((step, note.text))
+        for outcome in self.history:
+            if outcome.corrects and outcome.corrects in by_id:
+                step = self.procedure.step(outcome.step_id)
+                if step is not None:
+                    summary.corrections.append((step, by_id[outcome.corrects], outcome))
+        return summary
+
+
+def _pin_version(store: Store, procedure: Procedure) -> None:
+    if store.rows("SELECT 1 AS x FROM procedure_versions WHERE sha256 = ?", (procedure.sha256,)):
+        return
+    store.insert("procedure_versions", {
+        "sha256": procedure.sha256, "procedure_id": procedure.id, "path": procedure.path,
+        "text": procedure.text, "first_seen_at": store.now_iso(),
+    })
+
+
+def start_run(store: Store, shift: Shift, procedure: Procedure) -> RunState:
+    """Start a run, or return this shift's open run of the same procedure."""
+    existing = store.rows(
+        """SELECT r.id FROM procedure_runs r LEFT JOIN run_ends e ON e.run_id = r.id
+           WHERE r.shift_id = ? AND r.procedure_id = ? AND e.id IS NULL""",
+        (shift.id, procedure.id),
+    )
+    if existing:
+        return load_run(store, existing[0]["id"])
+    with store.db.atomic():
+        _pin_version(store, procedure)
+        row = store.insert("procedure_runs", {
+            "shift_id": shift.id, "procedure_id": procedure.id,
+            "version_sha256": procedure.sha256, "started_at": store.now_iso(),
+        })
+    return load_run(store, row["id"])
+
+
+def load_run(store: Store, run_id: str) -> RunState:
+    run = store.rows(
+        """SELECT r.*, v.text, v.path, e.ended_at FROM procedure_runs r
+           JOIN procedure_versions v ON v.sha256 = r.version_sha256
+           LEFT JOIN run_ends e ON e.run_id = r.id WHERE r.id = ?""",
+        (run_id,),
+    )[0]
+    procedure, problems = parse_procedure(run["text"], Path(run["path"]))
+    if procedure is None:  # only if the format itself changed incompatibly
+        raise ValueError(f"the stored version of {run['path']} no longer loads: {problems[0]}")
+    history = [
+        Outcome(r["id"], r["step_id"], from_iso(r["recorded_at"]), r["status"], r["answer"], r["reason"],
+                bool(r["out_of_range"]), r["corrects"])
+        for r in store.rows("SELECT * FROM step_outcomes WHERE run_id = ? ORDER BY recorded_at, rowid", (run_id,))
+    ]
+    notes = [
+        Note(r["step_id"], from_iso(r["recorded_at"]), r["text"])
+        for r in store.rows("SELECT * FROM step_notes WHERE run_id = ? ORDER BY recorded_at, rowid", (run_id,))
+    ]
+    ended = from_iso(run["ended_at"]) if run["ended_at"] else None
+    return RunState(run["id"], run["shift_id"], from_iso(run["started_at"]), procedure, history, notes, ended)
+
+
+def open_runs(store: Store, shift: Shift) -> list[RunState]:
+    rows = store.rows(
+        """SELECT r.id FROM procedure_runs r LEFT JOIN run_ends e ON e.run_id = r.id
+           WHERE r.shift_id = ? AND e.id IS NULL ORDER BY r.started_at""",
+        (shift.id,),
+    )
+    return [load_run(store, r["id"]) for r in rows]
+
+
+def parse_number(text: str) -> float:
+    cleaned = text.strip().lstrip("$").replace(",", "").strip()
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a number") from None
+
+
+def check_answer(step: Step, answer: str | None, note: str = "", confirm: bool = False) -> tuple[str | None, bool]:
+    """Validate an answer for a step: (the answer to store, whether it is out of range)."""
+    if step.kind == "check":
+        return None, False
+    text = (answer or "").strip()
+    if step.kind == "number":
+        value = parse_number(text)
+        if not math.isfinite(value):
+            raise ValueError(f"'{text}' is not a number")
+        outside = not step.in_range(value)
+        if outside and not confirm:
+            raise NeedsConfirmation(f"{text} is outside the expected {step.range_text()}")
+        return f"{value:f}".rstrip("0").rstrip("."), outside
+    if step.kind in ("yesno", "choice"):
+        if text not in step.options():
+            raise ValueError(f"choose one of: {', '.join(step.options())}")
+        if text in step.note_when and not note.strip():
+            raise NeedsNote(f"'{text}' needs a note: say what is wrong")
+        return text, False
+    if not text and step.required:
+        raise ValueError("this step needs an answer (or skip it with a reason)")
+    return text, False
+
+
+def record_answer(store: Store, state: RunState, step: Step, answer: str | None = None,
+                  note: str = "", confirm: bool = False) -> RunState:
+    """Mark a step done or answered (a correction when it already had an outcome)."""
+    stored, outside = check_answer(step, answer, note, confirm)
+    previous = state.latest.get(step.id)
+    with store.db.atomic():
+        store.insert("step_outcomes", {
+            "run_id": state.id, "step_id": step.id, "recorded_at": store.now_iso(),
+            "status": "done" if step.kind == "check" else "answered", "answer": stored,
+            "reason": "", "out_of_range": int(outside), "corrects": previous.id if previous else None,
+        })
+        if note.strip():
+            store.insert("step_notes", {"run_id": state.id, "step_id": step.id,
+                                        "recorded_at": store.now_iso(), "text": note.strip()})
+    return load_run(store, state.id)
+
+
+def skip_step(store: Store, state: RunState, step: Step, reason: str) -> RunState:
+    if step.required and not reason.strip():
+        raise ValueError("a required step can only be skipped with a reason")
+    previous = state.latest.get(step.id)
+    store.insert("step_outcomes", {
+        "run_id": state.id, "step_id": step.id, "recorded_at": store.now_iso(), "status": "skipped",
+        "answer": None, "reason": reason.strip(), "out_of_range": 0,
+        "corrects": previous.id if previous else None,
+    })
+    return load_run(store, state.id)
+
+
+def add_note(store: Store, state: RunState, step: Step, text: str) -> RunState:
+    if not text.strip():
+        raise ValueError("the note is empty")
+    store.insert("step_notes", {"run_id": state.id, "step_id": step.id,
+                                "recorded_at": store.now_iso(), "text": text.strip()})
+    return load_run(store, state.id)
+
+
+def finish_run(store: Store, state: RunState) -> RunState:
+    if not state.complete:
+        raise ValueError(f"step '{state.current().title}' is still to do")
+    if state.ended_at is None:
+        store.insert("run_ends", {"run_id": state.id, "ended_at": store.now_iso()})
+    return load_run(store, state.id)
+
+
+def finished_procedure_ids(store: Store, shift: Shift) -> set[str]:
+    rows = store.rows(
+        """SELECT r.procedure_id FROM procedure_runs r JOIN run_ends e ON e.run_id = r.id
+           WHERE r.shift_id = ?""",
+        (shift.id,),
+    )
+    return {r["procedure_id"] for r in rows}
+
+
+# When the desk offers a procedure, relative to the day's opening and closing.
+OPENING_WINDOW = (timedelta(minutes=-60), timedelta(minutes=30))
+CLOSING_WINDOW = (timedelta(minutes=-45), timedelta(minutes=15))
+
+
+def suggested(procedures: list[Procedure], hours: HoursCalendar, now: datetime,
+              finished: set[str]) -> Procedure | None:
+    """The opening procedure around opening time, the closing one as closing nears."""
+    day = hours.local_date(now)
+    for kind, anchor, (before, after) in (
+        ("opening", hours.opening(day), OPENING_WINDOW),
+        ("closing", hours.closing(day), CLOSING_WINDOW),
+    ):
+        if anchor is None or not anchor + before <= now <= anchor + after:
+            continue
+        for procedure in procedures:
+            if procedure.kind == kind and procedure.id not in finished:
+                return procedure
+    return None
+
+
+def first_of_kind(procedures: list[Procedure], kind: str) -> Procedure | None:
+    return next((p for p in procedures if p.kind == kind), None)

@@ -1,0 +1,212 @@
+"""The procedure engine: conditions, required/optional, skips, corrections, resume, version pinning."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import local
+from shift.procedures import parse_procedure
+from shift.runs import (
+    NeedsConfirmation,
+    NeedsNote,
+    add_note,
+    finish_run,
+    load_run,
+    open_runs,
+    record_answer,
+    skip_step,
+    start_run,
+)
+from shift.shifts import start_shift
+from shift.store import Store
+
+CLOSING = """
+id = "closing-test"
+title = "Closing (test)"
+kind = "closing"
+owner = "Coordinator"
+reviewed = 2026-10-01
+
+[[steps]]
+id = "announce-15"
+title = "Announce: closing in 15 minutes"
+announce = "The library closes in 15 minutes."
+due = "close-15m"
+
+[[steps]]
+id = "reader"
+title = "Is the microfilm reader working?"
+kind = "yesno"
+note_when = ["no"]
+
+[[steps]]
+id = "report-reader"
+title = "Report the reader to facilities"
+show_if = { step = "reader", answer = "no" }
+
+[[steps]]
+id = "cash"
+title = "Count the cash float"
+kind = "number"
+unit = "$"
+min = 150
+max = 250
+
+[[steps]]
+id = "windows"
+title = "Close the windows"
+required = false
+
+[[steps]]
+id = "state"
+title = "How did the building look?"
+kind = "choice"
+choices = ["tidy", "messy", "damaged"]
+
+[[steps]]
+id = "lock-main-doors"
+title = "Lock the main doors"
+due = "close"
+"""
+
+
+@pytest.fixture
+def procedure(tmp_path):
+    parsed, problems = parse_procedure(CLOSING, tmp_path / "closing.toml")
+    assert problems == []
+    return parsed
+
+
+@pytest.fixture
+def shift(store):
+    return start_shift(store, "Sam", "main")
+
+
+def test_steps_in_order_with_a_condition(store, procedure, shift):
+    run = start_run(store, shift, procedure)
+    assert run.current().id == "announce-15"
+    assert run.position(run.current()) == (1, 6)  # the conditional step is hidden
+    run = record_answer(store, run, run.current())
+    run = record_answer(store, run, run.current(), "yes")
+    assert run.current().id == "cash"
+    assert [s.id for s in run.visible_steps()].count("report-reader") == 0
+
+
+def test_an_answer_that_needs_a_note_shows_the_follow_up_step(store, procedure, shift):
+    run = start_run(store, shift, procedure)
+    run = record_answer(store, run, run.current())
+    with pytest.raises(NeedsNote):
+        record_answer(store, run, run.current(), "no")
+    run = record_answer(store, run, run.current(), "no", note="Film does not advance")
+    assert run.current().id == "report-reader"
+    assert run.position(run.current()) == (3, 7)
+    assert run.notes_for("reader")[0].text == "Film does not advance"
+
+
+def test_numbers_outside_the_range_need_confirmation(store, procedure, shift):
+    run = start_run(store, shift, procedure)
+    run = record_answer(store, run, run.current())
+    run = record_answer(store, run, run.current(), "yes")
+    with pytest.raises(ValueError, match="not a number"):
+        record_answer(store, run, run.current(), "lots")
+    with pytest.raises(NeedsConfirmation, match="outside the expected \\$150 to \\$250"):
+        record_answer(store, run, run.current(), "$312.50")
+    run = record_answer(store, run, run.current(), "$312.50", confirm=True)
+    assert run.latest["cash"].answer == "312.5" and run.latest["cash"].out_of_range
+
+
+def test_skipping_needs_a_reason_for_required_steps(store, procedure, shift):
+    run = start_run(store, shift, procedure)
+    with pytest.raises(ValueError, match="reason"):
+        skip_step(store, run, run.current(), "  ")
+    run = skip_step(store, run, run.current(), "PA system broken; walked the floors instead")
+    for answer in ("yes", "200"):
+        run = record_answer(store, run, run.current(), answer)
+    assert run.current().id == "windows"
+    run = skip_step(store, run, run.current(), "")  # optional: no reason needed
+    assert run.latest["windows"].status == "skipped"
+
+
+def test_correcting_an_earlier_answer_adds_a_row(store, procedure, shift):
+    run = start_run(store, shift, procedure)
+    run = record_answer(store, run, run.current())
+    run = record_answer(store, run, run.current(), "yes")
+    first = run.latest["reader"]
+    run = record_answer(store, run, procedure.step("reader"), "no", note="It jammed after all")
+    assert run.latest["reader"].corrects == first.id
+    assert store.rows("SELECT COUNT(*) AS n FROM step_outcomes WHERE step_id = 'reader'")[0]["n"] == 2
+    assert run.current().id == "report-reader"  # the correction revealed a step
+    summary = run.summary()
+    assert [(s.id, before.answer, after.answer) for s, before, after in summary.corrections] == [("reader", "yes", "no")]
+
+
+def test_full_run_summary_and_finish(store, procedure, shift):
+    run = start_run(store, shift, procedure)
+    run = skip_step(store, run, run.current(), "PA broken")
+    run = record_answer(store, run, run.current(), "yes")
+    run = record_answer(store, run, run.current(), "312", confirm=True)
+    run = add_note(store, run, run.current(), "Counted twice")
+    run = record_answer(store, run, run.current())
+    with pytest.raises(ValueError, match="still to do"):
+        finish_run(store, run)
+    run = record_answer(store, run, run.current(), "tidy")
+    run = record_answer(store, run, run.current())
+    assert run.complete
+    summary = run.summary()
+    assert [(s.id, r) for s, r in summary.skipped] == [("announce-15", "PA broken")]
+    assert [(s.id, v) for s, v in summary.out_of_range] == [("cash", "$312")]
+    assert [(s.id, t) for s, t in summary.notes] == [("windows", "Counted twice")]
+    assert len(summary.done) == 5
+    run = finish_run(store, run)
+    assert run.ended_at is not None and open_runs(store, shift) == []
+
+
+def test_interrupted_run_resumes_at_the_exact_step(tmp_path, clock, procedure):
+    path = tmp_path / "desk.db"
+    store = Store.open(path, clock=clock)
+    shift = start_shift(store, "Sam", "main")
+    run = start_run(store, shift, procedure)
+    run = record_answer(store, run, run.current())
+    run = record_answer(store, run, run.current(), "no", note="Jammed")
+    store.close()  # a crash: nothing else recorded
+    store = Store.open(path, clock=clock)
+    [resumed] = open_runs(store, shift)
+    assert resumed.current().id == "report-reader"
+    assert resumed.latest["reader"].answer == "no"
+    # Starting the same procedure again in the same shift returns the open run.
+    assert start_run(store, shift, procedure).id == run.id
+    store.close()
+
+
+def test_a_run_finishes_against_the_version_it_started_with(store, procedure, shift, tmp_path):
+    run = start_run(store, shift, procedure)
+    run = record_answer(store, run, run.current())
+    edited_text = CLOSING.replace('title = "Close the windows"', 'title = "Close and latch every window"')
+    edited, _ = parse_procedure(edited_text, tmp_path / "closing.toml")
+    assert edited.sha256 != procedure.sha256
+    again = start_run(store, shift, edited)  # the open run, on its own version
+    assert again.id == run.id
+    assert again.procedure.step("windows").title == "Close the windows"
+    for answer in ("yes", "200"):
+        again = record_answer(store, again, again.current(), answer)
+    again = record_answer(store, again, again.current())
+    for answer in ("tidy", None):
+        again = record_answer(store, again, again.current(), answer)
+    finish_run(store, again)
+    new_run = start_run(store, shift, edited)  # a run started afterwards uses the edit
+    assert new_run.id != run.id
+    assert new_run.procedure.step("windows").title == "Close and latch every window"
+
+
+def test_due_times_follow_the_days_hours(store, procedure, shift, site):
+    run = start_run(store, shift, procedure)  # Tuesday, closes at 23:00
+    assert run.due_at(procedure.step("announce-15"), site.hours) == local(2026, 11, 24, 22, 45)
+    assert run.due_at(procedure.step("lock-main-doors"), site.hours) == local(2026, 11, 24, 23, 0)
+    assert run.due_at(procedure.step("cash"), site.hours) is None
+
+
+def test_the_stored_version_is_the_source_of_truth(store, procedure, shift):
+    run = start_run(store, shift, procedure)
+    stored = store.rows("SELECT text, sha256 FROM procedure_versions")[0]
+    assert stored["text"] == CLOSING and stored["sha256"] == procedure.sha256
+    assert load_run(store, run.id).procedure == procedure

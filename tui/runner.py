@@ -1,0 +1,298 @@
+"""The procedure runner: one step at a time, in large clear text.
+
+Every answer is written by shift.runs before the screen moves on; what the
+screen shows is always recomputed from the run's rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from shift import runs
+from shift.hours import duration_text
+from shift.procedures import Step
+from shift.text import printable
+from tui.ask import AskText, Confirm
+
+
+class RunnerScreen(Screen):
+    BINDINGS = [
+        Binding("enter", "answer", "Done / answer", id="runner.answer"),
+        Binding("s,ctrl+s", "skip", "Skip", id="runner.skip"),
+        Binding("n,ctrl+n", "note", "Note", id="runner.note"),
+        Binding("pageup,b", "back", "Back", id="runner.back"),
+        Binding("pagedown", "forward", "Forward", id="runner.forward"),
+        Binding("up", "select(-1)", "Previous choice", id="runner.up", show=False),
+        Binding("down", "select(1)", "Next choice", id="runner.down", show=False),
+        *[Binding(str(n), f"pick({n})", f"Choice {n}", id=f"runner.pick.{n}", show=False) for n in range(1, 10)],
+        Binding("escape", "leave", "Leave (resume later)", id="runner.leave"),
+    ]
+    HELP_NOTE = ("In a number or text field, letters are typed into the field: use Ctrl+S to skip "
+                 "and Ctrl+N for a note. Answering an earlier step again records a correction.")
+
+    def __init__(self, run: runs.RunState) -> None:
+        super().__init__()
+        self.run = run
+        self.viewing: str | None = None  # a step id when looking back; None = the current step
+        self.selected = 0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="run-head"):
+            yield Static(printable(self.run.procedure.title), id="run-title", markup=False)
+            yield Static("", id="run-progress", markup=False)
+        with VerticalScroll(id="run-body"):
+            yield Static("", id="step-title", markup=False)
+            yield Static("", id="step-due", markup=False)
+            yield Static("", id="step-instructions", markup=False)
+            yield Static("", id="step-announce", markup=False)
+            yield Static("", id="step-options", markup=False)
+            yield Input(id="step-value")
+            yield Static("", id="step-earlier", markup=False)
+            yield Static("", id="step-notes", markup=False)
+            yield Static("", id="summary", markup=False)
+        yield Static("", id="run-message", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.show()
+        self.set_interval(15, self.show_due)
+
+    # -- what is on screen -------------------------------------------------
+
+    def step(self) -> Step | None:
+        if self.viewing is not None:
+            return self.run.procedure.step(self.viewing)
+        return self.run.current()
+
+    def show(self) -> None:
+        step = self.step()
+        summary = self.query_one("#summary", Static)
+        for widget_id in ("#step-title", "#step-due", "#step-instructions", "#step-announce",
+                          "#step-options", "#step-value", "#step-earlier", "#step-notes"):
+            self.query_one(widget_id).display = step is not None
+        summary.display = step is None
+        if step is None:
+            self.query_one("#run-progress", Static).update("All steps done")
+            summary.update(self.summary_text())
+            self.message("Enter finishes the procedure · PageUp looks back at a step")
+            return
+        number, total = self.run.position(step)
+        self.query_one("#run-progress", Static).update(f"Step {number} of {total}")
+        self.query_one("#step-title", Static).update(printable(step.title))
+        self.query_one("#step-instructions", Static).update(printable(step.instructions, keep_newlines=True))
+        announce = self.query_one("#step-announce", Static)
+        announce.display = bool(step.announce)
+        announce.update("Read aloud:\n" + printable(step.announce, keep_newlines=True))
+        self.show_due()
+        self.show_answer_area(step)
+        earlier = self.run.latest.get(step.id)
+        box = self.query_one("#step-earlier", Static)
+        box.display = earlier is not None
+        if earlier is not None:
+            when = earlier.recorded_at.astimezone(self.app.site.zone)
+            what = ("skipped: " + printable(earlier.reason or "no reason")) if earlier.status == "skipped" \
+                else ("answered " + printable(earlier.answer) if earlier.answer is not None else "done")
+            box.update(f"Recorded at {when:%H:%M}: {what}. Answering again records a correction.")
+        notes = self.run.notes_for(step.id)
+        self.query_one("#step-notes", Static).update(
+            "\n".join(f"Note: {printable(n.text)}" for n in notes))
+        self.query_one("#step-notes", Static).display = bool(notes)
+
+    def show_due(self) -> None:
+        step = self.step()
+        due_box = self.query_one("#step-due", Static)
+        due = self.run.due_at(step, self.app.site.hours) if step else None
+        due_box.display = due is not None
+        due_box.remove_class("late")
+        if due is None:
+            return
+        now = self.app.clock.now()
+        text = f"Due {due.astimezone(self.app.site.zone):%H:%M}"
+        if now > due and step.id not in self.run.latest:
+            text += f" — LATE by {duration_text(now - due)}"
+            due_box.add_class("late")
+        due_box.update(text)
+
+    def show_answer_area(self, step: Step) -> None:
+        options = self.query_one("#step-options", Static)
+        value = self.query_one("#step-value", Input)
+        options.display = step.kind in ("yesno", "choice")
+        value.display = step.kind in ("number", "text")
+        if options.display:
+            earlier = self.run.latest.get(step.id)
+            choices = step.options()
+            if earlier is not None and earlier.answer in choices:
+                self.selected = choices.index(earlier.answer)
+            self.selected = min(self.selected, len(choices) - 1)
+            options.update("\n".join(
+                f"{'▶' if i == self.selected else ' '} {i + 1}  {printable(choice)}"
+                for i, choice in enumerate(choices)))
+        if value.display:
+            value.placeholder = (f"a number, expected {step.range_text()}" if step.kind == "number" and
+                                 step.range_text() else "a number" if step.kind == "number" else "type the answer")
+            value.restrict = r"[0-9$.,\- ]*" if step.kind == "number" else None
+            value.focus()
+        else:
+            self.set_focus(None)
+        if step.kind == "check":
+            self.message("Enter when done · s skip · n note")
+        elif step.kind in ("yesno", "choice"):
+            self.message("↑↓ or 1-9 choose · Enter answers")
+        else:
+            self.message("Type, then Enter · Ctrl+S skip · Ctrl+N note")
+
+    def message(self, text: str, error: bool = False) -> None:
+        box = self.query_one("#run-message", Static)
+        box.set_class(error, "error")
+        box.update(text)
+
+    def summary_text(self) -> str:
+        summary = self.run.summary()
+        zone = self.app.site.zone
+        lines = [f"Done ({len(summary.done)}):"]
+        for step, outcome in summary.done:
+            answer = f": {printable(step.value_text(outcome.answer))}" if outcome.answer is not None else ""
+            lines.append(f"  ✓ {printable(step.title)}{answer}  ({outcome.recorded_at.astimezone(zone):%H:%M})")
+        sections = (
+            ("Skipped", [f"{printable(s.title)} — {printable(r) or 'no reason given'}" for s, r in summary.skipped]),
+            ("Out of range", [f"{printable(s.title)} — {printable(v)} (expected {s.range_text()})"
+                              for s, v in summary.out_of_range]),
+            ("Notes", [f"{printable(s.title)} — {printable(t)}" for s, t in summary.notes]),
+            ("Corrections", [f"{printable(s.title)} — {printable(b.answer or b.status)} → "
+                             f"{printable(a.answer or a.status)}" for s, b, a in summary.corrections]),
+        )
+        for heading, items in sections:
+            if items:
+                lines += ["", f"{heading} ({len(items)}):"] + [f"  • {item}" for item in items]
+        return "\n".join(lines)
+
+    # -- recording ---------------------------------------------------------
+
+    def after_write(self, run: runs.RunState) -> None:
+        self.run = run
+        self.viewing = None
+        self.selected = 0
+        self.query_one("#step-value", Input).value = ""
+        self.show()
+
+    def failed(self, exc: Exception) -> None:
+        self.message(f"NOT saved: {exc}", error=True)
+
+    def action_answer(self) -> None:
+        step = self.step()
+        if step is None:
+            self.finish()
+            return
+        answer = None
+        if step.kind in ("yesno", "choice"):
+            answer = step.options()[self.selected]
+        elif step.kind in ("number", "text"):
+            answer = self.query_one("#step-value", Input).value
+        self.record(step, answer)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_answer()
+
+    def record(self, step: Step, answer: str | None, note: str = "", confirm: bool = False) -> None:
+        try:
+            self.after_write(runs.record_answer(self.app.store, self.run, step, answer, note, confirm))
+        except runs.NeedsNote as exc:
+            self.ask_note_then_record(step, answer, str(exc))
+        except runs.NeedsConfirmation as exc:
+            self.confirm_then_record(step, answer, str(exc))
+        except (ValueError, sqlite3.Error) as exc:
+            self.failed(exc)
+
+    @work(exclusive=True, group="dialog")
+    async def ask_note_then_record(self, step: Step, answer: str | None, why: str) -> None:
+        note = await self.app.push_screen_wait(AskText(step.title, why.capitalize() + ".", required=True))
+        if note is not None:
+            self.record(step, answer, note=note)
+
+    @work(exclusive=True, group="dialog")
+    async def confirm_then_record(self, step: Step, answer: str | None, why: str) -> None:
+        if await self.app.push_screen_wait(Confirm(f"{why}. Record it anyway?")):
+            self.record(step, answer, confirm=True)
+        else:
+            self.message("Not recorded: correct the number and press Enter.")
+
+    @work(exclusive=True, group="dialog")
+    async def action_skip(self) -> None:
+        step = self.step()
+        if step is None:
+            return
+        prompt = "Why is this step skipped?" + ("" if step.required else " (optional)")
+        reason = await self.app.push_screen_wait(AskText(f"Skip: {step.title}", prompt, required=step.required))
+        if reason is None:
+            return
+        try:
+            self.after_write(runs.skip_step(self.app.store, self.run, step, reason))
+        except (ValueError, sqlite3.Error) as exc:
+            self.failed(exc)
+
+    @work(exclusive=True, group="dialog")
+    async def action_note(self) -> None:
+        step = self.step()
+        if step is None:
+            return
+        text = await self.app.push_screen_wait(AskText(f"Note: {step.title}", "Add a note to this step.",
+                                                       required=True))
+        if text is None:
+            return
+        try:
+            self.run = runs.add_note(self.app.store, self.run, step, text)
+            self.show()
+            self.message("Note saved.")
+        except (ValueError, sqlite3.Error) as exc:
+            self.failed(exc)
+
+    def finish(self) -> None:
+        try:
+            runs.finish_run(self.app.store, self.run)
+        except (ValueError, sqlite3.Error) as exc:
+            self.failed(exc)
+            return
+        self.app.notify(f"{self.run.procedure.title}: finished.", markup=False)
+        self.dismiss()
+
+    # -- moving around -----------------------------------------------------
+
+    def _move(self, delta: int) -> None:
+        """Look back (or forward again) over answered steps; never past the current one."""
+        ids = [s.id for s in self.run.visible_steps()]
+        current = self.run.current()
+        limit = ids.index(current.id) if current else len(ids)
+        here = ids.index(self.viewing) if self.viewing in ids else limit
+        target = max(0, min(here + delta, limit))
+        self.viewing = None if target == limit else ids[target]
+        self.selected = 0
+        self.show()
+
+    def action_back(self) -> None:
+        self._move(-1)
+
+    def action_forward(self) -> None:
+        self._move(1)
+
+    def action_select(self, delta: int) -> None:
+        step = self.step()
+        if step is not None and step.kind in ("yesno", "choice"):
+            self.selected = (self.selected + delta) % len(step.options())
+            self.show_answer_area(step)
+
+    def action_pick(self, number: int) -> None:
+        step = self.step()
+        if step is not None and step.kind in ("yesno", "choice") and number <= len(step.options()):
+            self.selected = number - 1
+            self.show_answer_area(step)
+
+    def action_leave(self) -> None:
+        self.dismiss()
