@@ -135,13 +135,9 @@ def parse_procedure(text: str, path: Path) -> tuple[Procedure | None, list[Probl
 
 
 def load_procedure_file(path: Path) -> tuple[Procedure | None, list[Problem]]:
-    src = Source.read(path)
-    if not src.ok and src.problems and "TOML syntax" not in src.problems[0].message:
-        return None, src.problems
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None, src.problems
+    text, problems = Source.read_text(path)
+    if text is None:
+        return None, problems
     return parse_procedure(text, path)
 
 

@@ -151,7 +151,7 @@ def start_run(store: Store, shift: Shift, procedure: Procedure) -> RunState:
     )
     if existing:
         return load_run(store, existing[0]["id"])
-    with store.db.atomic():
+    with store.transaction():
         _pin_version(store, procedure)
         row = store.insert("procedure_runs", {
             "shift_id": shift.id, "procedure_id": procedure.id,
@@ -229,7 +229,7 @@ def record_answer(store: Store, state: RunState, step: Step, answer: str | None 
     """Mark a step done or answered (a correction when it already had an outcome)."""
     stored, outside = check_answer(step, answer, note, confirm)
     previous = state.latest.get(step.id)
-    with store.db.atomic():
+    with store.transaction():
         store.insert("step_outcomes", {
             "run_id": state.id, "step_id": step.id, "recorded_at": store.now_iso(),
             "status": "done" if step.kind == "check" else "answered", "answer": stored,

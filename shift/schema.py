@@ -7,9 +7,51 @@ original stays as it was recorded.
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+import sqlite3
+from typing import TYPE_CHECKING, Callable
 
-migrations = Migrations("solo_shift")
+if TYPE_CHECKING:
+    from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "solo_shift"
+# (name, function) in order. sqlite-utils' Migrations applies them; it is only
+# imported when one is pending, which keeps it out of every ordinary start-up.
+_STEPS: list[tuple[str, Callable[["Database"], None]]] = []
+
+
+def migration(name: str):
+    def register(fn: Callable[["Database"], None]) -> Callable[["Database"], None]:
+        _STEPS.append((name, fn))
+        return fn
+    return register
+
+
+def migrations() -> "Migrations":
+    from sqlite_utils import Migrations
+
+    built = Migrations(MIGRATION_SET)
+    for name, fn in _STEPS:
+        built(name=name)(fn)
+    return built
+
+
+def pending(conn: sqlite3.Connection) -> list[str]:
+    """Names of migrations not yet applied, read with plain SQL."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ).fetchone()
+    applied = set()
+    if exists:
+        applied = {r[0] for r in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,))}
+    return [name for name, _ in _STEPS if name not in applied]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    if pending(conn):
+        from sqlite_utils import Database
+
+        migrations().apply(Database(conn, execute_plugins=False))
 
 _SHIFT_TABLES = ("shifts", "shift_ends", "followups", "followup_resolutions", "tallies", "tally_voids")
 _RUN_TABLES = ("procedure_versions", "procedure_runs", "step_outcomes", "step_notes", "run_ends")
@@ -25,8 +67,8 @@ def append_only_triggers(table: str) -> list[str]:
     ]
 
 
-@migrations(name="001_shifts_and_tallies")
-def _m001(db: Database) -> None:
+@migration("001_shifts_and_tallies")
+def _m001(db: "Database") -> None:
     statements = [
         """CREATE TABLE shifts (
             id TEXT PRIMARY KEY,
@@ -80,8 +122,8 @@ def _m001(db: Database) -> None:
         db.execute(sql)
 
 
-@migrations(name="002_procedure_runs")
-def _m002(db: Database) -> None:
+@migration("002_procedure_runs")
+def _m002(db: "Database") -> None:
     statements = [
         # The exact text a run started with, so it finishes against its own version.
         """CREATE TABLE procedure_versions (

@@ -65,7 +65,7 @@ def start_shift(store: Store, worker: str, desk: str) -> Shift:
 def end_shift(store: Store, shift: Shift, handover: str, followups: list[str] = ()) -> None:
     """Record the handover and any follow-ups, then the end, in one transaction."""
     now = store.now_iso()
-    with store.db.atomic():
+    with store.transaction():
         for text in followups:
             if text.strip():
                 store.insert("followups", {"shift_id": shift.id, "created_at": now, "text": text.strip()})

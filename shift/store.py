@@ -3,6 +3,10 @@
 Opening refuses, with a message a person can act on, a file that is not a
 SQLite database, a database that fails its integrity check, and a database
 already held by another copy of the app. None of these is ever overwritten.
+
+Migrations and bulk writes go through sqlite-utils (imported only when
+needed); the hot path — one entry, one commit — uses the same connection with
+a plain INSERT, which keeps a keypress-to-disk round trip short.
 """
 
 from __future__ import annotations
@@ -12,13 +16,15 @@ import os
 import socket
 import sqlite3
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, Iterator
 
 from shift.clock import Clock, SystemClock, to_iso
-from shift.schema import migrations
+from shift.schema import migrate
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DB_ENV = "SOLO_SHIFT_DB"
@@ -45,34 +51,41 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
+    return {col[0]: value for col, value in zip(cursor.description, row)}
+
+
 class Store:
     """One open desk database and the lock that says this process holds it."""
 
-    def __init__(self, db: Database, path: Path, lock_fd: int | None, clock: Clock) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: Path, lock_fd: int | None, clock: Clock) -> None:
+        self.conn = conn
         self.path = path
         self._lock_fd = lock_fd
         self.clock = clock
+        self._db: Database | None = None
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock | None = None, check: str = "quick") -> "Store":
         path = Path(path)
         clock = clock or SystemClock()
+        if not path.parent.is_dir():
+            raise StoreError(f"{path.parent} does not exist: check the --db path.")
         _refuse_non_sqlite(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         lock_fd = _take_lock(path)
         try:
-            db = Database(path, execute_plugins=False)
+            # Autocommit: each statement commits at once unless inside transaction().
+            conn = sqlite3.connect(path, isolation_level=None)
             try:
-                _check_integrity(db, path, check)
+                _check_integrity(conn, path, check)
                 # Durability first: every confirmed entry must survive a power cut.
-                db.enable_wal()
-                db.execute("PRAGMA synchronous=FULL")
-                db.execute("PRAGMA foreign_keys=ON")
-                db.execute("PRAGMA busy_timeout=2000")
-                migrations.apply(db)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute("PRAGMA busy_timeout=2000")
+                migrate(conn)
             except BaseException:
-                db.close()
+                conn.close()
                 raise
         except sqlite3.DatabaseError as exc:
             _release_lock(lock_fd)
@@ -83,19 +96,49 @@ class Store:
         except BaseException:
             _release_lock(lock_fd)
             raise
-        return cls(db, path, lock_fd, clock)
+        return cls(conn, path, lock_fd, clock)
+
+    @property
+    def db(self) -> "Database":
+        """The same connection through sqlite-utils, for bulk work (demo data, migrations)."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
 
     def now_iso(self) -> str:
         return to_iso(self.clock.now())
 
     def insert(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
-        """Insert one record and commit it before returning."""
+        """Insert one record and commit it (or its transaction) before returning."""
         row = {"id": new_id(), **row}
-        self.db[table].insert(row)
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values()))
         return row
 
     def rows(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, params))
+        cursor = self.conn.cursor()
+        cursor.row_factory = _dict_row  # per cursor: sqlite-utils on the same connection wants tuples
+        return cursor.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: committed together at the end, rolled back on any error."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     def __enter__(self) -> "Store":
         return self
@@ -106,7 +149,7 @@ class Store:
     def close(self) -> None:
         if self._lock_fd is None:
             return
-        self.db.close()
+        self.conn.close()
         _release_lock(self._lock_fd)
         self._lock_fd = None
 
@@ -125,11 +168,11 @@ def _refuse_non_sqlite(path: Path) -> None:
         )
 
 
-def _check_integrity(db: Database, path: Path, check: str) -> None:
+def _check_integrity(conn: sqlite3.Connection, path: Path, check: str) -> None:
     if check == "none":
         return
     pragma = "quick_check" if check == "quick" else "integrity_check"
-    result = [row[0] for row in db.conn.execute(f"PRAGMA {pragma}").fetchall()]
+    result = [row[0] for row in conn.execute(f"PRAGMA {pragma}").fetchall()]
     if result != ["ok"]:
         raise CorruptDatabase(
             f"{path} failed its integrity check: {'; '.join(result[:3])}. "

@@ -134,24 +134,28 @@ class Source:
     def name(self) -> str:
         return display_path(self.path)
 
-    @classmethod
-    def read(cls, path: Path) -> "Source":
-        src = cls(Path(path))
+    @staticmethod
+    def read_text(path: Path) -> tuple[str | None, list[Problem]]:
+        """The file's text, or None and the reason it cannot be read."""
+        name = display_path(path)
         try:
-            raw = src.path.read_bytes()
+            raw = Path(path).read_bytes()
         except FileNotFoundError:
-            src.problems.append(Problem(src.name, None, "", "file not found"))
-            return src
+            return None, [Problem(name, None, "", "file not found")]
         except OSError as exc:
-            src.problems.append(Problem(src.name, None, "", f"cannot read the file: {exc.strerror}"))
-            return src
+            return None, [Problem(name, None, "", f"cannot read the file: {exc.strerror}")]
         try:
-            text = raw.decode("utf-8")
+            return raw.decode("utf-8"), []
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
-            src.problems.append(Problem(src.name, line, "", "the file is not UTF-8 text"))
-            return src
-        return cls.parse(text, src.path)
+            return None, [Problem(name, line, "", "the file is not UTF-8 text")]
+
+    @classmethod
+    def read(cls, path: Path) -> "Source":
+        text, problems = cls.read_text(path)
+        if text is None:
+            return cls(Path(path), problems=problems)
+        return cls.parse(text, Path(path))
 
     @classmethod
     def parse(cls, text: str, path: Path) -> "Source":

@@ -244,3 +244,13 @@ async def test_names_and_notes_with_markup_and_escapes_crash_nothing(store, site
         await pilot.pause()
         assert text_of(app, "#handover-note") == "[/b] closed <b>early</b> ␛[31m"
         assert any("Jo [/b] <i>␛[2J, ended" in str(s.content) for s in app.screen.query(Static))
+
+
+async def test_high_contrast_toggles_back_when_it_is_the_site_theme(store, site, shift):
+    app = SoloShiftApp(store, dataclasses.replace(site, theme="high-contrast"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.theme == "high-contrast"
+        await pilot.press("f9")
+        assert app.theme == "textual-dark"
+        await pilot.press("f9")
+        assert app.theme == "high-contrast"

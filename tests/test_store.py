@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 from shift.procedures import parse_procedure
 from shift.runs import finish_run, record_answer, start_run
-from shift.schema import APPEND_ONLY, migrations
+from shift.schema import APPEND_ONLY, migrations, pending
 from shift.shifts import start_shift
 from shift.store import CorruptDatabase, DatabaseBusy, NotADatabase, Store, resolve_db_path
 from shift.tally import record
@@ -30,8 +30,8 @@ def test_records_are_committed_with_uuid_and_utc_times(store, site):
 
 
 def test_wal_and_full_sync(store):
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
 ONE_STEP = """
@@ -60,13 +60,13 @@ def test_append_only_triggers_refuse_update_and_delete(store, site, table):
     run = record_answer(store, run, procedure.steps[0], note="a note")
     finish_run(store, run)
     store.insert("shift_ends", {"shift_id": shift.id, "ended_at": store.now_iso(), "handover": ""})
-    before = store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    before = store.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
     assert before == 1
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        store.db.execute(f"UPDATE {table} SET id = 'x'")
+        store.execute(f"UPDATE {table} SET id = 'x'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        store.db.execute(f"DELETE FROM {table}")
-    assert store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 1
+        store.execute(f"DELETE FROM {table}")
+    assert store.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 1
 
 
 def test_second_copy_is_refused_naming_the_holder(tmp_path):
@@ -101,7 +101,7 @@ def test_corrupt_database_is_refused_and_left_untouched(tmp_path, site):
         shift = start_shift(store, "Sam", "main")
         for _ in range(300):
             record(store, site.tally, shift, "directional", note="x" * 200)
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = bytearray(path.read_bytes())
     page = 4096
     data[3 * page: 6 * page] = b"\x5a" * (3 * page)  # scribble over b-tree pages
@@ -120,7 +120,8 @@ def test_reopening_keeps_data_and_migrations_run_once(tmp_path, site):
     with Store.open(path) as store:
         assert store.rows("SELECT COUNT(*) AS n FROM shifts")[0]["n"] == 1
         assert store.rows("SELECT name FROM _sqlite_migrations ORDER BY id") == applied
-        assert migrations.pending(store.db) == []
+        assert pending(store.conn) == []
+        assert migrations().pending(store.db) == []
 
 
 def test_db_path_from_option_then_environment(monkeypatch):

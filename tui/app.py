@@ -93,9 +93,8 @@ class SoloShiftApp(App[None]):
         self.push_screen(HelpScreen(rows, note))
 
     def action_toggle_contrast(self) -> None:
-        self.theme = self.site.theme if self.theme == "high-contrast" else "high-contrast"
-        if self.theme == "high-contrast" == self.site.theme:
-            self.theme = "textual-dark"
+        normal = self.site.theme if self.site.theme != "high-contrast" else "textual-dark"
+        self.theme = normal if self.theme == "high-contrast" else "high-contrast"
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for command in COMMANDS:

@@ -284,6 +284,7 @@ class DeskScreen(Screen):
 
     def _after_run(self, _result=None) -> None:
         self.refresh_runs()
+        self.refresh_counts()
         self.tick()
 
     def palette_commands(self):

@@ -41,7 +41,7 @@ class RunnerScreen(Screen):
         super().__init__()
         self.run = run
         self.viewing: str | None = None  # a step id when looking back; None = the current step
-        self.selected = 0
+        self.selected: int | None = None  # no answer is pre-chosen: the person picks one
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="run-head"):
@@ -128,9 +128,8 @@ class RunnerScreen(Screen):
         if options.display:
             earlier = self.run.latest.get(step.id)
             choices = step.options()
-            if earlier is not None and earlier.answer in choices:
+            if self.selected is None and earlier is not None and earlier.answer in choices:
                 self.selected = choices.index(earlier.answer)
-            self.selected = min(self.selected, len(choices) - 1)
             options.update("\n".join(
                 f"{'▶' if i == self.selected else ' '} {i + 1}  {printable(choice)}"
                 for i, choice in enumerate(choices)))
@@ -178,7 +177,7 @@ class RunnerScreen(Screen):
     def after_write(self, run: runs.RunState) -> None:
         self.run = run
         self.viewing = None
-        self.selected = 0
+        self.selected = None
         self.query_one("#step-value", Input).value = ""
         self.show()
 
@@ -192,6 +191,9 @@ class RunnerScreen(Screen):
             return
         answer = None
         if step.kind in ("yesno", "choice"):
+            if self.selected is None:
+                self.message("Choose an answer first: ↑↓ or its number, then Enter.", error=True)
+                return
             answer = step.options()[self.selected]
         elif step.kind in ("number", "text"):
             answer = self.query_one("#step-value", Input).value
@@ -273,7 +275,7 @@ class RunnerScreen(Screen):
         here = ids.index(self.viewing) if self.viewing in ids else limit
         target = max(0, min(here + delta, limit))
         self.viewing = None if target == limit else ids[target]
-        self.selected = 0
+        self.selected = None
         self.show()
 
     def action_back(self) -> None:
@@ -285,7 +287,8 @@ class RunnerScreen(Screen):
     def action_select(self, delta: int) -> None:
         step = self.step()
         if step is not None and step.kind in ("yesno", "choice"):
-            self.selected = (self.selected + delta) % len(step.options())
+            start = -1 if delta > 0 else 0
+            self.selected = ((start if self.selected is None else self.selected) + delta) % len(step.options())
             self.show_answer_area(step)
 
     def action_pick(self, number: int) -> None:
