@@ -99,8 +99,9 @@ def cmd_desk(args: argparse.Namespace) -> int:
     logging.basicConfig(filename=db_path.with_suffix(".log"), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s")
     with store:
-        SoloShiftApp(store, site, problems, procedures, procedure_problems, started=STARTED).run()
-    return 0
+        app = SoloShiftApp(store, site, problems, procedures, procedure_problems, started=STARTED)
+        app.run()
+    return app.return_code or 0
 
 
 def main(argv: list[str] | None = None) -> int:

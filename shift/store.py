@@ -15,13 +15,14 @@ import fcntl
 import os
 import socket
 import sqlite3
+import threading
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from shift.clock import Clock, SystemClock, to_iso
-from shift.schema import migrate
+from shift.schema import migrate, pending
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -58,12 +59,14 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
 class Store:
     """One open desk database and the lock that says this process holds it."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, lock_fd: int | None, clock: Clock) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, lock_fd: int | None, clock: Clock,
+                 check: "IntegrityCheck | None" = None) -> None:
         self.conn = conn
         self.path = path
         self._lock_fd = lock_fd
         self.clock = clock
         self._db: Database | None = None
+        self._check = check
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock | None = None, check: str = "quick") -> "Store":
@@ -73,11 +76,18 @@ class Store:
             raise StoreError(f"{path.parent} does not exist: check the --db path.")
         _refuse_non_sqlite(path)
         lock_fd = _take_lock(path)
+        background = None
         try:
             # Autocommit: each statement commits at once unless inside transaction().
             conn = sqlite3.connect(path, isolation_level=None)
             try:
-                _check_integrity(conn, path, check)
+                if pending(conn) or check == "full":
+                    # About to write the schema (or asked to wait): check first, here.
+                    _check_integrity(conn, path, check)
+                elif check != "none":
+                    # Reading a large file takes a while: check on a second
+                    # connection while the app starts; the first write waits for it.
+                    background = IntegrityCheck(path, check)
                 # Durability first: every confirmed entry must survive a power cut.
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
@@ -96,7 +106,13 @@ class Store:
         except BaseException:
             _release_lock(lock_fd)
             raise
-        return cls(conn, path, lock_fd, clock)
+        return cls(conn, path, lock_fd, clock, background)
+
+    def verify(self) -> None:
+        """Wait for the integrity check started at open; raise CorruptDatabase if it failed."""
+        if self._check is not None:
+            self._check.result()
+            self._check = None
 
     @property
     def db(self) -> "Database":
@@ -112,6 +128,7 @@ class Store:
 
     def insert(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
         """Insert one record and commit it (or its transaction) before returning."""
+        self.verify()  # never write into a file that failed its check
         row = {"id": new_id(), **row}
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
@@ -178,6 +195,32 @@ def _check_integrity(conn: sqlite3.Connection, path: Path, check: str) -> None:
             f"{path} failed its integrity check: {'; '.join(result[:3])}. "
             "It has not been changed. Keep a copy for recovery and start with another --db file."
         )
+
+
+class IntegrityCheck:
+    """PRAGMA quick_check on its own connection and thread (SQLite releases the GIL)."""
+
+    def __init__(self, path: Path, check: str) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path, check), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path, check: str) -> None:
+        try:
+            conn = sqlite3.connect(path)
+            try:
+                _check_integrity(conn, path, check)
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            self._error = CorruptDatabase(f"{path} could not be read ({exc}). It has not been changed.")
+        except CorruptDatabase as exc:
+            self._error = exc
+
+    def result(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def lock_path(path: Path) -> Path:

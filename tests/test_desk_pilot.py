@@ -254,3 +254,25 @@ async def test_high_contrast_toggles_back_when_it_is_the_site_theme(store, site,
         assert app.theme == "textual-dark"
         await pilot.press("f9")
         assert app.theme == "high-contrast"
+
+
+async def test_two_handovers_in_one_sitting(store, site, shift, clock):
+    """Resumed desk -> end -> next person starts -> ends: each screen shows the right shift."""
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for worker, note in (("Priya", "First handover"), ("Jordan", "Second handover")):
+            await pilot.press("ctrl+e")
+            app.screen.query_one("#handover", TextArea).text = note
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, StartShiftScreen)
+            assert text_of(app, "#handover-note") == note
+            clock.advance(minutes=5)
+            app.screen.query_one("#worker", Input).value = worker
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DeskScreen)
+            assert text_of(app, "#worker") == f"On duty: {worker}"
+            await pilot.press("d")
+            assert tallies(store)[-1]["shift_id"] == open_shift(store).id
+        assert len(app.screen_stack) <= 2

@@ -109,6 +109,23 @@ def test_corrupt_database_is_refused_and_left_untouched(tmp_path, site):
     with pytest.raises(CorruptDatabase, match="has not been changed"):
         Store.open(path, check="full")
     assert path.read_bytes() == bytes(data)
+    # The default check runs beside start-up; the first write waits for it and is refused.
+    store = Store.open(path)
+    try:
+        with pytest.raises(CorruptDatabase):
+            store.verify()
+        with pytest.raises(CorruptDatabase):
+            store.insert("shifts", {"started_at": "x", "worker": "x", "desk": "x"})
+    finally:
+        store.close()
+    assert path.read_bytes() == bytes(data)
+    # The desk itself says so and exits with status 1, no traceback.
+    result = subprocess.run([sys.executable, "main.py", "--db", str(path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "It has not been changed" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert path.read_bytes() == bytes(data)
 
 
 def test_reopening_keeps_data_and_migrations_run_once(tmp_path, site):

@@ -13,9 +13,9 @@ from shift.clock import Clock
 from shift.keymap import COMMANDS
 from shift.problems import Problem
 from shift.procedures import Procedure
-from shift.shifts import open_shift
+from shift.shifts import Shift, open_shift
 from shift.site import Site
-from shift.store import Store
+from shift.store import Store, StoreError
 from shift.text import printable
 from tui.bindings import command_binding
 from tui.help import HelpScreen
@@ -44,39 +44,74 @@ class SoloShiftApp(App[None]):
         # How many procedure files were skipped for errors (the picker says so).
         self.procedure_errors = len({p.file for p in procedure_problems if p.is_error})
         self.clock: Clock = store.clock
+        self._refused = ""  # why the database cannot be used, if it cannot
+        self._resumed: Shift | None = None
         self._started = started
         self.title = site.name
 
+    def get_default_screen(self) -> Screen:
+        """The first screen: the desk of a shift still open, else the start screen.
+
+        Built as the app's only screen (rather than pushed over an empty one),
+        which keeps the first layout to a single screen.
+        """
+        try:
+            self.store.verify()  # the integrity check started when the file was opened
+        except StoreError as exc:
+            self._refused = str(exc)
+            return Screen()
+        self._resumed = open_shift(self.store)
+        if self._resumed is None:
+            from tui.start import StartShiftScreen
+
+            return StartShiftScreen()
+        from tui.desk import desk_screen
+
+        return desk_screen(self.site)(self._resumed)
+
     def on_mount(self) -> None:
+        if self._refused:
+            self.exit(return_code=1, message=self._refused)
+            return
         self.register_theme(HIGH_CONTRAST)
         self.theme = self.site.theme
         if self.site.keys:
             self.set_keymap(self.site.keys)
-        from tui.desk import desk_screen
-        from tui.start import StartShiftScreen
-
-        current = open_shift(self.store)
-        if current is None:
-            self.push_screen(StartShiftScreen())
-        else:
-            self.push_screen(desk_screen(self.site)(current))
-            local = current.started_at.astimezone(self.site.zone)
-            self.notify(f"Resumed the shift {printable(current.worker)} started at {local:%a %H:%M}.", markup=False)
+        if self._resumed is not None:
+            local = self._resumed.started_at.astimezone(self.site.zone)
+            self.notify(f"Resumed the shift {printable(self._resumed.worker)} started at {local:%a %H:%M}.",
+                        markup=False)
         if self._started is not None:
             self.call_after_refresh(self._log_startup)
 
     def _log_startup(self) -> None:
         log.info("start-up to first screen: %.0f ms", (time.perf_counter() - self._started) * 1000)
 
-    def show_desk(self, shift) -> None:
-        from tui.desk import desk_screen
+    def _below(self) -> Screen | None:
+        return self.screen_stack[-2] if len(self.screen_stack) > 1 else None
 
-        self.switch_screen(desk_screen(self.site)(shift))
+    async def show_desk(self, shift: Shift) -> None:
+        """From the start screen to the desk: reuse a desk screen underneath, if any."""
+        from tui.desk import DeskScreen, desk_screen
 
-    def show_start(self) -> None:
+        below = self._below()
+        if isinstance(below, DeskScreen):
+            await self.pop_screen()
+            await below.load(shift)
+        else:
+            await self.push_screen(desk_screen(self.site)(shift))
+
+    async def show_start(self) -> None:
+        """From the desk back to the start screen, shown afresh with the new handover."""
         from tui.start import StartShiftScreen
 
-        self.switch_screen(StartShiftScreen())
+        below = self._below()
+        if isinstance(below, StartShiftScreen):
+            await self.pop_screen()
+            await below.recompose()
+            below.on_mount()
+        else:
+            await self.push_screen(StartShiftScreen())
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

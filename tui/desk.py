@@ -14,14 +14,15 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Label, Static
 
 from shift import desklog, runs, tally
 from shift.keymap import COMMANDS
 from shift.shifts import Shift
 from shift.site import Site
 from shift.text import printable
+from tui.keybar import KeyBar
 from tui.bindings import command_binding
 
 
@@ -38,7 +39,9 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         command_binding("procedure.closing", "procedure_kind('closing')"),
     ]
     bindings += [
-        Binding(c.key, f"tally('{c.id}')", c.name, id=f"tally.log.{c.id}") for c in site.tally.categories
+        # Shown in the statistics panel beside their counts, so not repeated in the footer.
+        Binding(c.key, f"tally('{c.id}')", c.name, id=f"tally.log.{c.id}", show=False)
+        for c in site.tally.categories
     ]
     bindings += [
         Binding(ch.key, f"channel('{ch.id}')", f"Next entry: {ch.name}", id=f"tally.channel.{ch.id}", show=False)
@@ -88,16 +91,26 @@ class DeskScreen(Screen):
                 yield Static("", id="log", markup=False)
         yield Static("", id="pending", markup=False)
         yield Static("", id="saved", markup=False)
-        yield Footer(compact=True)
+        yield KeyBar()
+
+    async def load(self, shift: Shift) -> None:
+        """Show another shift on this screen (the next person's, after a handover)."""
+        self.shift = shift
+        self.pending_channel = self.pending_read = None
+        await self.recompose()
+        self.show_everything()
 
     def on_mount(self) -> None:
+        self.show_everything()
+        self.set_interval(1, self.tick)
+
+    def show_everything(self) -> None:
         self.finished: set[str] = set()
         self.in_progress: dict[str, str] = {}
         self.refresh_runs()
         self.tick()
         self.refresh_counts()
         self.show_pending()
-        self.set_interval(1, self.tick)
         offer = runs.suggested(self.app.procedures, self.site.hours, self.now(), self.finished)
         if offer is not None and offer.id not in self.in_progress:
             key = "F3" if offer.kind == "opening" else "F4"
@@ -109,6 +122,9 @@ class DeskScreen(Screen):
         return self.app.clock.now()
 
     def tick(self) -> None:
+        top = self.app.screen
+        if top is not self and not isinstance(top, ModalScreen):
+            return  # covered by another full screen (a runner, the next shift's start)
         now = self.now()
         hours = self.site.hours
         local = now.astimezone(self.site.zone)
@@ -252,7 +268,8 @@ class DeskScreen(Screen):
 
     def _after_end(self, ended: bool | None) -> None:
         if ended:
-            self.app.show_start()
+            # Scheduled, not awaited: this runs inside the dialog's dismissal.
+            self.app.call_later(self.app.show_start)
 
     def action_procedures(self) -> None:
         from tui.procedures import ProcedurePicker

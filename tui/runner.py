@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from shift import runs
 from shift.hours import duration_text
 from shift.procedures import Step
 from shift.text import printable
+from tui.keybar import KeyBar
 from tui.ask import AskText, Confirm
 
 
@@ -58,7 +59,7 @@ class RunnerScreen(Screen):
             yield Static("", id="step-notes", markup=False)
             yield Static("", id="summary", markup=False)
         yield Static("", id="run-message", markup=False)
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show()

@@ -7,10 +7,11 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from shift.shifts import last_handover, open_followups, start_shift
 from shift.text import printable
+from tui.keybar import KeyBar
 
 
 class StartShiftScreen(Screen):
@@ -55,7 +56,7 @@ class StartShiftScreen(Screen):
                              allow_blank=False, id="desk")
                 yield Static("Enter or Ctrl+S starts the shift.", classes="note", markup=False)
                 yield Static("", id="start-error", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#worker", Input).focus()
@@ -71,4 +72,5 @@ class StartShiftScreen(Screen):
         except ValueError as exc:
             self.query_one("#start-error", Static).update(str(exc))
             return
-        self.app.show_desk(shift)
+        # Scheduled, not awaited: this screen may be the one popped.
+        self.app.call_later(self.app.show_desk, shift)
