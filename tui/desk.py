@@ -12,10 +12,10 @@ from datetime import datetime
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
 from shift import desklog, runs, tally
 from shift.keymap import COMMANDS
@@ -80,15 +80,10 @@ class DeskScreen(Screen):
             yield Static("", id="hours-status")
         yield Static("", id="today-hours")
         yield Static("", id="suggest", markup=False)
+        # Few widgets on purpose: each one costs start-up time; headings are part of the text.
         with Horizontal(id="body"):
-            with Vertical(id="left"):
-                yield Label("Today's desk statistics", classes="section")
-                yield Static("", id="counts", markup=False)
-                yield Label("By hour", classes="section")
-                yield Static("", id="by-hour", markup=False)
-            with Vertical(id="right"):
-                yield Label("Recent log", classes="section")
-                yield Static("", id="log", markup=False)
+            yield Static("", id="counts")
+            yield Static("", id="log")
         yield Static("", id="pending", markup=False)
         yield Static("", id="saved", markup=False)
         yield KeyBar()
@@ -169,22 +164,23 @@ class DeskScreen(Screen):
         store, zone, config = self.app.store, self.site.zone, self.site.tally
         start, end = tally.day_bounds(self.now(), zone)
         counts = tally.counts(store, start, end)
-        lines = [f"{c.key:>3}  {c.name:<16}{counts.get(c.id, 0):>5}" for c in config.categories]
+        lines = [f"{c.key:>3}  {printable(c.name):<16}{counts.get(c.id, 0):>5}" for c in config.categories]
         lines.append(f"     {'Total':<16}{sum(counts.values()):>5}")
-        self.query_one("#counts", Static).update("\n".join(lines))
         by_hour = tally.counts_by_hour(store, start, end, zone)
         if by_hour:
             hours = range(min(by_hour), max(by_hour) + 1)
-            self.query_one("#by-hour", Static).update(
-                " ".join(f"{h:02d}" for h in hours) + "\n" + " ".join(f"{by_hour.get(h, 0):>2}" for h in hours)
-            )
+            hour_lines = [" ".join(f"{h:02d}" for h in hours), " ".join(f"{by_hour.get(h, 0):>2}" for h in hours)]
         else:
-            self.query_one("#by-hour", Static).update("nothing logged yet today")
-        lines = [
+            hour_lines = ["nothing logged yet today"]
+        self.query_one("#counts", Static).update(Content("\n").join([
+            _heading("Today's desk statistics"), Content("\n".join(lines)),
+            Content(""), _heading("By hour"), Content("\n".join(hour_lines)),
+        ]))
+        log = [
             f"{line.at.astimezone(zone):%H:%M}  {printable(line.text)}"
             for line in desklog.recent(store, config, zone, self.shift)
         ]
-        self.query_one("#log", Static).update("\n".join(lines))
+        self.query_one("#log", Static).update(Content("\n").join([_heading("Recent log"), Content("\n".join(log))]))
 
     def show_pending(self) -> None:
         parts = []
@@ -319,6 +315,10 @@ class DeskScreen(Screen):
         for procedure in self.app.procedures:
             yield SystemCommand(f"procedure: run {procedure.title.lower()}", procedure.description or procedure.kind,
                                 lambda p=procedure: self.start_procedure(p))
+
+
+def _heading(text: str) -> Content:
+    return Content.styled(text, "bold $accent")
 
 
 def _runner(screen: Screen, action: str):
