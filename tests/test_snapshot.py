@@ -15,3 +15,17 @@ def test_desk_screen_snapshot(snap_compare, store, site, clock):
     record(store, site.tally, shift, "reference", channel="phone", read_level=3, note="Room [A-12] <b>")
     clock.advance(minutes=32)
     assert snap_compare(SoloShiftApp(store, site), terminal_size=(120, 40))
+
+
+def test_procedure_step_snapshot(snap_compare, store, site, clock):
+    from pathlib import Path
+
+    from shift.procedures import parse_procedure
+    from test_runs import CLOSING
+
+    procedure, _ = parse_procedure(CLOSING, Path("procedures/closing-test.toml"))
+    clock.advance(hours=-2)
+    start_shift(store, "Sam Okafor", "main")
+    clock.advance(hours=5, minutes=20)  # 22:50: the 22:45 announcement is late
+    app = SoloShiftApp(store, site, procedures=[procedure])
+    assert snap_compare(app, press=["f4"], terminal_size=(100, 30))

@@ -87,7 +87,9 @@ class RunnerScreen(Screen):
         number, total = self.run.position(step)
         self.query_one("#run-progress", Static).update(f"Step {number} of {total}")
         self.query_one("#step-title", Static).update(printable(step.title))
-        self.query_one("#step-instructions", Static).update(printable(step.instructions, keep_newlines=True))
+        instructions = self.query_one("#step-instructions", Static)
+        instructions.display = bool(step.instructions)
+        instructions.update(printable(step.instructions, keep_newlines=True))
         announce = self.query_one("#step-announce", Static)
         announce.display = bool(step.announce)
         announce.update("Read aloud:\n" + printable(step.announce, keep_newlines=True))
@@ -154,12 +156,9 @@ class RunnerScreen(Screen):
         box.update(text)
 
     def summary_text(self) -> str:
+        """What needs attention first (skips, out-of-range values, notes, corrections), then what was done."""
         summary = self.run.summary()
         zone = self.app.site.zone
-        lines = [f"Done ({len(summary.done)}):"]
-        for step, outcome in summary.done:
-            answer = f": {printable(step.value_text(outcome.answer))}" if outcome.answer is not None else ""
-            lines.append(f"  ✓ {printable(step.title)}{answer}  ({outcome.recorded_at.astimezone(zone):%H:%M})")
         sections = (
             ("Skipped", [f"{printable(s.title)} — {printable(r) or 'no reason given'}" for s, r in summary.skipped]),
             ("Out of range", [f"{printable(s.title)} — {printable(v)} (expected {s.range_text()})"
@@ -168,9 +167,14 @@ class RunnerScreen(Screen):
             ("Corrections", [f"{printable(s.title)} — {printable(b.answer or b.status)} → "
                              f"{printable(a.answer or a.status)}" for s, b, a in summary.corrections]),
         )
+        lines = []
         for heading, items in sections:
             if items:
-                lines += ["", f"{heading} ({len(items)}):"] + [f"  • {item}" for item in items]
+                lines += [f"{heading} ({len(items)}):"] + [f"  • {item}" for item in items] + [""]
+        lines.append(f"Done ({len(summary.done)}):")
+        for step, outcome in summary.done:
+            answer = f": {printable(step.value_text(outcome.answer))}" if outcome.answer is not None else ""
+            lines.append(f"  ✓ {printable(step.title)}{answer}  ({outcome.recorded_at.astimezone(zone):%H:%M})")
         return "\n".join(lines)
 
     # -- recording ---------------------------------------------------------
