@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from shift.hours import HoursCalendar
 from shift.problems import Problem
+from shift.timespec import TimeSpec, parse_timespec
 from shift.tomlsrc import Section, Source
 
 KINDS = ("opening", "closing", "routine", "emergency")
@@ -22,37 +22,11 @@ STEP_KINDS = ("check", "yesno", "number", "text", "choice")
 YES_NO = ("yes", "no")
 REVIEW_AFTER = timedelta(days=365)
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
-_DUE = re.compile(r"^(open|close)(?:([+-])(?:(\d+)h)?(?:(\d+)m)?)?$")
 
 
-@dataclass(frozen=True)
-class Due:
-    """A time relative to opening or closing, e.g. close-15m."""
-
-    anchor: str  # "open" or "close"
-    minutes: int  # signed offset
-
-    def at(self, hours: HoursCalendar, day: date) -> datetime | None:
-        base = hours.opening(day) if self.anchor == "open" else hours.closing(day)
-        return None if base is None else base + timedelta(minutes=self.minutes)
-
-    def __str__(self) -> str:
-        if not self.minutes:
-            return self.anchor
-        sign = "+" if self.minutes > 0 else "-"
-        h, m = divmod(abs(self.minutes), 60)
-        return f"{self.anchor}{sign}{f'{h}h' if h else ''}{f'{m}m' if m else ''}"
-
-
-def parse_due(text: str) -> Due:
-    found = _DUE.match(text.strip())
-    if not found or (found.group(2) and not (found.group(3) or found.group(4))):
-        raise ValueError(f"'{text}' is not a time relative to opening or closing (e.g. close-15m, open+1h30m)")
-    anchor, sign, hours, minutes = found.groups()
-    offset = int(hours or 0) * 60 + int(minutes or 0)
-    if offset > 12 * 60:
-        raise ValueError(f"'{text}' is more than 12 hours from {anchor}ing")
-    return Due(anchor, -offset if sign == "-" else offset)
+def parse_due(text: str) -> TimeSpec:
+    """A step's due time: relative to opening or closing only (e.g. close-15m)."""
+    return parse_timespec(text, allow_clock=False)
 
 
 @dataclass(frozen=True)
@@ -77,7 +51,7 @@ class Step:
     choices: tuple[str, ...] = ()
     show_if: Condition | None = None
     note_when: frozenset[str] = frozenset()
-    due: Due | None = None
+    due: TimeSpec | None = None
 
     def options(self) -> tuple[str, ...]:
         return YES_NO if self.kind == "yesno" else self.choices

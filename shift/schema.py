@@ -55,7 +55,8 @@ def migrate(conn: sqlite3.Connection) -> None:
 
 _SHIFT_TABLES = ("shifts", "shift_ends", "followups", "followup_resolutions", "tallies", "tally_voids")
 _RUN_TABLES = ("procedure_versions", "procedure_runs", "step_outcomes", "step_notes", "run_ends")
-APPEND_ONLY = _SHIFT_TABLES + _RUN_TABLES
+_TIMER_TABLES = ("prompt_events", "checkin_events")
+APPEND_ONLY = _SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES
 
 
 def append_only_triggers(table: str) -> list[str]:
@@ -169,6 +170,38 @@ def _m002(db: "Database") -> None:
         "CREATE INDEX step_notes_run ON step_notes(run_id)",
     ]
     for table in _RUN_TABLES:
+        statements += append_only_triggers(table)
+    for sql in statements:
+        db.execute(sql)
+
+
+@migration("003_prompts_and_checkins")
+def _m003(db: "Database") -> None:
+    statements = [
+        # One row per thing that happened to a timed prompt: fired, done, snoozed,
+        # skipped, missed, escalated. The prompt's state is the latest of them.
+        """CREATE TABLE prompt_events (
+            id TEXT PRIMARY KEY,
+            prompt_key TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            shift_id TEXT REFERENCES shifts(id),
+            event TEXT NOT NULL CHECK (event IN ('fired', 'done', 'snoozed', 'skipped', 'missed', 'escalated')),
+            at TEXT NOT NULL,
+            until TEXT,
+            reason TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX prompt_events_due ON prompt_events(due_at, prompt_key)",
+        """CREATE TABLE checkin_events (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX checkin_events_shift ON checkin_events(shift_id, at)",
+    ]
+    for table in _TIMER_TABLES:
         statements += append_only_triggers(table)
     for sql in statements:
         db.execute(sql)

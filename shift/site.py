@@ -7,9 +7,10 @@ defaults), so the desk can always start.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,8 +24,12 @@ from shift.hours import (
     parse_clock,
     parse_period,
 )
+from shift.alerts import EmailSettings
+from shift.checkins import CheckinPolicy, EscalationStep
 from shift.keymap import default_keys, reserved_keys
 from shift.problems import Problem
+from shift.tasks import Task
+from shift.timespec import TimeSpec, parse_duration, parse_timespec
 from shift.tomlsrc import Section, Source
 
 REQUIRED_CONTACTS = ("emergency", "security", "facilities", "it_help", "manager_on_call")
@@ -96,6 +101,9 @@ class Site:
     tally: TallyConfig
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s)
     theme: str = "textual-dark"
+    tasks: tuple[Task, ...] = ()
+    checkins: CheckinPolicy | None = None  # None: check-ins are off
+    email: EmailSettings | None = None
 
 
 def default_tally() -> TallyConfig:
@@ -167,6 +175,9 @@ class _SiteReader:
         keys = self._keys(root)
         self.reserved = reserved_keys(keys)
         tally = self._tally(root)
+        tasks = self._tasks(root)
+        email = self._email(root)
+        checkins = self._checkins(root, email)
         root.finish()
         return Site(
             name=name,
@@ -179,6 +190,9 @@ class _SiteReader:
             tally=tally,
             keys=keys,
             theme=theme,
+            tasks=tasks,
+            checkins=checkins,
+            email=email,
         )
 
     def _zone(self, lib: Section) -> ZoneInfo | None:
@@ -387,6 +401,137 @@ class _SiteReader:
         if not categories or not channels:
             return default_tally()
         return TallyConfig(tuple(categories), tuple(channels), default_channel)
+
+    def _duration(self, sec: Section, key: str, default: timedelta | None) -> timedelta | None:
+        text = sec.text(key)
+        if text is None:
+            return default
+        try:
+            return parse_duration(text)
+        except ValueError as exc:
+            sec.error(key, str(exc))
+            return default
+
+    def _timespec(self, sec: Section, key: str) -> TimeSpec | None:
+        text = sec.text(key)
+        if text is None:
+            return None
+        try:
+            return parse_timespec(text)
+        except ValueError as exc:
+            sec.error(key, str(exc))
+            return None
+
+    def _tasks(self, root: Section) -> tuple[Task, ...]:
+        tasks = []
+        for sec, ident in self._unique_ids(root.tables("tasks"), "task"):
+            title = sec.text("title", ident, required=True) or ident
+            instructions = sec.text("instructions", "") or ""
+            at = self._timespec(sec, "at")
+            every = self._duration(sec, "every", None)
+            start = self._timespec(sec, "from")
+            until = self._timespec(sec, "until")
+            days = sec.texts("days")
+            solo_only = sec.flag("solo_only", False)
+            acknowledge = sec.flag("acknowledge", True)
+            escalate_after = self._duration(sec, "escalate_after", None)
+            completed_by = sec.text("completed_by", "") or ""
+            sec.finish()
+            weekdays = set()
+            for day in days:
+                if day.lower() not in WEEKDAYS:
+                    sec.error("days", f"'{day}' is not a weekday (monday ... sunday)")
+                else:
+                    weekdays.add(WEEKDAYS.index(day.lower()))
+            if ("at" in sec.data) == ("every" in sec.data):
+                sec.error(None, "give either 'at' (e.g. \"close-30m\") or 'every' (e.g. \"2h\"), not both")
+                continue
+            if every is None and (start or until):
+                sec.error("from" if start else "until", "'from' and 'until' go with 'every'")
+                continue
+            if completed_by and not re.fullmatch(r"[a-z0-9_\-]+\.[a-z0-9_\-]+", completed_by):
+                sec.error("completed_by", f"'{completed_by}' should be procedure-id.step-id, e.g. closing.lock-main-doors")
+                continue
+            if at is None and every is None:
+                continue  # its own error was reported
+            tasks.append(Task(ident, title, instructions.strip(), at, every, start, until, frozenset(weekdays),
+                              solo_only, acknowledge, escalate_after, completed_by))
+        return tuple(tasks)
+
+    def _email(self, root: Section) -> EmailSettings | None:
+        sec = root.table("email")
+        if sec is None:
+            return None
+        host = sec.text("host", "", required=True) or ""
+        port = sec.whole("port", 587, minimum=1, maximum=65535)
+        security = sec.text("security", "starttls") or "starttls"
+        if security not in ("starttls", "ssl", "none"):
+            sec.error("security", f"'{security}' must be starttls, ssl or none")
+        user = sec.text("user", "") or ""
+        password_env = sec.text("password_env", "") or ""
+        password_file = sec.text("password_file", "") or ""
+        if "password" in sec.data:
+            sec.known.add("password")
+            sec.error("password", "never write the password here: use password_env or password_file")
+        sender = sec.text("sender", "", required=True) or ""
+        timeout = sec.get("timeout", (int, float), "a number of seconds", 10)
+        recipients: dict[str, tuple[str, ...]] = {}
+        table = sec.table("recipients", required=True)
+        if table is not None:
+            for purpose in list(table.data):
+                addresses = table.texts(purpose)
+                bad = [a for a in addresses if not re.fullmatch(r"[^@\s]+@[^@\s]+", a)]
+                if bad:
+                    table.error(purpose, f"'{bad[0]}' is not an email address")
+                recipients[purpose] = tuple(addresses)
+            table.finish()
+        sec.finish()
+        if host.endswith(".example") or sender.endswith(".example"):
+            sec.warn("host", "the email settings are still the sample: alerts cannot be delivered")
+        return EmailSettings(host, port, security, user, password_env, password_file, sender, recipients,
+                             float(timeout))
+
+    def _checkins(self, root: Section, email: EmailSettings | None) -> CheckinPolicy | None:
+        sec = root.table("checkins")
+        if sec is None:
+            return None
+        enabled = sec.flag("enabled", True)
+        policy = CheckinPolicy(
+            interval=self._duration(sec, "interval", timedelta(minutes=60)),
+            sweep_interval=self._duration(sec, "sweep_interval", timedelta(minutes=20)),
+            grace=self._duration(sec, "grace", timedelta(minutes=10)),
+            solo_only=sec.flag("solo_only", True),
+            duress_code=sec.text("duress_code", "") or "",
+        )
+        steps = []
+        for number, step in enumerate(sec.tables("escalation"), start=1):
+            action = step.text("action", "", required=True) or ""
+            to = step.text("to", "") or ""
+            command = tuple(step.texts("command"))
+            wait = self._duration(step, "wait", timedelta(minutes=5))
+            step.finish()
+            if action == "email":
+                if email is None:
+                    step.error("action", "an email step needs an [email] section")
+                elif to not in email.recipients:
+                    step.error("to", f"'{to}' is not in [email.recipients] ({', '.join(email.recipients)})")
+                else:
+                    steps.append(EscalationStep("email", to=to, wait=wait))
+            elif action == "command":
+                if not command:
+                    step.error("command", "a command step needs command = [\"program\", \"argument\", ...]")
+                else:
+                    steps.append(EscalationStep("command", command=command, wait=wait))
+            else:
+                step.error("action", f"'{action}' must be email or command")
+        sec.finish()
+        if not enabled:
+            return None
+        if not steps:
+            sec.warn("escalation", "no escalation steps: a missed check-in will only ring at the desk")
+        if policy.duress_code and not re.fullmatch(r"[0-9]{4,8}", policy.duress_code):
+            sec.error("duress_code", "use 4 to 8 digits")
+        return dataclasses.replace(policy, escalation=tuple(steps))
 
     def _keys(self, root: Section) -> dict[str, str]:
         """[keys] remaps app bindings by id: `"shift.end" = "ctrl+e"`."""

@@ -1,0 +1,113 @@
+"""The state of timed prompts, derived from their events.
+
+Every prompt event is a row (fired, snoozed, done, skipped, missed,
+escalated) with its time; what the desk shows as "Due now" is recomputed from
+them, so a restart shows exactly what was open, and a prompt is fired once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shift.clock import from_iso, to_iso
+from shift.shifts import Shift
+from shift.store import Store
+from shift.tasks import Prompt
+
+OPEN_STATES = ("due", "missed")
+# A prompt found unfired this long after its time was missed (the app was
+# closed, or the machine slept), rather than merely late.
+MISSED_AFTER = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class PromptStatus:
+    prompt: Prompt
+    state: str  # pending | unfired | due | snoozed | missed | done | skipped
+    snoozed_until: datetime | None = None
+    escalated: bool = False
+    closed_at: datetime | None = None
+
+    @property
+    def response(self) -> timedelta | None:
+        """How long after its due time the prompt was dealt with."""
+        return None if self.closed_at is None else self.closed_at - self.prompt.due_at
+
+
+def _events(store: Store, prompts: list[Prompt]) -> dict[str, list[dict]]:
+    if not prompts:
+        return {}
+    first = min(p.due_at for p in prompts)
+    last = max(p.due_at for p in prompts)
+    found: dict[str, list[dict]] = {}
+    for row in store.rows(
+        "SELECT * FROM prompt_events WHERE due_at >= ? AND due_at <= ? ORDER BY at, rowid",
+        (to_iso(first), to_iso(last)),
+    ):
+        found.setdefault(row["prompt_key"], []).append(row)
+    return found
+
+
+def status_of(prompt: Prompt, rows: list[dict], now: datetime) -> PromptStatus:
+    state = "pending" if now < prompt.due_at else "unfired"
+    until: datetime | None = None
+    escalated = False
+    closed: datetime | None = None
+    for row in rows:
+        event = row["event"]
+        if event in ("fired", "missed") and state not in ("done", "skipped"):
+            state = "due" if event == "fired" else "missed"
+        elif event == "snoozed":
+            state, until = "snoozed", from_iso(row["until"])
+        elif event in ("done", "skipped"):
+            state, closed = event, from_iso(row["at"])
+        elif event == "escalated":
+            escalated = True
+    if state == "snoozed" and until is not None and now >= until:
+        state = "unfired"  # the snooze is over: it rings again
+    return PromptStatus(prompt, state, until, escalated, closed)
+
+
+def statuses(store: Store, prompts: list[Prompt], now: datetime) -> list[PromptStatus]:
+    rows = _events(store, prompts)
+    return [status_of(p, rows.get(p.key, []), now) for p in prompts]
+
+
+def record(store: Store, prompt: Prompt, event: str, shift: Shift | None = None,
+           until: datetime | None = None, reason: str = "") -> None:
+    store.insert("prompt_events", {
+        "prompt_key": prompt.key, "task_id": prompt.task.id, "due_at": to_iso(prompt.due_at),
+        "shift_id": shift.id if shift else None, "event": event, "at": store.now_iso(),
+        "until": to_iso(until) if until else None, "reason": reason,
+    })
+
+
+def to_fire(store: Store, prompts: list[Prompt], now: datetime) -> tuple[list[Prompt], list[Prompt]]:
+    """(prompts to fire now, prompts to record as missed): each decided from the log, once."""
+    fire, missed = [], []
+    for status in statuses(store, prompts, now):
+        if status.state != "unfired":
+            continue
+        late = now - status.prompt.due_at
+        if status.snoozed_until is None and late >= MISSED_AFTER:
+            missed.append(status.prompt)
+        else:
+            fire.append(status.prompt)
+    return fire, missed
+
+
+def to_escalate(store: Store, prompts: list[Prompt], now: datetime) -> list[Prompt]:
+    """Open prompts past their task's escalate_after, not yet escalated."""
+    out = []
+    for status in statuses(store, prompts, now):
+        after = status.prompt.task.escalate_after
+        if status.state in OPEN_STATES and not status.escalated and after is not None \
+                and now >= status.prompt.due_at + after:
+            out.append(status.prompt)
+    return out
+
+
+def completed_by_step(prompts: list[Prompt], procedure_id: str, step_id: str) -> list[Prompt]:
+    target = f"{procedure_id}.{step_id}"
+    return [p for p in prompts if p.task.completed_by == target]
