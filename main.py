@@ -99,7 +99,8 @@ def cmd_desk(args: argparse.Namespace) -> int:
     logging.basicConfig(filename=db_path.with_suffix(".log"), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s")
     with store:
-        app = SoloShiftApp(store, site, problems, procedures, procedure_problems, started=STARTED)
+        app = SoloShiftApp(store, site, problems, procedures, procedure_problems, started=STARTED,
+                           site_path=args.site)
         app.run()
     return app.return_code or 0
 

@@ -7,12 +7,18 @@ during the grace period escalates at the original deadline.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from shift.clock import from_iso, to_iso
+from shift.hours import HoursCalendar, local_moment
 from shift.shifts import Shift
 from shift.store import Store
+
+if TYPE_CHECKING:
+    from shift.alerts import EmailSettings
 
 
 @dataclass(frozen=True)
@@ -95,3 +101,108 @@ def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = Fa
     deadline = last + interval
     return CheckinState(last, deadline, deadline + policy.grace, alarm_started is not None,
                         alarm_started, reason, steps, channel)
+
+
+# How loud each reminder is, and when, as fractions of the grace period.
+REMINDERS = ((1, 0.0), (2, 0.5), (3, 0.8))
+RETRY_AFTER = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # "reminder", "escalate" (take the next step) or "resend" (a step whose alert failed)
+    level: int = 0  # reminder loudness, 1-3
+    step: int = 0  # escalation step index
+    detail: str = ""  # what to record with it
+
+
+def active(hours: HoursCalendar, policy: CheckinPolicy, now: datetime) -> bool:
+    """Check-ins run while the person is alone: evenings, weekends, and after closing."""
+    if not policy.solo_only:
+        return True
+    return not (hours.is_open(now) and not hours.is_solo(now))
+
+
+def solo_since(hours: HoursCalendar, now: datetime) -> datetime | None:
+    """When today's time alone began (evening start, or opening at weekends)."""
+    day = hours.local_date(now)
+    start = hours.opening(day) if day.weekday() >= 5 else local_moment(day, hours.solo.weekday_from, hours.zone)
+    return start if start is not None and start <= now else None
+
+
+def current(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursCalendar, now: datetime,
+            sweeping: bool = False) -> CheckinState:
+    """The state, with the deadline counted from when being alone began if that is later."""
+    found = state(store, shift, policy, sweeping)
+    since = solo_since(hours, now) if policy.solo_only else None
+    if since is not None and since > found.last_checkin:
+        interval = policy.sweep_interval if sweeping else policy.interval
+        found = dataclasses.replace(found, last_checkin=since, deadline=since + interval,
+                                    escalate_at=since + interval + policy.grace)
+    return found
+
+
+def next_actions(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursCalendar, now: datetime,
+                 sweeping: bool = False) -> list[Action]:
+    """What is due now, decided from the log alone (so a restart changes nothing)."""
+    st = current(store, shift, policy, hours, now, sweeping)
+    rows = events(store, shift)
+    actions: list[Action] = []
+    if st.alarm_open:
+        alarm_rows = [r for r in rows if from_iso(r["at"]) >= st.alarm_started]
+        steps = [r for r in alarm_rows if r["kind"] == "escalation"]
+        if not steps and policy.escalation:
+            return [Action("escalate", step=0)]  # a panic or duress: the chain starts at once
+        if steps:
+            index = int(steps[-1]["detail"].split(":")[0])
+            taken_at = from_iso(steps[-1]["at"])
+            deliveries = [r for r in alarm_rows if r["kind"] in ("alert_sent", "alert_failed")
+                          and r["detail"].split(":")[0] == str(index)]
+            if deliveries and deliveries[-1]["kind"] == "alert_failed" \
+                    and now - from_iso(deliveries[-1]["at"]) >= RETRY_AFTER:
+                actions.append(Action("resend", step=index))
+            if index + 1 < len(policy.escalation) and now >= taken_at + policy.escalation[index].wait:
+                actions.append(Action("escalate", step=index + 1))
+        return actions
+    if not active(hours, policy, now):
+        return []
+    if now >= st.escalate_at:
+        return [Action("escalate", step=0)]
+    deadline = to_iso(st.deadline)
+    done = {r["detail"] for r in rows if r["kind"] == "reminder"}
+    for level, fraction in REMINDERS:
+        if now >= st.deadline + policy.grace * fraction and f"{level}@{deadline}" not in done:
+            actions.append(Action("reminder", level=level, detail=f"{level}@{deadline}"))
+    return actions[-1:]  # only the loudest one due
+
+
+def alarm_text(site_name: str, shift: Shift, st: CheckinState, zone, now: datetime) -> tuple[str, str]:
+    """Subject and body of an escalation message."""
+    last = st.last_checkin.astimezone(zone)
+    when = now.astimezone(zone)
+    if st.alarm_reason == "panic":
+        subject = f"PANIC alarm at {site_name}"
+        first = f"{shift.worker} raised a panic alarm at {when:%H:%M} at the {shift.desk} desk."
+    elif st.alarm_reason == "duress":
+        subject = f"Duress: {site_name} desk needs help"
+        first = (f"{shift.worker} entered the duress code at {when:%H:%M} at the {shift.desk} desk. "
+                 "The screen shows a normal check-in: do not call the desk.")
+    else:
+        subject = f"Missed check-in at {site_name}"
+        first = (f"{shift.worker} has not checked in since {last:%H:%M} "
+                 f"(due {st.deadline.astimezone(zone):%H:%M}) at the {shift.desk} desk.")
+    body = f"{first}\n\nPlease go to the desk or call it now, and acknowledge this alarm.\n\nSolo Shift, {when:%Y-%m-%d %H:%M %Z}"
+    return subject, body
+
+
+def deliver(step: EscalationStep, email: "EmailSettings | None", subject: str, body: str) -> str:
+    """Send one escalation step (blocking: run it off the UI thread). Raises AlertError."""
+    from shift.alerts import AlertError, run_command, send_email
+
+    if step.action == "email":
+        if email is None:
+            raise AlertError("no [email] settings in site.toml")
+        sent_to = send_email(email, step.to, subject, body)
+        return f"emailed {', '.join(sent_to)}"
+    result = run_command(list(step.command), f"{subject}\n\n{body}")
+    return f"ran {step.command[0]}: {result.output.strip()[:200]}"

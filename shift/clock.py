@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 UTC = timezone.utc
@@ -30,9 +30,25 @@ class FixedClock:
         return self.moment
 
     def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
         self.moment += timedelta(**delta)
+
+
+class OffsetClock:
+    """Real time, moved to another moment: time runs, as on the desk, from `moment`.
+
+    For trying a closing night or a DST change with the real scheduler.
+    """
+
+    def __init__(self, moment: datetime) -> None:
+        self.offset = moment.astimezone(UTC) - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+def system_offset(clock: Clock) -> "timedelta":
+    """How far the domain clock is from the machine's: zero except for test clocks."""
+    return clock.now() - datetime.now(UTC)
 
 
 def to_iso(moment: datetime) -> str:

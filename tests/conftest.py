@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -26,10 +27,17 @@ def local(*args: int) -> datetime:
 
 
 @pytest.fixture
-def site():
+def full_site():
+    """The shipped site, timed tasks and check-ins included."""
     loaded, problems = load_site(SITE_FILE)
     assert not [p for p in problems if p.is_error]
     return loaded
+
+
+@pytest.fixture
+def site(full_site):
+    """The shipped site without timers, so tests of other things see no prompts or alarms."""
+    return dataclasses.replace(full_site, tasks=(), checkins=None)
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ def local_times(prompts):
     return [(p.task.id, p.due_at.astimezone(TORONTO).strftime("%H:%M")) for p in prompts]
 
 
-def test_shipped_tasks_on_a_tuesday(site):
+def test_shipped_tasks_on_a_tuesday(full_site):
+    site = full_site
     prompts = plan_day(date(2026, 11, 24), site.hours, site.tasks)
     assert local_times(prompts) == [
         ("hold-shelf", "19:00"), ("returns-bin", "19:30"),
@@ -27,11 +28,13 @@ def test_shipped_tasks_on_a_tuesday(site):
     ]
 
 
-def test_holiday_closure_has_no_prompts(site):
+def test_holiday_closure_has_no_prompts(full_site):
+    site = full_site
     assert plan_day(date(2026, 12, 25), site.hours, site.tasks) == []
 
 
-def test_exam_hours_move_the_closing_prompts(site):
+def test_exam_hours_move_the_closing_prompts(full_site):
+    site = full_site
     # 2026-12-10 (Thursday) closes at midnight in the exam period instead of 23:00.
     times = dict((t, h) for t, h in local_times(plan_day(date(2026, 12, 10), site.hours, site.tasks))
                  if t.startswith(("announce", "lock")))
@@ -39,7 +42,8 @@ def test_exam_hours_move_the_closing_prompts(site):
     assert plan_day(date(2026, 12, 10), site.hours, site.tasks)[-1].due_at == local(2026, 12, 11, 0, 0)
 
 
-def test_days_and_solo_only_filters(site):
+def test_days_and_solo_only_filters(full_site):
+    site = full_site
     saturday = local_times(plan_day(date(2026, 11, 28), site.hours, site.tasks))
     assert ("hold-shelf", "19:00") not in saturday  # weekdays only
     assert ("returns-bin", "12:00") in saturday  # a solo weekend day: from opening
@@ -74,7 +78,8 @@ def test_fall_back_skips_and_doubles_nothing():
     assert len(set(hourly)) == len(hourly)
 
 
-def test_shipped_tasks_on_both_dst_sundays(site):
+def test_shipped_tasks_on_both_dst_sundays(full_site):
+    site = full_site
     for day in (date(2026, 3, 8), date(2026, 11, 1)):
         prompts = plan_day(day, site.hours, site.tasks)
         assert local_times(prompts)[-4:] == [

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
+from pathlib import Path
 from typing import Iterable
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from shift import checkins, prompts
 from shift.clock import Clock
 from shift.keymap import COMMANDS
 from shift.problems import Problem
@@ -20,6 +23,7 @@ from shift.text import printable
 from tui.bindings import command_binding
 from tui.help import HelpScreen
 from tui.theme import HIGH_CONTRAST
+from tui.timers import DeskTimers
 
 log = logging.getLogger("solo_shift")
 
@@ -31,12 +35,17 @@ class SoloShiftApp(App[None]):
         command_binding("app.help", "help"),
         command_binding("app.theme", "toggle_contrast", show=False),
         command_binding("app.quit", "quit", show=False, priority=True),
+        command_binding("checkin.now", "check_in", priority=True),
+        command_binding("checkin.panic", "panic", show=False, priority=True),
+        command_binding("checkin.acknowledge", "acknowledge", show=False, priority=True),
     ]
 
     def __init__(self, store: Store, site: Site, problems: list[Problem] = (),
                  procedures: list[Procedure] = (), procedure_problems: list[Problem] = (),
-                 started: float | None = None) -> None:
+                 started: float | None = None, site_path: Path | None = None) -> None:
         super().__init__()
+        self.site_path = site_path  # watched: timings are re-planned when it changes
+        self.timers: DeskTimers | None = None
         self.store = store
         self.site = site
         self.problems = list(problems)
@@ -83,6 +92,85 @@ class SoloShiftApp(App[None]):
                         markup=False)
         if self._started is not None:
             self.call_after_refresh(self._log_startup)
+        self.timers = DeskTimers(self)
+        self.call_after_refresh(self.timers.start)  # once the first screen is up
+
+    def on_unmount(self) -> None:
+        if self.timers is not None:
+            self.timers.shutdown()
+
+    def refresh_timers(self) -> None:
+        """Redraw the Due now panel and the check-in line wherever a desk screen is."""
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_timers", None)
+            if show is not None:
+                show()
+
+    # -- lone worker ------------------------------------------------------
+
+    def action_check_in(self) -> None:
+        from tui.checkin import CheckinScreen
+
+        if not isinstance(self.screen, CheckinScreen):
+            self.push_screen(CheckinScreen(), self._checked_in)
+
+    def _checked_in(self, code: str | None) -> None:
+        if code is None:
+            return
+        shift = open_shift(self.store)
+        policy = self.site.checkins
+        if shift is None or policy is None:
+            self.notify("No check-in is needed: no shift is open or check-ins are off.", markup=False)
+            return
+        duress = bool(policy.duress_code) and code == policy.duress_code
+        try:
+            checkins.record(self.store, shift, "duress" if duress else "checkin")
+        except sqlite3.Error as exc:
+            self.notify(f"Check-in NOT saved: {exc}", severity="error", markup=False)
+            return
+        now = self.clock.now()
+        st = checkins.current(self.store, shift, policy, self.site.hours, now)
+        # The same words whatever the code was: a duress check-in must look normal.
+        self.notify(f"Checked in at {now.astimezone(self.site.zone):%H:%M}. "
+                    f"Next check-in by {st.deadline.astimezone(self.site.zone):%H:%M}.", markup=False)
+        if self.timers is not None:
+            self.timers.check()
+
+    def action_panic(self) -> None:
+        from tui.checkin import PanicScreen
+
+        if not isinstance(self.screen, PanicScreen):
+            self.push_screen(PanicScreen(), self._panic)
+
+    def _panic(self, raise_it: bool | None) -> None:
+        shift = open_shift(self.store)
+        if not raise_it or shift is None:
+            return
+        checkins.record(self.store, shift, "panic")
+        self.notify("Alarm raised: the escalation chain is being alerted.", severity="error", markup=False)
+        if self.timers is not None:
+            self.timers.check()
+
+    def action_acknowledge(self) -> None:
+        from tui.ask import AskText
+
+        self.push_screen(AskText("Acknowledge the alarm", "Who answered it (name, role)?", required=True),
+                         self._acknowledged)
+
+    def _acknowledged(self, who: str | None) -> None:
+        shift = open_shift(self.store)
+        if who and shift is not None:
+            checkins.record(self.store, shift, "acknowledged", who)
+            self.refresh_timers()
+
+    def step_completed(self, procedure_id: str, step_id: str) -> None:
+        """A procedure step that does a timed task (completed_by) marks the task done."""
+        if self.timers is None:
+            return
+        shift = open_shift(self.store)
+        for prompt in prompts.completed_by_step(self.timers.scheduler.prompts(), procedure_id, step_id):
+            prompts.record(self.store, prompt, "done", shift, reason=f"{procedure_id} procedure")
+        self.refresh_timers()
 
     def _log_startup(self) -> None:
         log.info("start-up to first screen: %.0f ms", (time.perf_counter() - self._started) * 1000)

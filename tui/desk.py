@@ -8,7 +8,7 @@ has an id, so a site can remap keys with `[keys]`.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -17,7 +17,8 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from shift import desklog, runs, tally
+from shift import checkins, desklog, prompts, runs, tally
+from shift.hours import duration_text
 from shift.keymap import COMMANDS
 from shift.shifts import Shift
 from shift.site import Site
@@ -34,6 +35,10 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         command_binding("tally.clear", "clear_prefix", show=False),
         command_binding("shift.followups", "followups"),
         command_binding("shift.end", "end_shift"),
+        # Shown in the Due now panel's heading when something is due.
+        command_binding("prompt.done", "prompt_done", show=False),
+        command_binding("prompt.snooze", "prompt_snooze", show=False),
+        command_binding("prompt.skip", "prompt_skip", show=False),
         command_binding("procedure.list", "procedures"),
         command_binding("procedure.opening", "procedure_kind('opening')"),
         command_binding("procedure.closing", "procedure_kind('closing')"),
@@ -80,6 +85,8 @@ class DeskScreen(Screen):
             yield Static("", id="hours-status")
         yield Static("", id="today-hours")
         yield Static("", id="suggest", markup=False)
+        yield Static("", id="checkin-line", markup=False)
+        yield Static("", id="due", markup=False)
         # Few widgets on purpose: each one costs start-up time; headings are part of the text.
         with Horizontal(id="body"):
             yield Static("", id="counts")
@@ -106,6 +113,7 @@ class DeskScreen(Screen):
         self.tick()
         self.refresh_counts()
         self.show_pending()
+        self.show_timers()
         offer = runs.suggested(self.app.procedures, self.site.hours, self.now(), self.finished)
         if offer is not None and offer.id not in self.in_progress:
             key = "F3" if offer.kind == "opening" else "F4"
@@ -131,6 +139,109 @@ class DeskScreen(Screen):
             Content(f"Today: {hours.day(local.date()).text()}")
         )
         self.show_suggestion(now)
+
+    # -- timed prompts and check-ins ---------------------------------------
+
+    def open_prompts(self) -> list[prompts.PromptStatus]:
+        timers = self.app.timers
+        if timers is None:
+            return []
+        planned = timers.prompts_for(self.shift)
+        return [s for s in prompts.statuses(self.app.store, planned, self.now()) if s.state in prompts.OPEN_STATES]
+
+    def show_timers(self) -> None:
+        if not self.query("#due"):
+            return  # not composed yet
+        zone = self.site.zone
+        due = self.query_one("#due", Static)
+        items = self.open_prompts()
+        due.display = bool(items)
+        due.set_class(any(s.escalated for s in items), "escalated")
+        lines = [Content.styled("Due now  (x done · z snooze · s skip)", "bold")]
+        for status in items:
+            ago = duration_text(self.now() - status.prompt.due_at)
+            tag = " — MISSED" if status.state == "missed" else (" — OVERDUE" if status.escalated else "")
+            lines.append(Content(f"{status.prompt.due_at.astimezone(zone):%H:%M}  "
+                                 f"{printable(status.prompt.task.title)}  ({ago} ago){tag}"))
+        due.update(Content("\n").join(lines))
+        self.show_checkin()
+
+    def show_checkin(self) -> None:
+        line = self.query_one("#checkin-line", Static)
+        policy = self.site.checkins
+        line.display = policy is not None
+        if policy is None:
+            return
+        now, zone = self.now(), self.site.zone
+        st = checkins.current(self.app.store, self.shift, policy, self.site.hours, now)
+        line.remove_class("warning-line", "alarm-line")
+        parts = []
+        if st.alarm_open and st.alarm_reason != "duress":  # a duress alarm stays silent on screen
+            parts.append(f"ALARM ({st.alarm_reason}) since {st.alarm_started.astimezone(zone):%H:%M}: "
+                         f"{st.steps_done} alert step(s) taken — Ctrl+K when answered")
+            line.add_class("alarm-line")
+        elif not checkins.active(self.site.hours, policy, now):
+            parts.append("Check-ins start when you are alone (F5 checks in)")
+        elif now >= st.deadline:
+            parts.append(f"CHECK IN NOW (F5): due {st.deadline.astimezone(zone):%H:%M}")
+            line.add_class("warning-line")
+        else:
+            parts.append(f"Next check-in by {st.deadline.astimezone(zone):%H:%M} (F5)")
+        if st.channel_ok is False:
+            parts.append("ALERT CHANNEL UNREACHABLE: alarms cannot reach security")
+            line.add_class("alarm-line")
+        line.update(" · ".join(parts))
+
+    def first_open(self) -> "prompts.PromptStatus | None":
+        items = self.open_prompts()
+        if not items:
+            self.notify("Nothing is due now.", markup=False)
+            return None
+        return items[0]
+
+    def action_prompt_done(self) -> None:
+        status = self.first_open()
+        if status is None:
+            return
+        try:
+            prompts.record(self.app.store, status.prompt, "done", self.shift)
+        except sqlite3.Error as exc:
+            self.failed(exc)
+            return
+        self.saved(f"done: {status.prompt.task.title} "
+                   f"({duration_text(self.now() - status.prompt.due_at)} after it was due)")
+        self.show_timers()
+
+    def action_prompt_snooze(self) -> None:
+        from tui.checkin import SnoozeScreen
+
+        status = self.first_open()
+        if status is not None:
+            self.app.push_screen(SnoozeScreen(status.prompt.task.title),
+                                 lambda minutes: self._snoozed(status, minutes))
+
+    def _snoozed(self, status, minutes: int | None) -> None:
+        if not minutes:
+            return
+        until = self.now() + timedelta(minutes=minutes)
+        prompts.record(self.app.store, status.prompt, "snoozed", self.shift, until=until)
+        self.saved(f"snoozed until {until.astimezone(self.site.zone):%H:%M}: {status.prompt.task.title}")
+        self.show_timers()
+
+    def action_prompt_skip(self) -> None:
+        from tui.ask import AskText
+
+        status = self.first_open()
+        if status is not None:
+            self.app.push_screen(AskText(f"Skip: {status.prompt.task.title}", "Why is it skipped?", required=True),
+                                 lambda reason: self._skipped(status, reason))
+
+    def _skipped(self, status, reason: str | None) -> None:
+        if not reason:
+            return
+        prompts.record(self.app.store, status.prompt, "skipped", self.shift, reason=reason)
+        self.saved(f"skipped: {status.prompt.task.title}")
+        self.show_timers()
 
     def refresh_runs(self) -> None:
         """Which procedures this shift has finished or has in progress (from the database)."""

@@ -179,7 +179,9 @@ class RunnerScreen(Screen):
 
     # -- recording ---------------------------------------------------------
 
-    def after_write(self, run: runs.RunState) -> None:
+    def after_write(self, run: runs.RunState, step: Step | None = None) -> None:
+        if step is not None and run.latest.get(step.id) and run.latest[step.id].status != "skipped":
+            self.app.step_completed(run.procedure.id, step.id)
         self.run = run
         self.viewing = None
         self.selected = None
@@ -210,7 +212,7 @@ class RunnerScreen(Screen):
 
     def record(self, step: Step, answer: str | None, note: str = "", confirm: bool = False) -> None:
         try:
-            self.after_write(runs.record_answer(self.app.store, self.run, step, answer, note, confirm))
+            self.after_write(runs.record_answer(self.app.store, self.run, step, answer, note, confirm), step)
         except runs.NeedsNote as exc:
             self.ask_note_then_record(step, answer, str(exc))
         except runs.NeedsConfirmation as exc:

@@ -1,0 +1,159 @@
+"""Timers in the running app: a prompt fires (toast, bell, Due now), check-ins escalate over real SMTP."""
+
+import dataclasses
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from textual.widgets import Input, Static
+
+from conftest import local
+from shift import checkins, prompts
+from shift.alerts import EmailSettings
+from shift.checkins import CheckinPolicy, EscalationStep
+from shift.clock import OffsetClock
+from shift.shifts import start_shift
+from shift.store import Store
+from shift.tasks import Task
+from shift.timespec import parse_timespec
+from test_alerts import free_port, parsed, start_server
+from tui.app import SoloShiftApp
+from tui.desk import DeskScreen
+
+
+async def wait_for(pilot, predicate, seconds: float = 10.0):
+    for _ in range(int(seconds / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition never became true")
+
+
+def shown(app, selector):
+    return str(app.screen.query_one(selector, Static).content)
+
+
+async def test_a_task_due_within_a_second_fires_and_is_acknowledged(tmp_path, site):
+    # Real time runs from 19:29:57.5 on a Tuesday: the 19:30 task comes due moments later.
+    clock = OffsetClock(local(2026, 11, 24, 19, 29, 57, 500000))
+    store = Store.open(tmp_path / "desk.db", clock=clock)
+    start_shift(store, "Sam", "main")
+    task = Task("hold-shelf", "Check the hold shelf [expired]", at=parse_timespec("19:30"))
+    app = SoloShiftApp(store, dataclasses.replace(site, tasks=(task,)))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        with mock.patch.object(app, "bell") as bell, mock.patch.object(app, "notify", wraps=app.notify) as notify:
+            await wait_for(pilot, lambda: app.timers.scheduler.job_ids())
+            assert "hold-shelf@2026-11-25T00:30:00.000000+00:00" in app.timers.scheduler.job_ids()
+            assert not app.screen.query_one("#due").display
+            await wait_for(pilot, lambda: bell.called)
+            assert any(call.args[0] == "Check the hold shelf [expired]" for call in notify.call_args_list)
+            await pilot.pause()
+            assert "19:30  Check the hold shelf [expired]" in shown(app, "#due")
+            await pilot.press("x")
+        rows = store.rows("SELECT event, at, due_at FROM prompt_events ORDER BY at")
+        assert [r["event"] for r in rows] == ["fired", "done"]
+        done = [s for s in prompts.statuses(store, app.timers.scheduler.prompts(), clock.now())
+                if s.prompt.task.id == "hold-shelf" and s.state == "done"]
+        assert done and done[0].response is not None and done[0].response >= timedelta(0)
+        assert "done: Check the hold shelf [expired]" in shown(app, "#saved")
+    store.close()
+
+
+POLICY = CheckinPolicy(grace=timedelta(minutes=10), duress_code="7319",
+                       escalation=(EscalationStep("email", to="security", wait=timedelta(minutes=5)),))
+
+
+def alarm_site(site, port):
+    email = EmailSettings("127.0.0.1", port, "none", sender="desk@library.example",
+                          recipients={"security": ("security@library.example",)}, timeout=3)
+    return dataclasses.replace(site, checkins=POLICY, email=email)
+
+
+@pytest.fixture
+def late_shift(store, clock):
+    """Sam checked in at 19:00; it is now 20:10, the end of the grace period."""
+    clock.moment = local(2026, 11, 24, 17, 30)
+    shift = start_shift(store, "Sam", "main")
+    clock.moment = local(2026, 11, 24, 19, 0)
+    checkins.record(store, shift, "checkin")
+    clock.moment = local(2026, 11, 24, 20, 10)
+    return shift
+
+
+async def test_a_missed_check_in_is_emailed_over_real_smtp(request, store, site, late_shift):
+    handler, port = start_server(request)
+    app = SoloShiftApp(store, alarm_site(site, port))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: handler.envelopes)
+        envelope = handler.envelopes[0]
+        assert envelope.rcpt_tos == ["security@library.example"]
+        message = parsed(envelope)
+        assert message["Subject"] == "Missed check-in at Bata Library"
+        assert "Sam has not checked in since 19:00 (due 20:00)" in message.get_content()
+        await wait_for(pilot, lambda: store.rows("SELECT 1 FROM checkin_events WHERE kind = 'alert_sent'"))
+        await pilot.pause()
+        assert "ALARM (missed check-in) since 20:10" in shown(app, "#checkin-line")
+        kinds = [r["kind"] for r in checkins.events(store, late_shift)]
+        assert "channel_ok" in kinds and kinds.count("escalation") == 1
+
+
+async def test_with_the_mail_server_down_the_desk_warns_and_retries(store, site, late_shift, clock):
+    app = SoloShiftApp(store, alarm_site(site, free_port()))  # nothing listens there
+    async with app.run_test(size=(120, 40)) as pilot:
+        failed = "SELECT detail FROM checkin_events WHERE kind = 'alert_failed'"
+        await wait_for(pilot, lambda: store.rows(failed))
+        await wait_for(pilot, lambda: store.rows("SELECT 1 FROM checkin_events WHERE kind = 'channel_failed'"))
+        await pilot.pause()
+        line = shown(app, "#checkin-line")
+        assert "ALERT CHANNEL UNREACHABLE" in line and "ALARM (missed check-in)" in line
+        assert "cannot reach 127.0.0.1" in store.rows(failed)[0]["detail"] or "127.0.0.1" in store.rows(failed)[0]["detail"]
+        clock.advance(minutes=1, seconds=1)
+        app.timers.check()  # the periodic wake-up
+        await wait_for(pilot, lambda: len(store.rows(failed)) == 2)
+        assert isinstance(app.screen, DeskScreen)
+
+
+async def test_duress_code_looks_normal_and_alerts_silently(request, store, site, clock):
+    handler, port = start_server(request)
+    clock.moment = local(2026, 11, 24, 19, 0)
+    start_shift(store, "Sam", "main")
+    app = SoloShiftApp(store, alarm_site(site, port))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        with mock.patch.object(app, "notify", wraps=app.notify) as notify:
+            await pilot.press("f5")
+            app.screen.query_one(Input).value = "7319"
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: handler.envelopes)
+        assert notify.call_args_list[0].args[0] == "Checked in at 19:00. Next check-in by 20:00."
+        assert parsed(handler.envelopes[0])["Subject"] == "Duress: Bata Library desk needs help"
+        await pilot.pause()
+        assert shown(app, "#checkin-line") == "Next check-in by 20:00 (F5)"  # nothing on screen gives it away
+
+
+async def test_check_in_works_from_another_screen(store, site, clock):
+    clock.moment = local(2026, 11, 24, 19, 0)
+    shift = start_shift(store, "Sam", "main")
+    app = SoloShiftApp(store, dataclasses.replace(site, checkins=CheckinPolicy()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")  # the detail-entry dialog is open
+        await pilot.press("f5", "enter")
+        await pilot.pause()
+        assert [r["kind"] for r in checkins.events(store, shift)] == ["checkin"]
+
+
+async def test_panic_can_be_cancelled_and_otherwise_raises_the_alarm(store, site, clock):
+    clock.moment = local(2026, 11, 24, 19, 0)
+    shift = start_shift(store, "Sam", "main")
+    app = SoloShiftApp(store, dataclasses.replace(site, checkins=CheckinPolicy()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f12")
+        assert "Raising the alarm in 5 s" in shown(app, "#countdown")
+        await pilot.press("escape")
+        await pilot.pause(1.2)
+        assert checkins.events(store, shift) == []
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: checkins.events(store, shift), seconds=8)
+        assert [r["kind"] for r in checkins.events(store, shift)][0] == "panic"
+        await pilot.pause()
+        assert "ALARM (panic)" in shown(app, "#checkin-line")
