@@ -37,7 +37,8 @@ def describe_tally(config: TallyConfig, entry: TallyEntry, zone: ZoneInfo) -> st
     return text
 
 
-def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limit: int = 12) -> list[LogLine]:
+def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limit: int = 12,
+           task_titles: dict[str, str] | None = None) -> list[LogLine]:
     lines: list[LogLine] = []
     for row in store.rows(
         """SELECT t.*, v.voided_at FROM tallies t LEFT JOIN tally_voids v ON v.tally_id = t.id
@@ -71,6 +72,22 @@ def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limi
         (shift.id,),
     ):
         lines.append(LogLine(from_iso(row["ended_at"]), f"{row['procedure_id']}: finished"))
+    titles = task_titles or {}
+    for row in store.rows(
+        """SELECT task_id, event, at, reason FROM prompt_events WHERE shift_id = ?
+           AND event != 'escalated' ORDER BY at DESC LIMIT ?""",
+        (shift.id, limit),
+    ):
+        what = {"fired": "due", "missed": "missed"}.get(row["event"], row["event"])
+        reason = f" ({row['reason']})" if row["reason"] else ""
+        lines.append(LogLine(from_iso(row["at"]), f"{what}: {titles.get(row['task_id'], row['task_id'])}{reason}"))
+    # Only check-ins and panics: a duress check-in is logged exactly like a normal one.
+    for row in store.rows(
+        """SELECT kind, at FROM checkin_events WHERE shift_id = ? AND kind IN ('checkin', 'duress', 'panic')
+           ORDER BY at DESC LIMIT ?""",
+        (shift.id, limit),
+    ):
+        lines.append(LogLine(from_iso(row["at"]), "PANIC alarm raised" if row["kind"] == "panic" else "checked in"))
     lines.append(LogLine(shift.started_at, f"shift started by {shift.worker}"))
     lines.sort(key=lambda line: line.at, reverse=True)
     return lines[:limit]

@@ -97,13 +97,17 @@ def to_fire(store: Store, prompts: list[Prompt], now: datetime) -> tuple[list[Pr
     return fire, missed
 
 
+def open_items(store: Store, prompts: list[Prompt], now: datetime) -> list[PromptStatus]:
+    """What the Due now panel lists: due or missed prompts of tasks that need acknowledging."""
+    return [s for s in statuses(store, prompts, now) if s.state in OPEN_STATES and s.prompt.task.acknowledge]
+
+
 def to_escalate(store: Store, prompts: list[Prompt], now: datetime) -> list[Prompt]:
     """Open prompts past their task's escalate_after, not yet escalated."""
     out = []
-    for status in statuses(store, prompts, now):
+    for status in open_items(store, prompts, now):
         after = status.prompt.task.escalate_after
-        if status.state in OPEN_STATES and not status.escalated and after is not None \
-                and now >= status.prompt.due_at + after:
+        if not status.escalated and after is not None and now >= status.prompt.due_at + after:
             out.append(status.prompt)
     return out
 

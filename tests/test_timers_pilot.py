@@ -129,6 +129,8 @@ async def test_duress_code_looks_normal_and_alerts_silently(request, store, site
         assert parsed(handler.envelopes[0])["Subject"] == "Duress: Bata Library desk needs help"
         await pilot.pause()
         assert shown(app, "#checkin-line") == "Next check-in by 20:00 (F5)"  # nothing on screen gives it away
+        assert "19:00  checked in" in shown(app, "#log")
+        assert "uress" not in app.export_screenshot()
 
 
 async def test_check_in_works_from_another_screen(store, site, clock):

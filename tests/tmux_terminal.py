@@ -23,8 +23,9 @@ class Terminal:
     def tmux(self, *args: str) -> str:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True).stdout
 
-    def start(self, db) -> None:
-        command = f"cd {ROOT} && exec {sys.executable} main.py --db {db}"
+    def start(self, db, *args: str) -> None:
+        extra = " ".join(args)
+        command = f"cd {ROOT} && exec {sys.executable} main.py --db {db} {extra}"
         self.tmux("new-session", "-d", "-x", "120", "-y", "40", command)
 
     def screen(self) -> str:

@@ -6,7 +6,7 @@ import logging
 import sqlite3
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -23,7 +23,9 @@ from shift.text import printable
 from tui.bindings import command_binding
 from tui.help import HelpScreen
 from tui.theme import HIGH_CONTRAST
-from tui.timers import DeskTimers
+
+if TYPE_CHECKING:
+    from tui.timers import DeskTimers
 
 log = logging.getLogger("solo_shift")
 
@@ -45,7 +47,7 @@ class SoloShiftApp(App[None]):
                  started: float | None = None, site_path: Path | None = None) -> None:
         super().__init__()
         self.site_path = site_path  # watched: timings are re-planned when it changes
-        self.timers: DeskTimers | None = None
+        self.timers: "DeskTimers | None" = None
         self.store = store
         self.site = site
         self.problems = list(problems)
@@ -92,19 +94,25 @@ class SoloShiftApp(App[None]):
                         markup=False)
         if self._started is not None:
             self.call_after_refresh(self._log_startup)
+        self.call_after_refresh(self._start_timers)  # once the first screen is up
+
+    def _start_timers(self) -> None:
+        from tui.timers import DeskTimers  # APScheduler: imported after the desk is on screen
+
         self.timers = DeskTimers(self)
-        self.call_after_refresh(self.timers.start)  # once the first screen is up
+        self.timers.start()
 
     def on_unmount(self) -> None:
         if self.timers is not None:
             self.timers.shutdown()
 
     def refresh_timers(self) -> None:
-        """Redraw the Due now panel and the check-in line wherever a desk screen is."""
+        """Redraw the Due now panel, the check-in line and the log wherever a desk screen is."""
         for screen in self.screen_stack:
             show = getattr(screen, "show_timers", None)
-            if show is not None:
+            if show is not None and screen.query("#due"):
                 show()
+                screen.refresh_counts()
 
     # -- lone worker ------------------------------------------------------
 

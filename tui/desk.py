@@ -146,8 +146,7 @@ class DeskScreen(Screen):
         timers = self.app.timers
         if timers is None:
             return []
-        planned = timers.prompts_for(self.shift)
-        return [s for s in prompts.statuses(self.app.store, planned, self.now()) if s.state in prompts.OPEN_STATES]
+        return prompts.open_items(self.app.store, timers.prompts_for(self.shift), self.now())
 
     def show_timers(self) -> None:
         if not self.query("#due"):
@@ -210,6 +209,7 @@ class DeskScreen(Screen):
             return
         self.saved(f"done: {status.prompt.task.title} "
                    f"({duration_text(self.now() - status.prompt.due_at)} after it was due)")
+        self.refresh_counts()
         self.show_timers()
 
     def action_prompt_snooze(self) -> None:
@@ -289,7 +289,8 @@ class DeskScreen(Screen):
         ]))
         log = [
             f"{line.at.astimezone(zone):%H:%M}  {printable(line.text)}"
-            for line in desklog.recent(store, config, zone, self.shift)
+            for line in desklog.recent(store, config, zone, self.shift,
+                                       task_titles={t.id: t.title for t in self.site.tasks})
         ]
         self.query_one("#log", Static).update(Content("\n").join([_heading("Recent log"), Content("\n".join(log))]))
 

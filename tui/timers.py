@@ -82,8 +82,7 @@ class DeskTimers:
             self.app.bell()
         for prompt in prompts.to_escalate(self.app.store, planned, now):
             prompts.record(self.app.store, prompt, "escalated", shift)
-        open_items = [s for s in prompts.statuses(self.app.store, planned, now) if s.state in prompts.OPEN_STATES]
-        if any(s.escalated for s in open_items):
+        if any(s.escalated for s in prompts.open_items(self.app.store, planned, now)):
             self.app.bell()  # rings again on every check until dealt with
         self._check_ins(shift, now)
         self.app.refresh_timers()
