@@ -42,7 +42,7 @@ async def test_a_task_due_within_a_second_fires_and_is_acknowledged(tmp_path, si
     app = SoloShiftApp(store, dataclasses.replace(site, tasks=(task,)))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         with mock.patch.object(app, "bell") as bell, mock.patch.object(app, "notify", wraps=app.notify) as notify:
-            await wait_for(pilot, lambda: app.timers.scheduler.job_ids())
+            await wait_for(pilot, lambda: app.timers is not None and app.timers.scheduler.job_ids())
             assert "hold-shelf@2026-11-25T00:30:00.000000+00:00" in app.timers.scheduler.job_ids()
             assert not app.screen.query_one("#due").display
             await wait_for(pilot, lambda: bell.called)
