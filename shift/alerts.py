@@ -19,22 +19,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 
-class AlertError(Exception):
-    """An alert could not be delivered; the message says why, for the desk screen."""
-
-
-@dataclass(frozen=True)
-class EmailSettings:
-    host: str
-    port: int = 587
-    security: str = "starttls"  # "starttls", "ssl" or "none"
-    user: str = ""
-    password_env: str = ""  # name of an environment variable holding the password
-    password_file: str = ""  # or a file readable only by its owner (mode 0600 or stricter)
-    sender: str = ""
-    recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)  # purpose -> addresses
-    timeout: float = 10.0  # seconds for connecting and each SMTP command
-
+from shift.alertconfig import AlertError, EmailSettings  # noqa: F401 (re-exported)
 
 SECURITY_MODES = ("starttls", "ssl", "none")
 OUTPUT_LIMIT = 4000  # characters of command output kept

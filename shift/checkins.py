@@ -18,7 +18,7 @@ from shift.shifts import Shift
 from shift.store import Store
 
 if TYPE_CHECKING:
-    from shift.alerts import EmailSettings
+    from shift.alertconfig import EmailSettings
 
 
 @dataclass(frozen=True)

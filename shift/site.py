@@ -24,7 +24,7 @@ from shift.hours import (
     parse_clock,
     parse_period,
 )
-from shift.alerts import EmailSettings
+from shift.alertconfig import EmailSettings
 from shift.checkins import CheckinPolicy, EscalationStep
 from shift.keymap import default_keys, reserved_keys
 from shift.problems import Problem
