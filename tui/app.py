@@ -94,7 +94,9 @@ class SoloShiftApp(App[None]):
                         markup=False)
         if self._started is not None:
             self.call_after_refresh(self._log_startup)
-        self.call_after_refresh(self._start_timers)  # once the first screen is up
+        # Timers start just after the first screen is painted: they import and
+        # start APScheduler, which the first paint does not need to wait for.
+        self.set_timer(0.25, self._start_timers)
 
     def _start_timers(self) -> None:
         from tui.timers import DeskTimers  # APScheduler: imported after the desk is on screen

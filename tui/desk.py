@@ -23,6 +23,7 @@ from shift.keymap import COMMANDS
 from shift.shifts import Shift
 from shift.site import Site
 from shift.text import printable
+from tui.header import SplitLines
 from tui.keybar import KeyBar
 from tui.bindings import command_binding
 
@@ -76,14 +77,7 @@ class DeskScreen(Screen):
         return self.app.site
 
     def compose(self) -> ComposeResult:
-        desk = next((d.name for d in self.site.desks if d.id == self.shift.desk), self.shift.desk)
-        with Horizontal(id="topbar"):
-            yield Static(Content(f"{printable(self.site.name)} · {printable(desk)}"), id="where")
-            yield Static("", id="clock")
-        with Horizontal(id="statusbar"):
-            yield Static(Content(f"On duty: {printable(self.shift.worker)}"), id="worker")
-            yield Static("", id="hours-status")
-        yield Static("", id="today-hours")
+        yield SplitLines(3, id="header")
         yield Static("", id="suggest", markup=False)
         yield Static("", id="checkin-line", markup=False)
         yield Static("", id="due", markup=False)
@@ -131,13 +125,14 @@ class DeskScreen(Screen):
         now = self.now()
         hours = self.site.hours
         local = now.astimezone(self.site.zone)
-        self.query_one("#clock", Static).update(f"{local:%a %d %b %Y  %H:%M:%S}")
-        status = hours.status_text(now)
+        desk = next((d.name for d in self.site.desks if d.id == self.shift.desk), self.shift.desk)
+        header = self.query_one("#header", SplitLines)
+        header.set_line(0, Content.styled(f"{printable(self.site.name)} · {printable(desk)}", "bold"),
+                        Content.styled(f"{local:%a %d %b %Y  %H:%M:%S}", "bold"))
         solo = " · solo shift" if hours.is_solo(now) else ""
-        self.query_one("#hours-status", Static).update(Content(status + solo))
-        self.query_one("#today-hours", Static).update(
-            Content(f"Today: {hours.day(local.date()).text()}")
-        )
+        header.set_line(1, f"On duty: {printable(self.shift.worker)}",
+                        Content.styled(hours.status_text(now) + solo, "bold"))
+        header.set_line(2, Content.styled(f"Today: {hours.day(local.date()).text()}", "dim"))
         self.show_suggestion(now)
 
     # -- timed prompts and check-ins ---------------------------------------
