@@ -172,3 +172,26 @@ async def test_a_missing_procedure_kind_is_a_message_not_a_crash(store, site, sh
         await pilot.pause()
         assert isinstance(app.screen, DeskScreen)
         assert any("No opening procedure is loaded" in n.message for n in app._notifications)
+
+
+async def test_the_app_lists_every_good_procedure_and_says_how_many_are_broken(store, site, shift, tmp_path):
+    import shutil
+
+    from conftest import ROOT
+    from shift.procedures import load_procedures
+
+    folder = tmp_path / "procedures"
+    shutil.copytree(ROOT / "procedures", folder)
+    shutil.copytree(ROOT / "tests" / "broken_procedures", folder / "broken")
+    procedures, problems = load_procedures(folder)
+    app = SoloShiftApp(store, site, procedures=procedures, procedure_problems=problems)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f2")
+        picker = app.screen
+        assert isinstance(picker, ProcedurePicker)
+        listing = picker.query_one("#procedure-list")
+        labels = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+        assert sorted(label.split("  (")[0] for label in labels) == [
+            "Closing the library", "Floor walk", "Opening the library"]
+        warning = [str(s.content) for s in picker.query(Static) if "have errors" in str(s.content)]
+        assert warning == ["12 procedure file(s) have errors and are not listed: run `python main.py check`."]
