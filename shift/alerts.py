@@ -15,7 +15,7 @@ import socket
 import ssl
 import stat
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 

@@ -12,7 +12,13 @@ from shift.site import load_site
 
 def run_check(site_path: Path, procedures_dir: Path, today: date) -> tuple[list[Problem], int]:
     """All problems found, and the exit status: 1 when any is an error."""
-    _, problems = load_site(site_path)
-    _, procedure_problems = load_procedures(procedures_dir, today=today)
+    site, problems = load_site(site_path)
+    procedures, procedure_problems = load_procedures(procedures_dir, today=today)
     problems = list(problems) + procedure_problems
+    for procedure in procedures:  # calls must name a contact the site has
+        for number, step in enumerate(procedure.steps, start=1):
+            if step.call and step.call not in site.contacts:
+                problems.append(Problem(procedure.path, None, f"step {number} '{step.title}'",
+                                        f"call: '{step.call}' is not a contact in the site file "
+                                        f"({', '.join(sorted(site.contacts))})"))
     return problems, (1 if any(p.is_error for p in problems) else 0)

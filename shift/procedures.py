@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -52,6 +52,8 @@ class Step:
     show_if: Condition | None = None
     note_when: frozenset[str] = frozenset()
     due: TimeSpec | None = None
+    immediate: bool = False  # emergency: one of the first steps, shown before anything else
+    call: str = ""  # a contact id (e.g. "emergency"): doing the step records when the call was made
 
     def options(self) -> tuple[str, ...]:
         return YES_NO if self.kind == "yesno" else self.choices
@@ -122,6 +124,7 @@ def load_procedures(directory: Path, today: date | None = None) -> tuple[list[Pr
     if not directory.is_dir():
         return [], [Problem(str(directory), None, "", "procedures folder not found", "warning")]
     seen: dict[str, str] = {}
+    keys: dict[str, str] = {}
     for path in sorted(directory.rglob("*.toml")):
         procedure, found = load_procedure_file(path)
         problems += found
@@ -131,7 +134,13 @@ def load_procedures(directory: Path, today: date | None = None) -> tuple[list[Pr
             problems.append(Problem(procedure.path, None, "id",
                                     f"procedure id '{procedure.id}' is already used by {seen[procedure.id]}; skipped"))
             continue
+        if procedure.key and procedure.key in keys:
+            problems.append(Problem(procedure.path, None, "key",
+                                    f"key '{procedure.key}' is already used by {keys[procedure.key]}; skipped"))
+            continue
         seen[procedure.id] = procedure.path
+        if procedure.key:
+            keys[procedure.key] = procedure.path
         if today is not None and today - procedure.reviewed > REVIEW_AFTER:
             problems.append(Problem(procedure.path, None, "reviewed",
                                     f"last reviewed {procedure.reviewed}, more than twelve months ago", "warning"))
@@ -163,6 +172,13 @@ class _Reader:
         key = root.text("key", "") or ""
         steps = self._steps(root)
         root.finish()
+        if kind == "emergency" and not re.fullmatch(r"[a-z0-9]", key):
+            root.error("key", "an emergency protocol needs a single key (a letter or digit) to start it")
+        elif key and kind != "emergency":
+            root.error("key", "only emergency protocols have a key")
+        immediate = [s for s in steps if s.immediate]
+        if immediate and [s.id for s in steps[: len(immediate)]] != [s.id for s in immediate]:
+            root.error("steps", "immediate steps must come first")
         if not steps and not any(p.is_error for p in self.src.problems):
             root.error("steps", "a procedure needs at least one [[steps]]")
         if self.src.has_errors:
@@ -200,6 +216,8 @@ class _Reader:
         choices = tuple(sec.texts("choices"))
         note_when = frozenset(sec.texts("note_when"))
         due_text = sec.text("due")
+        immediate = sec.flag("immediate", False)
+        call = sec.text("call", "") or ""
         show_if = self._condition(sec, earlier, number)
         sec.finish()
         ok = True
@@ -245,9 +263,12 @@ class _Reader:
                 ok = False
         if not ok or not title or not ident:
             return None
+        if call and not re.fullmatch(r"[a-z0-9_]+", call):
+            sec.error("call", f"'{call}' should be a contact id from site.toml, e.g. emergency or security")
+            return None
         return Step(ident, title, kind, instructions.strip(), announce.strip(), required, unit,
                     None if minimum is None else float(minimum), None if maximum is None else float(maximum),
-                    choices, show_if, note_when, due)
+                    choices, show_if, note_when, due, immediate, call)
 
     def _condition(self, sec: Section, earlier: list[Step], number: int) -> Condition | None:
         cond = sec.table("show_if")

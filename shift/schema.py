@@ -59,6 +59,14 @@ _TIMER_TABLES = ("prompt_events", "checkin_events")
 APPEND_ONLY = _SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES
 
 
+def _create(db: "Database", statements: list[str], tables: tuple[str, ...]) -> None:
+    """Run a migration's statements, then make its tables append-only."""
+    for table in tables:
+        statements = statements + append_only_triggers(table)
+    for sql in statements:
+        db.execute(sql)
+
+
 def append_only_triggers(table: str) -> list[str]:
     return [
         f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
@@ -117,10 +125,7 @@ def _m001(db: "Database") -> None:
         "CREATE INDEX tallies_shift ON tallies(shift_id, recorded_at)",
         "CREATE INDEX shifts_started ON shifts(started_at)",
     ]
-    for table in _SHIFT_TABLES:
-        statements += append_only_triggers(table)
-    for sql in statements:
-        db.execute(sql)
+    _create(db, statements, _SHIFT_TABLES)
 
 
 @migration("002_procedure_runs")
@@ -169,10 +174,7 @@ def _m002(db: "Database") -> None:
         "CREATE INDEX step_outcomes_run ON step_outcomes(run_id, recorded_at)",
         "CREATE INDEX step_notes_run ON step_notes(run_id)",
     ]
-    for table in _RUN_TABLES:
-        statements += append_only_triggers(table)
-    for sql in statements:
-        db.execute(sql)
+    _create(db, statements, _RUN_TABLES)
 
 
 @migration("003_prompts_and_checkins")
@@ -201,7 +203,4 @@ def _m003(db: "Database") -> None:
         )""",
         "CREATE INDEX checkin_events_shift ON checkin_events(shift_id, at)",
     ]
-    for table in _TIMER_TABLES:
-        statements += append_only_triggers(table)
-    for sql in statements:
-        db.execute(sql)
+    _create(db, statements, _TIMER_TABLES)

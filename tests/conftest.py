@@ -46,6 +46,24 @@ def clock():
     return FixedClock(local(2026, 11, 24, 19, 30))
 
 
+def shown(app, selector: str) -> str:
+    """The text of a Static on the current screen."""
+    from textual.widgets import Static
+
+    return str(app.screen.query_one(selector, Static).content)
+
+
+@pytest.fixture
+def shift(store, clock):
+    """Sam's shift, started at 17:30; the clock stays at 19:30."""
+    from shift.shifts import start_shift
+
+    clock.advance(hours=-2)
+    started = start_shift(store, "Sam", "main")
+    clock.advance(hours=2)
+    return started
+
+
 @pytest.fixture
 def store(tmp_path, clock):
     opened = Store.open(tmp_path / "desk.db", clock=clock)

@@ -1,6 +1,5 @@
 """Lone-worker check-ins and timed prompts, decided from the log."""
 
-import dataclasses
 from datetime import date, timedelta
 
 import pytest

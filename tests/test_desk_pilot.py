@@ -4,10 +4,10 @@ import dataclasses
 import sqlite3
 from unittest import mock
 
-import pytest
 from textual.widgets import Input, Select, Static, TextArea
 
-from shift.shifts import open_shift, start_shift
+from conftest import shown
+from shift.shifts import open_shift
 from tui.app import SoloShiftApp
 from tui.desk import DeskScreen
 from tui.endshift import EndShiftScreen
@@ -24,24 +24,12 @@ def header_of(app):
     return app.screen.query_one("#header").text()
 
 
-def text_of(app, selector):
-    return str(app.screen.query_one(selector, Static).content)
-
-
-@pytest.fixture
-def shift(store, clock):
-    clock.advance(hours=-2)
-    started = start_shift(store, "Sam", "main")
-    clock.advance(hours=2)
-    return started
-
-
 async def test_start_a_shift_from_the_start_screen(store, site):
     app = SoloShiftApp(store, site)
     async with app.run_test(size=(120, 40)) as pilot:
         assert isinstance(app.screen, StartShiftScreen)
         await pilot.press("enter")  # no name yet
-        assert "name is needed" in text_of(app, "#start-error")
+        assert "name is needed" in shown(app, "#start-error")
         await pilot.press(*"Priya N")
         await pilot.press("enter")
         await pilot.pause()
@@ -65,8 +53,8 @@ async def test_tally_keys_write_rows_before_the_screen_says_saved(store, site, s
         rows = tallies(store)
         assert [r["category"] for r in rows] == ["directional", "informational", "reference"]
         assert {r["channel"] for r in rows} == {"in_person"}
-        assert "Saved 19:30:00: Reference" in text_of(app, "#saved")
-        counts = text_of(app, "#counts")
+        assert "Saved 19:30:00: Reference" in shown(app, "#saved")
+        counts = shown(app, "#counts")
         assert "Directional         1" in counts and "Total               3" in counts
 
 
@@ -74,7 +62,7 @@ async def test_channel_and_read_prefix_apply_to_the_next_entry_only(store, site,
     app = SoloShiftApp(store, site)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("p", "3")
-        assert text_of(app, "#pending") == "Next entry: Phone · READ 3  (Esc clears)"
+        assert shown(app, "#pending") == "Next entry: Phone · READ 3  (Esc clears)"
         await pilot.press("r", "d")
         rows = tallies(store)
         assert (rows[0]["channel"], rows[0]["read_level"]) == ("phone", 3)
@@ -92,8 +80,8 @@ async def test_undo_voids_the_last_entry(store, site, shift, clock):
         voids = store.rows("SELECT tally_id FROM tally_voids")
         assert [v["tally_id"] for v in voids] == [tallies(store)[1]["id"]]
         assert len(tallies(store)) == 2  # nothing deleted
-        assert "Total               1" in text_of(app, "#counts")
-        assert "undone: Circulation" in text_of(app, "#saved")
+        assert "Total               1" in shown(app, "#counts")
+        assert "undone: Circulation" in shown(app, "#saved")
 
 
 async def test_fast_typing_loses_no_keystroke(store, site, shift):
@@ -123,8 +111,8 @@ async def test_late_entry_with_note_shows_text_exactly_as_typed(store, site, shi
         row = tallies(store)[0]
         assert (row["quantity"], row["channel"], row["note"]) == (3, "phone", note)
         assert row["occurred_at"] == "2026-11-25T00:00:00.000000+00:00"
-        shown = text_of(app, "#log")
-        assert "3 × Directional (Phone) (late entry for 19:00) — Room [A-12] [/b] <b>x</b> ␛[31mred" in shown
+        log = shown(app, "#log")
+        assert "3 × Directional (Phone) (late entry for 19:00) — Room [A-12] [/b] <b>x</b> ␛[31mred" in log
         svg = app.export_screenshot()
         assert "[A-12]" in svg and "&lt;b&gt;x&lt;/b&gt;" in svg
 
@@ -136,7 +124,7 @@ async def test_late_entry_before_the_shift_is_refused_with_a_message(store, site
         app.screen.query_one("#at", Input).value = "16:00"
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, DetailEntryScreen)
-        assert "within this shift" in text_of(app, "#entry-error")
+        assert "within this shift" in shown(app, "#entry-error")
         assert tallies(store) == []
 
 
@@ -145,7 +133,7 @@ async def test_a_failed_write_is_never_shown_as_saved(store, site, shift):
     async with app.run_test(size=(120, 40)) as pilot:
         with mock.patch.object(type(store), "insert", side_effect=sqlite3.OperationalError("disk I/O error")):
             await pilot.press("d")
-        assert text_of(app, "#saved") == "NOT saved: disk I/O error"
+        assert shown(app, "#saved") == "NOT saved: disk I/O error"
         assert tallies(store) == []
         await pilot.press("d")
         assert len(tallies(store)) == 1
@@ -156,7 +144,7 @@ async def test_help_lists_every_key(store, site, shift):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
-        keys = text_of(app, "#help-keys")
+        keys = shown(app, "#help-keys")
         for expected in ("Directional", "Room bookings", "Undo last entry", "Log with details", "End shift",
                          "Next entry: Phone", "Next entry: READ 6", "Help", "Follow-ups"):
             assert expected in keys, expected
@@ -202,8 +190,8 @@ async def test_end_shift_hands_over_to_the_next_person(store, site, shift):
         await pilot.pause()
         assert isinstance(app.screen, StartShiftScreen)
         assert open_shift(store) is None
-        assert text_of(app, "#handover-note") == "Quiet night [really]."
-        assert "Microfilm reader 2 stuck" in text_of(app, "#followups")
+        assert shown(app, "#handover-note") == "Quiet night [really]."
+        assert "Microfilm reader 2 stuck" in shown(app, "#followups")
 
 
 async def test_high_contrast_theme_toggles(store, site, shift):
@@ -230,7 +218,7 @@ async def test_followups_can_be_resolved_and_added_from_the_desk(store, site, sh
         assert [f.text for f in open_followups(store)] == ["Umbrella at the desk"]
         await pilot.press("escape")
         assert isinstance(app.screen, DeskScreen)
-        assert "follow-up resolved: Hold shelf: two items [overdue]" in text_of(app, "#log")
+        assert "follow-up resolved: Hold shelf: two items [overdue]" in shown(app, "#log")
 
 
 async def test_names_and_notes_with_markup_and_escapes_crash_nothing(store, site):
@@ -246,7 +234,7 @@ async def test_names_and_notes_with_markup_and_escapes_crash_nothing(store, site
         app.screen.query_one("#handover", TextArea).text = "[/b] closed <b>early</b> \x1b[31m"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert text_of(app, "#handover-note") == "[/b] closed <b>early</b> ␛[31m"
+        assert shown(app, "#handover-note") == "[/b] closed <b>early</b> ␛[31m"
         assert any("Jo [/b] <i>␛[2J, ended" in str(s.content) for s in app.screen.query(Static))
 
 
@@ -270,7 +258,7 @@ async def test_two_handovers_in_one_sitting(store, site, shift, clock):
             await pilot.press("ctrl+s")
             await pilot.pause()
             assert isinstance(app.screen, StartShiftScreen)
-            assert text_of(app, "#handover-note") == note
+            assert shown(app, "#handover-note") == note
             clock.advance(minutes=5)
             app.screen.query_one("#worker", Input).value = worker
             await pilot.press("enter")

@@ -110,3 +110,33 @@ def test_a_step_condition_needs_an_answerable_step(tmp_path):
     procedure, problems = parse_procedure(head + "[[steps]]" + second + "[[steps]]" + first, tmp_path / "x.toml")
     assert procedure is None
     assert "conditions need a yesno or choice step" in str(problems[0])
+
+
+def test_emergency_protocols_need_unique_keys_and_known_contacts(tmp_path):
+    text = (ROOT / "procedures" / "emergency" / "medical.toml").read_text()
+    (tmp_path / "a.toml").write_text(text)
+    (tmp_path / "b.toml").write_text(text.replace('id = "medical"', 'id = "medical-copy"'))
+    (tmp_path / "c.toml").write_text(text.replace('id = "medical"', 'id = "medical-3"').replace('key = "m"', 'key = "mm"'))
+    (tmp_path / "d.toml").write_text(text.replace('id = "medical"', 'id = "medical-4"').replace('key = "m"', 'key = "q"')
+                                     .replace('call = "security"', 'call = "securty"'))
+    procedures, problems = load_procedures(tmp_path)
+    messages = [str(p) for p in problems]
+    assert any("b.toml" in m and "key 'm' is already used by" in m for m in messages)
+    assert any("c.toml" in m and "needs a single key" in m for m in messages)
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", "--procedures", str(tmp_path)],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "d.toml: error:" in result.stdout and "call: 'securty' is not a contact" in result.stdout
+
+
+def test_bundled_emergency_protocols():
+    procedures, problems = load_procedures(ROOT / "procedures")
+    emergency = {p.id: p for p in procedures if p.kind == "emergency"}
+    assert len(emergency) == 14 and not [p for p in problems if p.is_error]
+    for protocol in emergency.values():
+        immediate = [s for s in protocol.steps if s.immediate]
+        assert 3 <= len(immediate) <= 5, protocol.id
+        assert protocol.template and protocol.sources, protocol.id
+    medical = emergency["medical"]
+    assert any("1-877-202-0008" in s.title for s in medical.steps)
+    assert emergency["fire-alarm"].step("all-clear") is not None

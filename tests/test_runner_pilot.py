@@ -6,8 +6,8 @@ import pytest
 from textual.widgets import Input, Static
 
 from shift.procedures import parse_procedure
+from conftest import shown
 from shift.runs import open_runs
-from shift.shifts import start_shift
 from test_runs import CLOSING
 from tui.app import SoloShiftApp
 from tui.ask import AskText, Confirm
@@ -21,18 +21,6 @@ def procedure():
     parsed, problems = parse_procedure(CLOSING, Path("procedures/closing-test.toml"))
     assert problems == []
     return parsed
-
-
-@pytest.fixture
-def shift(store, clock):
-    clock.advance(hours=-2)
-    started = start_shift(store, "Sam", "main")
-    clock.advance(hours=2)
-    return started
-
-
-def shown(app, selector):
-    return str(app.screen.query_one(selector, Static).content)
 
 
 def outcomes(store):
@@ -184,6 +172,7 @@ async def test_the_app_lists_every_good_procedure_and_says_how_many_are_broken(s
     shutil.copytree(ROOT / "procedures", folder)
     shutil.copytree(ROOT / "tests" / "broken_procedures", folder / "broken")
     procedures, problems = load_procedures(folder)
+    assert not [p for p in problems if p.is_error and "/broken/" not in p.file]
     app = SoloShiftApp(store, site, procedures=procedures, procedure_problems=problems)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("f2")

@@ -1,6 +1,5 @@
 """The procedure engine: conditions, required/optional, skips, corrections, resume, version pinning."""
 
-from pathlib import Path
 
 import pytest
 

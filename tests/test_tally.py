@@ -6,15 +6,6 @@ import pytest
 
 from conftest import TORONTO, local
 from shift import desklog, tally
-from shift.shifts import start_shift
-
-
-@pytest.fixture
-def shift(store, clock):
-    clock.advance(hours=-2)  # the shift started at 17:30
-    started = start_shift(store, "Sam", "main")
-    clock.advance(hours=2)
-    return started
 
 
 def test_record_and_count(store, site, shift):

@@ -5,9 +5,9 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
-from conftest import local
+from conftest import local, shown
 from shift import checkins, prompts
 from shift.alerts import EmailSettings
 from shift.checkins import CheckinPolicy, EscalationStep
@@ -27,10 +27,6 @@ async def wait_for(pilot, predicate, seconds: float = 10.0):
             return
         await pilot.pause(0.05)
     raise AssertionError("condition never became true")
-
-
-def shown(app, selector):
-    return str(app.screen.query_one(selector, Static).content)
 
 
 async def test_a_task_due_within_a_second_fires_and_is_acknowledged(tmp_path, site):

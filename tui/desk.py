@@ -378,7 +378,8 @@ class DeskScreen(Screen):
         from tui.procedures import ProcedurePicker
 
         offer = runs.suggested(self.app.procedures, self.site.hours, self.now(), self.finished)
-        picker = ProcedurePicker(self.app.procedures, self.in_progress, offer.id if offer else None,
+        routine = [p for p in self.app.procedures if p.kind != "emergency"]  # those have their own key
+        picker = ProcedurePicker(routine, self.in_progress, offer.id if offer else None,
                                  self.app.procedure_errors)
         self.app.push_screen(picker, self.start_procedure)
 
