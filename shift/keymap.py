@@ -20,6 +20,7 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("app.help", "f1,question_mark", "app: help", "List every key"),
+    Command("emergency.open", "f8", "emergency: emergency protocols", "The emergency picker, from every screen"),
     Command("app.theme", "f9", "app: toggle high contrast", "Switch the high-contrast theme on or off"),
     Command("app.quit", "ctrl+q", "app: quit", "Close the app (the shift stays open)"),
     Command("tally.undo", "u", "tally: undo last entry", "Void the last desk-statistics entry"),

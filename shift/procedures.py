@@ -303,3 +303,23 @@ class _Reader:
             cond.error("answer", f"'{unknown[0]}' is not an answer of step '{target}' ({', '.join(step.options())})")
             return None
         return Condition(target, frozenset(answers))
+
+
+BUNDLED = Path(__file__).resolve().parent / "bundled_protocols"
+
+
+def emergency_protocols(loaded: list[Procedure]) -> tuple[list[Procedure], list[str]]:
+    """The site's emergency protocols, with the known-good bundled copy of any that
+    did not load (a broken or missing file never hides a protocol). Returns the
+    protocols by key and the ids that fell back to the bundled copy."""
+    protocols = {p.id: p for p in loaded if p.kind == "emergency"}
+    used_keys = {p.key for p in protocols.values()}
+    fallbacks = []
+    for path in sorted(BUNDLED.glob("*.toml")):
+        procedure, _ = load_procedure_file(path)
+        if procedure is None or procedure.id in protocols or procedure.key in used_keys:
+            continue
+        protocols[procedure.id] = procedure
+        used_keys.add(procedure.key)
+        fallbacks.append(procedure.id)
+    return sorted(protocols.values(), key=lambda p: p.title), fallbacks

@@ -65,6 +65,7 @@ class RunState:
     history: list[Outcome]
     notes: list[Note]
     ended_at: datetime | None = None
+    drill: bool = False
 
     @property
     def latest(self) -> dict[str, Outcome]:
@@ -142,7 +143,7 @@ def _pin_version(store: Store, procedure: Procedure) -> None:
     })
 
 
-def start_run(store: Store, shift: Shift, procedure: Procedure) -> RunState:
+def start_run(store: Store, shift: Shift, procedure: Procedure, drill: bool = False) -> RunState:
     """Start a run, or return this shift's open run of the same procedure."""
     existing = store.rows(
         """SELECT r.id FROM procedure_runs r LEFT JOIN run_ends e ON e.run_id = r.id
@@ -155,7 +156,7 @@ def start_run(store: Store, shift: Shift, procedure: Procedure) -> RunState:
         _pin_version(store, procedure)
         row = store.insert("procedure_runs", {
             "shift_id": shift.id, "procedure_id": procedure.id,
-            "version_sha256": procedure.sha256, "started_at": store.now_iso(),
+            "version_sha256": procedure.sha256, "started_at": store.now_iso(), "drill": int(drill),
         })
     return load_run(store, row["id"])
 
@@ -180,7 +181,8 @@ def load_run(store: Store, run_id: str) -> RunState:
         for r in store.rows("SELECT * FROM step_notes WHERE run_id = ? ORDER BY recorded_at, rowid", (run_id,))
     ]
     ended = from_iso(run["ended_at"]) if run["ended_at"] else None
-    return RunState(run["id"], run["shift_id"], from_iso(run["started_at"]), procedure, history, notes, ended)
+    return RunState(run["id"], run["shift_id"], from_iso(run["started_at"]), procedure, history, notes, ended,
+                    bool(run["drill"]))
 
 
 def open_runs(store: Store, shift: Shift) -> list[RunState]:
@@ -301,3 +303,8 @@ def suggested(procedures: list[Procedure], hours: HoursCalendar, now: datetime,
 
 def first_of_kind(procedures: list[Procedure], kind: str) -> Procedure | None:
     return next((p for p in procedures if p.kind == kind), None)
+
+
+def last_drill(store: Store) -> datetime | None:
+    rows = store.rows("SELECT MAX(started_at) AS at FROM procedure_runs WHERE drill = 1")
+    return from_iso(rows[0]["at"]) if rows and rows[0]["at"] else None

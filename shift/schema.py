@@ -204,3 +204,9 @@ def _m003(db: "Database") -> None:
         "CREATE INDEX checkin_events_shift ON checkin_events(shift_id, at)",
     ]
     _create(db, statements, _TIMER_TABLES)
+
+
+@migration("004_drills")
+def _m004(db: "Database") -> None:
+    # A drill is recorded like a real event but kept apart by this flag.
+    db.execute("ALTER TABLE procedure_runs ADD COLUMN drill INTEGER NOT NULL DEFAULT 0")

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Iterable
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from shift import checkins, prompts
+from shift import checkins, prompts, runs
 from shift.clock import Clock
 from shift.keymap import COMMANDS
 from shift.problems import Problem
-from shift.procedures import Procedure
-from shift.shifts import Shift, open_shift
+from shift.procedures import Procedure, emergency_protocols
+from shift.shifts import Shift, open_shift, start_shift
 from shift.site import Site
 from shift.store import Store, StoreError
 from shift.text import printable
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tui.timers import DeskTimers
 
 log = logging.getLogger("solo_shift")
+NOT_SIGNED_IN = "(not signed in)"
 
 
 class SoloShiftApp(App[None]):
@@ -37,6 +38,7 @@ class SoloShiftApp(App[None]):
         command_binding("app.help", "help"),
         command_binding("app.theme", "toggle_contrast", show=False),
         command_binding("app.quit", "quit", show=False, priority=True),
+        command_binding("emergency.open", "emergency", priority=True),
         command_binding("checkin.now", "check_in", priority=True),
         command_binding("checkin.panic", "panic", show=False, priority=True),
         command_binding("checkin.acknowledge", "acknowledge", show=False, priority=True),
@@ -52,6 +54,8 @@ class SoloShiftApp(App[None]):
         self.site = site
         self.problems = list(problems)
         self.procedures = list(procedures)
+        # Emergency protocols never go missing: a broken file falls back to the bundled copy.
+        self.emergency_protocols, self.emergency_fallbacks = emergency_protocols(self.procedures)
         # How many procedure files were skipped for errors (the picker says so).
         self.procedure_errors = len({p.file for p in procedure_problems if p.is_error})
         self.clock: Clock = store.clock
@@ -115,6 +119,34 @@ class SoloShiftApp(App[None]):
             if show is not None and screen.query("#due"):
                 show()
                 screen.refresh_counts()
+
+    # -- emergencies ------------------------------------------------------
+
+    def action_emergency(self) -> None:
+        from tui.emergency import EmergencyPicker, EmergencyScreen
+
+        if isinstance(self.screen, (EmergencyPicker, EmergencyScreen)):
+            return
+        shift = open_shift(self.store)
+        in_progress = {r.procedure.id for r in runs.open_runs(self.store, shift)} if shift else set()
+        picker = EmergencyPicker(self.emergency_protocols, in_progress, runs.last_drill(self.store), self.site.zone)
+        self.push_screen(picker, self._start_emergency)
+
+    def _start_emergency(self, chosen: "tuple[Procedure, bool] | None") -> None:
+        from tui.emergency import EmergencyScreen
+
+        if chosen is None:
+            return
+        procedure, drill = chosen
+        try:
+            # Details come later: with nobody signed in, the event still gets a shift.
+            shift = open_shift(self.store) or start_shift(self.store, NOT_SIGNED_IN, self.site.desks[0].id)
+            run = runs.start_run(self.store, shift, procedure, drill=drill)
+        except sqlite3.Error as exc:
+            self.notify(f"Could not record the start: {exc}. Follow the protocol on paper.",
+                        severity="error", markup=False)
+            return
+        self.push_screen(EmergencyScreen(run), lambda _: self.refresh_timers())
 
     # -- lone worker ------------------------------------------------------
 

@@ -252,8 +252,9 @@ class DeskScreen(Screen):
                 self.in_progress[run.procedure.id] = f"step {number} of {total}"
 
     def show_suggestion(self, now: datetime) -> None:
-        lines = [f"In progress: {printable(title)} ({where}) — F2 to resume"
-                 for title, where in self._in_progress_titles()]
+        emergencies = {p.id for p in self.app.emergency_protocols}
+        lines = [f"In progress: {printable(title)} ({where}) — {'F8' if pid in emergencies else 'F2'} to resume"
+                 for pid, title, where in self._in_progress_titles()]
         offer = runs.suggested(self.app.procedures, self.site.hours, now, self.finished)
         if offer is not None and offer.id not in self.in_progress:
             key = "F3" if offer.kind == "opening" else "F4"
@@ -262,9 +263,9 @@ class DeskScreen(Screen):
         box.display = bool(lines)
         box.update("\n".join(lines))
 
-    def _in_progress_titles(self) -> list[tuple[str, str]]:
-        titles = {p.id: p.title for p in self.app.procedures}
-        return [(titles.get(pid, pid), where) for pid, where in self.in_progress.items()]
+    def _in_progress_titles(self) -> list[tuple[str, str, str]]:
+        titles = {p.id: p.title for p in self.app.procedures + self.app.emergency_protocols}
+        return [(pid, titles.get(pid, pid), where) for pid, where in self.in_progress.items()]
 
     def refresh_counts(self) -> None:
         store, zone, config = self.app.store, self.site.zone, self.site.tally

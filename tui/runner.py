@@ -143,7 +143,9 @@ class RunnerScreen(Screen):
             value.focus()
         else:
             self.set_focus(None)
-        if step.kind == "check":
+        if step.call:
+            self.message("Enter as soon as the call is made: its time is recorded")
+        elif step.kind == "check":
             self.message("Enter when done · s skip · n note")
         elif step.kind in ("yesno", "choice"):
             self.message("↑↓ or 1-9 choose · Enter answers")

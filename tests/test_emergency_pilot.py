@@ -1,0 +1,117 @@
+"""Emergencies: one key from every screen, the first screen's facts, drills kept apart, nothing hidden."""
+
+import dataclasses
+import shutil
+
+from conftest import ROOT, shown
+from shift.procedures import load_procedures
+from shift.runs import open_runs
+from shift.shifts import open_shift
+from shift.site import fallback_site
+from tui.app import SoloShiftApp
+from tui.emergency import EmergencyPicker, EmergencyScreen
+from tui.help import HelpScreen
+from tui.runner import RunnerScreen
+from tui.start import StartShiftScreen
+
+PROCEDURES, _ = load_procedures(ROOT / "procedures")
+
+
+def fire_runs(store):
+    return store.rows("SELECT r.*, v.procedure_id AS pid FROM procedure_runs r "
+                      "JOIN procedure_versions v ON v.sha256 = r.version_sha256 WHERE r.procedure_id = 'fire-alarm'")
+
+
+async def test_the_emergency_key_works_from_every_screen(store, site, shift):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for open_first in ((), ("f1",), ("f4",), ("l",)):
+            await pilot.press(*open_first)
+            await pilot.pause()
+            under = type(app.screen)
+            await pilot.press("f8")
+            await pilot.pause()
+            assert isinstance(app.screen, EmergencyPicker), (open_first, under)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert type(app.screen) is under
+            while len(app.screen_stack) > 1:
+                await pilot.press("escape")
+                await pilot.pause()
+
+
+async def test_fire_alarm_first_screen(store, site, shift, clock):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen)
+        assert shown(app, "#emergency-dial") == "DIAL 9-911   ·   Campus Security (24 h): 705-555-0100"
+        assert shown(app, "#emergency-address").startswith("Address for 911: 1 Example Road, Peterborough")
+        assert shown(app, "#emergency-clock") == "Started 19:30:00 · 00:00:00 elapsed"
+        assert shown(app, "#run-progress").startswith("Step 1 of ")
+        clock.advance(seconds=75)
+        await pilot.press("enter")
+        await pilot.pause(1.1)
+        assert shown(app, "#emergency-clock") == "Started 19:30:00 · 00:01:15 elapsed"
+    [run] = fire_runs(store)
+    assert run["drill"] == 0
+    outcome = store.rows("SELECT step_id, recorded_at FROM step_outcomes")[0]
+    assert outcome["recorded_at"] == "2026-11-25T00:31:15.000000+00:00"  # timestamped when done
+
+
+async def test_drills_are_recorded_apart(store, site, shift):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8", "tab")
+        assert "DRILL MODE" in shown(app, "#drill-state")
+        await pilot.press("f")
+        await pilot.pause()
+        assert shown(app, "#emergency-clock").startswith("DRILL · Started")
+        await pilot.press("escape", "f8")
+        await pilot.pause()
+        assert "Last drill: 24 Nov 2026" in str(app.screen.query(".note").first().content)
+    assert fire_runs(store)[0]["drill"] == 1
+
+
+async def test_an_emergency_before_anyone_signs_in(store, site):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, StartShiftScreen)
+        await pilot.press("f8", "m")
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen)
+    shift = open_shift(store)
+    assert shift.worker == "(not signed in)"
+    assert [r.procedure.id for r in open_runs(store, shift)] == ["medical"]
+
+
+async def test_broken_protocol_files_fall_back_to_the_bundled_copy(store, site, shift, tmp_path):
+    folder = tmp_path / "procedures"
+    shutil.copytree(ROOT / "procedures", folder)
+    (folder / "emergency" / "fire-alarm.toml").write_text("id = broken\n")
+    (folder / "emergency" / "medical.toml").unlink()
+    procedures, problems = load_procedures(folder)
+    assert "fire-alarm" not in {p.id for p in procedures}
+    app = SoloShiftApp(store, site, procedures=procedures, procedure_problems=problems)
+    assert sorted(app.emergency_fallbacks) == ["fire-alarm", "medical"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8")
+        listing = shown(app, "#protocol-keys")
+        assert " f   Fire alarm: evacuate the building" in listing and " m   Medical emergency" in listing
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen)
+
+
+async def test_a_broken_site_file_still_shows_a_number_to_dial(store, shift):
+    app = SoloShiftApp(store, fallback_site(), procedures=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        assert shown(app, "#emergency-dial").startswith("DIAL 911 (site file not loaded")
+        assert len(app.emergency_protocols) == 14
+
+
+def test_first_emergency_screen_snapshot(snap_compare, store, site, shift):
+    assert snap_compare(SoloShiftApp(store, site, procedures=PROCEDURES), press=["f8", "f"], terminal_size=(80, 24))

@@ -1,0 +1,113 @@
+"""Emergencies: a picker with one key per protocol, and the walkthrough screen.
+
+The walkthrough is the procedure runner with what the first minute needs
+always on top: the number exactly as dialled, the civic address for 911,
+campus security, and a running clock since the start.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from shift import runs
+from shift.procedures import Procedure
+from shift.site import Site
+from shift.text import printable
+from tui.runner import RunnerScreen
+
+
+class EmergencyPicker(ModalScreen["tuple[Procedure, bool] | None"]):
+    """Each protocol's own key starts it at once; Tab switches to drill mode first."""
+
+    def __init__(self, protocols: list[Procedure], in_progress: set[str], last_drill: datetime | None,
+                 zone) -> None:
+        super().__init__()
+        self.protocols = protocols
+        self.in_progress = in_progress
+        self.drill = False
+        self.last_drill = last_drill
+        self.zone = zone
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="emergency-picker"):
+            yield Static("EMERGENCY — press the protocol's key", classes="title", markup=False)
+            yield Static("", id="drill-state", markup=False)
+            yield Static(self.listing(), id="protocol-keys", markup=False)
+            last = (f"Last drill: {self.last_drill.astimezone(self.zone):%d %b %Y}" if self.last_drill
+                    else "No drill recorded yet (Ontario requires at least one a year)")
+            yield Static(f"Tab: drill mode on/off · Esc: back · {last}", classes="note", markup=False)
+
+    def listing(self) -> str:
+        lines = []
+        for protocol in self.protocols:
+            state = "  — IN PROGRESS" if protocol.id in self.in_progress else ""
+            lines.append(f" {protocol.key}   {printable(protocol.title)}{state}")
+        return "\n".join(lines)
+
+    def on_mount(self) -> None:
+        self.show_drill()
+
+    def show_drill(self) -> None:
+        box = self.query_one("#drill-state", Static)
+        box.update("DRILL MODE: recorded apart from real events" if self.drill else "")
+        box.display = self.drill
+
+    def on_key(self, event) -> None:
+        if event.key == "escape":
+            event.stop()
+            self.dismiss(None)
+        elif event.key == "tab":
+            event.stop()
+            self.drill = not self.drill
+            self.show_drill()
+        else:
+            chosen = next((p for p in self.protocols if p.key == event.character), None)
+            if chosen is not None:
+                event.stop()
+                self.dismiss((chosen, self.drill))
+
+
+def contacts_block(site: Site) -> tuple[str, str]:
+    """The two lines the first minute needs: what to dial, where the building is."""
+    emergency = site.contacts.get("emergency")
+    security = site.contacts.get("security")
+    dial = f"DIAL {emergency.phone}" if emergency else "DIAL 911 (site file not loaded: check the desk phone's prefix)"
+    if security:
+        dial += f"   ·   {security.name}: {security.phone}"
+    address = site.civic_address or "(civic address not set in the site file)"
+    return dial, f"Address for 911: {address}"
+
+
+class EmergencyScreen(RunnerScreen):
+    BINDINGS = RunnerScreen.BINDINGS
+
+    def __init__(self, run: runs.RunState) -> None:
+        super().__init__(run)
+
+    def compose(self) -> ComposeResult:
+        dial, address = contacts_block(self.app.site)
+        yield Static(Content.styled(printable(dial), "bold"), id="emergency-dial")
+        yield Static(printable(address), id="emergency-address", markup=False)
+        yield Static("", id="emergency-clock", markup=False)
+        yield from super().compose()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.tick_clock()
+        self.set_interval(1, self.tick_clock)
+
+    def tick_clock(self) -> None:
+        now = self.app.clock.now()
+        elapsed = int((now - self.run.started_at).total_seconds())
+        started = self.run.started_at.astimezone(self.app.site.zone)
+        drill = "DRILL · " if self.run.drill else ""
+        self.query_one("#emergency-clock", Static).update(
+            f"{drill}Started {started:%H:%M:%S} · "
+            f"{elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d} elapsed")
