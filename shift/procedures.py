@@ -54,6 +54,7 @@ class Step:
     due: TimeSpec | None = None
     immediate: bool = False  # emergency: one of the first steps, shown before anything else
     call: str = ""  # a contact id (e.g. "emergency"): doing the step records when the call was made
+    sweep: bool = False  # a floor sweep: the site's zones become a checklist
 
     def options(self) -> tuple[str, ...]:
         return YES_NO if self.kind == "yesno" else self.choices
@@ -218,6 +219,7 @@ class _Reader:
         due_text = sec.text("due")
         immediate = sec.flag("immediate", False)
         call = sec.text("call", "") or ""
+        sweep = sec.flag("sweep", False)
         show_if = self._condition(sec, earlier, number)
         sec.finish()
         ok = True
@@ -268,7 +270,7 @@ class _Reader:
             return None
         return Step(ident, title, kind, instructions.strip(), announce.strip(), required, unit,
                     None if minimum is None else float(minimum), None if maximum is None else float(maximum),
-                    choices, show_if, note_when, due, immediate, call)
+                    choices, show_if, note_when, due, immediate, call, sweep)
 
     def _condition(self, sec: Section, earlier: list[Step], number: int) -> Condition | None:
         cond = sec.table("show_if")

@@ -56,7 +56,8 @@ def migrate(conn: sqlite3.Connection) -> None:
 _SHIFT_TABLES = ("shifts", "shift_ends", "followups", "followup_resolutions", "tallies", "tally_voids")
 _RUN_TABLES = ("procedure_versions", "procedure_runs", "step_outcomes", "step_notes", "run_ends")
 _TIMER_TABLES = ("prompt_events", "checkin_events")
-APPEND_ONLY = _SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES
+_SWEEP_TABLES = ("sweep_results",)
+APPEND_ONLY = _SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
 
 
 def _create(db: "Database", statements: list[str], tables: tuple[str, ...]) -> None:
@@ -210,3 +211,19 @@ def _m003(db: "Database") -> None:
 def _m004(db: "Database") -> None:
     # A drill is recorded like a real event but kept apart by this flag.
     db.execute("ALTER TABLE procedure_runs ADD COLUMN drill INTEGER NOT NULL DEFAULT 0")
+
+
+@migration("005_sweeps")
+def _m005(db: "Database") -> None:
+    _create(db, [
+        # One row per zone result in a floor sweep; the latest per zone counts.
+        """CREATE TABLE sweep_results (
+            id TEXT PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES procedure_runs(id),
+            zone_id TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('clear', 'refused', 'assistance', 'not_checked')),
+            detail TEXT NOT NULL DEFAULT '',
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX sweep_results_run ON sweep_results(run_id, recorded_at)",
+    ], _SWEEP_TABLES)

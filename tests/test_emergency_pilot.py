@@ -115,3 +115,61 @@ async def test_a_broken_site_file_still_shows_a_number_to_dial(store, shift):
 
 def test_first_emergency_screen_snapshot(snap_compare, store, site, shift):
     assert snap_compare(SoloShiftApp(store, site, procedures=PROCEDURES), press=["f8", "f"], terminal_size=(80, 24))
+
+
+async def test_fire_alarm_with_sweep_refusal_refuge_and_all_clear(store, site, shift, clock):
+    from shift import sweep
+    from tui.sweep import SweepScreen
+
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        while shown(app, "#step-title") != "Sweep the zones you can reach safely":
+            clock.advance(seconds=20)
+            await pilot.press("enter")
+            await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SweepScreen)
+        await pilot.press("c")  # first zone clear
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*"Carrel 212; appears to be a student, in a grey hoodie", "enter")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"Stairwell B landing, 3rd floor: wheelchair user", "enter")
+        await pilot.pause()
+        summary = shown(app, "#sweep-summary")
+        assert "NEEDS ASSISTANCE: Second floor (quiet study, stacks) — Stairwell B landing" in summary
+        assert "REFUSED TO LEAVE: Main floor (desk, computers, printers) — Carrel 212" in summary
+        assert "NOT CHECKED:" in summary and "Stairwells A and B" in summary
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen)
+        while shown(app, "#step-title") != "Who gave the all-clear, and when?":
+            step = app.screen.step()
+            if step.kind == "yesno":
+                await pilot.press("2")
+            elif step.kind == "choice":
+                await pilot.press("1")
+            elif step.kind in ("text", "number"):
+                await pilot.press(*"n/a")
+            await pilot.press("enter")
+            await pilot.pause()
+            if not isinstance(app.screen, EmergencyScreen):  # a note asked for
+                await pilot.press(*"note", "enter")
+                await pilot.pause()
+        await pilot.press("ctrl+s")  # in a text field, Ctrl+S is skip
+        assert "cannot be skipped" in shown(app, "#run-message")
+        await pilot.press(*"Captain Reyes, Peterborough Fire Services, 20:05", "enter")
+        await pilot.pause()
+    [run] = fire_runs(store)
+    results = {r.zone.id: r.status for r in sweep.results(store, run["id"], site.zones)}
+    assert list(results.values())[:3] == ["clear", "refused", "assistance"]
+    assert list(results.values())[3:] == ["not_checked"] * (len(site.zones) - 3)
+    timeline = store.rows("SELECT step_id, status, answer, recorded_at FROM step_outcomes ORDER BY recorded_at")
+    assert timeline[-1]["step_id"] == "all-clear"
+    assert timeline[-1]["answer"] == "Captain Reyes, Peterborough Fire Services, 20:05"
+    assert [t["step_id"] for t in timeline].index("sweep") < len(timeline) - 1

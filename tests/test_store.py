@@ -62,6 +62,8 @@ def test_append_only_triggers_refuse_update_and_delete(store, site, table):
     store.insert("prompt_events", {"prompt_key": "k", "task_id": "t", "due_at": store.now_iso(),
                                    "event": "fired", "at": store.now_iso()})
     store.insert("checkin_events", {"shift_id": shift.id, "kind": "checkin", "at": store.now_iso()})
+    store.insert("sweep_results", {"run_id": run.id, "zone_id": "lower", "status": "clear",
+                                   "recorded_at": store.now_iso()})
     store.insert("shift_ends", {"shift_id": shift.id, "ended_at": store.now_iso(), "handover": ""})
     before = store.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
     assert before == 1

@@ -132,7 +132,10 @@ class DeskScreen(Screen):
         solo = " · solo shift" if hours.is_solo(now) else ""
         header.set_line(1, f"On duty: {printable(self.shift.worker)}",
                         Content.styled(hours.status_text(now) + solo, "bold"))
-        header.set_line(2, Content.styled(f"Today: {hours.day(local.date()).text()}", "dim"))
+        drill = (f"Last drill: {self.last_drill.astimezone(self.site.zone):%d %b %Y}" if self.last_drill
+                 else "No drill recorded")
+        header.set_line(2, Content.styled(f"Today: {hours.day(local.date()).text()}", "dim"),
+                        Content.styled(drill, "dim"))
         self.show_suggestion(now)
 
     # -- timed prompts and check-ins ---------------------------------------
@@ -241,6 +244,7 @@ class DeskScreen(Screen):
     def refresh_runs(self) -> None:
         """Which procedures this shift has finished or has in progress (from the database)."""
         store = self.app.store
+        self.last_drill = runs.last_drill(store)
         self.finished = runs.finished_procedure_ids(store, self.shift)
         self.in_progress = {}
         for run in runs.open_runs(store, self.shift):

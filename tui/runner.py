@@ -143,7 +143,9 @@ class RunnerScreen(Screen):
             value.focus()
         else:
             self.set_focus(None)
-        if step.call:
+        if step.sweep:
+            self.message("Enter opens the sweep checklist (zone by zone)")
+        elif step.call:
             self.message("Enter as soon as the call is made: its time is recorded")
         elif step.kind == "check":
             self.message("Enter when done · s skip · n note")
@@ -198,6 +200,9 @@ class RunnerScreen(Screen):
         if step is None:
             self.finish()
             return
+        if step.sweep:
+            self.open_sweep(step)
+            return
         answer = None
         if step.kind in ("yesno", "choice"):
             if self.selected is None:
@@ -207,6 +212,15 @@ class RunnerScreen(Screen):
         elif step.kind in ("number", "text"):
             answer = self.query_one("#step-value", Input).value
         self.record(step, answer)
+
+    def open_sweep(self, step: Step) -> None:
+        from tui.sweep import SweepScreen
+
+        def swept(done: bool | None) -> None:
+            if done:
+                self.record(step, None)
+
+        self.app.push_screen(SweepScreen(self.run.id), swept)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -1,0 +1,66 @@
+"""The fire marshal's sweep: each zone clear, someone refusing to leave, someone
+waiting for help at an area of refuge, or not checked — and the summary the
+fire department needs on arrival."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from shift.clock import from_iso
+from shift.site import Zone
+from shift.store import Store
+
+STATUSES = {
+    "clear": "clear",
+    "refused": "person refused to leave",
+    "assistance": "person needing assistance at an area of refuge",
+    "not_checked": "not checked",
+}
+
+
+@dataclass(frozen=True)
+class ZoneResult:
+    zone: Zone
+    status: str  # a key of STATUSES; "not_checked" until recorded
+    detail: str = ""  # where, and a neutral description
+    at: datetime | None = None
+
+
+def record(store: Store, run_id: str, zone_id: str, status: str, detail: str = "") -> None:
+    if status not in STATUSES:
+        raise ValueError(f"'{status}' is not a sweep result")
+    if status in ("refused", "assistance") and not detail.strip():
+        raise ValueError("say where the person is (and, neutrally, who)")
+    store.insert("sweep_results", {"run_id": run_id, "zone_id": zone_id, "status": status,
+                                   "detail": detail.strip(), "recorded_at": store.now_iso()})
+
+
+def results(store: Store, run_id: str, zones: tuple[Zone, ...]) -> list[ZoneResult]:
+    latest: dict[str, dict] = {}
+    for row in store.rows("SELECT * FROM sweep_results WHERE run_id = ? ORDER BY recorded_at, rowid", (run_id,)):
+        latest[row["zone_id"]] = row
+    out = []
+    for zone in zones:
+        row = latest.get(zone.id)
+        out.append(ZoneResult(zone, row["status"], row["detail"], from_iso(row["recorded_at"])) if row
+                   else ZoneResult(zone, "not_checked"))
+    return out
+
+
+def fire_department_summary(found: list[ZoneResult]) -> list[str]:
+    """What to tell the fire department first: people still inside, then zones not checked."""
+    lines = []
+    for result in found:
+        if result.status == "assistance":
+            lines.append(f"NEEDS ASSISTANCE: {result.zone.name} — {result.detail}")
+    for result in found:
+        if result.status == "refused":
+            lines.append(f"REFUSED TO LEAVE: {result.zone.name} — {result.detail}")
+    unchecked = [r.zone.name for r in found if r.status == "not_checked"]
+    if unchecked:
+        lines.append("NOT CHECKED: " + "; ".join(unchecked))
+    cleared = [r.zone.name for r in found if r.status == "clear"]
+    if cleared:
+        lines.append("Clear: " + "; ".join(cleared))
+    return lines
