@@ -8,7 +8,9 @@ resumes at the exact step with every earlier answer intact.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -143,22 +145,53 @@ def _pin_version(store: Store, procedure: Procedure) -> None:
     })
 
 
-def start_run(store: Store, shift: Shift, procedure: Procedure, drill: bool = False) -> RunState:
-    """Start a run, or return this shift's open run of the same procedure."""
-    existing = store.rows(
-        """SELECT r.id FROM procedure_runs r LEFT JOIN run_ends e ON e.run_id = r.id
-           WHERE r.shift_id = ? AND r.procedure_id = ? AND e.id IS NULL""",
-        (shift.id, procedure.id),
-    )
-    if existing:
-        return load_run(store, existing[0]["id"])
-    with store.transaction():
-        _pin_version(store, procedure)
-        row = store.insert("procedure_runs", {
-            "shift_id": shift.id, "procedure_id": procedure.id,
-            "version_sha256": procedure.sha256, "started_at": store.now_iso(), "drill": int(drill),
-        })
-    return load_run(store, row["id"])
+def start_run(store: Store, shift: Shift, procedure: Procedure, drill: bool = False,
+              resilient: bool = False) -> RunState:
+    """Start a run, or return this shift's open run of the same procedure.
+
+    `resilient` (emergencies): if storage fails, the run starts in memory and
+    its rows wait in store.pending until the disk takes them.
+    """
+    try:
+        existing = store.rows(
+            """SELECT r.id FROM procedure_runs r LEFT JOIN run_ends e ON e.run_id = r.id
+               WHERE r.shift_id = ? AND r.procedure_id = ? AND e.id IS NULL""",
+            (shift.id, procedure.id),
+        )
+        if existing:
+            return load_run(store, existing[0]["id"])
+        with store.transaction():
+            _pin_version(store, procedure)
+            row = store.insert("procedure_runs", _run_row(store, shift, procedure, drill))
+        return load_run(store, row["id"])
+    except sqlite3.Error:
+        if not resilient:
+            raise
+    store.insert("procedure_versions", {
+        "sha256": procedure.sha256, "procedure_id": procedure.id, "path": procedure.path,
+        "text": procedure.text, "first_seen_at": store.now_iso()}, keep_on_failure=True)
+    row = store.insert("procedure_runs", _run_row(store, shift, procedure, drill), keep_on_failure=True)
+    return RunState(row["id"], shift.id, from_iso(row["started_at"]), procedure, [], [], None, drill)
+
+
+def _run_row(store: Store, shift: Shift, procedure: Procedure, drill: bool) -> dict:
+    return {"shift_id": shift.id, "procedure_id": procedure.id, "version_sha256": procedure.sha256,
+            "started_at": store.now_iso(), "drill": int(drill)}
+
+
+def _after_write(store: Store, state: RunState, rows: list[dict]) -> RunState:
+    """The run as the database has it; while writes wait, the run as it will be."""
+    if not store.pending:
+        return load_run(store, state.id)
+    history = list(state.history)
+    notes = list(state.notes)
+    for row in rows:
+        if "status" in row:
+            history.append(Outcome(row["id"], row["step_id"], from_iso(row["recorded_at"]), row["status"],
+                                   row["answer"], row["reason"], bool(row["out_of_range"]), row["corrects"]))
+        else:
+            notes.append(Note(row["step_id"], from_iso(row["recorded_at"]), row["text"]))
+    return dataclasses.replace(state, history=history, notes=notes)
 
 
 def load_run(store: Store, run_id: str) -> RunState:
@@ -226,33 +259,45 @@ def check_answer(step: Step, answer: str | None, note: str = "", confirm: bool =
     return text, False
 
 
+def _write_rows(store: Store, rows: list[tuple[str, dict]], resilient: bool) -> list[dict]:
+    """Write rows together; resilient writes that fail wait in store.pending instead."""
+    if resilient and store.pending:
+        return [store.insert(table, row, keep_on_failure=True) for table, row in rows]
+    try:
+        with store.transaction():
+            return [store.insert(table, row) for table, row in rows]
+    except sqlite3.Error:
+        if not resilient:
+            raise
+        return [store.insert(table, row, keep_on_failure=True) for table, row in rows]
+
+
 def record_answer(store: Store, state: RunState, step: Step, answer: str | None = None,
-                  note: str = "", confirm: bool = False) -> RunState:
+                  note: str = "", confirm: bool = False, resilient: bool = False) -> RunState:
     """Mark a step done or answered (a correction when it already had an outcome)."""
     stored, outside = check_answer(step, answer, note, confirm)
     previous = state.latest.get(step.id)
-    with store.transaction():
-        store.insert("step_outcomes", {
-            "run_id": state.id, "step_id": step.id, "recorded_at": store.now_iso(),
-            "status": "done" if step.kind == "check" else "answered", "answer": stored,
-            "reason": "", "out_of_range": int(outside), "corrects": previous.id if previous else None,
-        })
-        if note.strip():
-            store.insert("step_notes", {"run_id": state.id, "step_id": step.id,
-                                        "recorded_at": store.now_iso(), "text": note.strip()})
-    return load_run(store, state.id)
+    rows = [("step_outcomes", {
+        "run_id": state.id, "step_id": step.id, "recorded_at": store.now_iso(),
+        "status": "done" if step.kind == "check" else "answered", "answer": stored,
+        "reason": "", "out_of_range": int(outside), "corrects": previous.id if previous else None,
+    })]
+    if note.strip():
+        rows.append(("step_notes", {"run_id": state.id, "step_id": step.id,
+                                    "recorded_at": store.now_iso(), "text": note.strip()}))
+    return _after_write(store, state, _write_rows(store, rows, resilient))
 
 
-def skip_step(store: Store, state: RunState, step: Step, reason: str) -> RunState:
+def skip_step(store: Store, state: RunState, step: Step, reason: str, resilient: bool = False) -> RunState:
     if step.required and not reason.strip():
         raise ValueError("a required step can only be skipped with a reason")
     previous = state.latest.get(step.id)
-    store.insert("step_outcomes", {
+    rows = [("step_outcomes", {
         "run_id": state.id, "step_id": step.id, "recorded_at": store.now_iso(), "status": "skipped",
         "answer": None, "reason": reason.strip(), "out_of_range": 0,
         "corrects": previous.id if previous else None,
-    })
-    return load_run(store, state.id)
+    })]
+    return _after_write(store, state, _write_rows(store, rows, resilient))
 
 
 def add_note(store: Store, state: RunState, step: Step, text: str) -> RunState:

@@ -67,6 +67,9 @@ class Store:
         self.clock = clock
         self._db: Database | None = None
         self._check = check
+        # Rows that could not be written yet (a full or failing disk), in order.
+        # Only writes that asked for it are kept here: the emergency path.
+        self.pending: list[tuple[str, dict[str, Any]]] = []
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock | None = None, check: str = "quick") -> "Store":
@@ -126,14 +129,43 @@ class Store:
     def now_iso(self) -> str:
         return to_iso(self.clock.now())
 
-    def insert(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
-        """Insert one record and commit it (or its transaction) before returning."""
+    def insert(self, table: str, row: dict[str, Any], keep_on_failure: bool = False) -> dict[str, Any]:
+        """Insert one record and commit it (or its transaction) before returning.
+
+        With keep_on_failure, a write the disk refuses is kept in memory (in
+        order, behind any already waiting) and retried by flush_pending():
+        the caller carries on, and nothing shown as done is lost.
+        """
         self.verify()  # never write into a file that failed its check
         row = {"id": new_id(), **row}
+        if keep_on_failure and (self.pending and self.flush_pending()):
+            self.pending.append((table, row))
+            return row
+        try:
+            self._write(table, row)
+        except sqlite3.Error:
+            if not keep_on_failure or self.conn.in_transaction:
+                raise
+            self.pending.append((table, row))
+        return row
+
+    def _write(self, table: str, row: dict[str, Any]) -> None:
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         self.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values()))
-        return row
+
+    def flush_pending(self) -> int:
+        """Write what is waiting, oldest first; returns how many are still waiting."""
+        while self.pending:
+            table, row = self.pending[0]
+            try:
+                self._write(table, row)
+            except sqlite3.IntegrityError:
+                pass  # already written before a failure was reported: nothing is lost
+            except sqlite3.Error:
+                break
+            self.pending.pop(0)
+        return len(self.pending)
 
     def rows(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
         cursor = self.conn.cursor()

@@ -173,3 +173,34 @@ async def test_fire_alarm_with_sweep_refusal_refuge_and_all_clear(store, site, s
     assert timeline[-1]["step_id"] == "all-clear"
     assert timeline[-1]["answer"] == "Captain Reyes, Peterborough Fire Services, 20:05"
     assert [t["step_id"] for t in timeline].index("sweep") < len(timeline) - 1
+
+
+async def test_failing_storage_never_stops_the_emergency_screen(store, site, shift):
+    import sqlite3
+    from unittest import mock
+
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    broken = mock.patch.object(type(store), "_write", side_effect=sqlite3.OperationalError("disk I/O error"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        with broken:
+            await pilot.press("f8", "f")  # even the start cannot be written
+            await pilot.pause()
+            assert isinstance(app.screen, EmergencyScreen)
+            assert shown(app, "#run-progress").startswith("Step 1 of")
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert shown(app, "#run-progress").startswith("Step 3 of")  # the screen carried on
+            await pilot.pause(1.1)
+            assert "4 entries kept in memory: storage failing" in shown(app, "#emergency-clock")
+            assert store.rows("SELECT COUNT(*) AS n FROM step_outcomes")[0]["n"] == 0
+        # Storage returns: the background retry writes everything, in order.
+        for _ in range(60):
+            if not store.pending:
+                break
+            await pilot.pause(0.1)
+        assert store.pending == []
+    assert len(fire_runs(store)) == 1
+    steps = store.rows("SELECT step_id FROM step_outcomes ORDER BY recorded_at, rowid")
+    assert len(steps) == 2

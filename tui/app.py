@@ -101,6 +101,12 @@ class SoloShiftApp(App[None]):
         # Timers start just after the first screen is painted: they import and
         # start APScheduler, which the first paint does not need to wait for.
         self.set_timer(0.25, self._start_timers)
+        self.set_interval(2, self._flush_pending)
+
+    def _flush_pending(self) -> None:
+        """Retry entries the disk refused (kept in memory on the emergency path)."""
+        if self.store.pending and self.store.flush_pending() == 0:
+            self.notify("Storage is back: every entry kept in memory is now saved.", markup=False)
 
     def _start_timers(self) -> None:
         from tui.timers import DeskTimers  # APScheduler: imported after the desk is on screen
@@ -141,7 +147,7 @@ class SoloShiftApp(App[None]):
         try:
             # Details come later: with nobody signed in, the event still gets a shift.
             shift = open_shift(self.store) or start_shift(self.store, NOT_SIGNED_IN, self.site.desks[0].id)
-            run = runs.start_run(self.store, shift, procedure, drill=drill)
+            run = runs.start_run(self.store, shift, procedure, drill=drill, resilient=True)
         except sqlite3.Error as exc:
             self.notify(f"Could not record the start: {exc}. Follow the protocol on paper.",
                         severity="error", markup=False)

@@ -87,6 +87,7 @@ def contacts_block(site: Site) -> tuple[str, str]:
 
 class EmergencyScreen(RunnerScreen):
     BINDINGS = RunnerScreen.BINDINGS
+    resilient = True
 
     def __init__(self, run: runs.RunState) -> None:
         super().__init__(run)
@@ -116,6 +117,8 @@ class EmergencyScreen(RunnerScreen):
         elapsed = int((now - self.run.started_at).total_seconds())
         started = self.run.started_at.astimezone(self.app.site.zone)
         drill = "DRILL · " if self.run.drill else ""
+        waiting = len(self.app.store.pending)
+        storage = f" · {waiting} entries kept in memory: storage failing, retrying" if waiting else ""
         self.query_one("#emergency-clock", Static).update(
             f"{drill}Started {started:%H:%M:%S} · "
-            f"{elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d} elapsed")
+            f"{elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d} elapsed{storage}")

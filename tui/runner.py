@@ -35,6 +35,7 @@ class RunnerScreen(Screen):
         *[Binding(str(n), f"pick({n})", f"Choice {n}", id=f"runner.pick.{n}", show=False) for n in range(1, 10)],
         Binding("escape", "leave", "Leave (resume later)", id="runner.leave"),
     ]
+    resilient = False  # emergencies: writes the disk refuses wait in memory instead of failing
     HELP_NOTE = ("In a number or text field, letters are typed into the field: use Ctrl+S to skip "
                  "and Ctrl+N for a note. Answering an earlier step again records a correction.")
 
@@ -228,7 +229,8 @@ class RunnerScreen(Screen):
 
     def record(self, step: Step, answer: str | None, note: str = "", confirm: bool = False) -> None:
         try:
-            self.after_write(runs.record_answer(self.app.store, self.run, step, answer, note, confirm), step)
+            self.after_write(runs.record_answer(self.app.store, self.run, step, answer, note, confirm,
+                                                resilient=self.resilient), step)
         except runs.NeedsNote as exc:
             self.ask_note_then_record(step, answer, str(exc))
         except runs.NeedsConfirmation as exc:
@@ -259,7 +261,7 @@ class RunnerScreen(Screen):
         if reason is None:
             return
         try:
-            self.after_write(runs.skip_step(self.app.store, self.run, step, reason))
+            self.after_write(runs.skip_step(self.app.store, self.run, step, reason, resilient=self.resilient))
         except (ValueError, sqlite3.Error) as exc:
             self.failed(exc)
 
