@@ -78,29 +78,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_desk(args: argparse.Namespace) -> int:
-    from shift.procedures import load_procedures
+def open_desk(args: argparse.Namespace):
+    """The store and the app, not yet running (the benchmarks start it the same way)."""
     from shift.site import load_site
-    from shift.store import Store, StoreError, resolve_db_path
+    from shift.store import Store, resolve_db_path
 
-    db_path = resolve_db_path(args.db)
     site, problems = load_site(args.site)
-    procedures, procedure_problems = load_procedures(args.procedures)
+    store = Store.open(resolve_db_path(args.db))  # raises StoreError with a message for people
+    from tui.app import SoloShiftApp
+
+    app = SoloShiftApp(store, site, problems, started=STARTED, site_path=args.site,
+                       procedures_dir=args.procedures)
+    return store, app
+
+
+def cmd_desk(args: argparse.Namespace) -> int:
+    import logging
+
+    from shift.store import StoreError, resolve_db_path
+
     try:
-        store = Store.open(db_path)
+        store, app = open_desk(args)
     except StoreError as exc:
         print(exc, file=sys.stderr)
         return 1
-    import logging
-
-    from tui.app import SoloShiftApp
-
     # Textual owns the terminal while running: log to a file beside the database.
-    logging.basicConfig(filename=db_path.with_suffix(".log"), level=logging.INFO,
+    logging.basicConfig(filename=resolve_db_path(args.db).with_suffix(".log"), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s")
     with store:
-        app = SoloShiftApp(store, site, problems, procedures, procedure_problems, started=STARTED,
-                           site_path=args.site)
         app.run()
     return app.return_code or 0
 

@@ -56,22 +56,11 @@ def run_desk(db_path: str) -> None:
 
     root = Path(__file__).resolve().parent.parent
     sys.path.insert(0, str(root))
-    # As main.cmd_desk: site (and procedures, where the app has them), store, then the TUI.
-    from shift.site import load_site
-    from shift.store import Store
+    # Exactly as main.py opens the desk.
+    import main
 
-    site, problems = load_site(root / "data" / "site.toml")
-    extra = {}
-    try:
-        from shift.procedures import load_procedures
-    except ImportError:  # an app from before procedures
-        pass
-    else:
-        extra["procedures"], extra["procedure_problems"] = load_procedures(root / "procedures")
-    store = Store.open(db_path)
+    store, app = main.open_desk(main.parse_args(["--db", db_path]))
     from tui import desk
-    from tui.app import SoloShiftApp
-
     build = desk.desk_screen
 
     def ready_desk_screen(site):
@@ -81,9 +70,8 @@ def run_desk(db_path: str) -> None:
                 self.call_after_refresh(report_ready, self.app)
         return ReadyDeskScreen
 
-    desk.desk_screen = ready_desk_screen  # SoloShiftApp.on_mount imports it at call time
+    desk.desk_screen = ready_desk_screen  # the app imports it when it builds its first screen
     with store:
-        app = SoloShiftApp(store, site, problems, **extra)
         app.run(headless=True)
     sys.exit(app.return_code or 0)
 

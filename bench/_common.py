@@ -38,7 +38,7 @@ def load_site():
 
 
 def app_extras() -> dict:
-    """The procedures main.cmd_desk passes to SoloShiftApp (nothing, for an app from before them)."""
+    """The procedures, read up front (as tests do) so no file reading lands in a timed press."""
     try:
         from shift.procedures import load_procedures
     except ImportError:

@@ -318,6 +318,8 @@ def emergency_protocols(loaded: list[Procedure]) -> tuple[list[Procedure], list[
     used_keys = {p.key for p in protocols.values()}
     fallbacks = []
     for path in sorted(BUNDLED.glob("*.toml")):
+        if path.stem in protocols:
+            continue  # the site's own copy loaded (bundled files are named by id)
         procedure, _ = load_procedure_file(path)
         if procedure is None or procedure.id in protocols or procedure.key in used_keys:
             continue

@@ -46,23 +46,53 @@ class SoloShiftApp(App[None]):
 
     def __init__(self, store: Store, site: Site, problems: list[Problem] = (),
                  procedures: list[Procedure] = (), procedure_problems: list[Problem] = (),
-                 started: float | None = None, site_path: Path | None = None) -> None:
+                 started: float | None = None, site_path: Path | None = None,
+                 procedures_dir: Path | None = None) -> None:
         super().__init__()
         self.site_path = site_path  # watched: timings are re-planned when it changes
         self.timers: "DeskTimers | None" = None
         self.store = store
         self.site = site
         self.problems = list(problems)
-        self.procedures = list(procedures)
-        # Emergency protocols never go missing: a broken file falls back to the bundled copy.
-        self.emergency_protocols, self.emergency_fallbacks = emergency_protocols(self.procedures)
-        # How many procedure files were skipped for errors (the picker says so).
-        self.procedure_errors = len({p.file for p in procedure_problems if p.is_error})
+        # Procedures are read from procedures_dir just after the first paint (or at
+        # once, the first time anything asks for them); tests pass them ready.
+        self._procedures_dir = procedures_dir
+        self._procedures: list[Procedure] | None = None
+        self._procedure_problems = list(procedure_problems)
+        if procedures_dir is None:
+            self._set_procedures(list(procedures), self._procedure_problems)
         self.clock: Clock = store.clock
         self._refused = ""  # why the database cannot be used, if it cannot
         self._resumed: Shift | None = None
         self._started = started
         self.title = site.name
+
+    def _set_procedures(self, procedures: list[Procedure], problems: list[Problem]) -> None:
+        self._procedures = procedures
+        # Emergency protocols never go missing: a broken file falls back to the bundled copy.
+        self._emergency, self.emergency_fallbacks = emergency_protocols(procedures)
+        # How many procedure files were skipped for errors (the picker says so).
+        self.procedure_errors = len({p.file for p in problems if p.is_error})
+
+    @property
+    def procedures(self) -> list[Procedure]:
+        if self._procedures is None:
+            from shift.procedures import load_procedures
+
+            self._set_procedures(*load_procedures(self._procedures_dir))
+        return self._procedures
+
+    @property
+    def emergency_protocols(self) -> list[Procedure]:
+        self.procedures  # noqa: B018 (loads them when not loaded yet)
+        return self._emergency
+
+    @property
+    def procedures_loaded(self) -> list[Procedure]:
+        """The procedures if already read, else none (for what may wait a moment)."""
+        if self._procedures is None:
+            return []
+        return self._procedures + [p for p in self._emergency if p.id in self.emergency_fallbacks]
 
     def get_default_screen(self) -> Screen:
         """The first screen: the desk of a shift still open, else the start screen.
@@ -111,8 +141,12 @@ class SoloShiftApp(App[None]):
     def _start_timers(self) -> None:
         from tui.timers import DeskTimers  # APScheduler: imported after the desk is on screen
 
+        self.procedures  # noqa: B018 (read the procedure files now, after the first paint)
         self.timers = DeskTimers(self)
         self.timers.start()
+        offer = getattr(self.screen, "offer_procedure", None)
+        if offer is not None:
+            offer()
 
     def on_unmount(self) -> None:
         if self.timers is not None:

@@ -108,7 +108,11 @@ class DeskScreen(Screen):
         self.refresh_counts()
         self.show_pending()
         self.show_timers()
-        offer = runs.suggested(self.app.procedures, self.site.hours, self.now(), self.finished)
+        self.offer_procedure()
+
+    def offer_procedure(self) -> None:
+        """Say so when the opening or closing procedure is due (once procedures are read)."""
+        offer = runs.suggested(self.app.procedures_loaded, self.site.hours, self.now(), self.finished)
         if offer is not None and offer.id not in self.in_progress:
             key = "F3" if offer.kind == "opening" else "F4"
             self.notify(f"{offer.title} is due: press {key} to start it.", markup=False, timeout=8)
@@ -256,10 +260,10 @@ class DeskScreen(Screen):
                 self.in_progress[run.procedure.id] = f"step {number} of {total}"
 
     def show_suggestion(self, now: datetime) -> None:
-        emergencies = {p.id for p in self.app.emergency_protocols}
+        emergencies = {p.id for p in self.app.procedures_loaded if p.kind == "emergency"}
         lines = [f"In progress: {printable(title)} ({where}) — {'F8' if pid in emergencies else 'F2'} to resume"
                  for pid, title, where in self._in_progress_titles()]
-        offer = runs.suggested(self.app.procedures, self.site.hours, now, self.finished)
+        offer = runs.suggested(self.app.procedures_loaded, self.site.hours, now, self.finished)
         if offer is not None and offer.id not in self.in_progress:
             key = "F3" if offer.kind == "opening" else "F4"
             lines.append(f"Due now: {printable(offer.title)} — press {key}")
@@ -268,7 +272,7 @@ class DeskScreen(Screen):
         box.update("\n".join(lines))
 
     def _in_progress_titles(self) -> list[tuple[str, str, str]]:
-        titles = {p.id: p.title for p in self.app.procedures + self.app.emergency_protocols}
+        titles = {p.id: p.title for p in self.app.procedures_loaded}
         return [(pid, titles.get(pid, pid), where) for pid, where in self.in_progress.items()]
 
     def refresh_counts(self) -> None:
