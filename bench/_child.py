@@ -12,6 +12,7 @@ in the order main.py does it.
 import os
 import resource
 import sys
+import time
 
 FD, KIND = int(sys.argv[1]), sys.argv[2]
 
@@ -30,7 +31,8 @@ def report_ready(app) -> None:
     if KIND == "desk" and not app.screen.query("#counts"):
         app.exit(return_code=2, message=f"ready, but on {type(app.screen).__name__}, not the desk screen")
         return
-    os.write(FD, f"{peak_rss_kib()}\n".encode())
+    # Peak memory, and CPU seconds used so far (steadier than wall time on a busy machine).
+    os.write(FD, f"{peak_rss_kib()} {time.process_time():.6f}\n".encode())
     os.close(FD)
     app.exit()
 

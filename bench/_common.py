@@ -71,8 +71,9 @@ def child_env(tmp: Path) -> dict[str, str]:
     return {**env, "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
 
 
-def run_child(args: list[str], env: dict[str, str], timeout: float = 30.0) -> tuple[float, int]:
-    """Run bench/_child.py; return (seconds from just before spawn to its ready report, its peak RSS in KiB)."""
+def run_child(args: list[str], env: dict[str, str], timeout: float = 30.0) -> tuple[float, int, float]:
+    """Run bench/_child.py; return (seconds from just before spawn to its ready report, its peak RSS
+    in KiB, the CPU seconds it had used by then)."""
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -98,7 +99,8 @@ def run_child(args: list[str], env: dict[str, str], timeout: float = 30.0) -> tu
             why = f"ready report {report!r}" if ready else f"no ready report within {timeout:.0f} s, killed"
             sys.exit(f"child {args} failed ({why}; exit {code}):\n"
                      + err.read().decode(errors="replace")[-4000:])
-    return elapsed, int(report)
+    rss, cpu = report.split()
+    return elapsed, int(rss), float(cpu)
 
 
 def ms(seconds: float) -> str:
