@@ -61,6 +61,15 @@ def make_db(path: Path, demo_days: int = 0) -> Path:
     return path
 
 
+def variants(tmp: Path) -> dict[str, list[str]]:
+    """The three apps compared: a minimal Textual app, the desk on an empty and on a one-year database."""
+    return {
+        "minimal": ["minimal"],
+        "desk-empty": ["desk", str(make_db(tmp / "empty.db"))],
+        "desk-year": ["desk", str(make_db(tmp / "year.db", demo_days=365))],
+    }
+
+
 def child_env(tmp: Path) -> dict[str, str]:
     """Children keep their bytecode cache in `tmp`: warm after one run, nothing written to the checkout.
 

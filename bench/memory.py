@@ -15,7 +15,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from _common import child_env, make_db, median, run_child
+from _common import child_env, median, run_child
+from _common import variants as compared
 
 RUNS = 3
 GOAL = 1.5
@@ -24,11 +25,7 @@ GOAL = 1.5
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="solo-shift-bench-") as tmp:
         tmp = Path(tmp)
-        variants = {
-            "minimal": ["minimal"],
-            "desk-empty": ["desk", str(make_db(tmp / "empty.db"))],
-            "desk-year": ["desk", str(make_db(tmp / "year.db", demo_days=365))],
-        }
+        variants = compared(tmp)
         env = child_env(tmp)
         mib = {}
         for name, args in variants.items():

@@ -20,7 +20,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from _common import child_env, make_db, median, ms, run_child
+from _common import child_env, median, ms, run_child
+from _common import variants as compared
 
 REPEATS = 11  # this 2-core VM is noisy (+-30% run to run): more runs steady the median
 GOALS = (("desk-empty", "minimal", 1.3, "desk within 1.3x of a minimal Textual app"),
@@ -30,11 +31,7 @@ GOALS = (("desk-empty", "minimal", 1.3, "desk within 1.3x of a minimal Textual a
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="solo-shift-bench-") as tmp:
         tmp = Path(tmp)
-        variants = {
-            "minimal": ["minimal"],
-            "desk-empty": ["desk", str(make_db(tmp / "empty.db"))],
-            "desk-year": ["desk", str(make_db(tmp / "year.db", demo_days=365))],
-        }
+        variants = compared(tmp)
         env = child_env(tmp)
         for args in variants.values():
             run_child(args, env)  # warm-up: compiles bytecode, warms the OS file cache

@@ -1,6 +1,5 @@
 """Emergencies: one key from every screen, the first screen's facts, drills kept apart, nothing hidden."""
 
-import dataclasses
 import shutil
 
 from conftest import ROOT, shown
@@ -10,8 +9,6 @@ from shift.shifts import open_shift
 from shift.site import fallback_site
 from tui.app import SoloShiftApp
 from tui.emergency import EmergencyPicker, EmergencyScreen
-from tui.help import HelpScreen
-from tui.runner import RunnerScreen
 from tui.start import StartShiftScreen
 
 PROCEDURES, _ = load_procedures(ROOT / "procedures")
