@@ -21,4 +21,9 @@ def run_check(site_path: Path, procedures_dir: Path, today: date) -> tuple[list[
                 problems.append(Problem(procedure.path, None, f"step {number} '{step.title}'",
                                         f"call: '{step.call}' is not a contact in the site file "
                                         f"({', '.join(sorted(site.contacts))})"))
+    steps = {f"{p.id}.{s.id}" for p in procedures for s in p.steps}
+    for task in site.tasks:  # a misspelled step would silently never complete its prompt
+        if task.completed_by and task.completed_by not in steps:
+            problems.append(Problem(str(site_path), None, f"tasks: {task.id}",
+                                    f"completed_by: no procedure step '{task.completed_by}' was loaded"))
     return problems, (1 if any(p.is_error for p in problems) else 0)

@@ -51,3 +51,12 @@ def test_procedure_files_are_checked(tmp_path):
     result = run_check("check", "--procedures", str(procedures), cwd=tmp_path)
     assert result.returncode == 1
     assert "broken.toml:1: error: TOML syntax" in result.stdout
+
+
+def test_a_task_completed_by_a_missing_step_is_an_error(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text(SITE_FILE.read_text().replace('completed_by = "closing.lock-main-doors"',
+                                                  'completed_by = "closing.lock-the-doors"'))
+    result = run_check("check", "--site", str(site), "--procedures", str(ROOT / "procedures"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "tasks: lock-doors: completed_by: no procedure step 'closing.lock-the-doors' was loaded" in result.stdout
