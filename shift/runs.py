@@ -300,12 +300,12 @@ def skip_step(store: Store, state: RunState, step: Step, reason: str, resilient:
     return _after_write(store, state, _write_rows(store, rows, resilient))
 
 
-def add_note(store: Store, state: RunState, step: Step, text: str) -> RunState:
+def add_note(store: Store, state: RunState, step: Step, text: str, resilient: bool = False) -> RunState:
     if not text.strip():
         raise ValueError("the note is empty")
-    store.insert("step_notes", {"run_id": state.id, "step_id": step.id,
-                                "recorded_at": store.now_iso(), "text": text.strip()})
-    return load_run(store, state.id)
+    rows = [("step_notes", {"run_id": state.id, "step_id": step.id,
+                            "recorded_at": store.now_iso(), "text": text.strip()})]
+    return _after_write(store, state, _write_rows(store, rows, resilient))
 
 
 def finish_run(store: Store, state: RunState) -> RunState:

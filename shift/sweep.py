@@ -32,14 +32,19 @@ def record(store: Store, run_id: str, zone_id: str, status: str, detail: str = "
         raise ValueError(f"'{status}' is not a sweep result")
     if status in ("refused", "assistance") and not detail.strip():
         raise ValueError("say where the person is (and, neutrally, who)")
+    # keep_on_failure: a sweep happens in an emergency; a refused write waits in memory.
     store.insert("sweep_results", {"run_id": run_id, "zone_id": zone_id, "status": status,
-                                   "detail": detail.strip(), "recorded_at": store.now_iso()})
+                                   "detail": detail.strip(), "recorded_at": store.now_iso()},
+                 keep_on_failure=True)
 
 
 def results(store: Store, run_id: str, zones: tuple[Zone, ...]) -> list[ZoneResult]:
     latest: dict[str, dict] = {}
     for row in store.rows("SELECT * FROM sweep_results WHERE run_id = ? ORDER BY recorded_at, rowid", (run_id,)):
         latest[row["zone_id"]] = row
+    for table, row in store.pending:  # results still waiting for the disk count too
+        if table == "sweep_results" and row["run_id"] == run_id:
+            latest[row["zone_id"]] = row
     out = []
     for zone in zones:
         row = latest.get(zone.id)

@@ -201,3 +201,22 @@ async def test_failing_storage_never_stops_the_emergency_screen(store, site, shi
     assert len(fire_runs(store)) == 1
     steps = store.rows("SELECT step_id FROM step_outcomes ORDER BY recorded_at, rowid")
     assert len(steps) == 2
+
+
+def test_sweep_results_and_notes_wait_in_memory_when_storage_fails(store, site, shift):
+    import sqlite3
+    from unittest import mock
+
+    from shift import runs, sweep
+
+    fire = next(p for p in PROCEDURES if p.id == "fire-alarm")
+    run = runs.start_run(store, shift, fire)
+    with mock.patch.object(type(store), "_write", side_effect=sqlite3.OperationalError("disk full")):
+        sweep.record(store, run.id, "lower", "refused", "Carrel 12; appears to be an adult in a red coat")
+        run = runs.add_note(store, run, fire.steps[0], "Alarm was already sounding", resilient=True)
+        assert [r.status for r in sweep.results(store, run.id, site.zones)][:1] == ["refused"]  # shown at once
+        assert run.notes_for(fire.steps[0].id)[0].text == "Alarm was already sounding"
+        assert len(store.pending) == 2
+    assert store.flush_pending() == 0
+    assert store.rows("SELECT status FROM sweep_results") == [{"status": "refused"}]
+    assert runs.load_run(store, run.id).notes_for(fire.steps[0].id)[0].text == "Alarm was already sounding"

@@ -275,7 +275,7 @@ class RunnerScreen(Screen):
         if text is None:
             return
         try:
-            self.run = runs.add_note(self.app.store, self.run, step, text)
+            self.run = runs.add_note(self.app.store, self.run, step, text, resilient=self.resilient)
             self.show()
             self.message("Note saved.")
         except (ValueError, sqlite3.Error) as exc:
