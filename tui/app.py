@@ -141,12 +141,11 @@ class SoloShiftApp(App[None]):
     def _start_timers(self) -> None:
         from tui.timers import DeskTimers  # APScheduler: imported after the desk is on screen
 
+        if not self.screen_stack:
+            return  # the app is closing
         self.procedures  # noqa: B018 (read the procedure files now, after the first paint)
         self.timers = DeskTimers(self)
         self.timers.start()
-        offer = getattr(self.screen, "offer_procedure", None)
-        if offer is not None:
-            offer()
 
     def on_unmount(self) -> None:
         if self.timers is not None:

@@ -108,14 +108,6 @@ class DeskScreen(Screen):
         self.refresh_counts()
         self.show_pending()
         self.show_timers()
-        self.offer_procedure()
-
-    def offer_procedure(self) -> None:
-        """Say so when the opening or closing procedure is due (once procedures are read)."""
-        offer = runs.suggested(self.app.procedures_loaded, self.site.hours, self.now(), self.finished)
-        if offer is not None and offer.id not in self.in_progress:
-            key = "F3" if offer.kind == "opening" else "F4"
-            self.notify(f"{offer.title} is due: press {key} to start it.", markup=False, timeout=8)
 
     # -- display -------------------------------------------------------
 
