@@ -159,7 +159,8 @@ async def test_command_palette_has_namespaced_commands(store, site, shift):
     async with app.run_test(size=(120, 40)) as pilot:
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for expected in ("tally: log directional", "tally: undo last entry", "tally: next entry: phone",
-                         "shift: end shift", "app: help", "app: toggle high contrast"):
+                         "shift: end shift", "app: help", "app: toggle high contrast",
+                         "emergency: emergency protocols", "checkin: check in", "checkin: panic alarm"):
             assert expected in titles
         await pilot.press("ctrl+p")
         await pilot.press(*"log reference")

@@ -220,3 +220,13 @@ def test_sweep_results_and_notes_wait_in_memory_when_storage_fails(store, site, 
     assert store.flush_pending() == 0
     assert store.rows("SELECT status FROM sweep_results") == [{"status": "refused"}]
     assert runs.load_run(store, run.id).notes_for(fire.steps[0].id)[0].text == "Alarm was already sounding"
+
+
+async def test_the_command_palette_finds_the_emergency_picker(store, site, shift):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p", *"emergency protocols")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, EmergencyPicker)

@@ -301,11 +301,17 @@ class SoloShiftApp(App[None]):
         self.theme = normal if self.theme == "high-contrast" else "high-contrast"
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # Every app-wide binding (those that work on every screen) is also a palette command.
+        actions = {binding.id: binding.action for binding in self.BINDINGS if getattr(binding, "id", None)}
         for command in COMMANDS:
-            if command.id.startswith("app."):
-                action = {"app.help": self.action_help, "app.theme": self.action_toggle_contrast,
-                          "app.quit": self.action_quit}[command.id]
-                yield SystemCommand(command.title, command.help, action)
+            if command.id in actions:
+                yield SystemCommand(command.title, command.help, _app_action(self, actions[command.id]))
         commands = getattr(screen, "palette_commands", None)
         if commands:
             yield from commands()
+
+
+def _app_action(app: App, action: str):
+    async def run() -> None:
+        await app.run_action(action)
+    return run
