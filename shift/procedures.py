@@ -56,6 +56,11 @@ class Step:
     call: str = ""  # a contact id (e.g. "emergency"): doing the step records when the call was made
     sweep: bool = False  # a floor sweep: the site's zones become a checklist
 
+    @property
+    def skippable(self) -> bool:
+        """An all-clear step is never skipped: nobody goes back in before it is given."""
+        return self.id != "all-clear"
+
     def options(self) -> tuple[str, ...]:
         return YES_NO if self.kind == "yesno" else self.choices
 

@@ -289,6 +289,8 @@ def record_answer(store: Store, state: RunState, step: Step, answer: str | None 
 
 
 def skip_step(store: Store, state: RunState, step: Step, reason: str, resilient: bool = False) -> RunState:
+    if not step.skippable:
+        raise ValueError("nobody goes back in until the all-clear is given: this step cannot be skipped")
     if step.required and not reason.strip():
         raise ValueError("a required step can only be skipped with a reason")
     previous = state.latest.get(step.id)

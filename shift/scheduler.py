@@ -33,7 +33,6 @@ class DeskScheduler:
         self.wake = wake
         self.hours: HoursCalendar | None = None
         self.tasks: tuple[Task, ...] = ()
-        self.missed_jobs: list[str] = []
         self.scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"misfire_grace_time": MISFIRE_GRACE, "coalesce": True, "max_instances": 1}
         )
@@ -93,5 +92,5 @@ class DeskScheduler:
             await result
 
     def _on_missed(self, event: JobExecutionEvent) -> None:
+        # The prompt itself is recorded as missed by the desk's next check, from the database.
         log.warning("job %s missed its time (%s)", event.job_id, event.scheduled_run_time)
-        self.missed_jobs.append(event.job_id)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shift.hours import (
@@ -402,25 +403,23 @@ class _SiteReader:
             return default_tally()
         return TallyConfig(tuple(categories), tuple(channels), default_channel)
 
-    def _duration(self, sec: Section, key: str, default: timedelta | None) -> timedelta | None:
+    @staticmethod
+    def _parsed(sec: Section, key: str, parse: Callable[[str], Any], default: Any = None) -> Any:
+        """A text value run through `parse`; its ValueError becomes a located error."""
         text = sec.text(key)
         if text is None:
             return default
         try:
-            return parse_duration(text)
+            return parse(text)
         except ValueError as exc:
             sec.error(key, str(exc))
             return default
 
+    def _duration(self, sec: Section, key: str, default: timedelta | None) -> timedelta | None:
+        return self._parsed(sec, key, parse_duration, default)
+
     def _timespec(self, sec: Section, key: str) -> TimeSpec | None:
-        text = sec.text(key)
-        if text is None:
-            return None
-        try:
-            return parse_timespec(text)
-        except ValueError as exc:
-            sec.error(key, str(exc))
-            return None
+        return self._parsed(sec, key, parse_timespec)
 
     def _tasks(self, root: Section) -> tuple[Task, ...]:
         tasks = []

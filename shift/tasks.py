@@ -77,11 +77,3 @@ def _moments(task: Task, hours: HoursCalendar, day: date) -> list[datetime]:
         moment += task.every
     return moments
 
-
-def plan_days(first: date, last: date, hours: HoursCalendar, tasks) -> list[Prompt]:
-    prompts: list[Prompt] = []
-    day = first
-    while day <= last:
-        prompts += plan_day(day, hours, tasks)
-        day += timedelta(days=1)
-    return prompts

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from shift.problems import Problem, display_path
 
@@ -284,17 +284,6 @@ class Section:
                 out.append(Section(self.src, item, self.at(key) + (i,)))
             else:
                 self.src.error(self.at(key) + (i,), f"expected a table, found {type_name(item)}")
-        return out
-
-    def mapping(self, key: str, read: Callable[["Section", str], Any]) -> dict:
-        """A table whose keys are free (e.g. weekdays), each read by `read`."""
-        sub = self.table(key)
-        if sub is None:
-            return {}
-        out = {}
-        for k in sub.data:
-            sub.known.add(k)
-            out[k] = read(sub, k)
         return out
 
     def finish(self) -> None:

@@ -209,3 +209,13 @@ def test_the_stored_version_is_the_source_of_truth(store, procedure, shift):
     stored = store.rows("SELECT text, sha256 FROM procedure_versions")[0]
     assert stored["text"] == CLOSING and stored["sha256"] == procedure.sha256
     assert load_run(store, run.id).procedure == procedure
+
+
+def test_an_all_clear_step_is_never_skipped(store, shift, tmp_path):
+    text = CLOSING.replace('id = "lock-main-doors"', 'id = "all-clear"')
+    procedure, _ = parse_procedure(text, tmp_path / "closing.toml")
+    run = start_run(store, shift, procedure)
+    step = procedure.step("all-clear")
+    with pytest.raises(ValueError, match="cannot be skipped"):
+        skip_step(store, run, step, "The captain waved us in")
+    assert store.rows("SELECT COUNT(*) AS n FROM step_outcomes")[0]["n"] == 0

@@ -20,7 +20,7 @@ from shift.shifts import Shift, open_shift, start_shift
 from shift.site import Site
 from shift.store import Store, StoreError
 from shift.text import printable
-from tui.bindings import command_binding
+from tui.bindings import action_runner, command_binding
 from tui.help import HelpScreen
 from tui.theme import HIGH_CONTRAST
 
@@ -305,13 +305,8 @@ class SoloShiftApp(App[None]):
         actions = {binding.id: binding.action for binding in self.BINDINGS if getattr(binding, "id", None)}
         for command in COMMANDS:
             if command.id in actions:
-                yield SystemCommand(command.title, command.help, _app_action(self, actions[command.id]))
+                yield SystemCommand(command.title, command.help, action_runner(self, actions[command.id]))
         commands = getattr(screen, "palette_commands", None)
         if commands:
             yield from commands()
 
-
-def _app_action(app: App, action: str):
-    async def run() -> None:
-        await app.run_action(action)
-    return run

@@ -1,6 +1,7 @@
 """Bindings built from the command table in shift/keymap.py: one id, one default key."""
 
 from textual.binding import Binding
+from textual.dom import DOMNode
 
 from shift.keymap import COMMANDS
 
@@ -9,3 +10,10 @@ def command_binding(command_id: str, action: str, show: bool = True, priority: b
     command = next(c for c in COMMANDS if c.id == command_id)
     label = command.title.split(": ", 1)[1].capitalize()
     return Binding(command.keys, action, label, id=command.id, show=show, priority=priority)
+
+
+def action_runner(node: DOMNode, action: str):
+    """A palette callback that runs `action` on `node`, as its key would."""
+    async def run() -> None:
+        await node.run_action(action)
+    return run

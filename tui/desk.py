@@ -25,7 +25,7 @@ from shift.site import Site
 from shift.text import printable
 from tui.header import SplitLines
 from tui.keybar import KeyBar
-from tui.bindings import command_binding
+from tui.bindings import action_runner, command_binding
 
 
 def desk_screen(site: Site) -> type["DeskScreen"]:
@@ -420,7 +420,7 @@ class DeskScreen(Screen):
                 if command is None:
                     continue
                 title = command.title
-            yield SystemCommand(title, f"key: {binding.key}", _runner(self, binding.action))
+            yield SystemCommand(title, f"key: {binding.key}", action_runner(self, binding.action))
         for procedure in self.app.procedures:
             yield SystemCommand(f"procedure: run {procedure.title.lower()}", procedure.description or procedure.kind,
                                 lambda p=procedure: self.start_procedure(p))
@@ -428,9 +428,3 @@ class DeskScreen(Screen):
 
 def _heading(text: str) -> Content:
     return Content.styled(text, "bold $accent")
-
-
-def _runner(screen: Screen, action: str):
-    async def run() -> None:
-        await screen.run_action(action)
-    return run

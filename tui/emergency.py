@@ -103,14 +103,6 @@ class EmergencyScreen(RunnerScreen):
         self.tick_clock()
         self.set_interval(1, self.tick_clock)
 
-    def action_skip(self):
-        step = self.step()
-        if step is not None and step.id == "all-clear":
-            self.message("Nobody goes back in until the fire department gives the all-clear: "
-                         "this step cannot be skipped.", error=True)
-            return None
-        return super().action_skip()
-
     def tick_clock(self) -> None:
         now = self.app.clock.now()
         elapsed = int((now - self.run.started_at).total_seconds())

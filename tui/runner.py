@@ -256,6 +256,10 @@ class RunnerScreen(Screen):
         step = self.step()
         if step is None:
             return
+        if not step.skippable:
+            self.message("Nobody goes back in until the fire department gives the all-clear: "
+                         "this step cannot be skipped.", error=True)
+            return
         prompt = "Why is this step skipped?" + ("" if step.required else " (optional)")
         reason = await self.app.push_screen_wait(AskText(f"Skip: {step.title}", prompt, required=step.required))
         if reason is None:
