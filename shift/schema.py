@@ -57,7 +57,11 @@ _SHIFT_TABLES = ("shifts", "shift_ends", "followups", "followup_resolutions", "t
 _RUN_TABLES = ("procedure_versions", "procedure_runs", "step_outcomes", "step_notes", "run_ends")
 _TIMER_TABLES = ("prompt_events", "checkin_events")
 _SWEEP_TABLES = ("sweep_results",)
-APPEND_ONLY = _SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
+_INCIDENT_TABLES = ("incidents", "incident_supplements", "incident_drafts")
+_CIRC_TABLES = ("circ_transactions", "circ_voids", "circ_exports", "circ_exported",
+                "blocked_lists", "blocked_patrons", "fees", "overrides")
+APPEND_ONLY = (_SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
+               + _INCIDENT_TABLES + _CIRC_TABLES)
 
 
 def _create(db: "Database", statements: list[str], tables: tuple[str, ...]) -> None:
@@ -227,3 +231,135 @@ def _m005(db: "Database") -> None:
         )""",
         "CREATE INDEX sweep_results_run ON sweep_results(run_id, recorded_at)",
     ], _SWEEP_TABLES)
+
+
+@migration("006_incidents_and_circulation")
+def _m006(db: "Database") -> None:
+    _create(db, [
+        # An incident as first saved; it never changes. Only the four fields a
+        # person must give are NOT NULL-with-content; the rest may be ''.
+        """CREATE TABLE incidents (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            recorded_at TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            category TEXT NOT NULL CHECK (category <> ''),
+            zone_id TEXT NOT NULL DEFAULT '',
+            location TEXT NOT NULL DEFAULT '',
+            what_happened TEXT NOT NULL CHECK (what_happened <> ''),
+            people TEXT NOT NULL DEFAULT '',
+            witnesses TEXT NOT NULL DEFAULT '',
+            refused_details TEXT NOT NULL DEFAULT '',
+            actions TEXT NOT NULL DEFAULT '',
+            security_called_at TEXT,
+            police_called_at TEXT,
+            ambulance_called_at TEXT,
+            injury TEXT NOT NULL DEFAULT 'none' CHECK (injury IN ('none', 'first_aid', 'medical', 'critical')),
+            injury_details TEXT NOT NULL DEFAULT '',
+            severity TEXT NOT NULL DEFAULT 'low' CHECK (severity IN ('low', 'medium', 'high')),
+            followup TEXT NOT NULL DEFAULT '',
+            followup_by TEXT NOT NULL DEFAULT '',
+            reporter TEXT NOT NULL CHECK (reporter <> ''),
+            identifiers_confirmed INTEGER NOT NULL DEFAULT 0,
+            draft_id TEXT,
+            run_id TEXT REFERENCES procedure_runs(id)
+        )""",
+        "CREATE INDEX incidents_occurred ON incidents(occurred_at)",
+        # Added later, never by rewriting the original.
+        """CREATE TABLE incident_supplements (
+            id TEXT PRIMARY KEY,
+            incident_id TEXT NOT NULL REFERENCES incidents(id),
+            shift_id TEXT REFERENCES shifts(id),
+            recorded_at TEXT NOT NULL,
+            author TEXT NOT NULL CHECK (author <> ''),
+            text TEXT NOT NULL CHECK (text <> '')
+        )""",
+        "CREATE INDEX incident_supplements_incident ON incident_supplements(incident_id, recorded_at)",
+        # A prefilled incident waiting to be completed (e.g. from an emergency
+        # timeline). A newer row for the same run replaces it; an incident
+        # with this draft_id files it.
+        """CREATE TABLE incident_drafts (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            created_at TEXT NOT NULL,
+            run_id TEXT REFERENCES procedure_runs(id),
+            fields TEXT NOT NULL
+        )""",
+        # Offline circulation: one row per accepted scan, in scan order (rowid).
+        """CREATE TABLE circ_transactions (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            scanned_at TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('loan', 'return', 'renew', 'in_house', 'payment')),
+            item TEXT NOT NULL DEFAULT '',
+            amount_cents INTEGER,
+            warning TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX circ_transactions_scanned ON circ_transactions(scanned_at)",
+        # Patron identifiers are personal information: kept apart so they can
+        # be purged once uploaded (see the trigger below), nothing else can.
+        """CREATE TABLE circ_patrons (
+            id TEXT PRIMARY KEY,
+            txn_id TEXT NOT NULL UNIQUE REFERENCES circ_transactions(id),
+            patron TEXT NOT NULL
+        )""",
+        """CREATE TRIGGER circ_patrons_no_update BEFORE UPDATE ON circ_patrons
+           BEGIN SELECT RAISE(ABORT, 'circ_patrons is append-only: record a correction instead'); END""",
+        """CREATE TRIGGER circ_patrons_purge_only_exported BEFORE DELETE ON circ_patrons
+           WHEN NOT EXISTS (SELECT 1 FROM circ_exported x WHERE x.txn_id = OLD.txn_id)
+           BEGIN SELECT RAISE(ABORT, 'a patron identifier is purged only after its transaction is exported'); END""",
+        """CREATE TABLE circ_voids (
+            id TEXT PRIMARY KEY,
+            txn_id TEXT NOT NULL UNIQUE REFERENCES circ_transactions(id),
+            shift_id TEXT REFERENCES shifts(id),
+            voided_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE circ_exports (
+            id TEXT PRIMARY KEY,
+            exported_at TEXT NOT NULL,
+            format TEXT NOT NULL,
+            path TEXT NOT NULL,
+            count INTEGER NOT NULL
+        )""",
+        """CREATE TABLE circ_exported (
+            id TEXT PRIMARY KEY,
+            export_id TEXT NOT NULL REFERENCES circ_exports(id),
+            txn_id TEXT NOT NULL REFERENCES circ_transactions(id)
+        )""",
+        "CREATE INDEX circ_exported_txn ON circ_exported(txn_id)",
+        # Each import of the blocked-patron list; the latest one is in force.
+        """CREATE TABLE blocked_lists (
+            id TEXT PRIMARY KEY,
+            imported_at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            count INTEGER NOT NULL
+        )""",
+        """CREATE TABLE blocked_patrons (
+            id TEXT PRIMARY KEY,
+            list_id TEXT NOT NULL REFERENCES blocked_lists(id),
+            patron TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX blocked_patrons_list ON blocked_patrons(list_id, patron)",
+        # Money taken at the desk and policy overrides, for the report and the cash count.
+        """CREATE TABLE fees (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            recorded_at TEXT NOT NULL,
+            amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+            method TEXT NOT NULL,
+            receipt TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT ''
+        )""",
+        """CREATE TABLE overrides (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            recorded_at TEXT NOT NULL,
+            what TEXT NOT NULL CHECK (what <> ''),
+            why TEXT NOT NULL CHECK (why <> ''),
+            approved_by TEXT NOT NULL CHECK (approved_by <> '')
+        )""",
+        # Follow-ups with a deadline (e.g. the 48-hour report after a critical injury).
+        "ALTER TABLE followups ADD COLUMN due_at TEXT",
+        "ALTER TABLE followups ADD COLUMN incident_id TEXT REFERENCES incidents(id)",
+    ], _INCIDENT_TABLES + _CIRC_TABLES)

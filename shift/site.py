@@ -29,6 +29,7 @@ from shift.alertconfig import EmailSettings
 from shift.checkins import CheckinPolicy, EscalationStep
 from shift.keymap import default_keys, reserved_keys
 from shift.problems import Problem
+from shift.siterecords import CirculationConfig, IncidentConfig, read_circulation, read_incidents
 from shift.tasks import Task
 from shift.timespec import TimeSpec, parse_duration, parse_timespec
 from shift.tomlsrc import Section, Source
@@ -105,6 +106,8 @@ class Site:
     tasks: tuple[Task, ...] = ()
     checkins: CheckinPolicy | None = None  # None: check-ins are off
     email: EmailSettings | None = None
+    incidents: IncidentConfig = field(default_factory=IncidentConfig)
+    circulation: CirculationConfig = field(default_factory=CirculationConfig)
 
 
 def default_tally() -> TallyConfig:
@@ -179,6 +182,8 @@ class _SiteReader:
         tasks = self._tasks(root)
         email = self._email(root)
         checkins = self._checkins(root, email)
+        incidents = read_incidents(root)
+        circulation = read_circulation(root)
         root.finish()
         return Site(
             name=name,
@@ -194,6 +199,8 @@ class _SiteReader:
             tasks=tasks,
             checkins=checkins,
             email=email,
+            incidents=incidents,
+            circulation=circulation,
         )
 
     def _zone(self, lib: Section) -> ZoneInfo | None:

@@ -64,6 +64,7 @@ def test_append_only_triggers_refuse_update_and_delete(store, site, table):
     store.insert("checkin_events", {"shift_id": shift.id, "kind": "checkin", "at": store.now_iso()})
     store.insert("sweep_results", {"run_id": run.id, "zone_id": "lower", "status": "clear",
                                    "recorded_at": store.now_iso()})
+    _one_row_in_each_record_table(store, shift.id, run.id)
     store.insert("shift_ends", {"shift_id": shift.id, "ended_at": store.now_iso(), "handover": ""})
     before = store.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
     assert before == 1
@@ -152,3 +153,42 @@ def test_db_path_from_option_then_environment(monkeypatch):
     assert str(resolve_db_path("given.db")) == "given.db"
     monkeypatch.delenv("SOLO_SHIFT_DB")
     assert str(resolve_db_path(None)) == "data/desk.db"
+
+
+def _one_row_in_each_record_table(store, shift_id, run_id):
+    now = store.now_iso()
+    incident = store.insert("incidents", {
+        "shift_id": shift_id, "recorded_at": now, "occurred_at": now, "category": "Other",
+        "what_happened": "x", "reporter": "Sam"})
+    store.insert("incident_supplements", {"incident_id": incident["id"], "recorded_at": now,
+                                          "author": "Sam", "text": "y"})
+    store.insert("incident_drafts", {"shift_id": shift_id, "created_at": now, "run_id": run_id, "fields": "{}"})
+    txn = store.insert("circ_transactions", {"shift_id": shift_id, "scanned_at": now, "action": "return",
+                                             "item": "31234000000001"})
+    store.insert("circ_voids", {"txn_id": txn["id"], "voided_at": now})
+    export = store.insert("circ_exports", {"exported_at": now, "format": "csv", "path": "x.csv", "count": 1})
+    store.insert("circ_exported", {"export_id": export["id"], "txn_id": txn["id"]})
+    blocked = store.insert("blocked_lists", {"imported_at": now, "source": "b.csv", "count": 1})
+    store.insert("blocked_patrons", {"list_id": blocked["id"], "patron": "21234000000001"})
+    store.insert("fees", {"shift_id": shift_id, "recorded_at": now, "amount_cents": 250, "method": "cash"})
+    store.insert("overrides", {"shift_id": shift_id, "recorded_at": now, "what": "block", "why": "paid",
+                               "approved_by": "Manager"})
+
+
+def test_patron_identifiers_are_purged_only_after_export(store):
+    shift = start_shift(store, "Sam", "main")
+    now = store.now_iso()
+    kept = store.insert("circ_transactions", {"shift_id": shift.id, "scanned_at": now, "action": "loan",
+                                              "item": "31234000000001"})
+    sent = store.insert("circ_transactions", {"shift_id": shift.id, "scanned_at": now, "action": "loan",
+                                              "item": "31234000000002"})
+    for txn in (kept, sent):
+        store.insert("circ_patrons", {"txn_id": txn["id"], "patron": "21234000000001"})
+    export = store.insert("circ_exports", {"exported_at": now, "format": "alma", "path": "x.dat", "count": 1})
+    store.insert("circ_exported", {"export_id": export["id"], "txn_id": sent["id"]})
+    with pytest.raises(sqlite3.IntegrityError, match="only after its transaction is exported"):
+        store.execute("DELETE FROM circ_patrons WHERE txn_id = ?", (kept["id"],))
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.execute("UPDATE circ_patrons SET patron = 'x'")
+    store.execute("DELETE FROM circ_patrons WHERE txn_id = ?", (sent["id"],))
+    assert [r["txn_id"] for r in store.rows("SELECT txn_id FROM circ_patrons")] == [kept["id"]]

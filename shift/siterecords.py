@@ -1,0 +1,101 @@
+"""The `[incidents]` and `[circulation]` sections of site.toml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shift.barcodes import CHECK_DIGITS, BarcodePattern
+from shift.tomlsrc import Section
+
+# Categories seen in practice at library desks (DOMAIN.md); a site may replace them.
+DEFAULT_INCIDENT_CATEGORIES = (
+    "Injury",
+    "Medical emergency",
+    "Hazardous condition",
+    "Abusive or threatening behaviour",
+    "Criminal activity (theft, vandalism)",
+    "Unattended child or vulnerable adult",
+    "Unplanned closure",
+    "Facilities problem",
+    "False alarm",
+    "Banned person present",
+    "De-escalation",
+    "Other",
+)
+MINISTRY_OF_LABOUR = "1-877-202-0008"  # Ontario MOL Health and Safety Contact Centre
+FEE_METHODS = ("cash", "debit", "credit", "cheque", "other")
+
+
+@dataclass(frozen=True)
+class IncidentConfig:
+    categories: tuple[str, ...] = DEFAULT_INCIDENT_CATEGORIES
+    retention_years: int = 7
+    supplement_hours: int = 24  # supplements after this are still taken, and marked late
+    ministry_of_labour: str = MINISTRY_OF_LABOUR
+
+
+@dataclass(frozen=True)
+class CirculationConfig:
+    patron: BarcodePattern = field(default_factory=lambda: BarcodePattern("patron card"))
+    item: BarcodePattern = field(default_factory=lambda: BarcodePattern("item barcode"))
+    generator: str = "Solo Shift"  # the Generator= in a Koha .koc header
+    purge_after_days: int = 14  # patron identifiers are purged this long after export
+    fee_methods: tuple[str, ...] = FEE_METHODS
+
+
+def read_incidents(root: Section) -> IncidentConfig:
+    sec = root.table("incidents")
+    if sec is None:
+        return IncidentConfig()
+    default = IncidentConfig()
+    categories = tuple(c.strip() for c in sec.texts("categories", list(default.categories)) if c.strip())
+    if len(set(c.lower() for c in categories)) != len(categories):
+        sec.error("categories", "a category is listed twice")
+    config = IncidentConfig(
+        categories=categories or default.categories,
+        retention_years=sec.whole("retention_years", default.retention_years, minimum=1, maximum=100),
+        supplement_hours=sec.whole("supplement_hours", default.supplement_hours, minimum=1, maximum=24 * 30),
+        ministry_of_labour=sec.text("ministry_of_labour", default.ministry_of_labour) or default.ministry_of_labour,
+    )
+    sec.finish()
+    return config
+
+
+def read_circulation(root: Section) -> CirculationConfig:
+    sec = root.table("circulation")
+    default = CirculationConfig()
+    if sec is None:
+        return default
+    config = CirculationConfig(
+        patron=_pattern(sec.table("patron"), "patron card"),
+        item=_pattern(sec.table("item"), "item barcode"),
+        generator=sec.text("generator", default.generator) or default.generator,
+        purge_after_days=sec.whole("purge_after_days", default.purge_after_days, minimum=0, maximum=3650),
+        fee_methods=tuple(sec.texts("fee_methods", list(FEE_METHODS))) or FEE_METHODS,
+    )
+    if "\t" in config.generator or "=" in config.generator:
+        sec.error("generator", "must not contain a tab or '=' (it goes into the Koha file header)")
+    sec.finish()
+    return config
+
+
+def _pattern(sec: Section | None, what: str) -> BarcodePattern:
+    if sec is None:
+        return BarcodePattern(what)
+    length = sec.whole("length", None, minimum=1, maximum=80)
+    low = sec.whole("min_length", length or 1, minimum=1, maximum=80)
+    high = sec.whole("max_length", length or 80, minimum=1, maximum=80)
+    if length is not None and ("min_length" in sec.data or "max_length" in sec.data):
+        sec.error("length", "give either length or min_length/max_length, not both")
+    if low > high:
+        sec.error("min_length", f"min_length {low} is more than max_length {high}")
+        low, high = 1, 80
+    check = sec.text("check_digit", "none") or "none"
+    if check not in CHECK_DIGITS:
+        sec.error("check_digit", f"'{check}' must be one of {', '.join(CHECK_DIGITS)}")
+        check = "none"
+    pattern = BarcodePattern(
+        what, low, high, tuple(sec.texts("prefixes")), sec.flag("digits_only", False), check,
+    )
+    sec.finish()
+    return pattern
