@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from shift.clock import from_iso
+from shift.money import dollars
 from shift.shifts import Shift
 from shift.site import TallyConfig
 from shift.store import Store
@@ -88,6 +89,23 @@ def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limi
         (shift.id, limit),
     ):
         lines.append(LogLine(from_iso(row["at"]), "PANIC alarm raised" if row["kind"] == "panic" else "checked in"))
+    for row in store.rows(
+        "SELECT recorded_at, amount_cents, method, reason FROM fees WHERE shift_id = ? ORDER BY recorded_at DESC LIMIT ?",
+        (shift.id, limit),
+    ):
+        reason = f" — {row['reason']}" if row["reason"] else ""
+        lines.append(LogLine(from_iso(row["recorded_at"]),
+                             f"fee taken: {dollars(row['amount_cents'])} {row['method']}{reason}"))
+    for row in store.rows(
+        "SELECT recorded_at, what FROM overrides WHERE shift_id = ? ORDER BY recorded_at DESC LIMIT ?",
+        (shift.id, limit),
+    ):
+        lines.append(LogLine(from_iso(row["recorded_at"]), f"override: {row['what']}"))
+    for row in store.rows(
+        "SELECT recorded_at, category FROM incidents WHERE shift_id = ? ORDER BY recorded_at DESC LIMIT ?",
+        (shift.id, limit),
+    ):
+        lines.append(LogLine(from_iso(row["recorded_at"]), f"incident report: {row['category']}"))
     lines.append(LogLine(shift.started_at, f"shift started by {shift.worker}"))
     lines.sort(key=lambda line: line.at, reverse=True)
     return lines[:limit]

@@ -16,15 +16,16 @@ class Command:
     keys: str  # Textual key names, comma-separated
     title: str  # namespaced, as shown in the command palette
     help: str
+    label: str = ""  # a short label for the key bar, when the title is too long for it
 
 
 COMMANDS: tuple[Command, ...] = (
     Command("app.help", "f1,question_mark", "app: help", "List every key"),
-    Command("emergency.open", "f8", "emergency: emergency protocols", "The emergency picker, from every screen"),
+    Command("emergency.open", "f8", "emergency: emergency protocols", "The emergency picker, from every screen", "EMERGENCY"),
     Command("app.theme", "f9", "app: toggle high contrast", "Switch the high-contrast theme on or off"),
     Command("app.quit", "ctrl+q", "app: quit", "Close the app (the shift stays open)"),
-    Command("tally.undo", "u", "tally: undo last entry", "Void the last desk-statistics entry"),
-    Command("tally.detail", "l", "tally: log with details", "Late entry: count, time, channel, READ, note"),
+    Command("tally.undo", "u", "tally: undo last entry", "Void the last desk-statistics entry", "Undo"),
+    Command("tally.detail", "l", "tally: log with details", "Late entry: count, time, channel, READ, note", "Details"),
     Command("tally.clear", "escape", "tally: clear channel and READ", "Forget the channel/READ chosen for the next entry"),
     Command("shift.end", "ctrl+e", "shift: end shift", "Write the handover note and end the shift"),
     Command("shift.followups", "f", "shift: follow-ups", "See and resolve what earlier shifts left open"),
@@ -34,10 +35,17 @@ COMMANDS: tuple[Command, ...] = (
     Command("prompt.done", "x", "prompt: done", "Mark the first Due now task done"),
     Command("prompt.snooze", "z", "prompt: snooze", "Snooze the first Due now task for 5, 10 or 15 minutes"),
     Command("prompt.skip", "s", "prompt: skip", "Skip the first Due now task, with a reason"),
-    Command("procedure.list", "f2", "procedure: all procedures", "Every procedure; resume one in progress"),
-    Command("procedure.opening", "f3", "procedure: opening", "Run (or resume) the opening procedure"),
+    Command("procedure.list", "f2", "procedure: all procedures", "Every procedure; resume one in progress", "Procedures"),
+    Command("procedure.opening", "f3", "procedure: opening", "Run (or resume) the opening procedure", "Opening"),
     Command("procedure.closing", "f4", "procedure: closing", "Run (or resume) the closing procedure"),
+    Command("incident.new", "f6", "incident: new incident report", "Record an incident (only category, time, place and what happened are required)", "Incident"),
+    Command("incident.browse", "ctrl+f", "incident: browse and search", "Past incidents by date, category and text; add a supplement", "Incidents"),
+    Command("circ.scan", "f7", "circulation: offline circulation", "Loans, returns, renewals and in-house use while the main system is down", "Circulation"),
+    Command("money.fee", "dollar_sign", "money: fine or fee taken", "Record money taken at the desk (amount, method, receipt)", "Fee"),
+    Command("money.override", "o", "money: policy override", "Record a policy override: what, why, who approved", "Override"),
 )
+
+COMMAND_BY_ID = {c.id: c for c in COMMANDS}
 
 # READ levels 1-6 are typed as a prefix before a statistics key.
 READ_KEYS = tuple(str(n) for n in range(1, 7))

@@ -19,6 +19,8 @@ from shift.tomlsrc import Section, Source
 
 KINDS = ("opening", "closing", "routine", "emergency")
 STEP_KINDS = ("check", "yesno", "number", "text", "choice")
+# Figures from the desk's own records a step can show beside its instructions.
+STEP_SHOWS = ("fees",)
 YES_NO = ("yes", "no")
 REVIEW_AFTER = timedelta(days=365)
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
@@ -55,6 +57,7 @@ class Step:
     immediate: bool = False  # emergency: one of the first steps, shown before anything else
     call: str = ""  # a contact id (e.g. "emergency"): doing the step records when the call was made
     sweep: bool = False  # a floor sweep: the site's zones become a checklist
+    show: str = ""  # "fees": the fines and fees recorded this shift (for the cash count)
 
     @property
     def skippable(self) -> bool:
@@ -225,6 +228,7 @@ class _Reader:
         immediate = sec.flag("immediate", False)
         call = sec.text("call", "") or ""
         sweep = sec.flag("sweep", False)
+        show = sec.text("show", "") or ""
         show_if = self._condition(sec, earlier, number)
         sec.finish()
         ok = True
@@ -233,6 +237,9 @@ class _Reader:
             ok = False
         elif ident in ids:
             sec.error("id", f"duplicate step id '{ident}' (already step {ids[ident]})")
+            ok = False
+        if show and show not in STEP_SHOWS:
+            sec.error("show", f"'{show}' is not something a step can show; use one of {', '.join(STEP_SHOWS)}")
             ok = False
         if kind not in STEP_KINDS:
             sec.error("kind", f"'{kind}' is not a step kind; use one of {', '.join(STEP_KINDS)}")
@@ -275,7 +282,7 @@ class _Reader:
             return None
         return Step(ident, title, kind, instructions.strip(), announce.strip(), required, unit,
                     None if minimum is None else float(minimum), None if maximum is None else float(maximum),
-                    choices, show_if, note_when, due, immediate, call, sweep)
+                    choices, show_if, note_when, due, immediate, call, sweep, show)
 
     def _condition(self, sec: Section, earlier: list[Step], number: int) -> Condition | None:
         cond = sec.table("show_if")

@@ -145,8 +145,8 @@ async def test_help_lists_every_key(store, site, shift):
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         keys = shown(app, "#help-keys")
-        for expected in ("Directional", "Room bookings", "Undo last entry", "Log with details", "End shift",
-                         "Next entry: Phone", "Next entry: READ 6", "Help", "Follow-ups"):
+        for expected in ("Directional", "Room bookings", "Void the last desk-statistics entry", "Late entry", "Write the handover note",
+                         "Next entry: Phone", "Next entry: READ 6", "List every key", "See and resolve", "Record an incident"):
             assert expected in keys, expected
         await pilot.press("escape")
         assert isinstance(app.screen, DeskScreen)

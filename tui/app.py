@@ -13,7 +13,7 @@ from textual.screen import Screen
 
 from shift import checkins, prompts, runs
 from shift.clock import Clock
-from shift.keymap import COMMANDS
+from shift.keymap import COMMAND_BY_ID, COMMANDS
 from shift.problems import Problem
 from shift.procedures import Procedure, emergency_protocols
 from shift.shifts import Shift, open_shift, start_shift
@@ -292,7 +292,8 @@ class SoloShiftApp(App[None]):
             if (binding.action, key) in seen or not binding.description:
                 continue
             seen.add((binding.action, key))
-            rows.append((self.get_key_display(binding), binding.description))
+            command = COMMAND_BY_ID.get(binding.id or "")
+            rows.append((self.get_key_display(binding), command.help if command else binding.description))
         note = getattr(self.screen, "HELP_NOTE", "")
         self.push_screen(HelpScreen(rows, note))
 

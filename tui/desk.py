@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from shift import checkins, desklog, prompts, runs, tally
+from shift import checkins, desklog, money, prompts, runs, tally
 from shift.hours import duration_text
 from shift.keymap import COMMANDS
 from shift.shifts import Shift
@@ -43,6 +43,11 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         command_binding("procedure.list", "procedures"),
         command_binding("procedure.opening", "procedure_kind('opening')"),
         command_binding("procedure.closing", "procedure_kind('closing')"),
+        command_binding("incident.new", "incident"),
+        command_binding("incident.browse", "incidents"),
+        command_binding("circ.scan", "circulation"),
+        command_binding("money.fee", "fee"),
+        command_binding("money.override", "override"),
     ]
     bindings += [
         # Shown in the statistics panel beside their counts, so not repeated in the footer.
@@ -364,6 +369,44 @@ class DeskScreen(Screen):
         from tui.followups import FollowUpsScreen
 
         self.app.push_screen(FollowUpsScreen(self.shift), lambda _: self.refresh_counts())
+
+    def action_incident(self) -> None:
+        from tui.incident import IncidentFormScreen
+
+        self.app.push_screen(IncidentFormScreen(self.shift), lambda _: self._after_records())
+
+    def action_incidents(self) -> None:
+        from tui.incidents import IncidentBrowser
+
+        self.app.push_screen(IncidentBrowser(self.shift), lambda _: self._after_records())
+
+    def action_circulation(self) -> None:
+        from tui.circ import CirculationScreen
+
+        self.app.push_screen(CirculationScreen(self.shift), lambda _: self._after_records())
+
+    def action_fee(self) -> None:
+        from tui.money import FeeScreen
+
+        self.app.push_screen(FeeScreen(self.shift), self._after_fee)
+
+    def action_override(self) -> None:
+        from tui.money import OverrideScreen
+
+        self.app.push_screen(OverrideScreen(self.shift), self._after_override)
+
+    def _after_fee(self, fee) -> None:
+        if fee is not None:
+            self.refresh_counts()
+            self.saved(f"{money.dollars(fee.amount_cents)} {fee.method} recorded")
+
+    def _after_override(self, override) -> None:
+        if override is not None:
+            self.refresh_counts()
+            self.saved("Override recorded")
+
+    def _after_records(self) -> None:
+        self.refresh_counts()
 
     def action_end_shift(self) -> None:
         from tui.endshift import EndShiftScreen

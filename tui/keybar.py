@@ -1,4 +1,4 @@
-"""A one-line key bar: the keys of the current screen, drawn as plain text.
+"""A key bar: the keys of the current screen, drawn as plain text.
 
 Textual's Footer re-composes a widget per key whenever bindings change, which
 made it the slowest part of opening the desk; the desk's keys do not change
@@ -12,8 +12,10 @@ from textual.widgets import Static
 
 
 class KeyBar(Static):
+    parts: list[Content] = []
+
     DEFAULT_CSS = """
-    KeyBar { dock: bottom; height: 1; background: $panel; padding: 0 1; }
+    KeyBar { dock: bottom; height: auto; max-height: 3; background: $panel; padding: 0 1; }
     """
 
     def on_mount(self) -> None:
@@ -22,7 +24,9 @@ class KeyBar(Static):
     def show_keys(self) -> None:
         parts: list[Content] = []
         seen: set[str] = set()
-        for active in self.screen.active_bindings.values():
+        # App-wide keys (emergency, check-in, help) first, so they show however narrow the screen.
+        ordered = sorted(self.screen.active_bindings.values(), key=lambda active: not active.binding.priority)
+        for active in ordered:
             binding = active.binding
             if not binding.show or binding.action in seen:
                 continue
@@ -30,4 +34,22 @@ class KeyBar(Static):
             key = self.app.get_key_display(binding)
             parts.append(Content.assemble((key, "bold $accent"), " ", binding.description))
         parts.append(Content.assemble(("^p", "bold $accent"), " palette"))
-        self.update(Content("  ").join(parts))
+        self.parts = parts
+        self.lay_out()
+
+    def on_resize(self) -> None:
+        self.lay_out()
+
+    def lay_out(self) -> None:
+        """Break between keys, never inside one, when they do not fit on one line."""
+        width = max(self.content_size.width, 20)
+        lines: list[list[Content]] = [[]]
+        used = 0
+        for part in self.parts:
+            need = part.cell_length + (2 if lines[-1] else 0)
+            if lines[-1] and used + need > width:
+                lines.append([])
+                used, need = 0, part.cell_length
+            lines[-1].append(part)
+            used += need
+        self.update(Content("\n").join(Content("  ").join(line) for line in lines))

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from shift import runs
+from shift import money, runs
 from shift.hours import duration_text
 from shift.procedures import Step
 from shift.text import printable
@@ -54,6 +54,7 @@ class RunnerScreen(Screen):
             yield Static("", id="step-due", markup=False)
             yield Static("", id="step-instructions", markup=False)
             yield Static("", id="step-announce", markup=False)
+            yield Static("", id="step-figures", markup=False)
             yield Static("", id="step-options", markup=False)
             yield Input(id="step-value")
             yield Static("", id="step-earlier", markup=False)
@@ -76,7 +77,7 @@ class RunnerScreen(Screen):
     def show(self) -> None:
         step = self.step()
         summary = self.query_one("#summary", Static)
-        for widget_id in ("#step-title", "#step-due", "#step-instructions", "#step-announce",
+        for widget_id in ("#step-title", "#step-due", "#step-instructions", "#step-announce", "#step-figures",
                           "#step-options", "#step-value", "#step-earlier", "#step-notes"):
             self.query_one(widget_id).display = step is not None
         summary.display = step is None
@@ -94,6 +95,10 @@ class RunnerScreen(Screen):
         announce = self.query_one("#step-announce", Static)
         announce.display = bool(step.announce)
         announce.update("Read aloud:\n" + printable(step.announce, keep_newlines=True))
+        figures = self.query_one("#step-figures", Static)
+        figures.display = step.show == "fees"
+        if figures.display:
+            figures.update(money.cash_summary(self.app.store, self.run.shift_id))
         self.show_due()
         self.show_answer_area(step)
         earlier = self.run.latest.get(step.id)
