@@ -21,6 +21,11 @@ def run_check(site_path: Path, procedures_dir: Path, today: date) -> tuple[list[
                 problems.append(Problem(procedure.path, None, f"step {number} '{step.title}'",
                                         f"call: '{step.call}' is not a contact in the site file "
                                         f"({', '.join(sorted(site.contacts))})"))
+    for procedure in procedures:  # a draft incident's category must be one the form offers
+        if procedure.incident_category and procedure.incident_category not in site.incidents.categories:
+            problems.append(Problem(procedure.path, None, "incident_category",
+                                    f"'{procedure.incident_category}' is not one of the site's incident "
+                                    "categories ([incidents] categories in the site file)", "warning"))
     steps = {f"{p.id}.{s.id}" for p in procedures for s in p.steps}
     for task in site.tasks:  # a misspelled step would silently never complete its prompt
         if task.completed_by and task.completed_by not in steps:

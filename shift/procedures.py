@@ -101,6 +101,9 @@ class Procedure:
     template: bool = False  # a bundled template the site has not reviewed yet
     sources: tuple[str, ...] = ()
     key: str = ""  # a single key to start it from a picker (emergency protocols)
+    # Emergency protocols: how the draft incident report after a real event is prefilled.
+    incident_category: str = ""
+    incident_location: str = ""  # the id of the step whose answer says where it happened
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -179,8 +182,15 @@ class _Reader:
         template = root.flag("template", False)
         sources = tuple(root.texts("sources"))
         key = root.text("key", "") or ""
+        incident_category = root.text("incident_category", "") or ""
+        incident_location = root.text("incident_location", "") or ""
         steps = self._steps(root)
         root.finish()
+        if (incident_category or incident_location) and kind != "emergency":
+            root.error("incident_category" if incident_category else "incident_location",
+                       "only emergency protocols prefill an incident report")
+        if incident_location and incident_location not in {s.id for s in steps}:
+            root.error("incident_location", f"'{incident_location}' is not a step id of this procedure")
         if kind == "emergency" and not re.fullmatch(r"[a-z0-9]", key):
             root.error("key", "an emergency protocol needs a single key (a letter or digit) to start it")
         elif key and kind != "emergency":
@@ -193,7 +203,8 @@ class _Reader:
         if self.src.has_errors:
             return None
         return Procedure(ident, title, kind, owner, reviewed, tuple(steps), self.text, text_hash(self.text),
-                         self.src.name, description, template, sources, key)
+                         self.src.name, description, template, sources, key, incident_category,
+                         incident_location)
 
     def _steps(self, root: Section) -> list[Step]:
         raw = root.get("steps", (list,), "a list of steps ([[steps]])", [], required=True)

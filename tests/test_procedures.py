@@ -140,3 +140,31 @@ def test_bundled_emergency_protocols():
     medical = emergency["medical"]
     assert any("1-877-202-0008" in s.title for s in medical.steps)
     assert emergency["fire-alarm"].step("all-clear") is not None
+
+
+def test_emergency_protocols_say_how_to_prefill_the_incident_report(full_site, tmp_path):
+    procedures, _ = load_procedures(ROOT / "procedures")
+    for protocol in (p for p in procedures if p.kind == "emergency"):
+        assert protocol.incident_category in full_site.incidents.categories, protocol.id
+        assert not protocol.incident_location or protocol.step(protocol.incident_location), protocol.id
+    base = '''id = "x"
+title = "X"
+kind = "{kind}"
+owner = "Coordinator"
+reviewed = 2026-10-01
+{extra}
+[[steps]]
+id = "where"
+title = "Where?"
+kind = "text"
+'''
+    _, problems = parse_procedure(base.format(kind="emergency", extra='key = "x"\nincident_location = "were"'),
+                                  tmp_path / "x.toml")
+    assert any("'were' is not a step id" in p.message for p in problems)
+    _, problems = parse_procedure(base.format(kind="routine", extra='incident_category = "Other"'),
+                                  tmp_path / "x.toml")
+    assert any("only emergency protocols prefill" in p.message for p in problems)
+    protocol, problems = parse_procedure(
+        base.format(kind="emergency", extra='key = "x"\nincident_category = "Other"\nincident_location = "where"'),
+        tmp_path / "x.toml")
+    assert protocol.incident_category == "Other" and protocol.incident_location == "where"
