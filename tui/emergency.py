@@ -23,6 +23,14 @@ from tui.runner import RunnerScreen
 
 
 class EmergencyPicker(ModalScreen["tuple[Procedure, bool] | None"]):
+    DEFAULT_CSS = """
+    #emergency-picker {
+        width: 70; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $error; background: $surface; padding: 0 1;
+    }
+    #drill-state { color: $warning; text-style: bold; }
+    """
+
     """Each protocol's own key starts it at once; Tab switches to drill mode first."""
 
     def __init__(self, protocols: list[Procedure], in_progress: set[str], last_drill: datetime | None,
@@ -85,6 +93,12 @@ def contacts_block(site: Site) -> tuple[str, str]:
 
 
 class EmergencyScreen(RunnerScreen):
+    DEFAULT_CSS = """
+    #emergency-dial { height: 1; padding: 0 1; background: $error; color: $text; text-style: bold; }
+    #emergency-address { height: auto; padding: 0 1; background: $error 60%; color: $text; text-style: bold; }
+    #emergency-clock { height: 1; padding: 0 1; background: $error 30%; text-style: bold; }
+    """
+
     BINDINGS = RunnerScreen.BINDINGS
     resilient = True
 

@@ -13,6 +13,10 @@ from shift.procedures import Procedure
 
 
 class ProcedurePicker(ModalScreen["Procedure | None"]):
+    DEFAULT_CSS = """
+    #procedure-list { height: auto; max-height: 16; }
+    """
+
     BINDINGS = [Binding("escape", "close", "Back", id="picker.close")]
 
     def __init__(self, procedures: list[Procedure], in_progress: dict[str, str],

@@ -24,6 +24,25 @@ from tui.ask import AskText, Confirm
 
 
 class RunnerScreen(Screen):
+    DEFAULT_CSS = """
+    #run-head { height: 1; padding: 0 1; background: $primary-muted; text-style: bold; }
+    #run-title { width: 1fr; }
+    #run-progress { width: auto; }
+    #run-body { padding: 1 2; height: 1fr; }
+    #step-title { text-style: bold; color: $accent; margin-bottom: 1; border: tall $accent; padding: 0 1; }
+    #step-due { text-style: bold; }
+    #step-due.late { color: $error; background: $error 20%; }
+    #step-instructions { margin-bottom: 1; }
+    #step-announce { border: round $warning; padding: 0 1; margin-bottom: 1; text-style: bold; }
+    #step-figures { border: round $secondary; padding: 0 1; margin-bottom: 1; }
+    #step-options { padding: 0 2; margin-bottom: 1; text-style: bold; }
+    #step-value { max-width: 60; }
+    #step-earlier { color: $text-muted; margin-top: 1; }
+    #step-notes { color: $secondary; }
+    #run-message { height: 1; padding: 0 1; color: $text-muted; }
+    #run-message.error { color: $error; text-style: bold; }
+    """
+
     BINDINGS = [
         Binding("enter", "answer", "Done / answer", id="runner.answer"),
         Binding("s,ctrl+s", "skip", "Skip", id="runner.skip"),

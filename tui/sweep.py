@@ -18,6 +18,12 @@ from tui.ask import AskText
 
 
 class SweepScreen(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    #sweep-box { width: 90%; height: auto; max-height: 100%; border: thick $error; background: $surface; padding: 0 1; }
+    #sweep-summary { margin-top: 1; text-style: bold; color: $warning; }
+    #sweep-error { color: $error; }
+    """
+
     BINDINGS = [
         Binding("up", "move(-1)", "Previous zone", id="sweep.up", show=False),
         Binding("down", "move(1)", "Next zone", id="sweep.down", show=False),
