@@ -3,6 +3,8 @@
     python main.py                 open the desk
     python main.py check           validate site.toml and the procedure files
     python main.py demo --days N   write a synthetic history into --db
+    python main.py export circ --format alma|koha|csv --output FILE [--all]
+    python main.py import blocked FILE
 
 Thin by design: parse arguments, then call shift/ or start tui/.
 """
@@ -38,6 +40,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _global_options(demo, suppress=True)
     demo.add_argument("--days", type=int, default=60, help="how many days of history (default 60)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same history)")
+    export = sub.add_parser("export", help="write offline circulation to a file for the LSP or for people")
+    _global_options(export, suppress=True)
+    export.add_argument("what", choices=["circ"], help="what to export (circ: offline circulation)")
+    export.add_argument("--format", required=True, choices=["alma", "koha", "csv"], help="file format")
+    export.add_argument("--output", required=True, help="the file to write (never overwritten)")
+    export.add_argument("--all", action="store_true",
+                        help="every live transaction, also those already exported in this format")
+    imports = sub.add_parser("import", help="read a file into the desk database")
+    _global_options(imports, suppress=True)
+    imports.add_argument("what", choices=["blocked"], help="blocked: the blocked-patron list (CSV)")
+    imports.add_argument("file", help="CSV with a patron/card/cardnumber/barcode column, optional reason")
     args = parser.parse_args(argv)
     args.site = Path(args.site) if args.site else HERE / "data" / "site.toml"
     args.procedures = Path(args.procedures) if args.procedures else HERE / "procedures"
@@ -75,6 +88,73 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with store:
         summary = write_demo(store, site, days=args.days, seed=args.seed)
     print(summary)
+    return 0
+
+
+def _open_store(args: argparse.Namespace, must_exist: bool):
+    """The site and the store for a command-line tool, or None after printing why not."""
+    from shift.site import load_site
+    from shift.store import Store, StoreError, resolve_db_path
+
+    site, problems = load_site(args.site)
+    if any(p.is_error for p in problems):
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print("Fix the site file first (python main.py check).", file=sys.stderr)
+        return None
+    path = resolve_db_path(args.db)
+    if must_exist and not path.exists():
+        print(f"{path} does not exist: nothing to export. Check the --db path.", file=sys.stderr)
+        return None
+    try:
+        return site, Store.open(path)
+    except StoreError as exc:  # e.g. the desk is open on this file in another window
+        print(exc, file=sys.stderr)
+        return None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from shift.circexport import ExportError, export
+    from shift.store import StoreError
+
+    opened = _open_store(args, must_exist=True)
+    if opened is None:
+        return 1
+    site, store = opened
+    with store:
+        try:
+            result = export(store, site, args.format, Path(args.output), include_all=args.all)
+        except (ExportError, StoreError, sqlite3.Error) as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    for line in result.summary():
+        print(line)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from shift.circulation import import_blocked
+    from shift.store import StoreError
+
+    opened = _open_store(args, must_exist=False)
+    if opened is None:
+        return 1
+    _site, store = opened
+    with store:
+        try:
+            count, problems = import_blocked(store, Path(args.file))
+        except (StoreError, sqlite3.Error) as exc:
+            print(f"Not imported: {exc}", file=sys.stderr)
+            return 1
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not count:
+        return 1
+    print(f"Imported {count} blocked card(s) from {args.file}: this list is now in force.")
     return 0
 
 
@@ -116,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_check(args)
     if args.command == "demo":
         return cmd_demo(args)
+    if args.command == "export":
+        return cmd_export(args)
+    if args.command == "import":
+        return cmd_import(args)
     return cmd_desk(args)
 
 

@@ -1,0 +1,288 @@
+"""Offline circulation files for the LSP (Alma .dat, Koha .koc) and a CSV for people.
+
+Byte for byte (DOMAIN.md, "Offline circulation files"):
+
+* Alma `.dat`: one line per transaction in scan order, CRLF after every
+  line: local `YYYYMMDDHHmm` + `L` or `R` + the item barcode left-aligned and
+  space-padded to 80 characters, then for a loan the patron identifier. A
+  return line is exactly 93 characters. Renewals are written as loans (Alma
+  renews an item already on loan to the same patron); in-house use and
+  payments have no line.
+
+* Koha `.koc` version 1.0. What Koha's reader does (offline_circ/
+  process_koc.pl and enqueue_koc.pl, Koha-Community/Koha): it reads lines
+  with Perl's `<$fh>` (split on LF), `chomp`s them and then deletes every
+  CR, so LF and CRLF both work; we write LF. The header is split on tabs,
+  then each field on '=' (so no '=' or tab in values: site.toml refuses
+  them in the generator name); a Version other than 1.0 is reported as an
+  error on the upload page, though the rows are still processed. Each row
+  is split on tabs into timestamp, command and arguments: issue =
+  cardnumber, barcode; return = barcode; payment = cardnumber, amount. The
+  timestamp is split on whitespace into date, time and an id (our
+  milliseconds); date and time go to Koha as the issue or return date. An
+  unknown command (an empty line is one) is skipped with a warning, or
+  queued as junk by enqueue_koc.pl: so no blank lines, and the file ends
+  with the last row's LF. Payment amounts are decimals (2.50). Renewals
+  are written as issues (Koha renews an item already issued to the same
+  card); in-house use has no line.
+
+* CSV for people: a header and one row per transaction, every cell
+  neutralised (control characters made visible, a leading = + - @ made
+  text with a ').
+
+Export writes a temporary file beside the target, fsyncs it and renames it
+into place (never a half file, never over an existing file), then records
+the export and the transactions it settled in one database transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from shift import circulation
+from shift.circulation import CARRIED, Transaction
+from shift.site import Site
+from shift.store import Store
+from shift.text import printable
+
+FORMATS = {"alma": ".dat", "koha": ".koc", "csv": ".csv"}
+FORMAT_NAMES = {"alma": "Alma offline circulation", "koha": "Koha offline circulation", "csv": "CSV for people"}
+KOC_VERSION = "1.0"
+ALMA_ITEM_WIDTH = 80
+CSV_HEADER = ("local_time", "action", "patron", "item", "amount", "warning", "id")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+class ExportError(Exception):
+    """An export that could not be written, worded for the person at the desk."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    data: bytes
+    written: tuple[str, ...]  # ids of the transactions that have a line in the file
+    settled: tuple[str, ...]  # ids the format has no line for (recorded as dealt with)
+    left_out: Counter = field(default_factory=Counter)  # reason -> how many could not be exported
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    format: str
+    path: Path | None  # None: nothing to write, no file made
+    written: int
+    left_out: dict[str, int]
+    purged: int
+
+    def summary(self) -> list[str]:
+        lines = []
+        if self.path is None:
+            lines.append(f"Nothing new to export as {FORMAT_NAMES[self.format]}: no file written.")
+        else:
+            lines.append(f"Wrote {self.written} transaction(s) to {self.path} ({FORMAT_NAMES[self.format]}).")
+        for reason, count in self.left_out.items():
+            lines.append(f"Left out: {reason}: {count}.")
+        if self.purged:
+            lines.append(f"Purged {self.purged} patron card number(s) uploaded long enough ago.")
+        return lines
+
+
+# -- the three formats -------------------------------------------------------
+
+
+def render_alma(txns: list[Transaction], zone: ZoneInfo) -> Rendered:
+    lines: list[str] = []
+    written: list[str] = []
+    settled: list[str] = []
+    left_out: Counter = Counter()
+    for t in txns:
+        if t.action not in CARRIED["alma"]:
+            settled.append(t.id)
+            left_out[f"{_plural(t.action)} (Alma files have no line for them)"] += 1
+            continue
+        if len(t.item) > ALMA_ITEM_WIDTH:
+            left_out["item barcodes longer than 80 characters"] += 1
+            continue
+        stamp = f"{t.scanned_at.astimezone(zone):%Y%m%d%H%M}"
+        if t.action == "return":
+            line = f"{stamp}R{t.item.ljust(ALMA_ITEM_WIDTH)}"
+        elif t.patron is None:
+            left_out[_PURGED] += 1
+            continue
+        else:
+            line = f"{stamp}L{t.item.ljust(ALMA_ITEM_WIDTH)}{t.patron}"
+        lines.append(line + "\r\n")
+        written.append(t.id)
+    return Rendered("".join(lines).encode("ascii"), tuple(written), tuple(settled), left_out)
+
+
+def render_koha(txns: list[Transaction], zone: ZoneInfo, generator: str, version: str) -> Rendered:
+    lines = [f"Version={KOC_VERSION}\tGenerator={generator}\tGeneratorVersion={version}\n"]
+    written: list[str] = []
+    settled: list[str] = []
+    left_out: Counter = Counter()
+    for t in txns:
+        if t.action not in CARRIED["koha"]:
+            settled.append(t.id)
+            left_out[f"{_plural(t.action)} (Koha files have no line for them)"] += 1
+            continue
+        local = t.scanned_at.astimezone(zone)
+        stamp = f"{local:%Y-%m-%d %H:%M:%S} {local.microsecond // 1000:03d}"
+        if t.action == "return":
+            fields = ["return", t.item]
+        elif t.patron is None:
+            left_out[_PURGED] += 1
+            continue
+        elif t.action == "payment":
+            fields = ["payment", t.patron, _amount(t.amount_cents or 0)]
+        else:
+            fields = ["issue", t.patron, t.item]
+        lines.append("\t".join([stamp, *fields]) + "\n")
+        written.append(t.id)
+    return Rendered("".join(lines).encode("utf-8"), tuple(written), tuple(settled), left_out)
+
+
+def render_csv(txns: list[Transaction], zone: ZoneInfo) -> Rendered:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for t in txns:
+        local = t.scanned_at.astimezone(zone).isoformat(sep=" ", timespec="seconds")
+        patron = t.patron if t.patron is not None else ("(purged)" if t.action in ("loan", "renew", "payment") else "")
+        amount = _amount(t.amount_cents) if t.amount_cents is not None else ""
+        writer.writerow([safe_cell(v) for v in (local, t.action, patron, t.item, amount, t.warning, t.id)])
+    # With a BOM, so that a spreadsheet opens accented reasons as UTF-8.
+    return Rendered(out.getvalue().encode("utf-8-sig"), tuple(t.id for t in txns), (), Counter())
+
+
+def safe_cell(value: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: no control characters, no formula."""
+    text = printable(value)
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    return text
+
+
+_PURGED = "loans or payments whose patron card was purged after an earlier upload (cannot be exported again)"
+
+
+def _plural(action: str) -> str:
+    return {"in_house": "in-house uses", "payment": "payments"}.get(action, action + "s")
+
+
+def _amount(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def generator_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("solo-shift")
+    except Exception:  # not installed (a bare checkout): the version in pyproject.toml
+        return "0.1.0"
+
+
+def render(site: Site, fmt: str, txns: list[Transaction]) -> Rendered:
+    if fmt == "alma":
+        return render_alma(txns, site.zone)
+    if fmt == "koha":
+        return render_koha(txns, site.zone, site.circulation.generator, generator_version())
+    if fmt == "csv":
+        return render_csv(txns, site.zone)
+    raise ValueError(f"'{fmt}' is not an export format ({', '.join(FORMATS)})")
+
+
+# -- writing ----------------------------------------------------------------
+
+
+def default_path(folder: Path, fmt: str, moment: datetime, zone: ZoneInfo) -> Path:
+    """`folder/circ-YYYYMMDD-HHMM.ext` (local time), with -2, -3 … if that name is taken."""
+    stem = f"circ-{moment.astimezone(zone):%Y%m%d-%H%M}"
+    candidate = folder / f"{stem}{FORMATS[fmt]}"
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}-{n}{FORMATS[fmt]}"
+        n += 1
+    return candidate
+
+
+def export(store: Store, site: Site, fmt: str, path: Path | str, include_all: bool = False,
+           create_folder: bool = False) -> ExportResult:
+    """Write the file, then record what it holds, then purge card numbers uploaded long enough ago.
+
+    Without include_all, only transactions not yet exported *in this format*
+    (an Alma file does not stop a CSV for the coordinator, nor the reverse).
+    Voided transactions are never exported. Raises ExportError with a
+    message for people when the file cannot be written.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"'{fmt}' is not an export format: choose {', '.join(FORMATS)}")
+    path = Path(path)
+    rendered = render(site, fmt, circulation.exportable(store, fmt, include_all))
+    if not rendered.written and not rendered.settled:
+        return ExportResult(fmt, None, 0, dict(rendered.left_out), circulation.purge_patrons(store, site.circulation))
+    if rendered.written:
+        _write_new_file(path, rendered.data, create_folder)
+    with store.transaction():
+        export_row = store.insert("circ_exports", {
+            "exported_at": store.now_iso(), "format": fmt,
+            "path": str(path.absolute()) if rendered.written else "", "count": len(rendered.written),
+        })
+        for txn_id in rendered.written + rendered.settled:
+            store.insert("circ_exported", {"export_id": export_row["id"], "txn_id": txn_id})
+    purged = circulation.purge_patrons(store, site.circulation)
+    return ExportResult(fmt, path if rendered.written else None, len(rendered.written),
+                        dict(rendered.left_out), purged)
+
+
+def _write_new_file(path: Path, data: bytes, create_folder: bool) -> None:
+    """All or nothing: a temporary file in the same folder, fsynced, renamed into place."""
+    try:
+        if create_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise ExportError(f"{path} is a folder: give a file name")
+        if path.exists():
+            # An earlier export not yet uploaded would be lost with no trace.
+            raise ExportError(f"{path} already exists: choose another name (nothing was written)")
+        if not path.parent.is_dir():
+            raise ExportError(f"{path.parent} does not exist: choose another folder (nothing was written)")
+        # mkstemp makes it readable by its owner only: it holds card numbers.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise ExportError(f"Cannot write {path}: {exc.strerror or exc} (nothing was written)") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_folder(path.parent)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise ExportError(f"Cannot write {path}: {exc.strerror or exc} (nothing was written)") from exc
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself survive a power cut (not possible on every file system)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
