@@ -36,6 +36,8 @@ class FollowUp:
     created_at: datetime
     text: str
     worker: str
+    due_at: datetime | None = None  # a deadline (e.g. 48 h for a critical-injury report)
+    incident_id: str | None = None  # the incident it came from, if any
 
 
 def _shift(row: dict) -> Shift:
@@ -84,13 +86,18 @@ def last_handover(store: Store) -> Handover | None:
 
 
 def open_followups(store: Store) -> list[FollowUp]:
+    """Unresolved follow-ups: those with a deadline first (earliest first), then by creation."""
     rows = store.rows(
-        """SELECT f.id, f.created_at, f.text, s.worker FROM followups f
+        """SELECT f.id, f.created_at, f.text, s.worker, f.due_at, f.incident_id FROM followups f
            JOIN shifts s ON s.id = f.shift_id
            LEFT JOIN followup_resolutions r ON r.followup_id = f.id
-           WHERE r.id IS NULL ORDER BY f.created_at"""
+           WHERE r.id IS NULL ORDER BY f.due_at IS NULL, f.due_at, f.created_at, f.rowid"""
     )
-    return [FollowUp(r["id"], from_iso(r["created_at"]), r["text"], r["worker"]) for r in rows]
+    return [
+        FollowUp(r["id"], from_iso(r["created_at"]), r["text"], r["worker"],
+                 from_iso(r["due_at"]) if r["due_at"] else None, r["incident_id"])
+        for r in rows
+    ]
 
 
 def add_followup(store: Store, shift: Shift, text: str) -> None:

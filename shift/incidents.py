@@ -1,0 +1,570 @@
+"""Incident reports: legal documents, written once, supplemented later, never rewritten.
+
+An incident is one row in `incidents`, exactly as first saved; anything learnt
+later is a supplement (`incident_supplements`), shown after the original. A
+supplement after `[incidents] supplement_hours` (24 by default) is still taken,
+and marked late. Triggers refuse any change to either table.
+
+Before anything is written, every text field is searched for patron
+identifiers (shift.privacy): a library card number never belongs in an
+incident. A save that finds one is refused (IdentifiersFound, carrying what
+was found) unless the person confirmed they are not patron identifiers
+(`identifiers_confirmed`, kept on the row).
+
+A critical injury (Ontario OHSA s. 51) or one needing medical attention
+(s. 52) creates follow-ups with deadlines in the same transaction as the
+incident, so the next shift sees them at the top of the follow-up list.
+
+Drafts (`incident_drafts`) are incidents waiting to be completed: prefilled
+from an emergency (with its run id) or kept when a person leaves the form.
+Their `fields` column is a JSON object of IncidentForm field names (times as
+ISO-8601 strings) plus, optionally, "_replaces": the id of the draft it
+supersedes. The open drafts are the newest per run (or per chain of
+replacements) that no incident has filed yet. Drafts are append-only too,
+which is why the form never saves one behind the person's back: a card
+number typed and removed before saving would stay in it for good.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields as dataclass_fields, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from shift.clock import UTC, from_iso, to_iso
+from shift.hours import local_moment
+from shift.privacy import Finding, find_identifiers, remove_identifiers
+from shift.shifts import FollowUp, Shift
+from shift.site import Site
+from shift.siterecords import IncidentConfig
+from shift.store import Store
+
+INJURY_LEVELS = ("none", "first_aid", "medical", "critical")
+INJURY_LABELS = {
+    "none": "No injury",
+    "first_aid": "First aid only",
+    "medical": "Needed medical attention",
+    "critical": "Critical injury (life in jeopardy, unconscious, fracture of arm or leg, ...)",
+}
+SEVERITIES = ("low", "medium", "high")
+SEVERITY_LABELS = {"low": "Low", "medium": "Medium", "high": "High"}
+MAX_AGE = timedelta(days=7)  # older events go to the coordinator, not the desk form
+CRITICAL_REPORT_WITHIN = timedelta(hours=48)  # OHSA s. 51(1): written report within 48 hours
+MEDICAL_NOTICE_WITHIN = timedelta(days=4)  # OHSA s. 52(1): written notice within 4 days
+CRITICAL_INJURY_MEANS = (
+    "life in jeopardy, unconsciousness, substantial blood loss, fracture of a leg or arm "
+    "(not a finger or toe), amputation of a leg, arm, hand or foot, burns to a major part "
+    "of the body, or loss of sight in an eye"
+)
+
+# Text fields a person types, in the order of the form, with their labels.
+TEXT_FIELDS = {
+    "location": "Exact location",
+    "what_happened": "What happened",
+    "people": "People involved",
+    "witnesses": "Witnesses",
+    "refused_details": "Refused to give details",
+    "actions": "Actions taken",
+    "injury_details": "Injury details",
+    "followup": "Follow-up needed",
+    "followup_by": "Follow-up by",
+    "reporter": "Reported by",
+}
+_CALLS = ("security_called_at", "police_called_at", "ambulance_called_at")
+_ONE_LINE = ("category", "location", "followup_by", "reporter")
+
+
+class IncidentProblems(ValueError):
+    """The form is not complete: `problems` says what is missing, in words."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class IdentifiersFound(ValueError):
+    """Something looks like a patron identifier: `findings` maps field name -> findings."""
+
+    def __init__(self, findings: dict[str, list[Finding]]) -> None:
+        count = sum(len(found) for found in findings.values())
+        super().__init__(f"{count} possible patron identifier(s) found: remove them, "
+                         "or confirm they are not patron identifiers")
+        self.findings = findings
+
+
+@dataclass
+class IncidentForm:
+    category: str = ""
+    occurred_at: datetime | None = None  # aware
+    zone_id: str = ""
+    location: str = ""
+    what_happened: str = ""
+    people: str = ""
+    witnesses: str = ""
+    refused_details: str = ""
+    actions: str = ""
+    security_called_at: datetime | None = None
+    police_called_at: datetime | None = None
+    ambulance_called_at: datetime | None = None
+    injury: str = "none"
+    injury_details: str = ""
+    severity: str = "low"
+    followup: str = ""
+    followup_by: str = ""
+    reporter: str = ""
+    identifiers_confirmed: bool = False
+    draft_id: str | None = None
+    run_id: str | None = None
+
+
+_FORM_FIELDS = tuple(f.name for f in dataclass_fields(IncidentForm))
+_TIMES = ("occurred_at",) + _CALLS
+
+
+@dataclass(frozen=True)
+class Supplement:
+    id: str
+    incident_id: str
+    shift_id: str | None
+    recorded_at: datetime
+    author: str
+    text: str
+    late: bool  # recorded after supplement_hours from the incident's recording
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: str
+    shift_id: str
+    recorded_at: datetime
+    occurred_at: datetime
+    category: str
+    zone_id: str
+    location: str
+    what_happened: str
+    people: str
+    witnesses: str
+    refused_details: str
+    actions: str
+    security_called_at: datetime | None
+    police_called_at: datetime | None
+    ambulance_called_at: datetime | None
+    injury: str
+    injury_details: str
+    severity: str
+    followup: str
+    followup_by: str
+    reporter: str
+    identifiers_confirmed: bool
+    draft_id: str | None
+    run_id: str | None
+    supplements: tuple[Supplement, ...] = ()
+
+    @property
+    def first_line(self) -> str:
+        return next((line.strip() for line in self.what_happened.splitlines() if line.strip()), "")
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: str
+    shift_id: str
+    created_at: datetime
+    run_id: str | None
+    fields: dict
+    replaces: str | None = None
+
+
+@dataclass(frozen=True)
+class PlannedFollowUp:
+    text: str
+    due_at: datetime | None
+
+
+# -- reading what a person typed ------------------------------------------------
+
+def parse_when(text: str, now: datetime, zone: tzinfo) -> datetime | None:
+    """'now', 'HH:MM' (today; a time still to come means yesterday), 'yesterday HH:MM'
+    or 'YYYY-MM-DD HH:MM', local to `zone`. Blank is None. Raises ValueError."""
+    words = text.strip().lower().split()
+    if not words:
+        return None
+    today = now.astimezone(zone).date()
+    if words == ["now"]:
+        return now
+    if len(words) == 2 and words[0] == "yesterday":
+        return local_moment(today - timedelta(days=1), _minutes(words[1], text), zone)
+    if len(words) == 2:
+        try:
+            day = date.fromisoformat(words[0])
+        except ValueError:
+            raise ValueError(f"'{text.strip()}' is not a date and time (write YYYY-MM-DD HH:MM)") from None
+        return local_moment(day, _minutes(words[1], text), zone)
+    if len(words) == 1:
+        moment = local_moment(today, _minutes(words[0], text), zone)
+        if moment > now + timedelta(minutes=1):
+            moment = local_moment(today - timedelta(days=1), _minutes(words[0], text), zone)
+        return moment
+    raise ValueError(f"'{text.strip()}' is not a time: write now, HH:MM or YYYY-MM-DD HH:MM")
+
+
+def _minutes(clock: str, text: str) -> int:
+    parts = clock.split(":")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[1]) != 2 or not 1 <= len(parts[0]) <= 2:
+        raise ValueError(f"'{text.strip()}' is not a time: write now, HH:MM or YYYY-MM-DD HH:MM")
+    hours, minutes = int(parts[0]), int(parts[1])
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"'{text.strip()}' is not a real time of day")
+    return hours * 60 + minutes
+
+
+def when_text(moment: datetime | None, zone: tzinfo) -> str:
+    """A moment as the form writes it: YYYY-MM-DD HH:MM local."""
+    return "" if moment is None else f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+# -- rules ------------------------------------------------------------------------
+
+def problems(form: IncidentForm, site: Site, shift: Shift | None, now: datetime) -> list[str]:
+    """What stops this form being filed, in words; empty when it can be."""
+    found: list[str] = []
+    if not form.category.strip():
+        found.append("Choose a category.")
+    elif form.category.strip() not in site.incidents.categories:
+        found.append(f"'{form.category}' is not an incident category of this site.")
+    when = form.occurred_at
+    if when is None:
+        found.append("When did it happen? (now, HH:MM or YYYY-MM-DD HH:MM)")
+    elif when.tzinfo is None:
+        found.append("The time of the incident has no time zone.")
+    elif when > now + timedelta(minutes=1):
+        found.append("The time of the incident is in the future.")
+    elif when < now - MAX_AGE:
+        found.append(f"The incident is more than {MAX_AGE.days} days old: tell the coordinator, "
+                     "who records older events.")
+    if form.zone_id and form.zone_id not in {z.id for z in site.zones}:
+        found.append(f"'{form.zone_id}' is not a zone of this site.")
+    if not form.zone_id and not form.location.strip():
+        found.append("Where did it happen? Choose a zone or describe the place.")
+    if not form.what_happened.strip():
+        found.append("Describe what happened.")
+    if not form.reporter.strip():
+        found.append("Who is reporting? (your name)")
+    if form.injury not in INJURY_LEVELS:
+        found.append(f"'{form.injury}' is not an injury level.")
+    if form.severity not in SEVERITIES:
+        found.append(f"'{form.severity}' is not a severity.")
+    for name in _CALLS:
+        called = getattr(form, name)
+        if called is not None and (called.tzinfo is None or called > now + timedelta(minutes=1)):
+            found.append(f"The time {name.split('_')[0]} was called is in the future.")
+    return found
+
+
+def identifiers_in(form: IncidentForm, site: Site) -> dict[str, list[Finding]]:
+    """Possible patron identifiers in each text field of the form (fields with none left out)."""
+    found = {}
+    for name in TEXT_FIELDS:
+        hits = find_identifiers(getattr(form, name), site.circulation.patron)
+        if hits:
+            found[name] = hits
+    return found
+
+
+def without_identifiers(form: IncidentForm, findings: dict[str, list[Finding]]) -> IncidentForm:
+    """The form with every finding replaced by "(card number removed)"."""
+    return replace(form, **{name: remove_identifiers(getattr(form, name), hits) for name, hits in findings.items()})
+
+
+def obligations(injury: str, site: Site) -> list[str]:
+    """What Ontario law asks of the desk for this injury level, as lines to show at once."""
+    number = site.incidents.ministry_of_labour
+    if injury == "critical":
+        return [
+            f"Call the Ministry of Labour NOW: {number} (after emergency services).",
+            "Do not disturb the scene (except to save life, relieve suffering or prevent more "
+            "harm) until a Ministry inspector releases it.",
+            "A written report to the Ministry of Labour is due within 48 hours.",
+            f"Critical means: {CRITICAL_INJURY_MEANS}.",
+        ]
+    if injury == "medical":
+        return ["If a worker was hurt: written notice to the Ministry of Labour within 4 days "
+                "(and tell the manager)."]
+    return []
+
+
+def planned_followups(form: IncidentForm, site: Site) -> list[PlannedFollowUp]:
+    """Follow-ups filing this form creates, with their deadlines."""
+    when = form.occurred_at
+    planned = []
+    if form.injury == "critical":
+        planned += [
+            PlannedFollowUp(f"Call the Ministry of Labour now ({site.incidents.ministry_of_labour}) "
+                            "about the critical injury", when),
+            PlannedFollowUp("Keep the scene undisturbed until a Ministry inspector releases it", when),
+            PlannedFollowUp("Written report of the critical injury to the Ministry of Labour",
+                            when + CRITICAL_REPORT_WITHIN if when else None),
+        ]
+    elif form.injury == "medical":
+        planned.append(PlannedFollowUp("If a worker was hurt: written notice to the Ministry of Labour "
+                                       "within 4 days", when + MEDICAL_NOTICE_WITHIN if when else None))
+    if form.followup.strip():
+        local = when.astimezone(site.zone) if when else None
+        by = f" (by {form.followup_by.strip()})" if form.followup_by.strip() else ""
+        stamp = f" {local:%d %b %H:%M}" if local else ""
+        planned.append(PlannedFollowUp(f"Incident{stamp}, {form.category.strip()}: {form.followup.strip()}{by}", None))
+    return planned
+
+
+# -- writing ----------------------------------------------------------------------
+
+def file_incident(store: Store, site: Site, shift: Shift, form: IncidentForm) -> Incident:
+    """Check and commit the incident and its follow-ups together; returns it once on disk.
+
+    Raises IncidentProblems (something required is missing) or IdentifiersFound
+    (a possible patron identifier, not confirmed as something else).
+    """
+    now = store.clock.now()
+    found = problems(form, site, shift, now)
+    if found:
+        raise IncidentProblems(found)
+    if not form.identifiers_confirmed:
+        hits = identifiers_in(form, site)
+        if hits:
+            raise IdentifiersFound(hits)
+    row = {name: getattr(form, name) for name in _FORM_FIELDS}
+    for name in _ONE_LINE:
+        row[name] = row[name].strip()
+    for name in _TIMES:
+        row[name] = to_iso(row[name]) if row[name] is not None else None
+    row["identifiers_confirmed"] = int(bool(form.identifiers_confirmed))
+    row.update(shift_id=shift.id, recorded_at=to_iso(now))
+    with store.transaction():
+        written = store.insert("incidents", row)
+        for planned in planned_followups(form, site):
+            store.insert("followups", {
+                "shift_id": shift.id, "created_at": to_iso(now), "text": planned.text,
+                "due_at": to_iso(planned.due_at) if planned.due_at else None, "incident_id": written["id"],
+            })
+    return get(store, written["id"], site.incidents.supplement_hours)
+
+
+def add_supplement(store: Store, site: Site, shift: Shift | None, incident_id: str, author: str, text: str,
+                   confirmed: bool = False) -> Supplement:
+    """Add to an incident without touching it. Late ones are taken and marked late.
+
+    Raises ValueError (no such incident, no author or text) or IdentifiersFound
+    unless `confirmed` (the person said what was found is not a patron identifier).
+    """
+    author = author.strip()
+    if not author:
+        raise ValueError("Who is adding this? (your name)")
+    if not text.strip():
+        raise ValueError("The supplement has no text.")
+    rows = store.rows("SELECT recorded_at FROM incidents WHERE id = ?", (incident_id,))
+    if not rows:
+        raise ValueError("There is no such incident.")
+    if not confirmed:
+        hits = {name: found for name, value in (("author", author), ("text", text))
+                if (found := find_identifiers(value, site.circulation.patron))}
+        if hits:
+            raise IdentifiersFound(hits)
+    written = store.insert("incident_supplements", {
+        "incident_id": incident_id, "shift_id": shift.id if shift else None,
+        "recorded_at": store.now_iso(), "author": author, "text": text,
+    })
+    return _supplement(written, from_iso(rows[0]["recorded_at"]), site.incidents.supplement_hours)
+
+
+def late_now(incident: Incident, site: Site, now: datetime) -> bool:
+    """Whether a supplement added at `now` would be marked late."""
+    return now - incident.recorded_at > timedelta(hours=site.incidents.supplement_hours)
+
+
+# -- reading ----------------------------------------------------------------------
+
+def _supplement(row: dict, incident_recorded: datetime, hours: int) -> Supplement:
+    recorded = from_iso(row["recorded_at"])
+    return Supplement(row["id"], row["incident_id"], row["shift_id"], recorded, row["author"], row["text"],
+                      recorded - incident_recorded > timedelta(hours=hours))
+
+
+def _incidents(store: Store, rows: list[dict], hours: int) -> list[Incident]:
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    marks = ", ".join("?" for _ in ids)
+    extra: dict[str, list[dict]] = {}
+    for s in store.rows(f"SELECT * FROM incident_supplements WHERE incident_id IN ({marks}) "
+                        "ORDER BY recorded_at, rowid", tuple(ids)):
+        extra.setdefault(s["incident_id"], []).append(s)
+    out = []
+    for r in rows:
+        recorded = from_iso(r["recorded_at"])
+        times = {name: from_iso(r[name]) if r[name] else None for name in _CALLS}
+        out.append(Incident(
+            r["id"], r["shift_id"], recorded, from_iso(r["occurred_at"]), r["category"], r["zone_id"],
+            r["location"], r["what_happened"], r["people"], r["witnesses"], r["refused_details"], r["actions"],
+            times["security_called_at"], times["police_called_at"], times["ambulance_called_at"],
+            r["injury"], r["injury_details"], r["severity"], r["followup"], r["followup_by"], r["reporter"],
+            bool(r["identifiers_confirmed"]), r["draft_id"], r["run_id"],
+            tuple(_supplement(s, recorded, hours) for s in extra.get(r["id"], ())),
+        ))
+    return out
+
+
+def get(store: Store, incident_id: str, supplement_hours: int = IncidentConfig.supplement_hours) -> Incident | None:
+    """One incident with its supplements (oldest first), or None."""
+    found = _incidents(store, store.rows("SELECT * FROM incidents WHERE id = ?", (incident_id,)), supplement_hours)
+    return found[0] if found else None
+
+
+def _matches(incident: Incident, needle: str) -> bool:
+    haystack = [incident.category, incident.zone_id, incident.injury_details, incident.severity]
+    haystack += [getattr(incident, name) for name in TEXT_FIELDS]
+    haystack += [s.text for s in incident.supplements] + [s.author for s in incident.supplements]
+    return any(needle in value.casefold() for value in haystack)
+
+
+def search(store: Store, text: str = "", category: str | None = None, since: date | None = None,
+           until: date | None = None, *, zone: tzinfo | None = None,
+           supplement_hours: int = IncidentConfig.supplement_hours) -> list[Incident]:
+    """Incidents newest first. `since`/`until` are local dates in `zone` (both inclusive);
+    `text` is found in any text field or supplement, ignoring case; it is plain text
+    (no wildcards: '%' and '_' mean themselves)."""
+    where, params = [], []
+    if (since or until) and zone is None:
+        raise ValueError("searching by date needs the site's time zone")
+    if since is not None:
+        where.append("occurred_at >= ?")
+        params.append(to_iso(_local_midnight(since, zone)))
+    if until is not None:
+        where.append("occurred_at < ?")
+        params.append(to_iso(_local_midnight(until + timedelta(days=1), zone)))
+    if category:
+        where.append("category = ?")
+        params.append(category)
+    sql = "SELECT * FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")
+    rows = store.rows(sql + " ORDER BY occurred_at DESC, recorded_at DESC, rowid DESC", tuple(params))
+    found = _incidents(store, rows, supplement_hours)
+    # Matched here rather than with LIKE: Python's casefold ignores case beyond ASCII
+    # ("ÉMILIE" finds "émilie"), and the person's text is never a pattern.
+    needle = text.strip().casefold()
+    return [i for i in found if _matches(i, needle)] if needle else found
+
+
+def _local_midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def in_period(store: Store, start: datetime, end: datetime,
+              supplement_hours: int = IncidentConfig.supplement_hours) -> list[Incident]:
+    """Incidents that happened, were recorded or were supplemented in [start, end), oldest first."""
+    a, b = to_iso(start), to_iso(end)
+    rows = store.rows(
+        """SELECT * FROM incidents i
+           WHERE (i.occurred_at >= ? AND i.occurred_at < ?) OR (i.recorded_at >= ? AND i.recorded_at < ?)
+              OR EXISTS (SELECT 1 FROM incident_supplements s WHERE s.incident_id = i.id
+                         AND s.recorded_at >= ? AND s.recorded_at < ?)
+           ORDER BY i.occurred_at, i.recorded_at, i.rowid""",
+        (a, b, a, b, a, b),
+    )
+    return _incidents(store, rows, supplement_hours)
+
+
+def followups_of(store: Store, incident_id: str) -> list[FollowUp]:
+    """The follow-ups an incident created (resolved or not), deadlines first."""
+    rows = store.rows(
+        """SELECT f.id, f.created_at, f.text, s.worker, f.due_at, f.incident_id FROM followups f
+           JOIN shifts s ON s.id = f.shift_id WHERE f.incident_id = ?
+           ORDER BY f.due_at IS NULL, f.due_at, f.created_at, f.rowid""",
+        (incident_id,),
+    )
+    return [FollowUp(r["id"], from_iso(r["created_at"]), r["text"], r["worker"],
+                     from_iso(r["due_at"]) if r["due_at"] else None, r["incident_id"]) for r in rows]
+
+
+def place(incident: Incident | IncidentForm, site: Site) -> str:
+    """The zone's name and the exact location, as one line."""
+    zone = next((z.name for z in site.zones if z.id == incident.zone_id), incident.zone_id)
+    return " — ".join(part for part in (zone, incident.location.strip()) if part)
+
+
+# -- drafts -----------------------------------------------------------------------
+
+def save_draft(store: Store, shift: Shift, fields: dict, run_id: str | None = None,
+               replaces: str | None = None) -> Draft:
+    """Keep a prefilled or half-written incident to complete later.
+
+    `fields` holds IncidentForm field names; times may be aware datetimes or ISO
+    strings (a "run_id" among them is the draft's run). A newer draft for the
+    same run, or one that `replaces` another, supersedes it.
+    """
+    unknown = sorted(set(fields) - set(_FORM_FIELDS))
+    if unknown:
+        raise ValueError(f"not incident fields: {', '.join(unknown)}")
+    if fields.get("run_id") and run_id and fields["run_id"] != run_id:
+        raise ValueError("the draft's fields name another run")
+    run_id = run_id or fields.get("run_id") or None
+    stored = {}
+    for name, value in fields.items():
+        if isinstance(value, datetime):
+            value = to_iso(value)
+        stored[name] = value
+    if replaces:
+        stored["_replaces"] = replaces
+    row = store.insert("incident_drafts", {
+        "shift_id": shift.id, "created_at": store.now_iso(), "run_id": run_id,
+        "fields": json.dumps(stored, ensure_ascii=False),
+    })
+    return _draft(row)
+
+
+def _draft(row: dict) -> Draft:
+    stored = json.loads(row["fields"])
+    replaces = stored.pop("_replaces", None)
+    return Draft(row["id"], row["shift_id"], from_iso(row["created_at"]), row["run_id"], stored, replaces)
+
+
+def open_drafts(store: Store) -> list[Draft]:
+    """Drafts still to be completed, newest first: the latest per run or chain, not yet filed."""
+    drafts = [_draft(r) for r in store.rows("SELECT * FROM incident_drafts ORDER BY created_at, rowid")]
+    filed = store.rows("SELECT draft_id, run_id FROM incidents WHERE draft_id IS NOT NULL OR run_id IS NOT NULL")
+    filed_drafts = {r["draft_id"] for r in filed if r["draft_id"]}
+    filed_runs = {r["run_id"] for r in filed if r["run_id"]}
+    group: dict[str, str] = {}  # draft id -> its chain (run id, or the first draft's id)
+    latest: dict[str, Draft] = {}
+    closed: set[str] = set()
+    for d in drafts:
+        key = f"run:{d.run_id}" if d.run_id else group.get(d.replaces or "", d.id)
+        group[d.id] = key
+        latest[key] = d
+        if d.id in filed_drafts or (d.run_id and d.run_id in filed_runs):
+            closed.add(key)
+    return sorted((d for key, d in latest.items() if key not in closed), key=lambda d: d.created_at, reverse=True)
+
+
+def form_from_draft(draft: Draft, now: datetime | None = None) -> IncidentForm:
+    """An IncidentForm to complete from a draft; filing it files the draft.
+
+    A time in the draft after `now` (a clock set wrong) is left out for the person to give.
+    """
+    values = {}
+    for name, value in draft.fields.items():
+        if name in _TIMES and value:
+            value = from_iso(value) if isinstance(value, str) else value
+            if now is not None and value > now + timedelta(minutes=1):
+                value = None
+        values[name] = value
+    values["draft_id"] = draft.id
+    values["run_id"] = draft.run_id or values.get("run_id")
+    values["identifiers_confirmed"] = False  # a draft's text is checked when it is filed
+    return IncidentForm(**values)
+
+
+def draft_fields(form: IncidentForm) -> dict:
+    """A form as draft fields (what save_draft takes), leaving out what is still as a new form has it."""
+    blank = IncidentForm()
+    skip = {"draft_id", "run_id", "identifiers_confirmed"}
+    return {name: getattr(form, name) for name in _FORM_FIELDS
+            if name not in skip and getattr(form, name) != getattr(blank, name)}

@@ -1,0 +1,407 @@
+"""The incident report form: a legal document, written calmly, saved once.
+
+Everything is checked and written by shift.incidents; this screen only reads
+the fields, shows what is missing, and asks the person about anything that
+looks like a library card number before it could be saved.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from shift import incidents
+from shift.incidents import IdentifiersFound, IncidentForm, IncidentProblems
+from shift.privacy import Finding, judgement_words
+from shift.shifts import Shift
+from shift.text import printable
+from tui.bindings import action_runner
+from tui.keybar import KeyBar
+
+REMINDER = ("Describe, don't judge: what you saw and heard; people as \u201cappears to be\u2026\u201d; "
+            "words said quoted exactly. Never write a library card number.")
+PEOPLE_HINT = ("Describe neutrally: \u201cappears to be in his 30s, about 180 cm, grey hoodie\u201d. "
+               "Quote words exactly as said. No card numbers, no opinions.")
+# Multi-line fields (TextArea) and one-line fields (Input), by IncidentForm field name.
+_AREAS = ("what_happened", "people", "witnesses", "refused_details", "actions")
+_LINES = ("location", "injury_details", "followup", "followup_by", "reporter")
+_CALLS = (("security_called_at", "Security called at"), ("police_called_at", "Police called at"),
+          ("ambulance_called_at", "Ambulance called at"))
+_DESCRIBING = ("what_happened", "people", "witnesses", "refused_details", "actions", "injury_details")
+
+
+def local_text(moment: datetime, zone) -> str:
+    return f"{moment.astimezone(zone):%a %d %b %Y %H:%M}"
+
+
+class IdentifiersDialog(ModalScreen[str | None]):
+    """What looks like a patron identifier, shown literally: remove, keep, or go back."""
+
+    BINDINGS = [
+        Binding("r", "answer('remove')", "Remove them all", id="privacy.remove"),
+        Binding("k", "answer('keep')", "Keep: not patron identifiers", id="privacy.keep"),
+        Binding("escape", "answer(None)", "Back to editing", id="privacy.back"),
+    ]
+    DEFAULT_CSS = """
+    IdentifiersDialog #privacy-findings { margin: 1 0; color: $warning; text-style: bold; }
+    """
+
+    def __init__(self, findings: dict[str, list[Finding]], labels: dict[str, str]) -> None:
+        super().__init__()
+        self.findings = findings
+        self.labels = labels
+
+    def compose(self) -> ComposeResult:
+        lines = [f"{self.labels.get(name, name)}: \u201c{printable(f.text)}\u201d \u2014 {f.why}"
+                 for name, found in self.findings.items() for f in found]
+        with Vertical(id="dialog"):
+            yield Static("This looks like a library card or student number", classes="title", markup=False)
+            yield Static("Card numbers never go in an incident report: the person described may "
+                         "one day read it.", markup=False)
+            yield Static("\n".join(lines), id="privacy-findings", markup=False)
+            yield Static("r removes them all and saves \u00b7 k keeps them (they are not patron "
+                         "identifiers) and saves \u00b7 Esc goes back to editing", classes="note", markup=False)
+
+    def action_answer(self, answer: str | None) -> None:
+        self.dismiss(answer)
+
+
+class SavedNotice(ModalScreen[None]):
+    """After saving: the follow-ups the law requires, with their deadlines."""
+
+    BINDINGS = [Binding("enter,escape", "close", "Close", id="incident.notice.close")]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static("Incident saved", classes="title", markup=False)
+            yield Static(self.text, id="notice-text", markup=False)
+            yield Static("Enter closes", classes="note", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class LeaveDialog(ModalScreen[str | None]):
+    BINDINGS = [
+        Binding("d", "answer('draft')", "Keep as a draft", id="incident.leave.draft"),
+        Binding("y", "answer('discard')", "Discard", id="incident.leave.discard"),
+        Binding("n,escape", "answer(None)", "Back to the report", id="incident.leave.back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static("Leave this incident report?", classes="title", markup=False)
+            yield Static("d keeps it as a draft to finish later (Ctrl+F lists drafts) \u00b7 "
+                         "y discards what you typed \u00b7 n or Esc goes back to the report",
+                         classes="note", markup=False)
+
+    def action_answer(self, answer: str | None) -> None:
+        self.dismiss(answer)
+
+
+class IncidentFormScreen(Screen["incidents.Incident | None"]):
+    AUTO_FOCUS = "#category"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save report", id="incident.save"),
+        Binding("escape", "leave", "Leave", id="incident.cancel"),
+    ]
+    HELP_NOTE = ("Tab moves between fields. Only category, time, place and what happened are "
+                 "required (and your name). Times: now, HH:MM (today) or YYYY-MM-DD HH:MM; "
+                 "a called-at time left blank means not called.")
+    DEFAULT_CSS = """
+    IncidentFormScreen #incident-head { height: 1; padding: 0 1; background: $primary-muted; text-style: bold; }
+    IncidentFormScreen #incident-reminder { padding: 0 1; color: $warning; }
+    IncidentFormScreen #incident-body { height: 1fr; padding: 0 1; }
+    IncidentFormScreen #incident-body > Label { margin-top: 1; text-style: bold; }
+    IncidentFormScreen #incident-body TextArea { height: 5; }
+    IncidentFormScreen #when, IncidentFormScreen #zone, IncidentFormScreen #category { max-width: 70; }
+    IncidentFormScreen .calls { height: auto; }
+    IncidentFormScreen .calls Vertical { width: 1fr; height: auto; }
+    IncidentFormScreen .calls Label { text-style: bold; margin-top: 1; }
+    IncidentFormScreen #obligations { display: none; border: heavy $error; background: $error 15%;
+                                      padding: 0 1; margin-top: 1; text-style: bold; }
+    IncidentFormScreen #obligations.medical { border: round $warning; background: $warning 10%; }
+    IncidentFormScreen #judgement { display: none; padding: 0 1; color: $text-muted; }
+    IncidentFormScreen #incident-error { padding: 0 1; color: $error; text-style: bold; height: auto; }
+    """
+
+    def __init__(self, shift: Shift, draft: incidents.Draft | None = None) -> None:
+        super().__init__()
+        self.shift = shift
+        self.draft = draft
+        self._initial: dict[str, object] = {}
+        self._start: IncidentForm | None = None  # the form as opened (from a draft: exact times)
+
+    def palette_commands(self):
+        for binding in self.BINDINGS:
+            yield SystemCommand(f"incident: {binding.description.lower()}", f"key: {binding.key}",
+                                action_runner(self, binding.action))
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        site = self.app.site
+        form = self._start_form()
+        zone = site.zone
+        title = "Incident report" + (" (completing a draft)" if self.draft else "")
+        yield Static(title, id="incident-head", markup=False)
+        yield Static(REMINDER, id="incident-reminder", markup=False)
+        with VerticalScroll(id="incident-body"):
+            yield Label("Category *")
+            categories = [(Content(c), c) for c in site.incidents.categories]
+            if form.category and form.category not in site.incidents.categories:
+                categories.append((Content(form.category), form.category))
+            yield Select(categories, prompt="choose a category", id="category",
+                         value=form.category or Select.NULL)
+            yield Label("When did it happen? *  (now, HH:MM today, YYYY-MM-DD HH:MM)")
+            yield Input(incidents.when_text(form.occurred_at, zone), placeholder="e.g. 19:05", id="when")
+            yield Label("Where? *  (a zone, the exact place, or both)")
+            yield Select([(Content(z.name), z.id) for z in site.zones], prompt="zone", id="zone",
+                         value=form.zone_id if form.zone_id in {z.id for z in site.zones} else Select.NULL)
+            yield Input(form.location, placeholder="exact place, e.g. by the printers near room 204", id="location")
+            yield Label("What happened? *  (in order, what you saw and heard)")
+            yield TextArea(form.what_happened, id="what_happened")
+            yield Label("People involved")
+            yield TextArea(form.people, id="people", placeholder=PEOPLE_HINT)
+            yield Label("Witnesses (names and how to reach them)")
+            yield TextArea(form.witnesses, id="witnesses")
+            yield Label("Refused to give details (describe them)")
+            yield TextArea(form.refused_details, id="refused_details")
+            yield Label("Actions taken")
+            yield TextArea(form.actions, id="actions")
+            with Horizontal(classes="calls"):
+                for name, label in _CALLS:
+                    with Vertical():
+                        yield Label(label)
+                        yield Input(incidents.when_text(getattr(form, name), zone),
+                                    placeholder="HH:MM, blank = not called", id=name)
+            yield Label("Injury")
+            yield Select([(Content(incidents.INJURY_LABELS[i]), i) for i in incidents.INJURY_LEVELS],
+                         value=form.injury, allow_blank=False, id="injury")
+            yield Static("", id="obligations", markup=False)
+            yield Label("Injury details")
+            yield Input(form.injury_details, placeholder="what the injury appears to be, first aid given",
+                        id="injury_details")
+            yield Label("Severity")
+            yield Select([(Content(incidents.SEVERITY_LABELS[s]), s) for s in incidents.SEVERITIES],
+                         value=form.severity, allow_blank=False, id="severity")
+            yield Label("Follow-up needed")
+            yield Input(form.followup, placeholder="blank if none", id="followup")
+            yield Label("Follow-up by whom")
+            yield Input(form.followup_by, id="followup_by")
+            yield Label("Reported by *")
+            yield Input(form.reporter, id="reporter")
+        yield Static("", id="judgement", markup=False)
+        yield Static("", id="incident-error", markup=False)
+        yield KeyBar()
+
+    def _start_form(self) -> IncidentForm:
+        if self.draft is not None:
+            form = incidents.form_from_draft(self.draft, self.app.clock.now())
+        else:
+            form = IncidentForm()
+        self._start = form
+        if not form.reporter and not self.shift.worker.startswith("("):  # "(not signed in)"
+            form.reporter = self.shift.worker
+        return form
+
+    def on_mount(self) -> None:
+        self._initial = self._values()
+        self._show_obligations()
+        self._show_judgement()
+
+    # -- reading the fields -------------------------------------------------------
+
+    def _values(self) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for name in _AREAS:
+            values[name] = self.query_one(f"#{name}", TextArea).text
+        for name in _LINES + ("when",) + tuple(n for n, _ in _CALLS):
+            values[name] = self.query_one(f"#{name}", Input).value
+        for name in ("category", "zone", "injury", "severity"):
+            value = self.query_one(f"#{name}", Select).value
+            values[name] = "" if value is Select.NULL else str(value)
+        return values
+
+    def _form(self, lenient: bool = False) -> IncidentForm:
+        """The form as typed. A time that cannot be read raises ValueError (left out when lenient)."""
+        values = self._values()
+        now = self.app.clock.now()
+        zone = self.app.site.zone
+        times: dict[str, datetime | None] = {}
+        for name, label in (("occurred_at", "When"),) + _CALLS:
+            key = "when" if name == "occurred_at" else name
+            text = str(values[key])
+            if self._start is not None and text and text == self._initial.get(key):
+                times[name] = getattr(self._start, name)  # untouched: the draft's exact moment
+                continue
+            try:
+                times[name] = incidents.parse_when(text, now, zone)
+            except ValueError as exc:
+                if not lenient:
+                    raise ValueError(f"{label}: {exc}") from None
+                times[name] = None
+        return IncidentForm(
+            category=str(values["category"]), zone_id=str(values["zone"]),
+            injury=str(values["injury"]), severity=str(values["severity"]),
+            draft_id=self.draft.id if self.draft else None,
+            run_id=self.draft.run_id if self.draft else None,
+            **{name: str(values[name]) for name in _AREAS + _LINES}, **times,
+        )
+
+    def _put(self, form: IncidentForm) -> None:
+        """Write the text fields of `form` back into the widgets (after removing identifiers)."""
+        for name in _AREAS:
+            area = self.query_one(f"#{name}", TextArea)
+            if area.text != getattr(form, name):
+                area.text = getattr(form, name)
+        for name in _LINES:
+            self.query_one(f"#{name}", Input).value = getattr(form, name)
+
+    def _error(self, text: str) -> None:
+        self.query_one("#incident-error", Static).update(text)
+
+    # -- live hints ---------------------------------------------------------------
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "injury":
+            self._show_obligations()
+            if event.value == "critical":
+                self.query_one("#obligations").scroll_visible(animate=False)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._show_judgement()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "injury_details":
+            self._show_judgement()
+
+    def _show_obligations(self) -> None:
+        injury = self.query_one("#injury", Select).value
+        lines = incidents.obligations(str(injury), self.app.site)
+        panel = self.query_one("#obligations", Static)
+        panel.display = bool(lines)
+        panel.set_class(injury == "medical", "medical")
+        heading = "ONTARIO: A CRITICAL INJURY" if injury == "critical" else "Ontario"
+        panel.update("\n".join([heading] + [f"\u2022 {line}" for line in lines]) if lines else "")
+
+    def _show_judgement(self) -> None:
+        text = "\n".join(self.query_one(f"#{name}", TextArea).text for name in _AREAS)
+        text += "\n" + self.query_one("#injury_details", Input).value
+        words = judgement_words(text)
+        line = self.query_one("#judgement", Static)
+        line.display = bool(words)
+        if words:
+            quoted = ", ".join(f"\u201c{printable(w)}\u201d" for w in words)
+            line.update(f"A reminder: {quoted} judges rather than describes. Say what you saw and heard "
+                        "(e.g. \u201cunsteady on his feet\u201d), or quote the words said. It will still save.")
+
+    # -- saving -------------------------------------------------------------------
+
+    def action_save(self, confirmed: bool = False) -> None:
+        try:
+            form = self._form()
+        except ValueError as exc:
+            self._error(f"Not saved: {exc}")
+            return
+        form.identifiers_confirmed = confirmed
+        try:
+            incident = incidents.file_incident(self.app.store, self.app.site, self.shift, form)
+        except IncidentProblems as exc:
+            self._error("Not saved: " + " ".join(exc.problems))
+            return
+        except IdentifiersFound as exc:
+            found = exc.findings  # `exc` is gone once this block ends; the callback needs them
+            self._error("")
+            self.app.push_screen(IdentifiersDialog(found, incidents.TEXT_FIELDS),
+                                 lambda answer: self._after_identifiers(answer, found))
+            return
+        except (ValueError, sqlite3.Error) as exc:
+            self._error(f"NOT saved: {exc}. Everything you typed is still here; try Ctrl+S again.")
+            return
+        self._saved(incident)
+
+    def _after_identifiers(self, answer: str | None, findings: dict[str, list[Finding]]) -> None:
+        if answer == "remove":
+            try:
+                self._put(incidents.without_identifiers(self._form(lenient=True), findings))
+            except ValueError:
+                self._error("The text changed: press Ctrl+S again.")
+                return
+            self.action_save()
+        elif answer == "keep":
+            self.action_save(confirmed=True)
+
+    def _saved(self, incident: incidents.Incident) -> None:
+        zone = self.app.site.zone
+        created = incidents.followups_of(self.app.store, incident.id)
+        summary = f"Incident saved ({incident.category}, {local_text(incident.occurred_at, zone)})."
+        if incident.injury in ("critical", "medical"):
+            lines = [summary, "", "Follow-ups created (the desk and every next shift will see them):"]
+            now = self.app.clock.now()
+            for f in created:
+                if f.due_at is None:
+                    due = "no deadline"
+                elif f.due_at <= now:
+                    due = "due NOW"
+                else:
+                    due = f"due by {local_text(f.due_at, zone)}"
+                lines.append(f"\u2022 {printable(f.text)} \u2014 {due}")
+            self.app.push_screen(SavedNotice("\n".join(lines)), lambda _: self.dismiss(incident))
+            return
+        if created:
+            summary += f" {len(created)} follow-up(s) added for the next shift."
+        self.app.notify(printable(summary), markup=False)
+        self.dismiss(incident)
+
+    # -- leaving ------------------------------------------------------------------
+
+    def action_leave(self) -> None:
+        if self._values() == self._initial:
+            self.dismiss(None)
+            return
+        self.app.push_screen(LeaveDialog(), self._after_leave)
+
+    def _after_leave(self, answer: str | None) -> None:
+        if answer == "discard":
+            self.dismiss(None)
+        elif answer == "draft":
+            self._keep_draft()
+
+    def _keep_draft(self, confirmed: bool = False) -> None:
+        form = self._form(lenient=True)
+        found = {} if confirmed else incidents.identifiers_in(form, self.app.site)
+        if found:
+            self.app.push_screen(IdentifiersDialog(found, incidents.TEXT_FIELDS),
+                                 lambda answer: self._draft_identifiers(answer, found))
+            return
+        try:
+            incidents.save_draft(self.app.store, self.shift, incidents.draft_fields(form),
+                                 run_id=form.run_id, replaces=self.draft.id if self.draft else None)
+        except (ValueError, sqlite3.Error) as exc:
+            self._error(f"Draft NOT saved: {exc}. Everything you typed is still here.")
+            return
+        self.app.notify("Kept as a draft: Ctrl+F lists drafts to finish.", markup=False)
+        self.dismiss(None)
+
+    def _draft_identifiers(self, answer: str | None, found: dict[str, list[Finding]]) -> None:
+        if answer == "remove":
+            try:
+                self._put(incidents.without_identifiers(self._form(lenient=True), found))
+            except ValueError:
+                self._error("The text changed: press Esc again.")
+                return
+            self._keep_draft()
+        elif answer == "keep":
+            self._keep_draft(confirmed=True)
