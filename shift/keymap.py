@@ -28,6 +28,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("tally.detail", "l", "tally: log with details", "Late entry: count, time, channel, READ, note", "Details"),
     Command("tally.clear", "escape", "tally: clear channel and READ", "Forget the channel/READ chosen for the next entry"),
     Command("shift.end", "ctrl+e", "shift: end shift", "Write the handover note and end the shift"),
+    Command("report.view", "ctrl+r", "report: this shift so far", "The end-of-shift report as it stands now"),
     Command("shift.followups", "f", "shift: follow-ups", "See and resolve what earlier shifts left open"),
     Command("checkin.now", "f5", "checkin: check in", "Lone-worker check-in (works from every screen)"),
     Command("checkin.panic", "f12", "checkin: panic alarm", "Raise an alarm after a 5-second countdown (Esc cancels)"),

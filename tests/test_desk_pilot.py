@@ -13,6 +13,7 @@ from tui.desk import DeskScreen
 from tui.endshift import EndShiftScreen
 from tui.entry import DetailEntryScreen
 from tui.help import HelpScreen
+from tui.report import ReportScreen
 from tui.start import StartShiftScreen
 
 
@@ -189,6 +190,11 @@ async def test_end_shift_hands_over_to_the_next_person(store, site, shift):
         app.screen.query_one("#followups-text", TextArea).text = "Microfilm reader 2 stuck"
         await pilot.press("ctrl+s")
         await pilot.pause()
+        assert isinstance(app.screen, ReportScreen)  # the finished shift's report comes first
+        assert "Quiet night [really]." in shown(app, "#report-text")
+        assert "Microfilm reader 2 stuck" in shown(app, "#report-text")
+        await pilot.press("enter")
+        await pilot.pause()
         assert isinstance(app.screen, StartShiftScreen)
         assert open_shift(store) is None
         assert shown(app, "#handover-note") == "Quiet night [really]."
@@ -235,6 +241,9 @@ async def test_names_and_notes_with_markup_and_escapes_crash_nothing(store, site
         app.screen.query_one("#handover", TextArea).text = "[/b] closed <b>early</b> \x1b[31m"
         await pilot.press("ctrl+s")
         await pilot.pause()
+        assert "[/b] closed <b>early</b> ␛[31m" in shown(app, "#report-text")
+        await pilot.press("enter")
+        await pilot.pause()
         assert shown(app, "#handover-note") == "[/b] closed <b>early</b> ␛[31m"
         assert any("Jo [/b] <i>␛[2J, ended" in str(s.content) for s in app.screen.query(Static))
 
@@ -257,6 +266,9 @@ async def test_two_handovers_in_one_sitting(store, site, shift, clock):
             await pilot.press("ctrl+e")
             app.screen.query_one("#handover", TextArea).text = note
             await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, ReportScreen)
+            await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, StartShiftScreen)
             assert shown(app, "#handover-note") == note

@@ -230,3 +230,69 @@ async def test_the_command_palette_finds_the_emergency_picker(store, site, shift
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert isinstance(app.screen, EmergencyPicker)
+
+
+async def _walk_to_the_end(app, pilot, clock):
+    """Answer every step of the emergency on screen (sweep: first zone clear) and finish it."""
+    from tui.sweep import SweepScreen
+
+    while isinstance(app.screen, (EmergencyScreen, SweepScreen)) and app.screen.query("#step-title"):
+        step = app.screen.step()
+        clock.advance(seconds=30)
+        if step is None:  # the summary: Enter finishes
+            await pilot.press("enter")
+            await pilot.pause()
+            return
+        if step.kind == "yesno":
+            await pilot.press("2")
+        elif step.kind == "choice":
+            await pilot.press("1")
+        elif step.kind in ("text", "number"):
+            await pilot.press(*("Captain Reyes, 20:05" if step.id == "all-clear" else "20"))
+        await pilot.press("enter")
+        await pilot.pause()
+        if isinstance(app.screen, SweepScreen):
+            await pilot.press("c", "enter")
+            await pilot.pause()
+        elif not isinstance(app.screen, EmergencyScreen):  # a note asked for
+            await pilot.press(*"note", "enter")
+            await pilot.pause()
+
+
+async def test_after_a_real_emergency_a_draft_incident_is_offered_and_kept(store, site, shift, clock):
+    from shift.incidents import open_drafts
+    from tui.ask import Confirm
+    from tui.incident import IncidentFormScreen
+
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f8", "m")  # medical emergency
+        await pilot.pause()
+        await _walk_to_the_end(app, pilot, clock)
+        assert isinstance(app.screen, Confirm)
+        assert "Write the incident report now?" in shown(app, ".title")
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentFormScreen)
+        [draft] = open_drafts(store)  # kept whatever the person does next
+    fields = draft.fields
+    assert fields["category"] == "Medical emergency"
+    assert fields["reporter"] == "Sam"
+    assert "call made to Police, fire, ambulance (9-911)" in fields["actions"]
+    assert fields["security_called_at"] is not None
+    assert draft.run_id == store.rows("SELECT id FROM procedure_runs")[0]["id"]
+
+
+async def test_a_drill_offers_no_incident_report(store, site, shift, clock):
+    from shift.incidents import open_drafts
+    from tui.desk import DeskScreen
+
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f8", "tab", "f")  # Tab: drill mode
+        await pilot.pause()
+        assert app.screen.run.drill
+        await _walk_to_the_end(app, pilot, clock)
+        assert isinstance(app.screen, DeskScreen)  # straight back: no incident report offered
+    assert open_drafts(store) == []
+    assert store.rows("SELECT COUNT(*) AS n FROM run_ends")[0]["n"] == 1

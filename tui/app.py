@@ -25,6 +25,7 @@ from tui.help import HelpScreen
 from tui.theme import HIGH_CONTRAST
 
 if TYPE_CHECKING:
+    from shift.incidents import Draft
     from tui.timers import DeskTimers
 
 log = logging.getLogger("solo_shift")
@@ -185,7 +186,25 @@ class SoloShiftApp(App[None]):
             self.notify(f"Could not record the start: {exc}. Follow the protocol on paper.",
                         severity="error", markup=False)
             return
-        self.push_screen(EmergencyScreen(run), lambda _: self.refresh_timers())
+        self.push_screen(EmergencyScreen(run), self._after_emergency)
+
+    def _after_emergency(self, draft: "Draft | None") -> None:
+        from tui.ask import Confirm
+
+        self.refresh_timers()
+        if draft is None:
+            return
+
+        def answered(now: bool | None) -> None:
+            shift = open_shift(self.store)
+            if now and shift is not None:
+                from tui.incident import IncidentFormScreen
+
+                self.push_screen(IncidentFormScreen(shift, draft), lambda _: self.refresh_timers())
+
+        self.push_screen(Confirm(
+            "Write the incident report now? It is prefilled from the timeline (category, times, place, "
+            "actions). If not now, the draft waits under Incidents (Ctrl+F) and in the shift report."), answered)
 
     # -- lone worker ------------------------------------------------------
 

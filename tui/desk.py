@@ -36,6 +36,7 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         command_binding("tally.clear", "clear_prefix", show=False),
         command_binding("shift.followups", "followups"),
         command_binding("shift.end", "end_shift"),
+        command_binding("report.view", "report", show=False),
         # Shown in the Due now panel's heading when something is due.
         command_binding("prompt.done", "prompt_done", show=False),
         command_binding("prompt.snooze", "prompt_snooze", show=False),
@@ -415,8 +416,16 @@ class DeskScreen(Screen):
 
     def _after_end(self, ended: bool | None) -> None:
         if ended:
-            # Scheduled, not awaited: this runs inside the dialog's dismissal.
-            self.app.call_later(self.app.show_start)
+            from tui.report import ReportScreen
+
+            # The finished shift's report first; closing it opens the start screen.
+            # Scheduled, not awaited: these run inside a dialog's dismissal.
+            self.app.push_screen(ReportScreen(self.shift.id), lambda _: self.app.call_later(self.app.show_start))
+
+    def action_report(self) -> None:
+        from tui.report import ReportScreen
+
+        self.app.push_screen(ReportScreen(self.shift.id))
 
     def action_procedures(self) -> None:
         from tui.procedures import ProcedurePicker

@@ -7,6 +7,7 @@ campus security, and a running clock since the start.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -17,6 +18,7 @@ from textual.widgets import Static
 
 from shift import runs
 from shift.procedures import Procedure
+from shift.shifts import open_shift
 from shift.site import Site
 from shift.text import printable
 from tui.runner import RunnerScreen
@@ -116,6 +118,29 @@ class EmergencyScreen(RunnerScreen):
         super().on_mount()
         self.tick_clock()
         self.set_interval(1, self.tick_clock)
+
+    def finish(self) -> None:
+        """Finish; after a real event (not a drill) keep a draft incident report from the timeline."""
+        from shift import incidents, timeline  # not needed in the first minute: imported at the end
+
+        try:
+            self.run = runs.finish_run(self.app.store, self.run)
+        except (ValueError, sqlite3.Error) as exc:
+            self.failed(exc)
+            return
+        draft = None
+        if not self.run.drill:
+            shift = open_shift(self.app.store)
+            reporter = shift.worker if shift else ""
+            try:
+                draft = incidents.save_draft(
+                    self.app.store, shift, timeline.incident_draft_fields(self.app.store, self.run, self.app.site,
+                                                                          reporter), run_id=self.run.id)
+            except (ValueError, sqlite3.Error) as exc:
+                self.app.notify(f"The draft incident report could not be kept ({exc}); write one with F6.",
+                                severity="warning", markup=False)
+        self.app.notify(f"{self.run.procedure.title}: finished.", markup=False)
+        self.dismiss(draft)
 
     def tick_clock(self) -> None:
         now = self.app.clock.now()

@@ -1,0 +1,316 @@
+"""The end-of-shift report: one clear page for the manager the next morning.
+
+Built only from the database (so it can be rebuilt for any past shift) as
+sections of plain lines; `render_text` lays them out. What needs attention
+comes first; everything a person typed is kept exactly as typed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from shift import circulation, incidents, money
+from shift.clock import from_iso
+from shift.hours import duration_text
+from shift.runs import RunState, last_drill
+from shift.shifts import Shift, open_followups
+from shift.site import Site
+from shift.store import Store
+from shift.sweep import fire_department_summary, results
+from shift.timeline import run_timeline, shift_runs
+
+DRILL_EVERY = timedelta(days=365)  # Ontario Fire Code: at least one fire drill a year
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    shift: Shift
+    title: str
+    sections: list[Section]
+
+
+def _shift_row(store: Store, shift_id: str) -> dict:
+    rows = store.rows(
+        """SELECT s.*, e.ended_at, e.handover FROM shifts s LEFT JOIN shift_ends e ON e.shift_id = s.id
+           WHERE s.id = ?""", (shift_id,))
+    if not rows:
+        raise ValueError(f"no shift with id {shift_id}")
+    return rows[0]
+
+
+def last_shift_id(store: Store) -> str | None:
+    """The most recently started shift (the open one, if any)."""
+    rows = store.rows("SELECT id FROM shifts ORDER BY started_at DESC, rowid DESC LIMIT 1")
+    return rows[0]["id"] if rows else None
+
+
+def build(store: Store, site: Site, shift_id: str) -> Report:
+    row = _shift_row(store, shift_id)
+    shift = Shift(row["id"], from_iso(row["started_at"]), row["worker"], row["desk"])
+    now = store.clock.now()
+    end = from_iso(row["ended_at"]) if row["ended_at"] else None
+    zone = site.zone
+    start_local = shift.started_at.astimezone(zone)
+    until = f"{end.astimezone(zone):%H:%M}" if end else "still open"
+    length = duration_text((end or now) - shift.started_at)
+    desk = next((d.name for d in site.desks if d.id == shift.desk), shift.desk)
+    title = f"Shift report: {site.name}, {desk}"
+    day = site.hours.local_date(shift.started_at)
+    opens, closes = site.hours.opening(day), site.hours.closing(day)
+    hours = (f"{opens.astimezone(zone):%H:%M}–{closes.astimezone(zone):%H:%M}" if opens and closes else "closed")
+    head = Section("Shift", [
+        f"On duty: {shift.worker}",
+        f"{start_local:%a %d %b %Y} {start_local:%H:%M} – {until} ({length})",
+        f"Library hours that day: {hours}",
+    ])
+    runs = shift_runs(store, shift.id)
+    sections = [
+        head,
+        _attention(store, site, shift, runs, now),
+        _incidents(store, site, shift, end or now),
+        _emergencies(store, site, runs),
+        _procedures(site, runs),
+        _prompts(store, site, shift),
+        _checkins(store, site, shift),
+        _statistics(store, site, shift, end or now),
+        _circulation(store, site, shift, end or now),
+        _money(store, shift),
+        _followups(store, site, shift, now),
+        Section("Handover note", [row["handover"] or "(none)"] if end else ["(the shift has not ended)"]),
+    ]
+    return Report(shift, title, sections)
+
+
+def _t(moment: datetime, site: Site) -> str:
+    return f"{moment.astimezone(site.zone):%H:%M:%S}"
+
+
+def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now: datetime) -> Section:
+    lines = []
+    for run in runs:
+        if run.procedure.kind == "emergency":
+            label = "Drill" if run.drill else "EMERGENCY"
+            lines.append(f"{label}: {run.procedure.title} at {_t(run.started_at, site)}")
+        elif run.ended_at is None:
+            lines.append(f"Not finished: {run.procedure.title}")
+        summary = run.summary()
+        for step, reason in summary.skipped:
+            lines.append(f"Skipped in {run.procedure.title}: {step.title} — {reason or 'no reason'}")
+        for step, value in summary.out_of_range:
+            lines.append(f"Out of range in {run.procedure.title}: {step.title} — {value}")
+    for found in incidents.in_period(store, shift.started_at, now + timedelta(seconds=1)):
+        if found.shift_id == shift.id:
+            lines.append(f"Incident: {found.category} at {found.occurred_at.astimezone(site.zone):%H:%M}")
+    for draft in incidents.open_drafts(store):
+        lines.append(f"Incident report still to complete (draft from {draft.created_at.astimezone(site.zone):%a %d %b %H:%M})")
+    for state, count in _prompt_outcomes(store, shift).items():
+        if state in ("missed", "escalated"):
+            lines.append(f"Timed tasks {state}: {count}")
+    for f in open_followups(store):
+        if f.due_at is not None and f.due_at <= now + timedelta(days=2):
+            overdue = " OVERDUE" if f.due_at < now else ""
+            lines.append(f"Follow-up due {f.due_at.astimezone(site.zone):%a %d %b %H:%M}{overdue}: {f.text}")
+    drill = last_drill(store)
+    if drill is None or now - drill > DRILL_EVERY:
+        when = "none recorded" if drill is None else f"last one {drill.astimezone(site.zone):%d %b %Y}"
+        lines.append(f"No fire drill in the past year ({when}): Ontario requires one a year")
+    return Section("Needs attention", lines or ["Nothing."])
+
+
+def _incidents(store: Store, site: Site, shift: Shift, until: datetime) -> Section:
+    """Incidents recorded, happening or supplemented during the shift: the original, then each supplement."""
+    lines: list[str] = []
+    hours = site.incidents.supplement_hours
+    for found in incidents.in_period(store, shift.started_at, until + timedelta(seconds=1), hours):
+        lines += _incident_lines(found, site) + [""]
+    drafts = incidents.open_drafts(store)
+    lines += [f"Draft still to complete: {d.fields.get('category') or 'no category yet'}, "
+              f"kept {d.created_at.astimezone(site.zone):%a %d %b %H:%M}" for d in drafts]
+    return Section("Incidents", (lines[:-1] if lines and not drafts else lines) or ["None."])
+
+
+def _incident_lines(found: "incidents.Incident", site: Site) -> list[str]:
+    zone = site.zone
+
+    def at(moment: datetime | None) -> str:
+        return f"{moment.astimezone(zone):%H:%M}" if moment else "not called"
+
+    def field_lines(label: str, text: str) -> list[str]:
+        if not text.strip():
+            return []
+        first, *rest = text.strip().splitlines()
+        return [f"  {label}: {first}"] + [f"    {line}" for line in rest]
+
+    lines = [f"{found.occurred_at.astimezone(zone):%a %d %b %H:%M}  {found.category} — {incidents.place(found, site)}",
+             f"  Recorded {found.recorded_at.astimezone(zone):%H:%M} by {found.reporter}; severity {found.severity}; "
+             f"injury: {found.injury.replace('_', ' ')}"]
+    for label, text in (("What happened", found.what_happened), ("People involved", found.people),
+                        ("Witnesses", found.witnesses), ("Refused to give details", found.refused_details),
+                        ("Actions taken", found.actions), ("Injuries", found.injury_details)):
+        lines += field_lines(label, text)
+    lines.append(f"  Security: {at(found.security_called_at)} · Police: {at(found.police_called_at)} · "
+                 f"Ambulance: {at(found.ambulance_called_at)}")
+    if found.followup.strip():
+        lines += field_lines("Follow-up", found.followup + (f" (by {found.followup_by})" if found.followup_by else ""))
+    for sup in found.supplements:
+        late = " (late)" if sup.late else ""
+        lines += field_lines(f"Supplement {sup.recorded_at.astimezone(zone):%a %d %b %H:%M} by {sup.author}{late}",
+                             sup.text)
+    return lines
+
+
+def _emergencies(store: Store, site: Site, runs: list[RunState]) -> Section:
+    lines: list[str] = []
+    for run in runs:
+        if run.procedure.kind != "emergency":
+            continue
+        lines.append(("DRILL: " if run.drill else "") + run.procedure.title)
+        lines += [f"  {_t(e.at, site)}  {e.text}" for e in run_timeline(store, run, site)]
+        if any(step.sweep for step in run.procedure.steps):
+            lines.append("  For the fire department:")
+            lines += [f"    {line}" for line in fire_department_summary(results(store, run.id, site.zones))]
+        lines.append("")
+    drill = last_drill(store)
+    lines.append("Last fire drill: " + (f"{drill.astimezone(site.zone):%a %d %b %Y}" if drill else "none recorded"))
+    return Section("Emergencies and drills", lines)
+
+
+def _procedures(site: Site, runs: list[RunState]) -> Section:
+    lines = []
+    for run in runs:
+        if run.procedure.kind == "emergency":
+            continue
+        state = f"finished {_t(run.ended_at, site)}" if run.ended_at else "NOT FINISHED"
+        lines.append(f"{run.procedure.title}: started {_t(run.started_at, site)}, {state}")
+        summary = run.summary()
+        lines += [f"  skipped: {s.title} — {reason or 'no reason'}" for s, reason in summary.skipped]
+        lines += [f"  out of range: {s.title} — {value}" for s, value in summary.out_of_range]
+        lines += [f"  note on {s.title}: {text}" for s, text in summary.notes]
+        lines += [f"  corrected: {s.title} ({before.answer} → {after.answer})"
+                  for s, before, after in summary.corrections]
+    return Section("Procedures", lines or ["None run."])
+
+
+def _prompt_outcomes(store: Store, shift: Shift) -> Counter:
+    counts: Counter = Counter()
+    for events in _prompt_events(store, shift).values():
+        kinds = [e["event"] for e in events]
+        final = next((k for k in reversed(kinds) if k in ("done", "skipped")), None)
+        counts[final or ("missed" if "missed" in kinds else "not dealt with")] += 1
+        if "escalated" in kinds:
+            counts["escalated"] += 1
+    return counts
+
+
+def _prompt_events(store: Store, shift: Shift) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for row in store.rows("SELECT * FROM prompt_events WHERE shift_id = ? ORDER BY due_at, at, rowid", (shift.id,)):
+        found.setdefault(row["prompt_key"], []).append(row)
+    return found
+
+
+def _prompts(store: Store, site: Site, shift: Shift) -> Section:
+    titles = {t.id: t.title for t in site.tasks}
+    lines = []
+    for events in _prompt_events(store, shift).values():
+        first = events[0]
+        due = from_iso(first["due_at"])
+        parts = []
+        for e in events:
+            if e["event"] == "fired":
+                continue
+            reason = f" ({e['reason']})" if e["reason"] else ""
+            parts.append(f"{e['event']} {_t(from_iso(e['at']), site)[:5]}{reason}")
+        lines.append(f"{due.astimezone(site.zone):%H:%M}  {titles.get(first['task_id'], first['task_id'])}: "
+                     + (", ".join(parts) or "not dealt with"))
+    return Section("Timed tasks", lines or ["None."])
+
+
+def _checkins(store: Store, site: Site, shift: Shift) -> Section:
+    rows = store.rows("SELECT kind, at, detail FROM checkin_events WHERE shift_id = ? ORDER BY at, rowid",
+                      (shift.id,))
+    # A duress check-in is counted as a check-in: the report may be read at the desk.
+    count = sum(1 for r in rows if r["kind"] in ("checkin", "duress"))
+    lines = [f"Check-ins: {count}"]
+    for r in rows:
+        when = _t(from_iso(r["at"]), site)[:5]
+        if r["kind"] == "panic":
+            lines.append(f"{when}  PANIC alarm raised")
+        elif r["kind"] == "escalation":
+            lines.append(f"{when}  alarm escalated ({r['detail'].split(':', 1)[-1]})")
+        elif r["kind"] == "acknowledged":
+            lines.append(f"{when}  alarm answered by {r['detail']}")
+        elif r["kind"] == "alert_failed":
+            lines.append(f"{when}  ALERT NOT DELIVERED: {r['detail']}")
+    return Section("Lone-worker check-ins", lines)
+
+
+def _statistics(store: Store, site: Site, shift: Shift, until: datetime) -> Section:
+    rows = store.rows(
+        """SELECT t.category, t.channel, t.read_level, t.quantity FROM tallies t
+           LEFT JOIN tally_voids v ON v.tally_id = t.id WHERE v.id IS NULL AND t.shift_id = ?""", (shift.id,))
+    config = site.tally
+    by_cat: Counter = Counter()
+    by_chan: Counter = Counter()
+    by_read: Counter = Counter()
+    for r in rows:
+        by_cat[r["category"]] += r["quantity"]
+        by_chan[r["channel"]] += r["quantity"]
+        if r["read_level"]:
+            by_read[r["read_level"]] += r["quantity"]
+    lines = [f"Total: {sum(by_cat.values())}"]
+    lines += [f"  {(config.category(c).name if config.category(c) else c):<20}{n:>5}" for c, n in by_cat.most_common()]
+    if by_chan:
+        lines.append("By channel: " + ", ".join(
+            f"{config.channel(c).name if config.channel(c) else c} {n}" for c, n in by_chan.most_common()))
+    if by_read:
+        lines.append("READ levels: " + ", ".join(f"{level}: {by_read[level]}" for level in sorted(by_read)))
+    return Section("Desk statistics", lines)
+
+
+def _circulation(store: Store, site: Site, shift: Shift, until: datetime) -> Section:
+    counts = circulation.counts_by_action(store, shift.started_at, until + timedelta(seconds=1))
+    if not counts:
+        return Section("Offline circulation", ["None."])
+    return Section("Offline circulation", [", ".join(f"{action}: {n}" for action, n in sorted(counts.items()))])
+
+
+def _money(store: Store, shift: Shift) -> Section:
+    taken = money.fees(store, shift.id)
+    lines = []
+    for f in taken:
+        receipt = f", receipt {f.receipt}" if f.receipt else ""
+        reason = f" — {f.reason}" if f.reason else ""
+        lines.append(f"{money.dollars(f.amount_cents)} {f.method}{receipt}{reason}")
+    if taken:
+        lines.append("Totals: " + ", ".join(f"{m} {money.dollars(c)}" for m, c in money.totals_by_method(taken).items()))
+    for o in money.overrides(store, shift.id):
+        lines.append(f"Override: {o.what} — why: {o.why} — approved by {o.approved_by}")
+    return Section("Fines, fees and overrides", lines or ["None."])
+
+
+def _followups(store: Store, site: Site, shift: Shift, now: datetime) -> Section:
+    lines = []
+    for f in open_followups(store):
+        due = f" (due {f.due_at.astimezone(site.zone):%a %d %b %H:%M})" if f.due_at else ""
+        lines.append(f"Open{due}: {f.text}")
+    for r in store.rows(
+        """SELECT f.text, r.note FROM followup_resolutions r JOIN followups f ON f.id = r.followup_id
+           WHERE r.shift_id = ?""", (shift.id,)):
+        lines.append(f"Resolved this shift: {r['text']}" + (f" — {r['note']}" if r["note"] else ""))
+    return Section("Follow-ups", lines or ["None."])
+
+
+def render_text(report: Report) -> str:
+    out = [report.title, "=" * min(len(report.title), 78), ""]
+    for section in report.sections:
+        out += [section.title, "-" * len(section.title), *section.lines, ""]
+    return "\n".join(out)

@@ -1,0 +1,105 @@
+"""The emergency timeline and the end-of-shift report, built from the database."""
+
+from shift import money, sweep
+from shift.procedures import load_procedures
+from shift.runs import finish_run, record_answer, start_run
+from shift.shifts import end_shift
+from shift.tally import record as tally
+from shift.timeline import run_timeline
+
+from conftest import ROOT
+
+
+def fire_alarm():
+    procedures, _ = load_procedures(ROOT / "procedures")
+    return next(p for p in procedures if p.id == "fire-alarm")
+
+
+def walk_fire_alarm(store, site, shift, clock, drill=False):
+    """The whole fire-alarm walkthrough, a minute between steps, with a sweep."""
+    procedure = fire_alarm()
+    run = start_run(store, shift, procedure, drill=drill)
+    answers = {"needs-assistance": "yes", "assistance-where": "One person in a wheelchair, stairwell B, 3rd floor",
+               "fire-department-arrived": "20:01", "all-clear": "Captain Reyes, Peterborough Fire Services, 20:05",
+               "cause": "Burnt toast, staff room"}
+    while run.current() is not None:
+        step = run.current()
+        clock.advance(minutes=1)
+        if step.sweep:
+            sweep.record(store, run.id, "lower", "clear")
+            sweep.record(store, run.id, "second", "refused", "Carrel 12; appears to be an adult in a red coat")
+            sweep.record(store, run.id, "third", "assistance", "Stairwell B landing; uses a wheelchair")
+        answer = answers.get(step.id, "yes" if step.kind == "yesno" else None)
+        run = record_answer(store, run, step, answer)
+    return finish_run(store, run)
+
+
+def test_the_timeline_has_every_step_call_and_sweep_result_in_order(store, site, shift, clock):
+    run = walk_fire_alarm(store, site, shift, clock)
+    events = run_timeline(store, run, site)
+    texts = [e.text for e in events]
+    assert texts[0] == "Started: Fire alarm: evacuate the building"
+    assert texts[-1] == "Finished"
+    assert [e.at for e in events] == sorted(e.at for e in events)
+    assert "Call 911: call made to Police, fire, ambulance (9-911)" in texts
+    assert "Sweep: Second floor (quiet study, stacks): person refused to leave — Carrel 12; appears to be an adult in a red coat" in texts
+    all_clear = next(i for i, t in enumerate(texts) if t.startswith("Who gave the all-clear"))
+    assert texts[all_clear].endswith("answer: Captain Reyes, Peterborough Fire Services, 20:05")
+    assert all(i < all_clear for i, t in enumerate(texts) if t.startswith("Sweep:"))
+    step_titles = [s.title for s in run.procedure.steps]
+    stepped = [t.split(":")[0] for t in texts if t.split(":")[0] in step_titles]
+    assert stepped == [s for s in step_titles if s in stepped]  # the protocol's order
+
+
+def test_report_puts_the_emergency_timeline_fees_and_statistics_in(store, site, shift, clock):
+    walk_fire_alarm(store, site, shift, clock)
+    tally(store, site.tally, shift, "directional")
+    tally(store, site.tally, shift, "reference", channel="phone", read_level=3)
+    money.record_fee(store, site.circulation, shift, "2.50", "cash", "R-9", "Overdue [fine]")
+    money.record_override(store, shift, "Block lifted", "Fine paid at another branch", "Manager on call")
+    end_shift(store, shift, "Alarm at 19:31 was burnt toast. <b>Keys</b> in the box.")
+    from shift import report
+
+    text = report.render_text(report.build(store, site, shift.id))
+    assert "EMERGENCY: Fire alarm: evacuate the building at 19:30:00" in text
+    assert "Sweep: Third floor (silent study, group rooms): person needing assistance at an area of refuge" in text
+    assert "NEEDS ASSISTANCE: Third floor" in text
+    assert "Captain Reyes" in text
+    assert "$2.50 cash, receipt R-9 — Overdue [fine]" in text
+    assert "Override: Block lifted — why: Fine paid at another branch — approved by Manager on call" in text
+    assert "Total: 2" in text and "READ levels: 3: 1" in text
+    assert "Alarm at 19:31 was burnt toast. <b>Keys</b> in the box." in text
+    assert "No fire drill in the past year (none recorded)" in text
+
+
+def test_a_drill_is_reported_as_a_drill(store, site, shift, clock):
+    walk_fire_alarm(store, site, shift, clock, drill=True)
+    from shift import report
+
+    text = report.render_text(report.build(store, site, shift.id))
+    assert "DRILL: Fire alarm: evacuate the building" in text
+    assert "EMERGENCY:" not in text
+    assert "Last fire drill: Tue 24 Nov 2026" in text
+    assert "No fire drill in the past year" not in text
+
+
+def test_report_shows_each_incident_with_its_supplements_and_deadlines(store, site, shift, clock):
+    from shift import incidents, report
+    from conftest import local
+
+    form = incidents.IncidentForm(
+        category="Injury", occurred_at=local(2026, 11, 24, 19, 5), zone_id="second",
+        location="By the [stairs] <b>", what_happened="Patron slipped on a wet step.\nSaid: \"my arm!\"",
+        injury="critical", injury_details="Appears to be a broken arm", reporter="Sam",
+        security_called_at=local(2026, 11, 24, 19, 7))
+    filed = incidents.file_incident(store, site, shift, form)
+    clock.advance(minutes=30)
+    incidents.add_supplement(store, site, shift, filed.id, "Sam", "Paramedics left at 19:40.")
+    text = report.render_text(report.build(store, site, shift.id))
+    assert "Tue 24 Nov 19:05  Injury — Second floor (quiet study, stacks) — By the [stairs] <b>" in text
+    assert '  What happened: Patron slipped on a wet step.\n    Said: "my arm!"' in text
+    assert "Security: 19:07 · Police: not called · Ambulance: not called" in text
+    original = text.index("What happened: Patron slipped")
+    assert text.index("Supplement Tue 24 Nov 20:00 by Sam: Paramedics left at 19:40.") > original
+    assert "Incident: Injury at 19:05" in text  # needs attention
+    assert "Written report" in text and "Thu 26 Nov 19:05" in text  # the 48-hour deadline
