@@ -15,7 +15,7 @@ from shift import circulation, incidents, money
 from shift.clock import from_iso
 from shift.hours import duration_text
 from shift.runs import RunState, last_drill
-from shift.shifts import Shift, open_followups
+from shift.shifts import Shift, deadline_text, open_followups
 from shift.site import Site
 from shift.store import Store
 from shift.sweep import fire_department_summary, results
@@ -115,9 +115,8 @@ def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now
         if state in ("missed", "escalated"):
             lines.append(f"Timed tasks {state}: {count}")
     for f in open_followups(store):
-        if f.due_at is not None and f.due_at <= now + timedelta(days=2):
-            overdue = " OVERDUE" if f.due_at < now else ""
-            lines.append(f"Follow-up due {f.due_at.astimezone(site.zone):%a %d %b %H:%M}{overdue}: {f.text}")
+        if f.due_at is not None:
+            lines.append(f"Follow-up {deadline_text(f, now, site.zone)}: {f.text}")
     drill = last_drill(store)
     if drill is None or now - drill > DRILL_EVERY:
         when = "none recorded" if drill is None else f"last one {drill.astimezone(site.zone):%d %b %Y}"
@@ -300,7 +299,7 @@ def _money(store: Store, shift: Shift) -> Section:
 def _followups(store: Store, site: Site, shift: Shift, now: datetime) -> Section:
     lines = []
     for f in open_followups(store):
-        due = f" (due {f.due_at.astimezone(site.zone):%a %d %b %H:%M})" if f.due_at else ""
+        due = f" ({deadline_text(f, now, site.zone)})" if f.due_at else ""
         lines.append(f"Open{due}: {f.text}")
     for r in store.rows(
         """SELECT f.text, r.note FROM followup_resolutions r JOIN followups f ON f.id = r.followup_id

@@ -7,7 +7,7 @@ so a crash or a closed window resumes the same shift.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from shift.clock import from_iso
 from shift.store import Store
@@ -98,6 +98,14 @@ def open_followups(store: Store) -> list[FollowUp]:
                  from_iso(r["due_at"]) if r["due_at"] else None, r["incident_id"])
         for r in rows
     ]
+
+
+def deadline_text(followup: FollowUp, now: datetime, zone: tzinfo) -> str:
+    """'due Mon 30 Nov 14:05', 'OVERDUE since ...', or '' for a follow-up without a deadline."""
+    if followup.due_at is None:
+        return ""
+    when = f"{followup.due_at.astimezone(zone):%a %d %b %H:%M}"
+    return f"OVERDUE since {when}" if followup.due_at <= now else f"due {when}"
 
 
 def add_followup(store: Store, shift: Shift, text: str) -> None:

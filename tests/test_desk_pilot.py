@@ -281,3 +281,34 @@ async def test_two_handovers_in_one_sitting(store, site, shift, clock):
             await pilot.press("d")
             assert tallies(store)[-1]["shift_id"] == open_shift(store).id
         assert len(app.screen_stack) <= 2
+
+
+async def test_desk_counts_circulation_and_fees_and_keeps_deadlines_in_view(store, site, shift, clock):
+    from shift import circulation, incidents, money
+    from shift.incidents import IncidentForm
+    from tui.followups import FollowUpsScreen
+    from conftest import local
+
+    zone = site.zone
+    circulation.record(store, shift, "loan", "30000000000017", zone, patron="20000000000018")
+    circulation.record(store, shift, "loan", "30000000000025", zone, patron="20000000000018")
+    circulation.record(store, shift, "return", "30000000000033", zone)
+    money.record_fee(store, site.circulation, shift, "2.50", "cash", receipt="R-1")
+    incidents.file_incident(store, site, shift, IncidentForm(
+        category="Injury", occurred_at=local(2026, 11, 24, 19, 0), zone_id="main-floor",
+        what_happened="Fell on the stairs.", reporter="Sam", injury="critical"))
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        counts = shown(app, "#counts")
+        assert "Loan                2" in counts and "Return              1" in counts
+        assert "Fees this shift $2.50" in counts
+        log = shown(app, "#log")
+        # The Ministry call was due when it happened: overdue at once; the written report in 48 h.
+        assert "OVERDUE since Tue 24 Nov 19:00: Call the Ministry of Labour now" in log
+        assert "due Thu 26 Nov 19:00: Written report of the critical injury" in log
+        await pilot.press("f")
+        assert isinstance(app.screen, FollowUpsScreen)
+        await pilot.press("escape")
+        clock.advance(hours=48, minutes=1)
+        app.screen.tick()
+        assert "OVERDUE since Thu 26 Nov 19:00: Written report" in shown(app, "#log")

@@ -17,10 +17,10 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from shift import checkins, desklog, money, prompts, runs, tally
+from shift import checkins, circulation, desklog, money, prompts, runs, tally
 from shift.hours import duration_text
 from shift.keymap import COMMANDS
-from shift.shifts import Shift
+from shift.shifts import Shift, deadline_text, open_followups
 from shift.site import Site
 from shift.text import printable
 from tui.header import SplitLines
@@ -110,8 +110,8 @@ class DeskScreen(Screen):
         self.finished: set[str] = set()
         self.in_progress: dict[str, str] = {}
         self.refresh_runs()
-        self.tick()
         self.refresh_counts()
+        self.tick()
         self.show_pending()
         self.show_timers()
 
@@ -139,6 +139,8 @@ class DeskScreen(Screen):
         header.set_line(2, Content.styled(f"Today: {hours.day(local.date()).text()}", "dim"),
                         Content.styled(drill, "dim"))
         self.show_suggestion(now)
+        if local.minute != self.shown_minute:  # deadlines turn OVERDUE and the day rolls over
+            self.refresh_counts()
 
     # -- timed prompts and check-ins ---------------------------------------
 
@@ -275,6 +277,7 @@ class DeskScreen(Screen):
 
     def refresh_counts(self) -> None:
         store, zone, config = self.app.store, self.site.zone, self.site.tally
+        self.shown_minute = self.now().astimezone(zone).minute
         start, end = tally.day_bounds(self.now(), zone)
         counts = tally.counts(store, start, end)
         lines = [f"{c.key:>3}  {printable(c.name):<16}{counts.get(c.id, 0):>5}" for c in config.categories]
@@ -285,16 +288,27 @@ class DeskScreen(Screen):
             hour_lines = [" ".join(f"{h:02d}" for h in hours), " ".join(f"{by_hour.get(h, 0):>2}" for h in hours)]
         else:
             hour_lines = ["nothing logged yet today"]
+        circ = circulation.counts_by_action(store, start, end)
+        circ_lines = [f"     {circulation.ACTION_NAMES[a]:<16}{n:>5}" for a, n in sorted(circ.items())]
+        taken = money.fees(store, self.shift.id)
+        if taken:
+            circ_lines.append(f"     {'Fees this shift':<16}{money.dollars(sum(f.amount_cents for f in taken)):>5}")
         self.query_one("#counts", Static).update(Content("\n").join([
             _heading("Today's desk statistics"), Content("\n".join(lines)),
+            *([Content(""), _heading("Circulation and fees"), Content("\n".join(circ_lines))] if circ_lines else []),
             Content(""), _heading("By hour"), Content("\n".join(hour_lines)),
         ]))
+        deadlines = [f"{deadline_text(f, self.now(), zone)}: {printable(f.text)}"
+                     for f in open_followups(store) if f.due_at is not None]
         log = [
             f"{line.at.astimezone(zone):%H:%M}  {printable(line.text)}"
             for line in desklog.recent(store, config, zone, self.shift,
                                        task_titles={t.id: t.title for t in self.site.tasks})
         ]
-        self.query_one("#log", Static).update(Content("\n").join([_heading("Recent log"), Content("\n".join(log))]))
+        deadline_part = ([_heading("Deadlines (f: follow-ups)"), Content.styled("\n".join(deadlines), "bold"), Content("")]
+                         if deadlines else [])
+        self.query_one("#log", Static).update(Content("\n").join(
+            [*deadline_part, _heading("Recent log"), Content("\n".join(log))]))
 
     def show_pending(self) -> None:
         parts = []

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from shift.shifts import Shift, add_followup, open_followups, resolve_followup
+from shift.shifts import Shift, add_followup, deadline_text, open_followups, resolve_followup
 from shift.text import printable
 
 
@@ -44,6 +44,8 @@ class FollowUpsScreen(ModalScreen[None]):
         zone = self.app.site.zone
         for item in open_followups(self.app.store):
             label = f"{printable(item.text)}  ({printable(item.worker)}, {item.created_at.astimezone(zone):%d %b %H:%M})"
+            if deadline := deadline_text(item, self.app.clock.now(), zone):
+                label = f"{deadline}: {label}"
             listing.add_option(Option(label, id=item.id))
         if listing.option_count:
             listing.highlighted = 0

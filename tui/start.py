@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -9,7 +11,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static
 
-from shift.shifts import last_handover, open_followups, start_shift
+from shift.shifts import FollowUp, deadline_text, last_handover, open_followups, start_shift
 from shift.text import printable
 from tui.keybar import KeyBar
 
@@ -45,7 +47,7 @@ class StartShiftScreen(Screen):
             yield Label(f"Unresolved follow-ups ({len(followups)})", classes="section")
             yield Static(
                 "\n".join(f"• {printable(f.text)}  ({printable(f.worker)}, {f.created_at.astimezone(site.zone):%d %b})"
-                          for f in followups) or "None.",
+                          + _deadline(f, app.clock.now(), site.zone) for f in followups) or "None.",
                 markup=False, id="followups",
             )
             with Vertical(id="start-form"):
@@ -74,3 +76,8 @@ class StartShiftScreen(Screen):
             return
         # Scheduled, not awaited: this screen may be the one popped.
         self.app.call_later(self.app.show_desk, shift)
+
+
+def _deadline(followup: FollowUp, now: datetime, zone: tzinfo) -> str:
+    text = deadline_text(followup, now, zone)
+    return f"  — {text}" if text else ""
