@@ -5,6 +5,7 @@
     python main.py demo --days N   write a synthetic history into --db
     python main.py export circ --format alma|koha|csv --output FILE [--all]
     python main.py import blocked FILE
+    python main.py report [--shift ID] [--output FILE]
 
 Thin by design: parse arguments, then call shift/ or start tui/.
 """
@@ -51,6 +52,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _global_options(imports, suppress=True)
     imports.add_argument("what", choices=["blocked"], help="blocked: the blocked-patron list (CSV)")
     imports.add_argument("file", help="CSV with a patron/card/cardnumber/barcode column, optional reason")
+    report = sub.add_parser("report", help="the end-of-shift report (the last shift unless --shift)")
+    _global_options(report, suppress=True)
+    report.add_argument("--shift", help="the shift's id (default: the most recently started shift)")
+    report.add_argument("--output", help="write it to this new file (UTF-8, exactly as recorded) instead of printing it")
     args = parser.parse_args(argv)
     args.site = Path(args.site) if args.site else HERE / "data" / "site.toml"
     args.procedures = Path(args.procedures) if args.procedures else HERE / "procedures"
@@ -104,7 +109,7 @@ def _open_store(args: argparse.Namespace, must_exist: bool):
         return None
     path = resolve_db_path(args.db)
     if must_exist and not path.exists():
-        print(f"{path} does not exist: nothing to export. Check the --db path.", file=sys.stderr)
+        print(f"{path} does not exist: there is no desk database there. Check the --db path.", file=sys.stderr)
         return None
     try:
         return site, Store.open(path)
@@ -158,6 +163,40 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from shift import report
+    from shift.files import FileRefused, write_new_file
+    from shift.text import printable
+
+    opened = _open_store(args, must_exist=True)
+    if opened is None:
+        return 1
+    site, store = opened
+    with store:
+        shift_id = args.shift or report.last_shift_id(store)
+        if shift_id is None:
+            print("No shift has been recorded in this database yet.", file=sys.stderr)
+            return 1
+        try:
+            text = report.render_text(report.build(store, site, shift_id))
+        except (ValueError, sqlite3.Error) as exc:
+            print(f"No report: {exc}", file=sys.stderr)
+            return 1
+    if not args.output:
+        # A terminal must not obey escapes someone typed into a note; a file keeps them exactly.
+        print(printable(text, keep_newlines=True), end="")
+        return 0
+    try:
+        write_new_file(Path(args.output), text.encode("utf-8"))
+    except FileRefused as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Wrote the report to {args.output}")
+    return 0
+
+
 def open_desk(args: argparse.Namespace):
     """The store and the app, not yet running (the benchmarks start it the same way)."""
     from shift.site import load_site
@@ -200,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_export(args)
     if args.command == "import":
         return cmd_import(args)
+    if args.command == "report":
+        return cmd_report(args)
     return cmd_desk(args)
 
 

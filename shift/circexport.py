@@ -39,8 +39,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +47,7 @@ from zoneinfo import ZoneInfo
 
 from shift import circulation
 from shift.circulation import CARRIED, Transaction
+from shift.files import FileRefused, write_new_file
 from shift.site import Site
 from shift.store import Store
 from shift.text import printable
@@ -61,8 +60,8 @@ CSV_HEADER = ("local_time", "action", "patron", "item", "amount", "warning", "id
 _FORMULA_START = ("=", "+", "-", "@")
 
 
-class ExportError(Exception):
-    """An export that could not be written, worded for the person at the desk."""
+# An export that could not be written (bad format, file refused), worded for the person at the desk.
+ExportError = FileRefused
 
 
 @dataclass(frozen=True)
@@ -230,7 +229,7 @@ def export(store: Store, site: Site, fmt: str, path: Path | str, include_all: bo
     if not rendered.written and not rendered.settled:
         return ExportResult(fmt, None, 0, dict(rendered.left_out), circulation.purge_patrons(store, site.circulation))
     if rendered.written:
-        _write_new_file(path, rendered.data, create_folder)
+        write_new_file(path, rendered.data, create_folder)
     with store.transaction():
         export_row = store.insert("circ_exports", {
             "exported_at": store.now_iso(), "format": fmt,
@@ -241,48 +240,3 @@ def export(store: Store, site: Site, fmt: str, path: Path | str, include_all: bo
     purged = circulation.purge_patrons(store, site.circulation)
     return ExportResult(fmt, path if rendered.written else None, len(rendered.written),
                         dict(rendered.left_out), purged)
-
-
-def _write_new_file(path: Path, data: bytes, create_folder: bool) -> None:
-    """All or nothing: a temporary file in the same folder, fsynced, renamed into place."""
-    try:
-        if create_folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        if path.is_dir():
-            raise ExportError(f"{path} is a folder: give a file name")
-        if path.exists():
-            # An earlier export not yet uploaded would be lost with no trace.
-            raise ExportError(f"{path} already exists: choose another name (nothing was written)")
-        if not path.parent.is_dir():
-            raise ExportError(f"{path.parent} does not exist: choose another folder (nothing was written)")
-        # mkstemp makes it readable by its owner only: it holds card numbers.
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise ExportError(f"Cannot write {path}: {exc.strerror or exc} (nothing was written)") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _fsync_folder(path.parent)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise ExportError(f"Cannot write {path}: {exc.strerror or exc} (nothing was written)") from exc
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself survive a power cut (not possible on every file system)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

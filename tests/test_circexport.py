@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT
 from koc_reader import read_koc
-from shift import circexport, circulation
+from shift import circexport, circulation, files
 from shift.circexport import ExportError, export
 from shift.circulation import ScanSession, Transaction
 from test_circulation import card, item
@@ -163,7 +163,7 @@ def test_an_unwritable_place_writes_and_records_nothing(scenario, site, tmp_path
     def disk_full(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(circexport.os, "fsync", disk_full)
+    monkeypatch.setattr(files.os, "fsync", disk_full)
     folder = tmp_path / "usb"
     folder.mkdir()
     with pytest.raises(ExportError, match="Cannot write .*No space left on device"):

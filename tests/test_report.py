@@ -103,3 +103,56 @@ def test_report_shows_each_incident_with_its_supplements_and_deadlines(store, si
     assert text.index("Supplement Tue 24 Nov 20:00 by Sam: Paramedics left at 19:40.") > original
     assert "Incident: Injury at 19:05" in text  # needs attention
     assert "Written report" in text and "Thu 26 Nov 19:05" in text  # the 48-hour deadline
+
+
+HOSTILE = "<script>alert(1)</script> [red]shouted[/red] [/b] \x1b[31mred\x1b[0m"
+
+
+def test_hostile_incident_text_survives_search_report_and_report_file(store, site, shift, tmp_path):
+    """Text with markup and an ANSI escape comes back unchanged from the search, the report and its file."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    from conftest import local
+    from shift import incidents, report
+    from shift.incidents import IncidentForm
+
+    form = IncidentForm(category="Abusive or threatening behaviour", occurred_at=local(2026, 11, 24, 19, 5),
+                        zone_id="main-floor", what_happened=HOSTILE, reporter="Sam [desk]")
+    filed = incidents.file_incident(store, site, shift, dataclasses.replace(form, actions=HOSTILE))
+    assert [i.what_happened for i in incidents.search(store, "[red]shouted", zone=site.zone)] == [HOSTILE]
+    assert incidents.get(store, filed.id).actions == HOSTILE
+    text = report.render_text(report.build(store, site, shift.id))
+    assert HOSTILE in text
+    store.close()  # the command line needs the database to itself
+
+    out = tmp_path / "report.txt"
+    cmd = [sys.executable, "main.py", "--db", str(store.path), "report"]
+    done = subprocess.run([*cmd, "--output", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    written = out.read_bytes().decode("utf-8")
+    incident_part = next(part for part in text.split("\n\n") if part.startswith("Incidents\n"))
+    assert incident_part in written and HOSTILE in written  # the file keeps every byte as typed
+    again = subprocess.run([*cmd, "--output", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    printed = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert printed.returncode == 0, printed.stderr
+    assert "\x1b" not in printed.stdout  # the terminal shows the escape, it does not obey it
+    assert "<script>alert(1)</script> [red]shouted[/red] [/b] ␛[31mred␛[0m" in printed.stdout
+    assert "Sam [desk]" in printed.stdout
+
+
+def test_report_command_with_no_shift_or_an_unknown_one(tmp_path):
+    import subprocess
+    import sys
+
+    from shift.store import Store
+
+    db = tmp_path / "desk.db"
+    Store.open(db).close()
+    cmd = [sys.executable, "main.py", "--db", str(db), "report"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "No shift has been recorded" in done.stderr
+    done = subprocess.run([*cmd, "--shift", "nope"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "no shift with id nope" in done.stderr and "Traceback" not in done.stderr

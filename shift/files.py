@@ -1,0 +1,56 @@
+"""Writing a file a person asked for: all or nothing, and never over an existing one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+class FileRefused(Exception):
+    """The file was not written; the message says why, for the person."""
+
+
+def write_new_file(path: Path, data: bytes, create_folder: bool = False) -> None:
+    """All or nothing: a temporary file in the same folder, fsynced, renamed into place."""
+    try:
+        if create_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise FileRefused(f"{path} is a folder: give a file name")
+        if path.exists():
+            # An earlier export not yet uploaded would be lost with no trace.
+            raise FileRefused(f"{path} already exists: choose another name (nothing was written)")
+        if not path.parent.is_dir():
+            raise FileRefused(f"{path.parent} does not exist: choose another folder (nothing was written)")
+        # mkstemp makes it readable by its owner only: it holds card numbers.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise FileRefused(f"Cannot write {path}: {exc.strerror or exc} (nothing was written)") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_folder(path.parent)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise FileRefused(f"Cannot write {path}: {exc.strerror or exc} (nothing was written)") from exc
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself survive a power cut (not possible on every file system)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
