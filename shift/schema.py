@@ -363,3 +363,10 @@ def _m006(db: "Database") -> None:
         "ALTER TABLE followups ADD COLUMN due_at TEXT",
         "ALTER TABLE followups ADD COLUMN incident_id TEXT REFERENCES incidents(id)",
     ], _INCIDENT_TABLES + _CIRC_TABLES)
+
+
+@migration("007_circulation_item_index")
+def _m007(db: "Database") -> None:
+    # Every scan looks up the item's latest transaction (the duplicate-scan rule); an
+    # index entry holds the rowid too, so "latest" needs no sort.
+    _create(db, ["CREATE INDEX circ_transactions_item ON circ_transactions(item)"], ())
