@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from shift import circulation
 from shift.clock import from_iso
 from shift.shifts import Shift
 from shift.siterecords import CirculationConfig
@@ -56,14 +57,23 @@ def dollars(cents: int) -> str:
 
 
 def record_fee(store: Store, config: CirculationConfig, shift: Shift, amount: str, method: str,
-               receipt: str = "", reason: str = "") -> Fee:
+               receipt: str = "", reason: str = "", patron: str = "") -> Fee:
+    """A fee taken. With the patron's card (the main system is down), it is also an
+    offline-circulation payment, so the Koha upload settles the patron's account;
+    the card is kept only there, and purged after the upload like any other."""
     cents = parse_amount(amount)
     if method not in config.fee_methods:
         raise ValueError(f"'{method}' is not a payment method here ({', '.join(config.fee_methods)})")
-    row = store.insert("fees", {
-        "shift_id": shift.id, "recorded_at": store.now_iso(), "amount_cents": cents,
-        "method": method, "receipt": receipt.strip(), "reason": reason.strip(),
-    })
+    patron = patron.strip()
+    if patron and (problem := config.patron.problem(patron)):
+        raise ValueError(f"Not taken as a payment for the card: {problem}")
+    with store.transaction():
+        row = store.insert("fees", {
+            "shift_id": shift.id, "recorded_at": store.now_iso(), "amount_cents": cents,
+            "method": method, "receipt": receipt.strip(), "reason": reason.strip(),
+        })
+        if patron:
+            circulation.record_payment(store, shift, patron, cents)
     return _fee(row)
 
 

@@ -107,3 +107,20 @@ async def test_fee_and_override_from_the_desk_are_saved_and_logged(store, site, 
         await pilot.press("escape")
         await pilot.pause()
         assert "fee taken: $2.50 cash" in shown(app, "#log")
+
+
+def test_a_fee_with_a_patron_card_is_also_an_offline_payment(store, site, shift):
+    from shift import circulation
+
+    card = "20000000000014"  # the shipped site's pattern: 14 digits, prefix 2, Luhn
+    money.record_fee(store, site.circulation, shift, "4.00", "cash", receipt="R-9", patron=card)
+    [payment] = circulation.exportable(store, "koha")
+    assert (payment.action, payment.patron, payment.amount_cents) == ("payment", card, 400)
+    assert store.rows("SELECT amount_cents FROM fees") == [{"amount_cents": 400}]
+
+
+def test_a_bad_card_on_a_fee_records_neither_fee_nor_payment(store, site, shift):
+    with pytest.raises(ValueError, match="check digit"):
+        money.record_fee(store, site.circulation, shift, "4.00", "cash", patron="20000000000018")
+    assert store.rows("SELECT * FROM fees") == []
+    assert store.rows("SELECT * FROM circ_transactions") == []

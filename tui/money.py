@@ -73,6 +73,9 @@ class FeeScreen(_RecordDialog):
         yield Input(id="receipt", max_length=40)
         yield Label("For")
         yield Input(placeholder="e.g. overdue fine, lost card, printing", id="reason")
+        yield Label("Patron card")
+        yield Input(placeholder="only if the main system is down (Koha upload)", id="patron",
+                    max_length=40)
 
     def on_mount(self) -> None:
         self.query_one("#amount", Input).focus()
@@ -81,6 +84,7 @@ class FeeScreen(_RecordDialog):
         return money.record_fee(
             self.app.store, self.app.site.circulation, self.shift, self.value("#amount"),
             str(self.query_one("#method", Select).value), self.value("#receipt"), self.value("#reason"),
+            self.value("#patron"),
         )
 
 
