@@ -165,6 +165,13 @@ async def test_markup_and_escapes_are_saved_and_shown_exactly_as_typed(store, si
         assert f"What happened: {visible}" in shown(app, "#detail-original")
         assert f"What happened: {visible}" in screen_text(app)
 
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        await pilot.press("ctrl+r")  # the shift's report, as the manager will read it
+        await pilot.pause()
+        assert visible in shown(app, "#report-text")
+
 
 async def test_a_critical_injury_shows_the_obligations_and_the_follow_ups(store, site, shift):
     from shift.shifts import open_followups
