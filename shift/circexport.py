@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -202,9 +203,13 @@ def render(site: Site, fmt: str, txns: list[Transaction]) -> Rendered:
 # -- writing ----------------------------------------------------------------
 
 
-def default_path(folder: Path, fmt: str, moment: datetime, zone: ZoneInfo) -> Path:
-    """`folder/circ-YYYYMMDD-HHMM.ext` (local time), with -2, -3 … if that name is taken."""
-    stem = f"circ-{moment.astimezone(zone):%Y%m%d-%H%M}"
+def default_path(folder: Path, fmt: str, moment: datetime, zone: ZoneInfo, desk: str = "") -> Path:
+    """`folder/circ-DESK-YYYYMMDD-HHMM.ext` (local time), with -2, -3 … if that name is taken.
+
+    The desk is in the name so that files from several desks gathered in one
+    shared folder for the upload neither collide nor get mixed up."""
+    desk_part = re.sub(r"[^A-Za-z0-9_-]+", "-", desk).strip("-")
+    stem = "-".join(part for part in ("circ", desk_part, f"{moment.astimezone(zone):%Y%m%d-%H%M}") if part)
     candidate = folder / f"{stem}{FORMATS[fmt]}"
     n = 2
     while candidate.exists():

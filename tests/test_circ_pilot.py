@@ -190,7 +190,7 @@ async def test_export_dialog_writes_to_the_exports_folder(store, site, shift):
         assert isinstance(app.screen, CircExportScreen)
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, CirculationScreen)
-        written = store.path.parent / "exports" / "circ-20261124-1930.dat"
+        written = store.path.parent / "exports" / "circ-main-20261124-1930.dat"
         assert written.read_bytes() == b"202611241930R" + item(1).encode().ljust(80) + b"\r\n"
         assert f"Wrote 1 transaction(s) to {written}" in shown(app, "#circ-message")
         assert app.focused is scan_box(app)

@@ -174,10 +174,12 @@ def test_an_unwritable_place_writes_and_records_nothing(scenario, site, tmp_path
 
 def test_the_screen_may_ask_for_the_folder_to_be_made(scenario, site, clock, tmp_path):
     folder = tmp_path / "exports"
-    path = circexport.default_path(folder, "koha", clock.now(), site.zone)
-    assert path == folder / "circ-20261124-1955.koc"
+    path = circexport.default_path(folder, "koha", clock.now(), site.zone, desk="main")
+    assert path == folder / "circ-main-20261124-1955.koc"
     export(scenario, site, "koha", path, create_folder=True)
-    assert circexport.default_path(folder, "koha", clock.now(), site.zone).name == "circ-20261124-1955-2.koc"
+    assert circexport.default_path(folder, "koha", clock.now(), site.zone, "main").name == "circ-main-20261124-1955-2.koc"
+    assert circexport.default_path(folder, "csv", clock.now(), site.zone, "../2nd floor").name == \
+        "circ-2nd-floor-20261124-1955.csv"  # a desk id never makes a path
 
 
 # -- the command line ---------------------------------------------------------------

@@ -283,7 +283,7 @@ class CirculationScreen(Screen):
         self.refresh_scans()
 
     def action_export(self) -> None:
-        self.app.push_screen(CircExportScreen(), self._exported)
+        self.app.push_screen(CircExportScreen(self.shift.desk), self._exported)
 
     def _exported(self, result: circexport.ExportResult | None) -> None:
         if result is not None:
@@ -313,6 +313,10 @@ class CircExportScreen(ModalScreen["circexport.ExportResult | None"]):
         Binding("escape", "cancel", "Cancel", id="circ.export.cancel"),
     ]
 
+    def __init__(self, desk: str) -> None:
+        super().__init__()
+        self.desk = desk  # named in the file name
+
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Export offline circulation", classes="title")
@@ -335,7 +339,8 @@ class CircExportScreen(ModalScreen["circexport.ExportResult | None"]):
 
     def _default(self, fmt: str):
         app = self.app
-        return circexport.default_path(app.store.path.parent / "exports", fmt, app.clock.now(), app.site.zone)
+        return circexport.default_path(app.store.path.parent / "exports", fmt, app.clock.now(), app.site.zone,
+                                        self.desk)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         path = self.query_one("#path", Input)
