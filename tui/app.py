@@ -64,7 +64,6 @@ class SoloShiftApp(App[None]):
             self._set_procedures(list(procedures), self._procedure_problems)
         self.clock: Clock = store.clock
         self._refused = ""  # why the database cannot be used, if it cannot
-        self._resumed: Shift | None = None
         self._started = started
         self.title = site.name
 
@@ -106,14 +105,17 @@ class SoloShiftApp(App[None]):
         except StoreError as exc:
             self._refused = str(exc)
             return Screen()
-        self._resumed = open_shift(self.store)
-        if self._resumed is None:
+        resumed = open_shift(self.store)
+        if resumed is None:
             from tui.start import StartShiftScreen
 
             return StartShiftScreen()
         from tui.desk import desk_screen
 
-        return desk_screen(self.site)(self._resumed)
+        # Said on the desk's status line: a toast would cost the first paint a layer of its own.
+        local = resumed.started_at.astimezone(self.site.zone)
+        return desk_screen(self.site)(
+            resumed, f"Resumed the shift {printable(resumed.worker)} started at {local:%a %H:%M}.")
 
     def on_mount(self) -> None:
         if self._refused:
@@ -123,10 +125,6 @@ class SoloShiftApp(App[None]):
         self.theme = self.site.theme
         if self.site.keys:
             self.set_keymap(self.site.keys)
-        if self._resumed is not None:
-            local = self._resumed.started_at.astimezone(self.site.zone)
-            self.notify(f"Resumed the shift {printable(self._resumed.worker)} started at {local:%a %H:%M}.",
-                        markup=False)
         if self._started is not None:
             self.call_after_refresh(self._log_startup)
         # Timers start just after the first screen is painted: they import and

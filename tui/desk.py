@@ -72,9 +72,10 @@ class DeskScreen(Screen):
         "that one entry; with none, the entry is in person with no READ level."
     )
 
-    def __init__(self, shift: Shift) -> None:
+    def __init__(self, shift: Shift, greeting: str = "") -> None:
         super().__init__()
         self.shift = shift
+        self.greeting = greeting  # first shown in the status line (e.g. that the shift was resumed)
         self.pending_channel: str | None = None
         self.pending_read: int | None = None
 
@@ -92,13 +93,14 @@ class DeskScreen(Screen):
             yield Static("", id="counts")
             yield Static("", id="log")
         yield Static("", id="pending", markup=False)
-        yield Static("", id="saved", markup=False)
+        yield Static(self.greeting, id="saved", markup=False)
         yield KeyBar()
 
     async def load(self, shift: Shift) -> None:
         """Show another shift on this screen (the next person's, after a handover)."""
         self.shift = shift
         self.pending_channel = self.pending_read = None
+        self.greeting = ""
         await self.recompose()
         self.show_everything()
 
