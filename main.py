@@ -4,6 +4,7 @@
     python main.py check           validate site.toml and the procedure files
     python main.py demo --days N   write a synthetic history into --db
     python main.py export circ --format alma|koha|csv --output FILE [--all]
+    python main.py export incidents --format text|csv --output FILE [--from DATE] [--to DATE] [--category C]
     python main.py import blocked FILE
     python main.py report [--shift ID] [--output FILE]
 
@@ -31,6 +32,15 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--procedures", default=default, help="procedures folder (default: procedures/)")
 
 
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write YYYY-MM-DD") from None
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="main.py", description="Solo Shift: the library service desk, alone.")
     _global_options(parser, suppress=False)
@@ -41,13 +51,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _global_options(demo, suppress=True)
     demo.add_argument("--days", type=int, default=60, help="how many days of history (default 60)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same history)")
-    export = sub.add_parser("export", help="write offline circulation to a file for the LSP or for people")
+    export = sub.add_parser("export", help="write offline circulation or incident reports to a new file")
     _global_options(export, suppress=True)
-    export.add_argument("what", choices=["circ"], help="what to export (circ: offline circulation)")
-    export.add_argument("--format", required=True, choices=["alma", "koha", "csv"], help="file format")
+    export.add_argument("what", choices=["circ", "incidents"],
+                        help="circ: offline circulation; incidents: incident reports")
+    export.add_argument("--format", required=True, choices=["alma", "koha", "csv", "text"],
+                        help="circ: alma, koha or csv; incidents: text or csv")
     export.add_argument("--output", required=True, help="the file to write (never overwritten)")
     export.add_argument("--all", action="store_true",
-                        help="every live transaction, also those already exported in this format")
+                        help="circ: every live transaction, also those already exported in this format")
+    export.add_argument("--from", dest="since", type=_day, help="incidents: from this local date (YYYY-MM-DD)")
+    export.add_argument("--to", dest="until", type=_day, help="incidents: up to this local date, inclusive")
+    export.add_argument("--category", help="incidents: only this category")
     imports = sub.add_parser("import", help="read a file into the desk database")
     _global_options(imports, suppress=True)
     imports.add_argument("what", choices=["blocked"], help="blocked: the blocked-patron list (CSV)")
@@ -121,6 +136,7 @@ def _open_store(args: argparse.Namespace, must_exist: bool):
 def cmd_export(args: argparse.Namespace) -> int:
     import sqlite3
 
+    from shift import incidentexport
     from shift.circexport import ExportError, export
     from shift.store import StoreError
 
@@ -130,6 +146,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     site, store = opened
     with store:
         try:
+            if args.what == "incidents":
+                count = incidentexport.export(store, site, args.format, Path(args.output),
+                                              args.since, args.until, args.category)
+                print(f"Wrote {count} incident report(s) to {args.output}")
+                return 0
             result = export(store, site, args.format, Path(args.output), include_all=args.all)
         except (ExportError, StoreError, sqlite3.Error) as exc:
             print(exc, file=sys.stderr)

@@ -492,6 +492,38 @@ def place(incident: Incident | IncidentForm, site: Site) -> str:
 
 # -- drafts -----------------------------------------------------------------------
 
+def describe(found: Incident, site: Site, stamp: str = "%a %d %b %H:%M") -> list[str]:
+    """An incident as lines of text, the original then each supplement, every word as written.
+    `stamp` formats the day-and-time stamps (an export across years wants the year)."""
+    zone = site.zone
+
+    def at(moment: datetime | None) -> str:
+        return f"{moment.astimezone(zone):%H:%M}" if moment else "not called"
+
+    def field_lines(label: str, text: str) -> list[str]:
+        if not text.strip():
+            return []
+        first, *rest = text.strip().splitlines()
+        return [f"  {label}: {first}"] + [f"    {line}" for line in rest]
+
+    lines = [f"{found.occurred_at.astimezone(zone):{stamp}}  {found.category} — {place(found, site)}",
+             f"  Recorded {found.recorded_at.astimezone(zone):{stamp}} by {found.reporter}; severity {found.severity}; "
+             f"injury: {found.injury.replace('_', ' ')}"]
+    for label, text in (("What happened", found.what_happened), ("People involved", found.people),
+                        ("Witnesses", found.witnesses), ("Refused to give details", found.refused_details),
+                        ("Actions taken", found.actions), ("Injuries", found.injury_details)):
+        lines += field_lines(label, text)
+    lines.append(f"  Security: {at(found.security_called_at)} · Police: {at(found.police_called_at)} · "
+                 f"Ambulance: {at(found.ambulance_called_at)}")
+    if found.followup.strip():
+        lines += field_lines("Follow-up", found.followup + (f" (by {found.followup_by})" if found.followup_by else ""))
+    for sup in found.supplements:
+        late = " (late)" if sup.late else ""
+        lines += field_lines(f"Supplement {sup.recorded_at.astimezone(zone):{stamp}} by {sup.author}{late}",
+                             sup.text)
+    return lines
+
+
 def save_draft(store: Store, shift: Shift, fields: dict, run_id: str | None = None,
                replaces: str | None = None) -> Draft:
     """Keep a prefilled or half-written incident to complete later.

@@ -129,41 +129,11 @@ def _incidents(store: Store, site: Site, shift: Shift, until: datetime) -> Secti
     lines: list[str] = []
     hours = site.incidents.supplement_hours
     for found in incidents.in_period(store, shift.started_at, until + timedelta(seconds=1), hours):
-        lines += _incident_lines(found, site) + [""]
+        lines += incidents.describe(found, site) + [""]
     drafts = incidents.open_drafts(store)
     lines += [f"Draft still to complete: {d.fields.get('category') or 'no category yet'}, "
               f"kept {d.created_at.astimezone(site.zone):%a %d %b %H:%M}" for d in drafts]
     return Section("Incidents", (lines[:-1] if lines and not drafts else lines) or ["None."])
-
-
-def _incident_lines(found: "incidents.Incident", site: Site) -> list[str]:
-    zone = site.zone
-
-    def at(moment: datetime | None) -> str:
-        return f"{moment.astimezone(zone):%H:%M}" if moment else "not called"
-
-    def field_lines(label: str, text: str) -> list[str]:
-        if not text.strip():
-            return []
-        first, *rest = text.strip().splitlines()
-        return [f"  {label}: {first}"] + [f"    {line}" for line in rest]
-
-    lines = [f"{found.occurred_at.astimezone(zone):%a %d %b %H:%M}  {found.category} — {incidents.place(found, site)}",
-             f"  Recorded {found.recorded_at.astimezone(zone):%H:%M} by {found.reporter}; severity {found.severity}; "
-             f"injury: {found.injury.replace('_', ' ')}"]
-    for label, text in (("What happened", found.what_happened), ("People involved", found.people),
-                        ("Witnesses", found.witnesses), ("Refused to give details", found.refused_details),
-                        ("Actions taken", found.actions), ("Injuries", found.injury_details)):
-        lines += field_lines(label, text)
-    lines.append(f"  Security: {at(found.security_called_at)} · Police: {at(found.police_called_at)} · "
-                 f"Ambulance: {at(found.ambulance_called_at)}")
-    if found.followup.strip():
-        lines += field_lines("Follow-up", found.followup + (f" (by {found.followup_by})" if found.followup_by else ""))
-    for sup in found.supplements:
-        late = " (late)" if sup.late else ""
-        lines += field_lines(f"Supplement {sup.recorded_at.astimezone(zone):%a %d %b %H:%M} by {sup.author}{late}",
-                             sup.text)
-    return lines
 
 
 def _emergencies(store: Store, site: Site, runs: list[RunState]) -> Section:

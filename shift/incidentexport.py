@@ -1,0 +1,80 @@
+"""Incident reports out of the desk database, for the manager, security or a lawyer.
+
+Two formats: `text`, the reports as the end-of-shift report words them (the
+original, then each supplement), to print or attach; `csv`, a row per report
+for a spreadsheet. Both keep every character as it was written — markup,
+brackets, control characters — with one exception in CSV: a cell that starts
+with = + - or @ gets a leading apostrophe, so a spreadsheet shows it as text
+instead of running it as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from pathlib import Path
+
+from shift import incidents
+from shift.files import FileRefused, write_new_file
+from shift.site import Site
+from shift.store import Store
+
+FORMATS = {"text": ".txt", "csv": ".csv"}
+CSV_HEADER = ("id", "occurred", "recorded", "category", "zone", "location", "what_happened", "people",
+              "witnesses", "refused_details", "actions", "security_called", "police_called",
+              "ambulance_called", "injury", "injury_details", "severity", "followup", "followup_by",
+              "reporter", "supplements")
+_FORMULA_START = ("=", "+", "-", "@")
+_STAMP = "%Y-%m-%d %H:%M"
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _local(moment: datetime | None, site: Site) -> str:
+    return f"{moment.astimezone(site.zone):{_STAMP}}" if moment else ""
+
+
+def render_text(found: list[incidents.Incident], site: Site, heading: str) -> bytes:
+    lines = [heading, "=" * len(heading), ""]
+    for incident in found:
+        lines += [f"Incident {incident.id}", *incidents.describe(incident, site, _STAMP), ""]
+    if not found:
+        lines.append("No incident reports match.")
+    return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
+
+
+def render_csv(found: list[incidents.Incident], site: Site) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for i in found:
+        supplements = "\n\n".join(
+            f"{_local(s.recorded_at, site)} {s.author}{' (late)' if s.late else ''}: {s.text}" for s in i.supplements)
+        writer.writerow([_cell(v) for v in (
+            i.id, _local(i.occurred_at, site), _local(i.recorded_at, site), i.category, i.zone_id, i.location,
+            i.what_happened, i.people, i.witnesses, i.refused_details, i.actions,
+            _local(i.security_called_at, site), _local(i.police_called_at, site),
+            _local(i.ambulance_called_at, site), i.injury, i.injury_details, i.severity, i.followup,
+            i.followup_by, i.reporter, supplements)])
+    # With a BOM, so that a spreadsheet opens accented names as UTF-8.
+    return out.getvalue().encode("utf-8-sig")
+
+
+def export(store: Store, site: Site, fmt: str, path: Path | str, since: date | None = None,
+           until: date | None = None, category: str | None = None) -> int:
+    """Write the matching reports (oldest first) to a new file; how many. Raises FileRefused."""
+    if fmt not in FORMATS:
+        raise FileRefused(f"'{fmt}' is not an incident export format: choose {', '.join(FORMATS)}")
+    found = incidents.search(store, category=category, since=since, until=until, zone=site.zone,
+                             supplement_hours=site.incidents.supplement_hours)[::-1]
+    if fmt == "csv":
+        data = render_csv(found, site)
+    else:
+        span = f"{since or 'the first'} to {until or 'the last'}"
+        data = render_text(found, site, f"Incident reports: {site.name}, {span}"
+                                        + (f", {category}" if category else ""))
+    write_new_file(Path(path), data)
+    return len(found)
