@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo
 
 from shift import circulation
 from shift.circulation import CARRIED, Transaction
-from shift.files import FileRefused, write_new_file
+from shift.files import FileRefused, unused_path, write_new_file
 from shift.site import Site
 from shift.store import Store
 from shift.text import printable
@@ -210,12 +210,7 @@ def default_path(folder: Path, fmt: str, moment: datetime, zone: ZoneInfo, desk:
     shared folder for the upload neither collide nor get mixed up."""
     desk_part = re.sub(r"[^A-Za-z0-9_-]+", "-", desk).strip("-")
     stem = "-".join(part for part in ("circ", desk_part, f"{moment.astimezone(zone):%Y%m%d-%H%M}") if part)
-    candidate = folder / f"{stem}{FORMATS[fmt]}"
-    n = 2
-    while candidate.exists():
-        candidate = folder / f"{stem}-{n}{FORMATS[fmt]}"
-        n += 1
-    return candidate
+    return unused_path(folder, stem, FORMATS[fmt])
 
 
 def export(store: Store, site: Site, fmt: str, path: Path | str, include_all: bool = False,

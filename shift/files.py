@@ -11,6 +11,16 @@ class FileRefused(Exception):
     """The file was not written; the message says why, for the person."""
 
 
+def unused_path(folder: Path, stem: str, suffix: str) -> Path:
+    """`folder/stem.suffix`, or with -2, -3 … when that name is taken (suggested names never clash)."""
+    candidate = folder / f"{stem}{suffix}"
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}-{n}{suffix}"
+        n += 1
+    return candidate
+
+
 def write_new_file(path: Path, data: bytes, create_folder: bool = False) -> None:
     """All or nothing: a temporary file in the same folder, fsynced, renamed into place."""
     try:

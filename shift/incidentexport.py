@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from shift import incidents
-from shift.files import FileRefused, write_new_file
+from shift.files import FileRefused, unused_path, write_new_file
 from shift.site import Site
 from shift.store import Store
 
@@ -63,18 +63,26 @@ def render_csv(found: list[incidents.Incident], site: Site) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def export(store: Store, site: Site, fmt: str, path: Path | str, since: date | None = None,
-           until: date | None = None, category: str | None = None) -> int:
-    """Write the matching reports (oldest first) to a new file; how many. Raises FileRefused."""
+def write(found: list[incidents.Incident], site: Site, fmt: str, path: Path | str, heading: str,
+          create_folder: bool = False) -> int:
+    """Write these reports, in this order, to a new file; how many. Raises FileRefused."""
     if fmt not in FORMATS:
         raise FileRefused(f"'{fmt}' is not an incident export format: choose {', '.join(FORMATS)}")
-    found = incidents.search(store, category=category, since=since, until=until, zone=site.zone,
-                             supplement_hours=site.incidents.supplement_hours)[::-1]
-    if fmt == "csv":
-        data = render_csv(found, site)
-    else:
-        span = f"{since or 'the first'} to {until or 'the last'}"
-        data = render_text(found, site, f"Incident reports: {site.name}, {span}"
-                                        + (f", {category}" if category else ""))
-    write_new_file(Path(path), data)
+    data = render_csv(found, site) if fmt == "csv" else render_text(found, site, heading)
+    write_new_file(Path(path), data, create_folder)
     return len(found)
+
+
+def export(store: Store, site: Site, fmt: str, path: Path | str, since: date | None = None,
+           until: date | None = None, category: str | None = None) -> int:
+    """The matching reports, oldest first, to a new file; how many. Raises FileRefused."""
+    found = incidents.search(store, category=category, since=since, until=until, zone=site.zone,
+                             supplement_hours=site.incidents.supplement_hours)
+    heading = (f"Incident reports: {site.name}, {since or 'the first'} to {until or 'the last'}"
+               + (f", {category}" if category else ""))
+    return write(found[::-1], site, fmt, path, heading)
+
+
+def default_path(folder: Path, fmt: str, moment: datetime, zone: tzinfo) -> Path:
+    """`folder/incidents-YYYYMMDD-HHMM.ext` (local time), never an existing file's name."""
+    return unused_path(folder, f"incidents-{moment.astimezone(zone):%Y%m%d-%H%M}", FORMATS[fmt])

@@ -383,3 +383,36 @@ async def test_a_draft_keeps_its_exact_times_unless_they_are_changed(store, site
     assert row["occurred_at"] == "2026-11-25T00:02:41.000000+00:00"  # to the second, as recorded
     assert row["ambulance_called_at"] == "2026-11-25T00:04:00.000000+00:00"  # as retyped
     assert row["draft_id"] == draft.id
+
+
+async def test_ctrl_o_exports_what_the_browser_shows(store, site, shift):
+    from tui.incidents import IncidentExportScreen
+
+    one_incident(store, site, shift, what_happened="Said [red] then \x1b[31m <b>x</b>")
+    one_incident(store, site, shift, category="Injury", what_happened="Twisted ankle on stairs")
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        await pilot.press(*"ankle")  # the text filter has the focus
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentExportScreen)
+        path = app.screen.query_one("#path", Input).value
+        assert path.endswith("exports/incidents-20261124-1930.txt")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentBrowser)
+        assert f"Exported 1 incident report(s) to {path}" in shown(app, "#browser-status")
+        written = open(path, encoding="utf-8").read()
+        assert "Twisted ankle on stairs" in written and "[red]" not in written
+        app.screen.query_one("#filter-text", Input).value = ""  # no filter: everything
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert app.screen.query_one("#path", Input).value.endswith("incidents-20261124-1930-2.txt")  # no clash
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        written = open(path.replace(".txt", "-2.txt"), encoding="utf-8").read()
+        assert "Said [red] then \x1b[31m <b>x</b>" in written  # every character as written

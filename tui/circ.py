@@ -13,21 +13,23 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from datetime import timedelta
+from pathlib import Path
 from typing import Callable
 
 from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.screen import Screen
+from textual.widgets import Checkbox, Input, Label, Static
 
 from shift import circexport, circulation
 from shift.circulation import ACTION_NAMES, ScanResult, ScanSession, mask
 from shift.shifts import Shift
 from shift.store import StoreError
 from tui.bindings import action_runner
+from tui.exportdialog import ExportDialog
 from tui.keybar import KeyBar
 
 # Scanners end a barcode with Enter (CR), some with LF or Tab.
@@ -298,73 +300,24 @@ class CirculationScreen(Screen):
                                 action_runner(self, binding.action))
 
 
-class CircExportScreen(ModalScreen["circexport.ExportResult | None"]):
-    """Which format and which file; the export is written from here so a bad path can be fixed."""
-
-    DEFAULT_CSS = """
-    CircExportScreen { align: center middle; }
-    CircExportScreen #dialog { width: 90; height: auto; border: thick $primary; background: $surface;
-                               padding: 1 2; }
-    CircExportScreen #export-grid { grid-size: 2; grid-columns: 12 1fr; height: auto; grid-gutter: 1 1; }
-    CircExportScreen #export-error { color: $text-error; height: auto; }
-    """
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Export", id="circ.export.save"),
-        Binding("escape", "cancel", "Cancel", id="circ.export.cancel"),
-    ]
+class CircExportScreen(ExportDialog):
+    TITLE_TEXT = "Export offline circulation"
+    NOTE = "Only scans not yet exported in this format are written."
+    FORMATS = tuple((f"{name} ({circexport.FORMATS[fmt]})", fmt) for fmt, name in circexport.FORMAT_NAMES.items())
 
     def __init__(self, desk: str) -> None:
         super().__init__()
         self.desk = desk  # named in the file name
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("Export offline circulation", classes="title")
-            with Grid(id="export-grid"):
-                yield Label("Format")
-                yield Select([(Content(f"{name} ({circexport.FORMATS[fmt]})"), fmt)
-                              for fmt, name in circexport.FORMAT_NAMES.items()],
-                             value="alma", allow_blank=False, id="format")
-                yield Label("File")
-                yield Input(str(self._default("alma")), id="path")
-                yield Label("")
-                yield Checkbox("Also what was already exported in this format", id="all")
-            yield Static("Only scans not yet exported in this format are written; an existing file is never "
-                         "replaced. Tab moves · Enter or Ctrl+S exports · Esc cancels", classes="note",
-                         markup=False)
-            yield Static("", id="export-error", markup=False)
+    def options(self) -> ComposeResult:
+        yield Label("")
+        yield Checkbox("Also what was already exported in this format", id="all")
 
-    def on_mount(self) -> None:
-        self.query_one("#format", Select).focus()
-
-    def _default(self, fmt: str):
+    def suggested(self, fmt: str) -> Path:
         app = self.app
         return circexport.default_path(app.store.path.parent / "exports", fmt, app.clock.now(), app.site.zone,
                                         self.desk)
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        path = self.query_one("#path", Input)
-        # Follow the format while the person has not typed a name of their own.
-        if any(path.value == str(self._default(fmt)) for fmt in circexport.FORMATS):
-            path.value = str(self._default(str(event.value)))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_save()
-
-    def action_save(self) -> None:
-        fmt = str(self.query_one("#format", Select).value)
-        path = self.query_one("#path", Input).value.strip()
-        error = self.query_one("#export-error", Static)
-        if not path:
-            error.update("Give a file name.")
-            return
-        try:
-            result = circexport.export(self.app.store, self.app.site, fmt, path,
-                                       include_all=self.query_one("#all", Checkbox).value, create_folder=True)
-        except (circexport.ExportError, sqlite3.Error, StoreError) as exc:
-            error.update(Content(f"Not exported: {exc}"))
-            return
-        self.dismiss(result)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def write(self, fmt: str, path: str) -> circexport.ExportResult:
+        return circexport.export(self.app.store, self.app.site, fmt, path,
+                                 include_all=self.query_one("#all", Checkbox).value, create_folder=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
+from pathlib import Path
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -13,13 +14,14 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from shift import incidents
+from shift import incidentexport, incidents
 from shift.incidents import IdentifiersFound
 from shift.privacy import Finding, remove_identifiers
 from shift.shifts import Shift
 from shift.text import printable
 from tui.incident import IdentifiersDialog, IncidentFormScreen, local_text
 from tui.bindings import action_runner
+from tui.exportdialog import ExportDialog
 from tui.keybar import KeyBar
 
 MAX_LISTED = 300
@@ -203,6 +205,7 @@ class IncidentBrowser(Screen[None]):
         Binding("a", "supplement", "Add a supplement", id="incidents.supplement"),
         Binding("c", "complete", "Complete a draft", id="incidents.draft"),
         Binding("slash", "find", "Search text", id="incidents.find"),
+        Binding("ctrl+o", "export", "Export these", id="incidents.export"),
         Binding("escape", "close", "Back", id="incidents.close"),
     ]
     HELP_NOTE = ("Filters apply as you type: dates are YYYY-MM-DD (local, both included); text is "
@@ -381,8 +384,42 @@ class IncidentBrowser(Screen[None]):
         draft = self.drafts[index]
         self.app.push_screen(IncidentFormScreen(self.shift, draft), lambda _: self.reload())
 
+    def action_export(self) -> None:
+        if not self.found:
+            self.notify("No incident matches: nothing to export.", markup=False)
+            return
+        self.app.push_screen(IncidentExportScreen(self.found[::-1]), self._exported)
+
+    def _exported(self, message: str | None) -> None:
+        if message:
+            status = self.query_one("#browser-status", Static)
+            status.set_class(False, "error")
+            status.update(message)
+
     def action_find(self) -> None:
         self.query_one("#filter-text", Input).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class IncidentExportScreen(ExportDialog):
+    """The incidents the browser shows, oldest first, to a new text or CSV file."""
+
+    NOTE = "Every word as written, supplements after each report."
+    FORMATS = (("text, to print or attach (.txt)", "text"), ("CSV, for a spreadsheet (.csv)", "csv"))
+
+    def __init__(self, found: list[incidents.Incident]) -> None:
+        super().__init__()
+        self.found = found
+        self.TITLE_TEXT = f"Export {len(found)} incident report(s)"
+
+    def suggested(self, fmt: str) -> Path:
+        app = self.app
+        return incidentexport.default_path(app.store.path.parent / "exports", fmt, app.clock.now(), app.site.zone)
+
+    def write(self, fmt: str, path: str) -> str:
+        site = self.app.site
+        count = incidentexport.write(self.found, site, fmt, path, f"Incident reports: {site.name}",
+                                     create_folder=True)
+        return f"Exported {count} incident report(s) to {path}"
