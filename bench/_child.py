@@ -15,6 +15,10 @@ import sys
 import time
 
 FD, KIND = int(sys.argv[1]), sys.argv[2]
+# Both apps run at the same fixed size, as a terminal reports one. Left to guess,
+# headless Textual takes 80x25 from Rich, then 80x24 from the driver, and lays out
+# (and renders) every widget of the first screen again for each change.
+SIZE = (80, 24)
 
 
 def peak_rss_kib() -> int:
@@ -49,7 +53,7 @@ def run_minimal() -> None:
             self.call_after_refresh(report_ready, self)
 
     app = MinimalApp()
-    app.run(headless=True)
+    app.run(headless=True, size=SIZE)
     sys.exit(app.return_code or 0)
 
 
@@ -74,7 +78,7 @@ def run_desk(db_path: str) -> None:
 
     desk.desk_screen = ready_desk_screen  # the app imports it when it builds its first screen
     with store:
-        app.run(headless=True)
+        app.run(headless=True, size=SIZE)
     sys.exit(app.return_code or 0)
 
 
