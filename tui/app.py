@@ -11,21 +11,20 @@ from typing import TYPE_CHECKING, Iterable
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from shift import checkins, prompts, runs
+from shift import checkins, prompts
 from shift.clock import Clock
 from shift.keymap import COMMAND_BY_ID, COMMANDS
 from shift.problems import Problem
-from shift.procedures import Procedure, emergency_protocols
 from shift.shifts import Shift, open_shift, start_shift
 from shift.site import Site
 from shift.store import Store, StoreError
 from shift.text import printable
 from tui.bindings import action_runner, command_binding
-from tui.help import HelpScreen
 from tui.theme import HIGH_CONTRAST
 
 if TYPE_CHECKING:
     from shift.incidents import Draft
+    from shift.procedures import Procedure
     from tui.timers import DeskTimers
 
 log = logging.getLogger("solo_shift")
@@ -68,6 +67,8 @@ class SoloShiftApp(App[None]):
         self.title = site.name
 
     def _set_procedures(self, procedures: list[Procedure], problems: list[Problem]) -> None:
+        from shift.procedures import emergency_protocols
+
         self._procedures = procedures
         # Emergency protocols never go missing: a broken file falls back to the bundled copy.
         self._emergency, self.emergency_fallbacks = emergency_protocols(procedures)
@@ -161,6 +162,7 @@ class SoloShiftApp(App[None]):
     # -- emergencies ------------------------------------------------------
 
     def action_emergency(self) -> None:
+        from shift import runs
         from tui.emergency import EmergencyPicker, EmergencyScreen
 
         if isinstance(self.screen, (EmergencyPicker, EmergencyScreen)):
@@ -171,6 +173,7 @@ class SoloShiftApp(App[None]):
         self.push_screen(picker, self._start_emergency)
 
     def _start_emergency(self, chosen: "tuple[Procedure, bool] | None") -> None:
+        from shift import runs
         from tui.emergency import EmergencyScreen
 
         if chosen is None:
@@ -300,6 +303,8 @@ class SoloShiftApp(App[None]):
             await self.push_screen(StartShiftScreen())
 
     def action_help(self) -> None:
+        from tui.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         rows = []

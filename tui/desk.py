@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from shift import checkins, circulation, desklog, money, prompts, runs, tally
+from shift import checkins, circulation, desklog, money, prompts, tally
 from shift.hours import duration_text
 from shift.keymap import COMMANDS
 from shift.shifts import Shift, deadline_text, open_followups
@@ -111,11 +111,19 @@ class DeskScreen(Screen):
     def show_everything(self) -> None:
         self.finished: set[str] = set()
         self.in_progress: dict[str, str] = {}
-        self.refresh_runs()
+        self.last_drill: datetime | None = None
+        self.runs_read = False
         self.refresh_counts()
         self.tick()
         self.show_pending()
         self.show_timers()
+        # Runs need the procedure format (shift.runs and shift.procedures): read
+        # just after the first paint, like the procedure files themselves.
+        self.call_after_refresh(self._read_runs)
+
+    def _read_runs(self) -> None:
+        self.refresh_runs()
+        self.tick()
 
     # -- display -------------------------------------------------------
 
@@ -136,7 +144,8 @@ class DeskScreen(Screen):
         solo = " · solo shift" if hours.is_solo(now) else ""
         header.set_line(1, f"On duty: {printable(self.shift.worker)}",
                         Content.styled(hours.status_text(now) + solo, "bold"))
-        drill = (f"Last drill: {self.last_drill.astimezone(self.site.zone):%d %b %Y}" if self.last_drill
+        drill = ("" if not self.runs_read
+                 else f"Last drill: {self.last_drill.astimezone(self.site.zone):%d %b %Y}" if self.last_drill
                  else "No drill recorded")
         header.set_line(2, Content.styled(f"Today: {hours.day(local.date()).text()}", "dim"),
                         Content.styled(drill, "dim"))
@@ -249,6 +258,8 @@ class DeskScreen(Screen):
 
     def refresh_runs(self) -> None:
         """Which procedures this shift has finished or has in progress (from the database)."""
+        from shift import runs
+
         store = self.app.store
         self.last_drill = runs.last_drill(store)
         self.finished = runs.finished_procedure_ids(store, self.shift)
@@ -260,12 +271,17 @@ class DeskScreen(Screen):
             else:
                 number, total = run.position(step)
                 self.in_progress[run.procedure.id] = f"step {number} of {total}"
+        self.runs_read = True
 
     def show_suggestion(self, now: datetime) -> None:
         emergencies = {p.id for p in self.app.procedures_loaded if p.kind == "emergency"}
         lines = [f"In progress: {printable(title)} ({where}) — {'F8' if pid in emergencies else 'F2'} to resume"
                  for pid, title, where in self._in_progress_titles()]
-        offer = runs.suggested(self.app.procedures_loaded, self.site.hours, now, self.finished)
+        offer = None
+        if self.app.procedures_loaded:
+            from shift import runs
+
+            offer = runs.suggested(self.app.procedures_loaded, self.site.hours, now, self.finished)
         if offer is not None and offer.id not in self.in_progress:
             key = "F3" if offer.kind == "opening" else "F4"
             lines.append(f"Due now: {printable(offer.title)} — press {key}")
@@ -444,6 +460,7 @@ class DeskScreen(Screen):
         self.app.push_screen(ReportScreen(self.shift.id))
 
     def action_procedures(self) -> None:
+        from shift import runs
         from tui.procedures import ProcedurePicker
 
         offer = runs.suggested(self.app.procedures, self.site.hours, self.now(), self.finished)
@@ -453,6 +470,8 @@ class DeskScreen(Screen):
         self.app.push_screen(picker, self.start_procedure)
 
     def action_procedure_kind(self, kind: str) -> None:
+        from shift import runs
+
         procedure = runs.first_of_kind(self.app.procedures, kind)
         if procedure is None:
             self.notify(f"No {kind} procedure is loaded (see python main.py check).", severity="warning",
@@ -461,6 +480,7 @@ class DeskScreen(Screen):
         self.start_procedure(procedure)
 
     def start_procedure(self, procedure) -> None:
+        from shift import runs
         from tui.runner import RunnerScreen
 
         if procedure is None:
