@@ -157,7 +157,7 @@ class SoloShiftApp(App[None]):
             show = getattr(screen, "show_timers", None)
             if show is not None and screen.query("#due"):
                 show()
-                screen.refresh_counts()
+                screen.refresh_records()
 
     # -- emergencies ------------------------------------------------------
 

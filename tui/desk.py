@@ -113,7 +113,7 @@ class DeskScreen(Screen):
         self.in_progress: dict[str, str] = {}
         self.last_drill: datetime | None = None
         self.runs_read = False
-        self.refresh_counts()
+        self.refresh_records()
         self.tick()
         self.show_pending()
         self.show_timers()
@@ -151,7 +151,7 @@ class DeskScreen(Screen):
                         Content.styled(drill, "dim"))
         self.show_suggestion(now)
         if local.minute != self.shown_minute:  # deadlines turn OVERDUE and the day rolls over
-            self.refresh_counts()
+            self.refresh_records()
 
     # -- timed prompts and check-ins ---------------------------------------
 
@@ -293,9 +293,24 @@ class DeskScreen(Screen):
         titles = {p.id: p.title for p in self.app.procedures_loaded}
         return [(pid, titles.get(pid, pid), where) for pid, where in self.in_progress.items()]
 
+    def refresh_records(self) -> None:
+        """Circulation, fees and follow-up deadlines: they change on their own screens and with
+        the clock, never with a statistics key, so a keypress does not read them again."""
+        store, zone, now = self.app.store, self.site.zone, self.now()
+        self.shown_minute = now.astimezone(zone).minute
+        start, end = tally.day_bounds(now, zone)
+        circ = circulation.counts_by_action(store, start, end)
+        self.record_lines = [f"     {circulation.ACTION_NAMES[a]:<16}{n:>5}" for a, n in sorted(circ.items())]
+        taken = money.fees(store, self.shift.id)
+        if taken:
+            total = money.dollars(sum(f.amount_cents for f in taken))
+            self.record_lines.append(f"     {'Fees this shift':<16}{total:>5}")
+        self.deadline_lines = [f"{deadline_text(f, now, zone)}: {printable(f.text)}"
+                               for f in open_followups(store) if f.due_at is not None]
+        self.refresh_counts()
+
     def refresh_counts(self) -> None:
         store, zone, config = self.app.store, self.site.zone, self.site.tally
-        self.shown_minute = self.now().astimezone(zone).minute
         start, end = tally.day_bounds(self.now(), zone)
         counts = tally.counts(store, start, end)
         lines = [f"{c.key:>3}  {printable(c.name):<16}{counts.get(c.id, 0):>5}" for c in config.categories]
@@ -306,23 +321,18 @@ class DeskScreen(Screen):
             hour_lines = [" ".join(f"{h:02d}" for h in hours), " ".join(f"{by_hour.get(h, 0):>2}" for h in hours)]
         else:
             hour_lines = ["nothing logged yet today"]
-        circ = circulation.counts_by_action(store, start, end)
-        circ_lines = [f"     {circulation.ACTION_NAMES[a]:<16}{n:>5}" for a, n in sorted(circ.items())]
-        taken = money.fees(store, self.shift.id)
-        if taken:
-            circ_lines.append(f"     {'Fees this shift':<16}{money.dollars(sum(f.amount_cents for f in taken)):>5}")
+        records = self.record_lines
         self.query_one("#counts", Static).update(Content("\n").join([
             _heading("Today's desk statistics"), Content("\n".join(lines)),
-            *([Content(""), _heading("Circulation and fees"), Content("\n".join(circ_lines))] if circ_lines else []),
+            *([Content(""), _heading("Circulation and fees"), Content("\n".join(records))] if records else []),
             Content(""), _heading("By hour"), Content("\n".join(hour_lines)),
         ]))
-        deadlines = [f"{deadline_text(f, self.now(), zone)}: {printable(f.text)}"
-                     for f in open_followups(store) if f.due_at is not None]
         log = [
             f"{line.at.astimezone(zone):%H:%M}  {printable(line.text)}"
             for line in desklog.recent(store, config, zone, self.shift,
                                        task_titles={t.id: t.title for t in self.site.tasks})
         ]
+        deadlines = self.deadline_lines
         deadline_part = ([_heading("Deadlines (f: follow-ups)"), Content.styled("\n".join(deadlines), "bold"), Content("")]
                          if deadlines else [])
         self.query_one("#log", Static).update(Content("\n").join(
@@ -401,22 +411,22 @@ class DeskScreen(Screen):
     def action_followups(self) -> None:
         from tui.followups import FollowUpsScreen
 
-        self.app.push_screen(FollowUpsScreen(self.shift), lambda _: self.refresh_counts())
+        self.app.push_screen(FollowUpsScreen(self.shift), lambda _: self.refresh_records())
 
     def action_incident(self) -> None:
         from tui.incident import IncidentFormScreen
 
-        self.app.push_screen(IncidentFormScreen(self.shift), lambda _: self._after_records())
+        self.app.push_screen(IncidentFormScreen(self.shift), lambda _: self.refresh_records())
 
     def action_incidents(self) -> None:
         from tui.incidents import IncidentBrowser
 
-        self.app.push_screen(IncidentBrowser(self.shift), lambda _: self._after_records())
+        self.app.push_screen(IncidentBrowser(self.shift), lambda _: self.refresh_records())
 
     def action_circulation(self) -> None:
         from tui.circ import CirculationScreen
 
-        self.app.push_screen(CirculationScreen(self.shift), lambda _: self._after_records())
+        self.app.push_screen(CirculationScreen(self.shift), lambda _: self.refresh_records())
 
     def action_fee(self) -> None:
         from tui.money import FeeScreen
@@ -430,16 +440,13 @@ class DeskScreen(Screen):
 
     def _after_fee(self, fee) -> None:
         if fee is not None:
-            self.refresh_counts()
+            self.refresh_records()
             self.saved(f"{money.dollars(fee.amount_cents)} {fee.method} recorded")
 
     def _after_override(self, override) -> None:
         if override is not None:
             self.refresh_counts()
             self.saved("Override recorded")
-
-    def _after_records(self) -> None:
-        self.refresh_counts()
 
     def action_end_shift(self) -> None:
         from tui.endshift import EndShiftScreen
