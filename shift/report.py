@@ -15,7 +15,7 @@ from shift import circulation, incidents, money
 from shift.clock import from_iso
 from shift.hours import duration_text
 from shift.runs import RunState, last_drill
-from shift.shifts import Shift, deadline_text, open_followups
+from shift.shifts import FollowUp, Shift, deadline_text, open_followups
 from shift.site import Site
 from shift.store import Store
 from shift.sweep import fire_department_summary, results
@@ -59,7 +59,7 @@ def build(store: Store, site: Site, shift_id: str) -> Report:
     end = from_iso(row["ended_at"]) if row["ended_at"] else None
     zone = site.zone
     start_local = shift.started_at.astimezone(zone)
-    until = f"{end.astimezone(zone):%H:%M}" if end else "still open"
+    ended = f"{end.astimezone(zone):%H:%M}" if end else "still open"
     length = duration_text((end or now) - shift.started_at)
     desk = next((d.name for d in site.desks if d.id == shift.desk), shift.desk)
     title = f"Shift report: {site.name}, {desk}"
@@ -68,22 +68,29 @@ def build(store: Store, site: Site, shift_id: str) -> Report:
     hours = (f"{opens.astimezone(zone):%H:%M}–{closes.astimezone(zone):%H:%M}" if opens and closes else "closed")
     head = Section("Shift", [
         f"On duty: {shift.worker}",
-        f"{start_local:%a %d %b %Y} {start_local:%H:%M} – {until} ({length})",
+        f"{start_local:%a %d %b %Y} {start_local:%H:%M} – {ended} ({length})",
         f"Library hours that day: {hours}",
     ])
+    until = end or now
     runs = shift_runs(store, shift.id)
+    # Read once: several sections speak of the same incidents, drafts, follow-ups and drill.
+    found = incidents.in_period(store, shift.started_at, until + timedelta(seconds=1),
+                                site.incidents.supplement_hours)
+    drafts = incidents.open_drafts(store)
+    waiting = open_followups(store)
+    drill = last_drill(store)
     sections = [
         head,
-        _attention(store, site, shift, runs, now),
-        _incidents(store, site, shift, end or now),
-        _emergencies(store, site, runs),
+        _attention(store, site, shift, runs, now, found, drafts, waiting, drill),
+        _incidents(site, found, drafts),
+        _emergencies(store, site, runs, drill),
         _procedures(site, runs),
         _prompts(store, site, shift),
         _checkins(store, site, shift),
-        _statistics(store, site, shift, end or now),
-        _circulation(store, site, shift, end or now),
+        _statistics(store, site, shift, until),
+        _circulation(store, site, shift, until),
         _money(store, shift),
-        _followups(store, site, shift, now),
+        _followups(store, site, shift, now, waiting),
         Section("Handover note", [row["handover"] or "(none)"] if end else ["(the shift has not ended)"]),
     ]
     return Report(shift, title, sections)
@@ -93,7 +100,9 @@ def _t(moment: datetime, site: Site) -> str:
     return f"{moment.astimezone(site.zone):%H:%M:%S}"
 
 
-def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now: datetime) -> Section:
+def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now: datetime,
+               found: list[incidents.Incident], drafts: list[incidents.Draft], waiting: list[FollowUp],
+               drill: datetime | None) -> Section:
     lines = []
     for run in runs:
         if run.procedure.kind == "emergency":
@@ -106,37 +115,34 @@ def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now
             lines.append(f"Skipped in {run.procedure.title}: {step.title} — {reason or 'no reason'}")
         for step, value in summary.out_of_range:
             lines.append(f"Out of range in {run.procedure.title}: {step.title} — {value}")
-    for found in incidents.in_period(store, shift.started_at, now + timedelta(seconds=1)):
-        if found.shift_id == shift.id:
-            lines.append(f"Incident: {found.category} at {found.occurred_at.astimezone(site.zone):%H:%M}")
-    for draft in incidents.open_drafts(store):
+    for incident in found:
+        if incident.shift_id == shift.id:
+            lines.append(f"Incident: {incident.category} at {incident.occurred_at.astimezone(site.zone):%H:%M}")
+    for draft in drafts:
         lines.append(f"Incident report still to complete (draft from {draft.created_at.astimezone(site.zone):%a %d %b %H:%M})")
     for state, count in _prompt_outcomes(store, shift).items():
         if state in ("missed", "escalated"):
             lines.append(f"Timed tasks {state}: {count}")
-    for f in open_followups(store):
+    for f in waiting:
         if f.due_at is not None:
             lines.append(f"Follow-up {deadline_text(f, now, site.zone)}: {f.text}")
-    drill = last_drill(store)
     if drill is None or now - drill > DRILL_EVERY:
         when = "none recorded" if drill is None else f"last one {drill.astimezone(site.zone):%d %b %Y}"
         lines.append(f"No fire drill in the past year ({when}): Ontario requires one a year")
     return Section("Needs attention", lines or ["Nothing."])
 
 
-def _incidents(store: Store, site: Site, shift: Shift, until: datetime) -> Section:
+def _incidents(site: Site, found: list[incidents.Incident], drafts: list[incidents.Draft]) -> Section:
     """Incidents recorded, happening or supplemented during the shift: the original, then each supplement."""
     lines: list[str] = []
-    hours = site.incidents.supplement_hours
-    for found in incidents.in_period(store, shift.started_at, until + timedelta(seconds=1), hours):
-        lines += incidents.describe(found, site) + [""]
-    drafts = incidents.open_drafts(store)
+    for incident in found:
+        lines += incidents.describe(incident, site) + [""]
     lines += [f"Draft still to complete: {d.fields.get('category') or 'no category yet'}, "
               f"kept {d.created_at.astimezone(site.zone):%a %d %b %H:%M}" for d in drafts]
     return Section("Incidents", (lines[:-1] if lines and not drafts else lines) or ["None."])
 
 
-def _emergencies(store: Store, site: Site, runs: list[RunState]) -> Section:
+def _emergencies(store: Store, site: Site, runs: list[RunState], drill: datetime | None) -> Section:
     lines: list[str] = []
     for run in runs:
         if run.procedure.kind != "emergency":
@@ -147,7 +153,6 @@ def _emergencies(store: Store, site: Site, runs: list[RunState]) -> Section:
             lines.append("  For the fire department:")
             lines += [f"    {line}" for line in fire_department_summary(results(store, run.id, site.zones))]
         lines.append("")
-    drill = last_drill(store)
     lines.append("Last fire drill: " + (f"{drill.astimezone(site.zone):%a %d %b %Y}" if drill else "none recorded"))
     return Section("Emergencies and drills", lines)
 
@@ -266,9 +271,9 @@ def _money(store: Store, shift: Shift) -> Section:
     return Section("Fines, fees and overrides", lines or ["None."])
 
 
-def _followups(store: Store, site: Site, shift: Shift, now: datetime) -> Section:
+def _followups(store: Store, site: Site, shift: Shift, now: datetime, waiting: list[FollowUp]) -> Section:
     lines = []
-    for f in open_followups(store):
+    for f in waiting:
         due = f" ({deadline_text(f, now, site.zone)})" if f.due_at else ""
         lines.append(f"Open{due}: {f.text}")
     for r in store.rows(
