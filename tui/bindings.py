@@ -1,7 +1,11 @@
 """Bindings built from the command table in shift/keymap.py: one id, one default key."""
 
+from typing import Iterator
+
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.screen import Screen
 
 from shift.keymap import COMMANDS
 
@@ -17,3 +21,10 @@ def action_runner(node: DOMNode, action: str):
     async def run() -> None:
         await node.run_action(action)
     return run
+
+
+def screen_commands(screen: Screen, namespace: str) -> Iterator[SystemCommand]:
+    """A screen's own keys in the command palette, as "namespace: what it does"."""
+    for binding in screen.BINDINGS:
+        yield SystemCommand(f"{namespace}: {binding.description.lower()}", f"key: {binding.key}",
+                            action_runner(screen, binding.action))

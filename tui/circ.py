@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from textual import events
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
@@ -28,7 +28,7 @@ from shift import circexport, circulation
 from shift.circulation import ACTION_NAMES, ScanResult, ScanSession, mask
 from shift.shifts import Shift
 from shift.store import StoreError
-from tui.bindings import action_runner
+from tui.bindings import screen_commands
 from tui.exportdialog import ExportDialog
 from tui.keybar import KeyBar
 
@@ -295,9 +295,7 @@ class CirculationScreen(Screen):
         self.dismiss(None)
 
     def palette_commands(self):
-        for binding in self.BINDINGS:
-            yield SystemCommand(f"circulation: {binding.description.lower()}", f"key: {binding.key}",
-                                action_runner(self, binding.action))
+        return screen_commands(self, "circulation")
 
 
 class CircExportScreen(ExportDialog):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -22,7 +22,7 @@ from shift.incidents import IdentifiersFound, IncidentForm, IncidentProblems
 from shift.privacy import Finding, judgement_words
 from shift.shifts import Shift
 from shift.text import printable
-from tui.bindings import action_runner
+from tui.bindings import screen_commands
 from tui.keybar import KeyBar
 
 REMINDER = ("Describe, don't judge: what you saw and heard; people as \u201cappears to be\u2026\u201d; "
@@ -144,9 +144,7 @@ class IncidentFormScreen(Screen["incidents.Incident | None"]):
         self._start: IncidentForm | None = None  # the form as opened (from a draft: exact times)
 
     def palette_commands(self):
-        for binding in self.BINDINGS:
-            yield SystemCommand(f"incident: {binding.description.lower()}", f"key: {binding.key}",
-                                action_runner(self, binding.action))
+        return screen_commands(self, "incident")
 
     # -- layout -------------------------------------------------------------------
 

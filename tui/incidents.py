@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -20,7 +20,7 @@ from shift.privacy import Finding, remove_identifiers
 from shift.shifts import Shift
 from shift.text import printable
 from tui.incident import IdentifiersDialog, IncidentFormScreen, local_text
-from tui.bindings import action_runner
+from tui.bindings import screen_commands
 from tui.exportdialog import ExportDialog
 from tui.keybar import KeyBar
 
@@ -29,12 +29,6 @@ MAX_LISTED = 300
 
 def _one_line(text: str) -> str:
     return printable(" ".join(text.split()))
-
-
-def _palette(screen: Screen):
-    for binding in screen.BINDINGS:
-        yield SystemCommand(f"incident: {binding.description.lower()}", f"key: {binding.key}",
-                            action_runner(screen, binding.action))
 
 
 class SupplementDialog(ModalScreen["incidents.Supplement | None"]):
@@ -141,7 +135,7 @@ class IncidentDetailScreen(Screen[None]):
         self.show()
 
     def palette_commands(self):
-        yield from _palette(self)
+        return screen_commands(self, "incident")
 
     def show(self) -> None:
         site = self.app.site
@@ -252,7 +246,7 @@ class IncidentBrowser(Screen[None]):
         self.reload()
 
     def palette_commands(self):
-        yield from _palette(self)
+        return screen_commands(self, "incident")
 
     def on_descendant_focus(self) -> None:
         # Letter keys are typed into a filter, so the keys on offer change with the focus.
