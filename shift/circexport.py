@@ -51,14 +51,13 @@ from shift.circulation import CARRIED, Transaction
 from shift.files import FileRefused, unused_path, write_new_file
 from shift.site import Site
 from shift.store import Store
-from shift.text import printable
+from shift.text import not_a_formula, printable
 
 FORMATS = {"alma": ".dat", "koha": ".koc", "csv": ".csv"}
 FORMAT_NAMES = {"alma": "Alma offline circulation", "koha": "Koha offline circulation", "csv": "CSV for people"}
 KOC_VERSION = "1.0"
 ALMA_ITEM_WIDTH = 80
 CSV_HEADER = ("local_time", "action", "patron", "item", "amount", "warning", "id")
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 # An export that could not be written (bad format, file refused), worded for the person at the desk.
@@ -164,10 +163,7 @@ def render_csv(txns: list[Transaction], zone: ZoneInfo) -> Rendered:
 
 def safe_cell(value: str) -> str:
     """A CSV cell that a spreadsheet shows as text: no control characters, no formula."""
-    text = printable(value)
-    if text.startswith(_FORMULA_START):
-        text = "'" + text
-    return text
+    return not_a_formula(printable(value))
 
 
 _PURGED = "loans or payments whose patron card was purged after an earlier upload (cannot be exported again)"

@@ -19,18 +19,14 @@ from shift import incidents
 from shift.files import FileRefused, unused_path, write_new_file
 from shift.site import Site
 from shift.store import Store
+from shift.text import not_a_formula
 
 FORMATS = {"text": ".txt", "csv": ".csv"}
 CSV_HEADER = ("id", "occurred", "recorded", "category", "zone", "location", "what_happened", "people",
               "witnesses", "refused_details", "actions", "security_called", "police_called",
               "ambulance_called", "injury", "injury_details", "severity", "followup", "followup_by",
               "reporter", "supplements")
-_FORMULA_START = ("=", "+", "-", "@")
 _STAMP = "%Y-%m-%d %H:%M"
-
-
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _local(moment: datetime | None, site: Site) -> str:
@@ -53,7 +49,7 @@ def render_csv(found: list[incidents.Incident], site: Site) -> bytes:
     for i in found:
         supplements = "\n\n".join(
             f"{_local(s.recorded_at, site)} {s.author}{' (late)' if s.late else ''}: {s.text}" for s in i.supplements)
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([not_a_formula(v) for v in (
             i.id, _local(i.occurred_at, site), _local(i.recorded_at, site), i.category, i.zone_id, i.location,
             i.what_happened, i.people, i.witnesses, i.refused_details, i.actions,
             _local(i.security_called_at, site), _local(i.police_called_at, site),

@@ -16,3 +16,11 @@ def printable(text: str, keep_newlines: bool = False) -> str:
     for c in range(0x80, 0xA0):
         table[c] = 0xFFFD
     return text.translate(table)
+
+
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def not_a_formula(cell: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
