@@ -6,15 +6,15 @@ imported when an alert is sent, so reading site.toml stays quick.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping, NamedTuple
 
 
 class AlertError(Exception):
     """An alert could not be delivered; the message says why, for the desk screen."""
 
 
-@dataclass(frozen=True)
-class EmailSettings:
+class EmailSettings(NamedTuple):
     host: str
     port: int = 587
     security: str = "starttls"  # "starttls", "ssl" or "none"
@@ -22,5 +22,5 @@ class EmailSettings:
     password_env: str = ""  # name of an environment variable holding the password
     password_file: str = ""  # or a file readable only by its owner (mode 0600 or stricter)
     sender: str = ""
-    recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)  # purpose -> addresses
+    recipients: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # purpose -> addresses (read-only default)
     timeout: float = 10.0  # seconds for connecting and each SMTP command

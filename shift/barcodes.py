@@ -7,7 +7,7 @@ says exactly what is wrong, in words for the desk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 def luhn_ok(digits: str) -> bool:
@@ -31,8 +31,7 @@ def luhn_digit(body: str) -> str:
 CHECK_DIGITS = ("none", "luhn")
 
 
-@dataclass(frozen=True)
-class BarcodePattern:
+class BarcodePattern(NamedTuple):
     what: str  # "patron card" or "item barcode", for messages
     min_length: int = 1
     max_length: int = 80  # an Alma offline line holds 80 characters of item barcode

@@ -7,10 +7,8 @@ during the grace period escalates at the original deadline.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import NamedTuple, TYPE_CHECKING
 
 from shift.clock import from_iso, to_iso
 from shift.hours import HoursCalendar, local_moment
@@ -21,8 +19,7 @@ if TYPE_CHECKING:
     from shift.alertconfig import EmailSettings
 
 
-@dataclass(frozen=True)
-class EscalationStep:
+class EscalationStep(NamedTuple):
     action: str  # "email" or "command"
     to: str = ""  # email: the recipients' purpose in [email.recipients]
     command: tuple[str, ...] = ()  # command: program and arguments, run without a shell
@@ -32,22 +29,20 @@ class EscalationStep:
         return f"email {self.to}" if self.action == "email" else f"run {self.command[0] if self.command else '?'}"
 
 
-@dataclass(frozen=True)
-class CheckinPolicy:
+class CheckinPolicy(NamedTuple):
     interval: timedelta = timedelta(minutes=60)
     sweep_interval: timedelta = timedelta(minutes=20)  # while a closing or routine procedure is open
     grace: timedelta = timedelta(minutes=10)
     solo_only: bool = True
     duress_code: str = ""
-    escalation: tuple[EscalationStep, ...] = field(default_factory=tuple)
+    escalation: tuple[EscalationStep, ...] = ()
 
 
 EVENT_KINDS = ("checkin", "duress", "panic", "reminder", "escalation", "alert_sent", "alert_failed",
                "acknowledged", "channel_ok", "channel_failed")
 
 
-@dataclass(frozen=True)
-class CheckinState:
+class CheckinState(NamedTuple):
     last_checkin: datetime  # or the shift's start
     deadline: datetime  # check in by then...
     escalate_at: datetime  # ...or, after the grace period, the chain starts
@@ -108,8 +103,7 @@ REMINDERS = ((1, 0.0), (2, 0.5), (3, 0.8))
 RETRY_AFTER = timedelta(minutes=1)
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     kind: str  # "reminder", "escalate" (take the next step) or "resend" (a step whose alert failed)
     level: int = 0  # reminder loudness, 1-3
     step: int = 0  # escalation step index
@@ -137,7 +131,7 @@ def current(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursCalen
     since = solo_since(hours, now) if policy.solo_only else None
     if since is not None and since > found.last_checkin:
         interval = policy.sweep_interval if sweeping else policy.interval
-        found = dataclasses.replace(found, last_checkin=since, deadline=since + interval,
+        found = found._replace(last_checkin=since, deadline=since + interval,
                                     escalate_at=since + interval + policy.grace)
     return found
 

@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from shift.clock import from_iso, to_iso
@@ -52,8 +53,7 @@ class BadScan(ValueError):
     """A scan that was not recorded, with the reason in words for the desk."""
 
 
-@dataclass(frozen=True)
-class Transaction:
+class Transaction(NamedTuple):
     id: str
     shift_id: str
     scanned_at: datetime
@@ -65,8 +65,7 @@ class Transaction:
     voided: bool = False
 
 
-@dataclass(frozen=True)
-class ScanResult:
+class ScanResult(NamedTuple):
     """What a scan did. kind: 'patron' (the current card changed), 'recorded' or 'duplicate'."""
 
     kind: str
@@ -84,8 +83,7 @@ class ScanSession:
     patron: str | None = None
 
 
-@dataclass(frozen=True)
-class BlockedList:
+class BlockedList(NamedTuple):
     imported_at: datetime
     source: str
     count: int

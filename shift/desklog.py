@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from shift.clock import from_iso
@@ -14,8 +14,7 @@ from shift.store import Store
 from shift.tally import TallyEntry, entry_from_row
 
 
-@dataclass(frozen=True)
-class LogLine:
+class LogLine(NamedTuple):
     at: datetime
     text: str  # may contain what a person typed: show it with markup off
 

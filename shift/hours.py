@@ -11,8 +11,8 @@ change is the right length.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from shift.clock import UTC
@@ -21,8 +21,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 DAY_MINUTES = 24 * 60
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(NamedTuple):
     """Open from `start` to `end`, in minutes after local midnight (end may be 1440)."""
 
     start: int
@@ -32,8 +31,7 @@ class Period:
         return f"{minutes_text(self.start)}–{minutes_text(self.end)}"
 
 
-@dataclass(frozen=True)
-class HoursException:
+class HoursException(NamedTuple):
     first: date
     last: date
     periods: tuple[Period, ...]  # empty: closed
@@ -43,8 +41,7 @@ class HoursException:
         return self.first <= day <= self.last
 
 
-@dataclass(frozen=True)
-class DayHours:
+class DayHours(NamedTuple):
     day: date
     periods: tuple[Period, ...]
     reason: str = ""  # the exception's reason, when one applies
@@ -58,8 +55,7 @@ class DayHours:
         return f"{hours} ({self.reason})" if self.reason else hours
 
 
-@dataclass(frozen=True)
-class SoloPolicy:
+class SoloPolicy(NamedTuple):
     """When the desk is staffed by one person alone."""
 
     weekday_from: int = 17 * 60  # minutes after midnight on weekdays

@@ -36,7 +36,7 @@ from shift.hours import local_moment
 from shift.privacy import Finding, find_identifiers, remove_identifiers
 from shift.shifts import FollowUp, Shift
 from shift.site import Site
-from shift.siterecords import IncidentConfig
+from shift.siterecords import SUPPLEMENT_HOURS
 from shift.store import Store
 
 INJURY_LEVELS = ("none", "first_aid", "medical", "critical")
@@ -413,7 +413,7 @@ def _incidents(store: Store, rows: list[dict], hours: int) -> list[Incident]:
     return out
 
 
-def get(store: Store, incident_id: str, supplement_hours: int = IncidentConfig.supplement_hours) -> Incident | None:
+def get(store: Store, incident_id: str, supplement_hours: int = SUPPLEMENT_HOURS) -> Incident | None:
     """One incident with its supplements (oldest first), or None."""
     found = _incidents(store, store.rows("SELECT * FROM incidents WHERE id = ?", (incident_id,)), supplement_hours)
     return found[0] if found else None
@@ -428,7 +428,7 @@ def _matches(incident: Incident, needle: str) -> bool:
 
 def search(store: Store, text: str = "", category: str | None = None, since: date | None = None,
            until: date | None = None, *, zone: tzinfo | None = None,
-           supplement_hours: int = IncidentConfig.supplement_hours) -> list[Incident]:
+           supplement_hours: int = SUPPLEMENT_HOURS) -> list[Incident]:
     """Incidents newest first. `since`/`until` are local dates in `zone` (both inclusive);
     `text` is found in any text field or supplement, ignoring case; it is plain text
     (no wildcards: '%' and '_' mean themselves)."""
@@ -458,7 +458,7 @@ def _local_midnight(day: date, zone: tzinfo) -> datetime:
 
 
 def in_period(store: Store, start: datetime, end: datetime,
-              supplement_hours: int = IncidentConfig.supplement_hours) -> list[Incident]:
+              supplement_hours: int = SUPPLEMENT_HOURS) -> list[Incident]:
     """Incidents that happened, were recorded or were supplemented in [start, end), oldest first."""
     a, b = to_iso(start), to_iso(end)
     rows = store.rows(

@@ -7,11 +7,10 @@ outside the TUI lets `check` validate a remapping without starting Textual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     id: str
     keys: str  # Textual key names, comma-separated
     title: str  # namespaced, as shown in the command palette

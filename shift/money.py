@@ -7,8 +7,8 @@ cash count checks the drawer against.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from shift import circulation
 from shift.clock import from_iso
@@ -20,8 +20,7 @@ MAX_CENTS = 1_000_000  # $10,000: anything above is a typing slip
 _AMOUNT = re.compile(r"^\$?\s*(\d{1,7})(?:\.(\d{1,2}))?$")
 
 
-@dataclass(frozen=True)
-class Fee:
+class Fee(NamedTuple):
     id: str
     recorded_at: datetime
     amount_cents: int
@@ -30,8 +29,7 @@ class Fee:
     reason: str
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(NamedTuple):
     id: str
     recorded_at: datetime
     what: str

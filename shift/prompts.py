@@ -7,8 +7,8 @@ them, so a restart shows exactly what was open, and a prompt is fired once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from shift.clock import from_iso, to_iso
 from shift.shifts import Shift
@@ -21,8 +21,7 @@ OPEN_STATES = ("due", "missed")
 MISSED_AFTER = timedelta(minutes=2)
 
 
-@dataclass(frozen=True)
-class PromptStatus:
+class PromptStatus(NamedTuple):
     prompt: Prompt
     state: str  # pending | unfired | due | snoozed | missed | done | skipped
     snoozed_until: datetime | None = None

@@ -6,23 +6,21 @@ so a crash or a closed window resumes the same shift.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import NamedTuple
 
 from shift.clock import from_iso
 from shift.store import Store
 
 
-@dataclass(frozen=True)
-class Shift:
+class Shift(NamedTuple):
     id: str
     started_at: datetime
     worker: str
     desk: str
 
 
-@dataclass(frozen=True)
-class Handover:
+class Handover(NamedTuple):
     """What the previous shift left for this one."""
 
     worker: str
@@ -30,8 +28,7 @@ class Handover:
     note: str
 
 
-@dataclass(frozen=True)
-class FollowUp:
+class FollowUp(NamedTuple):
     id: str
     created_at: datetime
     text: str

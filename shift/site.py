@@ -7,12 +7,11 @@ defaults), so the desk can always start.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shift.hours import (
@@ -42,44 +41,38 @@ _FICTIONAL = re.compile(r"555-?01\d\d")
 _KEY_NAME = re.compile(r"^(ctrl\+|shift\+|alt\+)*([a-z0-9]|f\d{1,2}|[a-z_]+)$")
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
     id: str
     name: str
     phone: str  # exactly as it must be dialled, e.g. "9-911"
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class Zone:
+class Zone(NamedTuple):
     id: str
     name: str
     kind: str
 
 
-@dataclass(frozen=True)
-class Desk:
+class Desk(NamedTuple):
     id: str
     name: str
 
 
-@dataclass(frozen=True)
-class Channel:
+class Channel(NamedTuple):
     id: str
     name: str
     key: str  # the prefix key that marks the next entry; "" for the default channel
 
 
-@dataclass(frozen=True)
-class Category:
+class Category(NamedTuple):
     id: str
     name: str
     key: str
     read: bool  # whether READ levels are asked for this kind of question
 
 
-@dataclass(frozen=True)
-class TallyConfig:
+class TallyConfig(NamedTuple):
     categories: tuple[Category, ...]
     channels: tuple[Channel, ...]
     default_channel: str = "in_person"
@@ -91,8 +84,7 @@ class TallyConfig:
         return next((c for c in self.channels if c.id == cid), None)
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(NamedTuple):
     name: str
     zone: ZoneInfo
     hours: HoursCalendar
@@ -101,13 +93,13 @@ class Site:
     contacts: dict[str, Contact]
     zones: tuple[Zone, ...]
     tally: TallyConfig
-    keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s)
+    keys: Mapping[str, str] = MappingProxyType({})  # binding id -> key(s); the shared default is read-only
     theme: str = "textual-dark"
     tasks: tuple[Task, ...] = ()
     checkins: CheckinPolicy | None = None  # None: check-ins are off
     email: EmailSettings | None = None
-    incidents: IncidentConfig = field(default_factory=IncidentConfig)
-    circulation: CirculationConfig = field(default_factory=CirculationConfig)
+    incidents: IncidentConfig = IncidentConfig()
+    circulation: CirculationConfig = CirculationConfig()
 
 
 def default_tally() -> TallyConfig:
@@ -537,7 +529,7 @@ class _SiteReader:
             sec.warn("escalation", "no escalation steps: a missed check-in will only ring at the desk")
         if policy.duress_code and not re.fullmatch(r"[0-9]{4,8}", policy.duress_code):
             sec.error("duress_code", "use 4 to 8 digits")
-        return dataclasses.replace(policy, escalation=tuple(steps))
+        return policy._replace(escalation=tuple(steps))
 
     def _keys(self, root: Section) -> dict[str, str]:
         """[keys] remaps app bindings by id: `"shift.end" = "ctrl+e"`."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from shift.barcodes import CHECK_DIGITS, BarcodePattern
 from shift.tomlsrc import Section
 
+SUPPLEMENT_HOURS = 24  # supplements later than this after the report are still taken, and marked late
 # Categories seen in practice at library desks (DOMAIN.md); a site may replace them.
 DEFAULT_INCIDENT_CATEGORIES = (
     "Injury",
@@ -26,18 +27,16 @@ MINISTRY_OF_LABOUR = "1-877-202-0008"  # Ontario MOL Health and Safety Contact C
 FEE_METHODS = ("cash", "debit", "credit", "cheque", "other")
 
 
-@dataclass(frozen=True)
-class IncidentConfig:
+class IncidentConfig(NamedTuple):
     categories: tuple[str, ...] = DEFAULT_INCIDENT_CATEGORIES
     retention_years: int = 7
-    supplement_hours: int = 24  # supplements after this are still taken, and marked late
+    supplement_hours: int = SUPPLEMENT_HOURS
     ministry_of_labour: str = MINISTRY_OF_LABOUR
 
 
-@dataclass(frozen=True)
-class CirculationConfig:
-    patron: BarcodePattern = field(default_factory=lambda: BarcodePattern("patron card"))
-    item: BarcodePattern = field(default_factory=lambda: BarcodePattern("item barcode"))
+class CirculationConfig(NamedTuple):
+    patron: BarcodePattern = BarcodePattern("patron card")
+    item: BarcodePattern = BarcodePattern("item barcode")
     generator: str = "Solo Shift"  # the Generator= in a Koha .koc header
     purge_after_days: int = 14  # patron identifiers are purged this long after export
     fee_methods: tuple[str, ...] = FEE_METHODS

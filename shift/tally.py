@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from shift.clock import from_iso, to_iso
@@ -13,8 +13,7 @@ from shift.site import TallyConfig
 from shift.store import Store
 
 
-@dataclass(frozen=True)
-class TallyEntry:
+class TallyEntry(NamedTuple):
     id: str
     occurred_at: datetime
     category: str

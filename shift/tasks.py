@@ -12,16 +12,15 @@ explicit so that no prompt is skipped or doubled:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from shift.clock import to_iso
 from shift.hours import HoursCalendar
 from shift.timespec import TimeSpec
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(NamedTuple):
     id: str
     title: str
     instructions: str = ""
@@ -36,8 +35,7 @@ class Task:
     completed_by: str = ""  # "procedure-id.step-id" whose completion does this task
 
 
-@dataclass(frozen=True)
-class Prompt:
+class Prompt(NamedTuple):
     task: Task
     due_at: datetime  # UTC
 

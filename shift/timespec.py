@@ -8,8 +8,8 @@ daylight-saving day too. A clock time uses the hours calendar's DST policy.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from shift.hours import HoursCalendar, local_moment, minutes_text, parse_clock
 
@@ -17,8 +17,7 @@ _RELATIVE = re.compile(r"^(open|close)(?:([+-])(?:(\d+)h)?(?:(\d+)m)?)?$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
 
 
-@dataclass(frozen=True)
-class TimeSpec:
+class TimeSpec(NamedTuple):
     anchor: str  # "clock", "open" or "close"
     minutes: int  # after midnight for "clock"; a signed offset otherwise
 

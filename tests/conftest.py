@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +36,7 @@ def full_site():
 @pytest.fixture
 def site(full_site):
     """The shipped site without timers, so tests of other things see no prompts or alarms."""
-    return dataclasses.replace(full_site, tasks=(), checkins=None)
+    return full_site._replace(tasks=(), checkins=None)
 
 
 @pytest.fixture

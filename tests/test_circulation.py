@@ -1,6 +1,5 @@
 """Offline circulation, without the UI: scans, duplicates, blocked cards, undo, purge."""
 
-import dataclasses
 import sqlite3
 import pytest
 
@@ -308,7 +307,7 @@ def test_cards_are_purged_only_after_an_lsp_upload_old_enough(store, site, shift
 
 
 def test_purge_after_zero_days_purges_uploaded_cards_at_the_next_chance(store, site, shift, clock, tmp_path):
-    site = dataclasses.replace(site, circulation=dataclasses.replace(site.circulation, purge_after_days=0))
+    site = site._replace(circulation=site.circulation._replace(purge_after_days=0))
     scan(store, site, shift, ScanSession("loan", card(1)), item(1))
     result = circexport.export(store, site, "alma", tmp_path / "a.dat")
     assert result.purged == 0  # exported this very moment

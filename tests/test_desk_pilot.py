@@ -1,6 +1,5 @@
 """The desk, driven with Textual's Pilot: keys write rows, undo voids, late entries, text as typed."""
 
-import dataclasses
 import sqlite3
 from unittest import mock
 
@@ -172,7 +171,7 @@ async def test_command_palette_has_namespaced_commands(store, site, shift):
 
 
 async def test_keys_can_be_remapped_by_the_site(store, site, shift):
-    remapped = dataclasses.replace(site, keys={"tally.undo": "backspace"})
+    remapped = site._replace(keys={"tally.undo": "backspace"})
     app = SoloShiftApp(store, remapped)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d", "u")
@@ -249,7 +248,7 @@ async def test_names_and_notes_with_markup_and_escapes_crash_nothing(store, site
 
 
 async def test_high_contrast_toggles_back_when_it_is_the_site_theme(store, site, shift):
-    app = SoloShiftApp(store, dataclasses.replace(site, theme="high-contrast"))
+    app = SoloShiftApp(store, site._replace(theme="high-contrast"))
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.theme == "high-contrast"
         await pilot.press("f9")

@@ -209,7 +209,7 @@ def test_deadlines_come_first_then_the_rest_by_creation(store, site, shift, cloc
 
 
 def test_the_site_ministry_number_is_used(store, site, shift):
-    moved = dataclasses.replace(site, incidents=dataclasses.replace(site.incidents, ministry_of_labour="9-1-877-202-0008"))
+    moved = site._replace(incidents=site.incidents._replace(ministry_of_labour="9-1-877-202-0008"))
     file(store, moved, shift, category="Injury", injury="critical")
     assert "(9-1-877-202-0008)" in open_followups(store)[0].text
     assert "9-1-877-202-0008" in incidents.obligations("critical", moved)[0]

@@ -1,6 +1,5 @@
 """Timers in the running app: a prompt fires (toast, bell, Due now), check-ins escalate over real SMTP."""
 
-import dataclasses
 from datetime import timedelta
 from unittest import mock
 
@@ -35,7 +34,7 @@ async def test_a_task_due_within_a_second_fires_and_is_acknowledged(tmp_path, si
     store = Store.open(tmp_path / "desk.db", clock=clock)
     start_shift(store, "Sam", "main")
     task = Task("hold-shelf", "Check the hold shelf [expired]", at=parse_timespec("19:30"))
-    app = SoloShiftApp(store, dataclasses.replace(site, tasks=(task,)))
+    app = SoloShiftApp(store, site._replace(tasks=(task,)))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         with mock.patch.object(app, "bell") as bell, mock.patch.object(app, "notify", wraps=app.notify) as notify:
             await wait_for(pilot, lambda: app.timers is not None and app.timers.scheduler.job_ids())
@@ -62,7 +61,7 @@ POLICY = CheckinPolicy(grace=timedelta(minutes=10), duress_code="7319",
 def alarm_site(site, port):
     email = EmailSettings("127.0.0.1", port, "none", sender="desk@library.example",
                           recipients={"security": ("security@library.example",)}, timeout=3)
-    return dataclasses.replace(site, checkins=POLICY, email=email)
+    return site._replace(checkins=POLICY, email=email)
 
 
 @pytest.fixture
@@ -132,7 +131,7 @@ async def test_duress_code_looks_normal_and_alerts_silently(request, store, site
 async def test_check_in_works_from_another_screen(store, site, clock):
     clock.moment = local(2026, 11, 24, 19, 0)
     shift = start_shift(store, "Sam", "main")
-    app = SoloShiftApp(store, dataclasses.replace(site, checkins=CheckinPolicy()))
+    app = SoloShiftApp(store, site._replace(checkins=CheckinPolicy()))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("l")  # the detail-entry dialog is open
         await pilot.press("f5", "enter")
@@ -143,7 +142,7 @@ async def test_check_in_works_from_another_screen(store, site, clock):
 async def test_panic_can_be_cancelled_and_otherwise_raises_the_alarm(store, site, clock):
     clock.moment = local(2026, 11, 24, 19, 0)
     shift = start_shift(store, "Sam", "main")
-    app = SoloShiftApp(store, dataclasses.replace(site, checkins=CheckinPolicy()))
+    app = SoloShiftApp(store, site._replace(checkins=CheckinPolicy()))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f12")
         assert "Raising the alarm in 5 s" in shown(app, "#countdown")
