@@ -1,12 +1,16 @@
 """The desk, driven with Textual's Pilot: keys write rows, undo voids, late entries, text as typed."""
 
+import gc
 import sqlite3
 from unittest import mock
 
+import pytest
 from textual.widgets import Input, Select, Static, TextArea
 
+import main
 from conftest import shown
 from shift.shifts import open_shift
+from shift.store import StoreError
 from tui.app import SoloShiftApp
 from tui.desk import DeskScreen
 from tui.endshift import EndShiftScreen
@@ -311,3 +315,24 @@ async def test_desk_counts_circulation_and_fees_and_keeps_deadlines_in_view(stor
         clock.advance(hours=48, minutes=1)
         app.screen.tick()
         assert "OVERDUE since Thu 26 Nov 19:00: Written report" in shown(app, "#log")
+
+
+async def test_the_garbage_collector_is_paused_only_until_the_first_paint(tmp_path):
+    store, app = main.open_desk(main.parse_args(["--db", str(tmp_path / "desk.db")]))
+    try:
+        assert not gc.isenabled()  # paused for the start-up
+        with store:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.pause()
+                assert isinstance(app.screen, StartShiftScreen)
+                assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_refused_database_does_not_leave_the_garbage_collector_paused(tmp_path):
+    not_a_database = tmp_path / "desk.db"
+    not_a_database.write_text("shopping list\n")
+    with pytest.raises(StoreError):
+        main.open_desk(main.parse_args(["--db", str(not_a_database)]))
+    assert gc.isenabled()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sqlite3
 import time
@@ -126,8 +127,7 @@ class SoloShiftApp(App[None]):
         self.theme = self.site.theme
         if self.site.keys:
             self.set_keymap(self.site.keys)
-        if self._started is not None:
-            self.call_after_refresh(self._log_startup)
+        self.call_after_refresh(self._first_paint_done)
         # Timers start just after the first screen is painted: they import and
         # start APScheduler, which the first paint does not need to wait for.
         self.set_timer(0.25, self._start_timers)
@@ -273,8 +273,10 @@ class SoloShiftApp(App[None]):
             prompts.record(self.store, prompt, "done", shift, reason=f"{procedure_id} procedure")
         self.refresh_timers()
 
-    def _log_startup(self) -> None:
-        log.info("start-up to first screen: %.0f ms", (time.perf_counter() - self._started) * 1000)
+    def _first_paint_done(self) -> None:
+        gc.enable()  # paused by main.open_desk for the start-up (a no-op when it was never paused)
+        if self._started is not None:
+            log.info("start-up to first screen: %.0f ms", (time.perf_counter() - self._started) * 1000)
 
     def _below(self) -> Screen | None:
         return self.screen_stack[-2] if len(self.screen_stack) > 1 else None
