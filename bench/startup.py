@@ -23,7 +23,7 @@ from pathlib import Path
 from _common import child_env, median, ms, run_child
 from _common import variants as compared
 
-REPEATS = 11  # this 2-core VM is noisy (+-30% run to run): more runs steady the median
+REPEATS = 21  # this 2-core VM is noisy (+-30% run to run): more runs steady the median
 GOALS = (("desk-empty", "minimal", 1.3, "desk within 1.3x of a minimal Textual app"),
          ("desk-year", "desk-empty", 1.1, "one-year database within 1.1x of an empty one"))
 
