@@ -4,8 +4,6 @@ Kept apart from shift.alerts (smtplib, ssl, email, subprocess), which is only
 imported when an alert is sent, so reading site.toml stays quick.
 """
 
-from __future__ import annotations
-
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 

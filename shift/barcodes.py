@@ -5,8 +5,6 @@ junk (a stray control character, a space, a prefix the scanner adds). `check`
 says exactly what is wrong, in words for the desk.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

@@ -5,8 +5,6 @@ check-in (or the shift's start), never from an in-memory timer, so a restart
 during the grace period escalates at the original deadline.
 """
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
 from typing import NamedTuple, TYPE_CHECKING
 

@@ -13,8 +13,6 @@ Nothing in a warning names a patron: warnings live in circ_transactions,
 which is never purged, while card numbers are (see purge_patrons).
 """
 
-from __future__ import annotations
-
 import csv
 import io
 from collections import Counter

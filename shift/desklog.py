@@ -1,7 +1,5 @@
 """The recent log on the desk screen: what this shift recorded, newest first."""
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo

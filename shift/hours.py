@@ -9,8 +9,6 @@ Every duration is computed between real moments, so an evening that spans a
 change is the right length.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo

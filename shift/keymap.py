@@ -5,8 +5,6 @@ here), and a site may remap any of them in `[keys]` of site.toml. Keeping it
 outside the TUI lets `check` validate a remapping without starting Textual.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

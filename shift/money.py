@@ -4,8 +4,6 @@ Both are append-only rows of the shift; the fees total is what the closing
 cash count checks the drawer against.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import datetime
 from typing import NamedTuple

@@ -1,7 +1,5 @@
 """Problems found in the library's own files, located for the person who edits them."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import NamedTuple
 

@@ -5,8 +5,6 @@ escalated) with its time; what the desk shows as "Due now" is recomputed from
 them, so a restart shows exactly what was open, and a prompt is fired once.
 """
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
 from typing import NamedTuple
 

@@ -4,8 +4,6 @@ Whether a shift is open is derived from the log (a shift with no end row),
 so a crash or a closed window resumes the same shift.
 """
 
-from __future__ import annotations
-
 from datetime import datetime, tzinfo
 from typing import NamedTuple
 

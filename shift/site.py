@@ -5,8 +5,6 @@ file:line, and a Site built from whatever was valid (falling back to safe
 defaults), so the desk can always start.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import date, timedelta
 from pathlib import Path

@@ -1,7 +1,5 @@
 """The `[incidents]` and `[circulation]` sections of site.toml."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from shift.barcodes import CHECK_DIGITS, BarcodePattern

@@ -1,7 +1,5 @@
 """Desk statistics: one row per entry, voids as new rows, counts derived."""
 
-from __future__ import annotations
-
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import NamedTuple

@@ -10,8 +10,6 @@ explicit so that no prompt is skipped or doubled:
   is one prompt.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 

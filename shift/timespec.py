@@ -5,8 +5,6 @@ moment, so 'close-30m' is always thirty minutes before closing, on a
 daylight-saving day too. A clock time uses the hours calendar's DST policy.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
