@@ -336,3 +336,18 @@ def test_a_refused_database_does_not_leave_the_garbage_collector_paused(tmp_path
     with pytest.raises(StoreError):
         main.open_desk(main.parse_args(["--db", str(not_a_database)]))
     assert gc.isenabled()
+
+
+async def test_the_key_bar_breaks_between_keys_when_the_terminal_narrows(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(240, 40)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one("KeyBar")
+        wide = str(bar.content)
+        assert "\n" not in wide and "f8 EMERGENCY" in wide and "^p palette" in wide
+        await pilot.resize_terminal(70, 40)
+        await pilot.pause()
+        narrow = str(bar.content)
+        assert narrow.count("\n") >= 1
+        assert narrow.replace("\n", "  ") == wide  # the same keys, broken between them
+        assert all(len(line) <= 68 for line in narrow.splitlines())

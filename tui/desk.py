@@ -287,7 +287,9 @@ class DeskScreen(Screen):
             lines.append(f"Due now: {printable(offer.title)} — press {key}")
         box = self.query_one("#suggest", Static)
         box.display = bool(lines)
-        box.update("\n".join(lines))
+        text = "\n".join(lines)
+        if text != box.content:  # asked every second: a new layout only when the text changes
+            box.update(text)
 
     def _in_progress_titles(self) -> list[tuple[str, str, str]]:
         titles = {p.id: p.title for p in self.app.procedures_loaded}

@@ -38,7 +38,8 @@ class KeyBar(Static):
         self.lay_out()
 
     def on_resize(self) -> None:
-        self.lay_out()
+        if self.parts:  # not before show_keys: an empty bar needs no layout of its own
+            self.lay_out()
 
     def lay_out(self) -> None:
         """Break between keys, never inside one, when they do not fit on one line."""
@@ -52,4 +53,6 @@ class KeyBar(Static):
                 used, need = 0, part.cell_length
             lines[-1].append(part)
             used += need
-        self.update(Content("\n").join(Content("  ").join(line) for line in lines))
+        text = Content("\n").join(Content("  ").join(line) for line in lines)
+        if text != self.content:  # a resize mostly keeps the same lines: no layout then
+            self.update(text)
