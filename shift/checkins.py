@@ -130,7 +130,7 @@ def current(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursCalen
     if since is not None and since > found.last_checkin:
         interval = policy.sweep_interval if sweeping else policy.interval
         found = found._replace(last_checkin=since, deadline=since + interval,
-                                    escalate_at=since + interval + policy.grace)
+                               escalate_at=since + interval + policy.grace)
     return found
 
 

@@ -6,6 +6,7 @@ from shift.barcodes import CHECK_DIGITS, BarcodePattern
 from shift.tomlsrc import Section
 
 SUPPLEMENT_HOURS = 24  # supplements later than this after the report are still taken, and marked late
+
 # Categories seen in practice at library desks (DOMAIN.md); a site may replace them.
 DEFAULT_INCIDENT_CATEGORIES = (
     "Injury",
