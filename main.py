@@ -223,9 +223,10 @@ def open_desk(args: argparse.Namespace):
     """The store and the app, not yet running (the benchmarks start it the same way).
 
     The cyclic garbage collector is paused from here until the desk's first
-    paint (the app resumes it): loading Textual and the desk allocates a great
-    many objects and frees almost none, so each collection on the way would
-    only rescan them (a few percent of the start-up time).
+    paint (the app then freezes what exists and resumes it): loading Textual
+    and the desk allocates a great many objects and frees almost none, so each
+    collection on the way would only rescan them (a few percent of the
+    start-up time).
     """
     gc.disable()
     try:

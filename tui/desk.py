@@ -14,7 +14,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from shift import checkins, circulation, desklog, money, prompts, tally
@@ -25,6 +25,7 @@ from shift.site import Site
 from shift.text import printable
 from tui.header import SplitLines
 from tui.keybar import KeyBar
+from tui.steadyscreen import SteadyScreen
 from tui.bindings import action_runner, command_binding
 
 
@@ -66,7 +67,7 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
     return type("DeskScreen", (DeskScreen,), {"BINDINGS": bindings})
 
 
-class DeskScreen(Screen):
+class DeskScreen(SteadyScreen):
     HELP_NOTE = (
         "Channel keys and READ levels 1-6 are typed before a statistics key and apply to "
         "that one entry; with none, the entry is in person with no READ level."

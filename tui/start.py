@@ -8,15 +8,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static
 
 from shift.shifts import FollowUp, deadline_text, last_handover, open_followups, start_shift
 from shift.text import printable
 from tui.keybar import KeyBar
+from tui.steadyscreen import SteadyScreen
 
 
-class StartShiftScreen(Screen):
+class StartShiftScreen(SteadyScreen):
     BINDINGS = [Binding("ctrl+s", "start", "Start shift", id="shift.start")]
 
     def compose(self) -> ComposeResult:
