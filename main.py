@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import time
 from pathlib import Path
@@ -245,6 +246,20 @@ def open_desk(args: argparse.Namespace):
     return store, app
 
 
+def follow_the_terminal_size() -> None:
+    """Let the desk take its size from the terminal itself.
+
+    Textual asks `shutil.get_terminal_size()`, which prefers the COLUMNS and
+    LINES variables when they are set; a shell that exported them at another
+    size (some do, e.g. when started before its window was sized) would pin
+    the desk to that size and make it deaf to every resize. In a terminal the
+    terminal's own size is the truth, so the variables are dropped.
+    """
+    if sys.__stdout__ is not None and sys.__stdout__.isatty():
+        for name in ("COLUMNS", "LINES"):
+            os.environ.pop(name, None)
+
+
 def cmd_desk(args: argparse.Namespace) -> int:
     import logging
 
@@ -255,6 +270,7 @@ def cmd_desk(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(exc, file=sys.stderr)
         return 1
+    follow_the_terminal_size()
     # Textual owns the terminal while running: log to a file beside the database.
     logging.basicConfig(filename=resolve_db_path(args.db).with_suffix(".log"), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s")

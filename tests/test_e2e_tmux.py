@@ -45,3 +45,19 @@ def test_shift_and_tally_survive_sigkill_in_a_real_terminal(tmp_path):
         assert count(db, "SELECT COUNT(*) FROM shift_ends") == 0
     finally:
         term.tmux("kill-server")
+
+
+def test_the_desk_takes_the_terminals_size_and_follows_a_resize(tmp_path):
+    # A shell may export COLUMNS and LINES at a size the window no longer has.
+    term = Terminal(f"solo-size-{os.getpid()}")
+    try:
+        term.start(tmp_path / "desk.db", size=(120, 40), env="COLUMNS=80 LINES=24")
+        term.wait_for("Who is on duty?")
+        # The key bar sits on the terminal's last row, not on the 24th.
+        wait_until(lambda: "^p palette" in term.screen().split("\n")[39])
+        term.tmux("resize-window", "-x", "100", "-y", "30")
+        wait_until(lambda: "^p palette" in term.screen().split("\n")[29])
+        term.keys("C-q")
+        wait_until(lambda: not term.alive())
+    finally:
+        term.tmux("kill-server")

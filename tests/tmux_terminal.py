@@ -23,9 +23,10 @@ class Terminal:
     def tmux(self, *args: str) -> str:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True).stdout
 
-    def start(self, db, *args: str, size: tuple[int, int] = (120, 40)) -> None:
+    def start(self, db, *args: str, size: tuple[int, int] = (120, 40), env: str = "") -> None:
+        """Run the desk on `db`; `env` is "NAME=value ..." set for the program only."""
         extra = " ".join(args)
-        command = f"cd {ROOT} && exec {sys.executable} main.py --db {db} {extra}"
+        command = f"cd {ROOT} && exec env {env} {sys.executable} main.py --db {db} {extra}"
         self.tmux("new-session", "-d", "-x", str(size[0]), "-y", str(size[1]), command)
 
     def screen(self) -> str:
