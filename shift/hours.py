@@ -141,6 +141,22 @@ class HoursCalendar:
         spans = self.intervals(day)
         return spans[-1][1] if spans else None
 
+    def real_opening(self, day: date) -> datetime | None:
+        """When the building opens on `day`: None when closed all day, and when it is
+        open since the day before (a 00:00 opening after a 24:00 closing)."""
+        start = self.opening(day)
+        if start is None or any(end == start for _, end in self.intervals(day - timedelta(days=1))):
+            return None
+        return start
+
+    def real_closing(self, day: date) -> datetime | None:
+        """When the building closes at the end of `day`: None when closed all day, and
+        when it stays open into the next day (a 24:00 closing before a 00:00 opening)."""
+        end = self.closing(day)
+        if end is None or any(start == end for start, _ in self.intervals(day + timedelta(days=1))):
+            return None
+        return end
+
     def open_span(self, moment: datetime) -> tuple[datetime, datetime] | None:
         """The opening period containing `moment`, if the library is open then.
 

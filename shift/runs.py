@@ -334,11 +334,12 @@ CLOSING_WINDOW = (timedelta(minutes=-45), timedelta(minutes=15))
 
 def suggested(procedures: list[Procedure], hours: HoursCalendar, now: datetime,
               finished: set[str]) -> Procedure | None:
-    """The opening procedure around opening time, the closing one as closing nears."""
+    """The opening procedure around opening time, the closing one as closing nears
+    (real ones: a library open round the clock is not closed at midnight)."""
     day = hours.local_date(now)
     for kind, anchor, (before, after) in (
-        ("opening", hours.opening(day), OPENING_WINDOW),
-        ("closing", hours.closing(day), CLOSING_WINDOW),
+        ("opening", hours.real_opening(day), OPENING_WINDOW),
+        ("closing", hours.real_closing(day), CLOSING_WINDOW),
     ):
         if anchor is None or not anchor + before <= now <= anchor + after:
             continue

@@ -60,7 +60,8 @@ def plan_day(day: date, hours: HoursCalendar, tasks: list[Task] | tuple[Task, ..
 
 def _moments(task: Task, hours: HoursCalendar, day: date) -> list[datetime]:
     if task.at is not None:
-        moment = task.at.at(hours, day)
+        # A closing announcement is for a real closing, not the midnight of a library open round the clock.
+        moment = task.at.at(hours, day, real_edges=True)
         return [] if moment is None else [moment]
     first = task.start.at(hours, day) if task.start else hours.opening(day)
     last = task.until.at(hours, day) if task.until else hours.closing(day)

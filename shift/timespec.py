@@ -19,11 +19,18 @@ class TimeSpec(NamedTuple):
     anchor: str  # "clock", "open" or "close"
     minutes: int  # after midnight for "clock"; a signed offset otherwise
 
-    def at(self, hours: HoursCalendar, day: date) -> datetime | None:
-        """The moment on `day`, or None when the library does not open that day."""
+    def at(self, hours: HoursCalendar, day: date, real_edges: bool = False) -> datetime | None:
+        """The moment on `day`, or None when the library does not open that day.
+
+        With `real_edges`, opening and closing are the building's own: None on a
+        day it is open since the day before (open) or stays open into the next (close).
+        """
         if self.anchor == "clock":
             return local_moment(day, self.minutes, hours.zone)
-        base = hours.opening(day) if self.anchor == "open" else hours.closing(day)
+        if real_edges:
+            base = hours.real_opening(day) if self.anchor == "open" else hours.real_closing(day)
+        else:
+            base = hours.opening(day) if self.anchor == "open" else hours.closing(day)
         return None if base is None else base + timedelta(minutes=self.minutes)
 
     def __str__(self) -> str:

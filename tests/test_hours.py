@@ -101,3 +101,17 @@ def test_duration_text():
     assert duration_text(timedelta(minutes=45)) == "45 min"
     assert duration_text(timedelta(seconds=20)) == "1 min"
     assert duration_text(timedelta(hours=2)) == "2 h"
+
+
+def test_a_library_open_round_the_clock_has_no_midnight_closing():
+    # Open to midnight Thursday, then round the clock from Friday 08:00 to Saturday 20:00.
+    hours = HoursCalendar(TORONTO, {3: (Period(480, 1440),), 4: (Period(480, 1440),),
+                                    5: (Period(0, 1200),)})
+    thursday, friday, saturday = date(2026, 12, 10), date(2026, 12, 11), date(2026, 12, 12)
+    assert hours.real_closing(thursday) == local(2026, 12, 11, 0, 0)  # Friday does not start at 00:00
+    assert hours.real_opening(friday) == local(2026, 12, 11, 8, 0)
+    assert hours.real_closing(friday) is None  # Saturday opens at 00:00: no closing
+    assert hours.real_opening(saturday) is None
+    assert hours.real_closing(saturday) == local(2026, 12, 12, 20, 0)
+    assert hours.real_opening(date(2026, 12, 13)) is None  # closed all Sunday
+    assert hours.status_text(local(2026, 12, 11, 23, 30)) == "closes in 20 h 30 min"

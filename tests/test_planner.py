@@ -89,4 +89,22 @@ def test_shipped_tasks_on_both_dst_sundays(full_site):
 
 def test_the_same_prompt_planned_twice_is_one():
     tasks = [task("a", at="close"), task("a", at="close")]
-    assert len(plan_day(date(2026, 11, 24), ALL_NIGHT, tasks)) == 1
+    assert len(plan_day(date(2026, 11, 24), EXAM_WEEKEND, tasks)) == 1
+
+
+# Exam season: open to midnight on weekdays, round the clock from Friday 08:00 to Sunday 22:00.
+EXAM_WEEKEND = HoursCalendar(TORONTO, {**{d: (Period(480, 1440),) for d in range(5)},
+                                       5: (Period(0, 1440),), 6: (Period(0, 1320),)})
+
+
+def test_closing_prompts_wait_for_a_real_closing():
+    tasks = [task("announce-15", at="close-15m"), task("unlock", at="open"),
+             task("sweep", every=timedelta(hours=6), start="open+1h", until="close-1h")]
+    by_day = {day: local_times(plan_day(date(2026, 12, day), EXAM_WEEKEND, tasks)) for day in (10, 11, 12, 13)}
+    assert ("announce-15", "23:45") in by_day[10] and ("unlock", "08:00") in by_day[10]  # Thursday
+    assert ("unlock", "08:00") in by_day[11]  # Friday opens, and stays open into Saturday
+    assert not [t for t in by_day[11] + by_day[12] if t[0] == "announce-15"]
+    assert not [t for t in by_day[12] + by_day[13] if t[0] == "unlock"]
+    assert ("announce-15", "21:45") in by_day[13]  # Sunday 22:00 is the real closing
+    # Rounds still follow each day's own hours, all night included.
+    assert [h for t, h in by_day[12] if t == "sweep"] == ["01:00", "07:00", "13:00", "19:00"]

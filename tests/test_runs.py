@@ -219,3 +219,17 @@ def test_an_all_clear_step_is_never_skipped(store, shift, tmp_path):
     with pytest.raises(ValueError, match="cannot be skipped"):
         skip_step(store, run, step, "The captain waved us in")
     assert store.rows("SELECT COUNT(*) AS n FROM step_outcomes")[0]["n"] == 0
+
+
+def test_the_closing_procedure_is_offered_before_a_real_closing_only(tmp_path):
+    from conftest import TORONTO
+    from shift.hours import HoursCalendar, Period
+    from shift.runs import suggested
+
+    closing, _ = parse_procedure(CLOSING, tmp_path / "closing.toml")
+    # Thursday to midnight; Friday from 08:00 round the clock into Saturday, closing there at 20:00.
+    hours = HoursCalendar(TORONTO, {3: (Period(480, 1440),), 4: (Period(480, 1440),), 5: (Period(0, 1200),)})
+    assert suggested([closing], hours, local(2026, 12, 10, 23, 30), set()) == closing
+    assert suggested([closing], hours, local(2026, 12, 11, 23, 30), set()) is None
+    assert suggested([closing], hours, local(2026, 12, 12, 19, 30), set()) == closing
+    assert suggested([closing], hours, local(2026, 12, 12, 19, 30), {closing.id}) is None  # done already
