@@ -354,3 +354,17 @@ async def test_the_key_bar_breaks_between_keys_when_the_terminal_narrows(store, 
         assert narrow.count("\n") >= 1
         assert narrow.replace("\n", "  ") == wide  # the same keys, broken between them
         assert all(len(line) <= 68 for line in narrow.splitlines())
+
+
+async def test_a_resize_under_a_dialog_reaches_the_desk_beneath(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(240, 40)) as pilot:
+        await pilot.pause()
+        desk = app.screen
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.resize_terminal(70, 30)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is desk and desk.outer_size == (70, 30)
+        assert str(desk.query_one("KeyBar").content).count("\n") >= 1  # re-wrapped to the new width
