@@ -136,9 +136,15 @@ def fallback_site() -> Site:
 
 def load_site(path: Path) -> tuple[Site, list[Problem]]:
     """Read and validate a site file; never raises for a bad file."""
+    site, problems = read_site(path)
+    return site or fallback_site(), problems
+
+
+def read_site(path: Path) -> tuple[Site | None, list[Problem]]:
+    """As load_site, but None for a file that could not be read or parsed at all."""
     src = Source.read(path)
     if not src.ok:
-        return fallback_site(), src.problems
+        return None, src.problems
     return _SiteReader(src).read(), src.problems
 
 

@@ -42,6 +42,9 @@ def test_toml_syntax_error_exits_1_with_line(tmp_path):
     assert result.returncode == 1
     assert result.stdout.startswith("site.toml:2: error: TOML syntax:")
     assert "Traceback" not in result.stderr
+    # The shipped procedures are not each reported for calling contacts an unread file lacks.
+    assert [line for line in result.stdout.splitlines() if ": error: " in line] == [result.stdout.splitlines()[0]]
+    assert "checked against the site file once it can be read" in result.stdout
 
 
 def test_procedure_files_are_checked(tmp_path):
