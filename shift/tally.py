@@ -55,7 +55,9 @@ def record(
     if when > now + timedelta(seconds=1):
         raise ValueError("An entry cannot be in the future")
     if when < shift.started_at:
-        raise ValueError("A late entry must fall within this shift (after it started)")
+        if when < shift.started_at.replace(second=0, microsecond=0):
+            raise ValueError("A late entry must fall within this shift (after it started)")
+        when = shift.started_at  # a time typed to the minute, in the minute the shift started
     row = store.insert(
         "tallies",
         {

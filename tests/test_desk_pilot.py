@@ -9,7 +9,7 @@ from textual.widgets import Input, Select, Static, TextArea
 
 import main
 from conftest import shown
-from shift.shifts import open_shift
+from shift.shifts import open_shift, start_shift
 from shift.store import StoreError
 from tui.app import SoloShiftApp
 from tui.desk import DeskScreen
@@ -119,6 +119,22 @@ async def test_late_entry_with_note_shows_text_exactly_as_typed(store, site, shi
         assert "3 × Directional (Phone) (late entry for 19:00) — Room [A-12] [/b] <b>x</b> ␛[31mred" in log
         svg = app.export_screenshot()
         assert "[A-12]" in svg and "&lt;b&gt;x&lt;/b&gt;" in svg
+
+
+async def test_details_saved_at_the_time_offered_are_logged_now(store, site, clock):
+    clock.advance(seconds=40)
+    start_shift(store, "Sam", "main")  # 19:30:40: the dialog offers 19:30, before the shift began
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        clock.advance(seconds=75)  # a note takes a while to type
+        app.screen.query_one("#note", Input).value = "Asked where the printers are"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        row = tallies(store)[0]
+        assert row["occurred_at"] == row["recorded_at"]  # now, not 19:30:00
+        assert "late entry" not in shown(app, "#log")
 
 
 async def test_late_entry_before_the_shift_is_refused_with_a_message(store, site, shift):

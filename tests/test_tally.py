@@ -6,6 +6,7 @@ import pytest
 
 from conftest import TORONTO, local
 from shift import desklog, tally
+from shift.shifts import start_shift
 
 
 def test_record_and_count(store, site, shift):
@@ -49,6 +50,16 @@ def test_late_entry_is_backdated_within_the_shift(store, site, shift):
         tally.record(store, site.tally, shift, "directional", occurred_at=local(2026, 11, 24, 17, 0))
     with pytest.raises(ValueError, match="future"):
         tally.record(store, site.tally, shift, "directional", occurred_at=store.clock.now() + timedelta(hours=1))
+
+
+def test_an_entry_in_the_minute_the_shift_started_counts_from_its_start(store, site, clock):
+    clock.advance(seconds=40)  # 19:30:40
+    started = start_shift(store, "Sam", "main")
+    clock.advance(seconds=5)
+    entry = tally.record(store, site.tally, started, "directional", occurred_at=local(2026, 11, 24, 19, 30))
+    assert entry.occurred_at == started.started_at
+    with pytest.raises(ValueError, match="within this shift"):
+        tally.record(store, site.tally, started, "directional", occurred_at=local(2026, 11, 24, 19, 29))
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,8 @@ class DetailEntryScreen(ModalScreen["tally.TallyEntry | None"]):
                 yield Label("READ level")
                 yield Select([(Content(f"READ {n}"), n) for n in range(1, 7)], prompt="not given", id="read")
                 yield Label("At (HH:MM)")
-                yield Input(f"{now:%H:%M}", id="at", max_length=5)
+                self.prefilled_at = f"{now:%H:%M}"
+                yield Input(self.prefilled_at, id="at", max_length=5)
                 yield Label("Note")
                 yield Input(placeholder="optional", id="note")
             yield Static("Tab moves · Ctrl+S or Enter saves · Esc cancels", classes="note", markup=False)
@@ -72,7 +73,9 @@ class DetailEntryScreen(ModalScreen["tally.TallyEntry | None"]):
         quantity_text = self.query_one("#quantity", Input).value or "0"
         read = self.query_one("#read", Select).value
         try:
-            occurred = self._moment(self.query_one("#at", Input).value)
+            at = self.query_one("#at", Input).value.strip()
+            # The time left as offered is "now", to the second: not a late entry for the minute it opened.
+            occurred = None if at == self.prefilled_at else self._moment(at)
             entry = tally.record(
                 self.app.store, self.app.site.tally, self.shift,
                 str(self.query_one("#category", Select).value),
