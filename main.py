@@ -73,6 +73,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _global_options(report, suppress=True)
     report.add_argument("--shift", help="the shift's id (default: the most recently started shift)")
     report.add_argument("--output", help="write it to this new file (UTF-8, exactly as recorded) instead of printing it")
+    report.add_argument("--email", action="store_true",
+                        help="email it now to [email.recipients] reports (the desk also sends each one itself)")
+    report.add_argument("--list", action="store_true", help="list every shift, newest first, with its id")
     args = parser.parse_args(argv)
     args.site = Path(args.site) if args.site else HERE / "data" / "site.toml"
     args.procedures = Path(args.procedures) if args.procedures else HERE / "procedures"
@@ -198,6 +201,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     site, store = opened
     with store:
+        if args.list:
+            for line in report.shift_list(store, site):
+                print(printable(line))
+            return 0
         shift_id = args.shift or report.last_shift_id(store)
         if shift_id is None:
             print("No shift has been recorded in this database yet.", file=sys.stderr)
@@ -207,6 +214,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         except (ValueError, sqlite3.Error) as exc:
             print(f"No report: {exc}", file=sys.stderr)
             return 1
+        if args.email:
+            return _email_report(store, site, shift_id)
     if not args.output:
         # A terminal must not obey escapes someone typed into a note; a file keeps them exactly.
         print(printable(text, keep_newlines=True), end="")
@@ -217,6 +226,18 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     print(f"Wrote the report to {args.output}")
+    return 0
+
+
+def _email_report(store, site, shift_id: str) -> int:
+    from shift import reportmail
+    from shift.alertconfig import AlertError
+
+    try:
+        print(f"The report was {reportmail.send_now(store, site, shift_id)}.")
+    except AlertError as exc:
+        print(f"The report was not emailed: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -52,6 +52,25 @@ def last_shift_id(store: Store) -> str | None:
     return rows[0]["id"] if rows else None
 
 
+def shift_list(store: Store, site: Site) -> list[str]:
+    """Every shift, newest first, one line each: when, who, where, whether its report was emailed, id."""
+    rows = store.rows(
+        """SELECT s.id, s.started_at, s.worker, s.desk, e.ended_at,
+                  (SELECT r.outcome FROM report_emails r WHERE r.shift_id = s.id
+                   ORDER BY r.outcome = 'sent' DESC LIMIT 1) AS emailed
+           FROM shifts s LEFT JOIN shift_ends e ON e.shift_id = s.id
+           ORDER BY s.started_at DESC, s.rowid DESC""")
+    desks = {d.id: d.name for d in site.desks}
+    lines = []
+    for r in rows:
+        start = from_iso(r["started_at"]).astimezone(site.zone)
+        end = f"{from_iso(r['ended_at']).astimezone(site.zone):%H:%M}" if r["ended_at"] else "open "
+        mail = {"sent": "emailed", "failed": "not emailed"}.get(r["emailed"], "")
+        lines.append(f"{start:%a %Y-%m-%d %H:%M}–{end}  {r['worker']} ({desks.get(r['desk'], r['desk'])})"
+                     f"{'  ' + mail if mail else ''}  {r['id']}")
+    return lines
+
+
 def build(store: Store, site: Site, shift_id: str) -> Report:
     row = _shift_row(store, shift_id)
     shift = Shift(row["id"], from_iso(row["started_at"]), row["worker"], row["desk"])

@@ -57,11 +57,12 @@ _SHIFT_TABLES = ("shifts", "shift_ends", "followups", "followup_resolutions", "t
 _RUN_TABLES = ("procedure_versions", "procedure_runs", "step_outcomes", "step_notes", "run_ends")
 _TIMER_TABLES = ("prompt_events", "checkin_events")
 _SWEEP_TABLES = ("sweep_results",)
+_REPORT_TABLES = ("report_emails",)
 _INCIDENT_TABLES = ("incidents", "incident_supplements", "incident_drafts")
 _CIRC_TABLES = ("circ_transactions", "circ_voids", "circ_exports", "circ_exported",
                 "blocked_lists", "blocked_patrons", "fees", "overrides")
 APPEND_ONLY = (_SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
-               + _INCIDENT_TABLES + _CIRC_TABLES)
+               + _INCIDENT_TABLES + _CIRC_TABLES + _REPORT_TABLES)
 
 
 def _create(db: "Database", statements: list[str], tables: tuple[str, ...]) -> None:
@@ -370,3 +371,18 @@ def _m007(db: "Database") -> None:
     # Every scan looks up the item's latest transaction (the duplicate-scan rule); an
     # index entry holds the rowid too, so "latest" needs no sort.
     _create(db, ["CREATE INDEX circ_transactions_item ON circ_transactions(item)"], ())
+
+
+@migration("008_report_emails")
+def _m008(db: "Database") -> None:
+    _create(db, [
+        # One row per attempt to email a shift's report; the report was sent once a row says so.
+        """CREATE TABLE report_emails (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            at TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'failed')),
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX report_emails_shift ON report_emails(shift_id, outcome)",
+    ], _REPORT_TABLES)

@@ -35,8 +35,8 @@ def full_site():
 
 @pytest.fixture
 def site(full_site):
-    """The shipped site without timers, so tests of other things see no prompts or alarms."""
-    return full_site._replace(tasks=(), checkins=None)
+    """The shipped site without timers or email, so tests of other things see no prompts, alarms or mail."""
+    return full_site._replace(tasks=(), checkins=None, email=None)
 
 
 @pytest.fixture

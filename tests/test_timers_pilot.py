@@ -154,3 +154,62 @@ async def test_panic_can_be_cancelled_and_otherwise_raises_the_alarm(store, site
         assert [r["kind"] for r in checkins.events(store, shift)][0] == "panic"
         await pilot.pause()
         assert "ALARM (panic)" in shown(app, "#checkin-line")
+
+
+def report_site(site, port):
+    email = EmailSettings("127.0.0.1", port, "none", sender="desk@library.example",
+                          recipients={"reports": ("library-manager@library.example",)}, timeout=3)
+    return site._replace(email=email)
+
+
+async def end_the_shift(pilot, app, note: str) -> None:
+    from textual.widgets import TextArea
+
+    await wait_for(pilot, lambda: app.timers is not None)
+    await pilot.press("ctrl+e")
+    app.screen.query_one("#handover", TextArea).text = note
+    await pilot.press("ctrl+s")
+
+
+async def test_ending_a_shift_emails_its_report_to_the_manager(request, store, site, shift):
+    handler, port = start_server(request)
+    app = SoloShiftApp(store, report_site(site, port))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        with mock.patch.object(app, "notify", wraps=app.notify) as notify:
+            await end_the_shift(pilot, app, "Quiet night [really].")
+            await wait_for(pilot, lambda: handler.envelopes)
+            await wait_for(pilot, lambda: store.rows("SELECT 1 FROM report_emails WHERE outcome = 'sent'"))
+        message = parsed(handler.envelopes[0])
+        assert message["Subject"] == "Shift report Tue 24 Nov: Sam, Bata Library Service Desk"
+        assert "Quiet night [really]." in message.get_content()
+        assert notify.call_args_list[-1].args[0] == ("Shift report Tue 24 Nov: Sam, Bata Library Service Desk: "
+                                                     "emailed library-manager@library.example.")
+
+
+async def test_a_report_the_server_refused_is_said_and_sent_on_a_later_try(request, store, site, shift, clock):
+    from aiosmtpd.controller import Controller
+    from test_alerts import Recorder
+
+    port = free_port()  # nothing listens there yet
+    app = SoloShiftApp(store, report_site(site, port))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        with mock.patch.object(app, "notify", wraps=app.notify) as notify:
+            await end_the_shift(pilot, app, "Printer 2 jammed")
+            await wait_for(pilot, lambda: store.rows("SELECT 1 FROM report_emails WHERE outcome = 'failed'"))
+            await pilot.pause()
+            said = notify.call_args_list[-1]
+            assert said.args[0].startswith("The shift report was not emailed (email to reports not sent")
+            assert said.kwargs["severity"] == "warning"
+            handler = Recorder()
+            server = Controller(handler, hostname="127.0.0.1", port=port)
+            server.start()
+            request.addfinalizer(server.stop)
+            app.timers.check()  # too soon: no second try yet
+            await pilot.pause(0.3)
+            assert handler.envelopes == []
+            clock.advance(minutes=5)
+            app.timers.check()
+            await wait_for(pilot, lambda: handler.envelopes)
+            await wait_for(pilot, lambda: store.rows("SELECT 1 FROM report_emails WHERE outcome = 'sent'"))
+        assert "Printer 2 jammed" in parsed(handler.envelopes[0]).get_content()
+        assert [r["outcome"] for r in store.rows("SELECT outcome FROM report_emails ORDER BY rowid")] == ["failed", "sent"]

@@ -460,6 +460,9 @@ class DeskScreen(SteadyScreen):
         if ended:
             from tui.report import ReportScreen
 
+            if self.app.timers is not None:  # else the timers send it when they start
+                self.app.timers.send_reports(announce=True)
+
             # The finished shift's report first; closing it opens the start screen.
             # Scheduled, not awaited: these run inside a dialog's dismissal.
             self.app.push_screen(ReportScreen(self.shift.id), lambda _: self.app.call_later(self.app.show_start))

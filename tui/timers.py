@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from shift import checkins, prompts, runs
+from shift import checkins, prompts, reportmail, runs
 from shift.alerts import AlertError, test_channel
 from shift.scheduler import DeskScheduler
 from shift.shifts import Shift, open_shift
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("solo_shift.timers")
 CHANNEL_RETEST = timedelta(minutes=10)
+REPORT_RETRY = timedelta(minutes=5)
 
 
 class DeskTimers:
@@ -32,6 +34,8 @@ class DeskTimers:
         self.scheduler = DeskScheduler(app.clock, self.check)
         self._site_mtime = self._mtime()
         self._channel_tested_at = None
+        self._reports_tried_at = None
+        self._reports_sending: set[str] = set()
 
     def start(self) -> None:
         self.scheduler.start(self.app.site.hours, self.app.site.tasks)
@@ -65,10 +69,12 @@ class DeskTimers:
 
     def check(self) -> None:
         self._reload_site_if_changed()
+        now = self.app.clock.now()
+        if self._reports_tried_at is None or now - self._reports_tried_at >= REPORT_RETRY:
+            self.send_reports()
         shift = open_shift(self.app.store)
         if shift is None:
             return
-        now = self.app.clock.now()
         planned = self.prompts_for(shift)
         fire, missed = prompts.to_fire(self.app.store, planned, now)
         for prompt in missed:
@@ -90,6 +96,53 @@ class DeskTimers:
     def prompts_for(self, shift: Shift) -> list:
         """The planned prompts that belong to this shift: none from before it began."""
         return [p for p in self.scheduler.prompts() if p.due_at >= shift.started_at]
+
+    # -- shift reports by email ---------------------------------------------
+
+    def send_reports(self, announce: bool = False) -> None:
+        """Email every ended shift's report not sent yet, each in a worker thread.
+
+        With `announce` (just after a shift ends) the outcome is a toast either way;
+        a retry only says so when it gets through.
+        """
+        self._reports_tried_at = self.app.clock.now()
+        settings = reportmail.configured(self.app.site)
+        if settings is None:
+            return
+        for shift_id in reportmail.unsent(self.app.store, self.app.clock.now()):
+            if shift_id in self._reports_sending:
+                continue
+            try:
+                subject, body = reportmail.message(self.app.store, self.app.site, shift_id)
+            except (ValueError, sqlite3.Error) as exc:  # never lets a report stop the desk
+                log.error("shift report %s not built: %s", shift_id, exc)
+                continue
+            self._reports_sending.add(shift_id)
+
+            def send(shift_id=shift_id, subject=subject, body=body) -> None:
+                try:
+                    detail = reportmail.deliver(settings, subject, body)
+                except AlertError as exc:
+                    self.app.call_from_thread(self._report_sent, shift_id, subject, False, str(exc), announce)
+                else:
+                    self.app.call_from_thread(self._report_sent, shift_id, subject, True, detail, announce)
+
+            self.app.run_worker(send, thread=True, group="reports", exit_on_error=False)
+
+    def _report_sent(self, shift_id: str, subject: str, ok: bool, detail: str, announce: bool) -> None:
+        self._reports_sending.discard(shift_id)
+        try:
+            reportmail.record(self.app.store, shift_id, ok, detail)
+        except sqlite3.Error as exc:  # unrecorded, a sent report is sent again later: no harm
+            log.error("shift report %s: outcome not recorded: %s", shift_id, exc)
+        if ok:
+            self.app.notify(f"{subject}: {detail}.", title="Shift report", markup=False, timeout=10)
+            return
+        log.warning("shift report %s not emailed: %s", shift_id, detail)
+        if announce:
+            self.app.notify(f"The shift report was not emailed ({detail}). It is kept and tried again "
+                            f"every {REPORT_RETRY.seconds // 60} minutes while the desk is open.",
+                            title="Shift report", severity="warning", markup=False, timeout=20)
 
     # -- check-ins ------------------------------------------------------------
 

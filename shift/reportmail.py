@@ -1,0 +1,84 @@
+"""The end-of-shift report by email, to the addresses under [email.recipients] reports.
+
+Every attempt is a row in report_emails. A report not yet sent is tried again
+while the desk runs (and when it next starts), so a mail server that is down at
+closing time loses nothing; `python main.py report --email` sends one by hand.
+Building the message reads the database (the desk's thread); sending blocks on
+the network (a worker thread); the outcome is written from the desk's thread.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from shift import report
+from shift.alertconfig import AlertError, EmailSettings
+from shift.clock import to_iso
+from shift.site import Site
+from shift.store import Store
+
+PURPOSE = "reports"
+RETRY_FOR = timedelta(days=7)  # an older report still unsent is left to `report --email`
+
+
+def configured(site: Site) -> EmailSettings | None:
+    """The email settings, when the site names anyone to receive shift reports."""
+    if site.email is None or not site.email.recipients.get(PURPOSE):
+        return None
+    return site.email
+
+
+def message(store: Store, site: Site, shift_id: str) -> tuple[str, str]:
+    """(subject, body): the report exactly as the report screen and `report` show it."""
+    built = report.build(store, site, shift_id)
+    started = built.shift.started_at.astimezone(site.zone)
+    desk = next((d.name for d in site.desks if d.id == built.shift.desk), built.shift.desk)
+    # Short, so a mail program shows the date and the person before it cuts the line.
+    return f"Shift report {started:%a %d %b}: {built.shift.worker}, {desk}", report.render_text(built)
+
+
+def deliver(settings: EmailSettings, subject: str, body: str) -> str:
+    """Send it (blocking: off the desk's thread); what happened, or AlertError."""
+    from shift.alerts import send_email
+
+    return f"emailed {', '.join(send_email(settings, PURPOSE, subject, body))}"
+
+
+def record(store: Store, shift_id: str, sent: bool, detail: str) -> None:
+    store.insert("report_emails", {"shift_id": shift_id, "at": store.now_iso(),
+                                   "outcome": "sent" if sent else "failed", "detail": detail})
+
+
+def send_now(store: Store, site: Site, shift_id: str) -> str:
+    """Build, send and record in one go (the command line); raises AlertError when not sent."""
+    settings = configured(site)
+    if settings is None:
+        raise AlertError(f"no [email.recipients] {PURPOSE} in the site file")
+    subject, body = message(store, site, shift_id)
+    try:
+        detail = deliver(settings, subject, body)
+    except AlertError as exc:
+        record(store, shift_id, False, str(exc))
+        raise
+    record(store, shift_id, True, detail)
+    return detail
+
+
+def unsent(store: Store, now: datetime) -> list[str]:
+    """Shifts that ended within RETRY_FOR and whose report has not been sent, oldest first."""
+    since = to_iso(now - RETRY_FOR)
+    rows = store.rows(
+        """SELECT e.shift_id FROM shift_ends e
+           WHERE e.ended_at >= ? AND NOT EXISTS (
+               SELECT 1 FROM report_emails r WHERE r.shift_id = e.shift_id AND r.outcome = 'sent')
+           ORDER BY e.ended_at""", (since,))
+    return [r["shift_id"] for r in rows]
+
+
+def status(store: Store, shift_id: str) -> str:
+    """The latest attempt: 'emailed ...', 'not sent: ...', or '' when never tried."""
+    rows = store.rows("SELECT at, outcome, detail FROM report_emails WHERE shift_id = ? "
+                      "ORDER BY at DESC, rowid DESC LIMIT 1", (shift_id,))
+    if not rows:
+        return ""
+    return rows[0]["detail"] if rows[0]["outcome"] == "sent" else f"not sent: {rows[0]['detail']}"

@@ -1,0 +1,99 @@
+"""The shift report by email: a real SMTP conversation, every attempt recorded, unsent ones kept for retry."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SITE_FILE, local
+from shift import report, reportmail
+from shift.alertconfig import AlertError, EmailSettings
+from shift.shifts import end_shift, start_shift
+from test_alerts import free_port, parsed, start_server
+
+MANAGER = ("library-manager@lib.example.org",)
+
+
+def mail_site(site, port):
+    email = EmailSettings("127.0.0.1", port, "none", sender="desk@lib.example.org",
+                          recipients={"reports": MANAGER}, timeout=3)
+    return site._replace(email=email)
+
+
+@pytest.fixture
+def ended(store, clock):
+    """Sam's shift from 17:30, ended at 19:30 with a handover in brackets and tags."""
+    clock.moment = local(2026, 11, 24, 17, 30)
+    shift = start_shift(store, "Sam", "main")
+    clock.moment = local(2026, 11, 24, 19, 30)
+    end_shift(store, shift, "Printer 2 jammed [tray 3] <b>again</b>")
+    return shift
+
+
+def test_the_report_is_emailed_exactly_as_shown_and_recorded(request, store, site, ended):
+    handler, port = start_server(request)
+    site = mail_site(site, port)
+    assert reportmail.unsent(store, store.clock.now()) == [ended.id]
+    detail = reportmail.send_now(store, site, ended.id)
+    assert detail == "emailed library-manager@lib.example.org"
+    [envelope] = handler.envelopes
+    assert envelope.rcpt_tos == list(MANAGER)
+    message = parsed(envelope)
+    assert message["Subject"] == "Shift report Tue 24 Nov: Sam, Bata Library Service Desk"
+    shown = report.render_text(report.build(store, site, ended.id))
+    assert message.get_content().replace("\r\n", "\n") == shown  # lines end in CRLF on the wire
+    assert "Printer 2 jammed [tray 3] <b>again</b>" in message.get_content()
+    assert reportmail.unsent(store, store.clock.now()) == []
+    assert reportmail.status(store, ended.id) == detail
+
+
+def test_with_the_server_down_the_attempt_is_recorded_and_the_report_stays_unsent(request, store, site, ended):
+    down = mail_site(site, free_port())  # nothing listens there
+    with pytest.raises(AlertError, match="email to reports not sent"):
+        reportmail.send_now(store, down, ended.id)
+    assert reportmail.status(store, ended.id).startswith("not sent: email to reports not sent")
+    assert reportmail.unsent(store, store.clock.now()) == [ended.id]
+    handler, port = start_server(request)
+    reportmail.send_now(store, mail_site(site, port), ended.id)
+    assert len(handler.envelopes) == 1
+    assert [r["outcome"] for r in store.rows("SELECT outcome FROM report_emails ORDER BY rowid")] == ["failed", "sent"]
+
+
+def test_nobody_to_send_to_is_said_and_nothing_is_recorded(store, site, ended):
+    assert reportmail.configured(site) is None  # the test site has no email settings
+    with pytest.raises(AlertError, match=r"no \[email.recipients\] reports"):
+        reportmail.send_now(store, site, ended.id)
+    assert store.rows("SELECT * FROM report_emails") == []
+
+
+def test_only_ended_shifts_of_the_last_week_wait_to_be_sent(store, clock, ended):
+    start_shift(store, "Jo", "main")  # still open: no report to send yet
+    clock.advance(days=7, minutes=-1)
+    assert reportmail.unsent(store, clock.now()) == [ended.id]
+    clock.advance(minutes=2)
+    assert reportmail.unsent(store, clock.now()) == []  # left to `report --email`
+
+
+def run_report(*args, cwd):
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), "report", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_report_list_and_email_from_the_command_line(request, tmp_path, store, ended):
+    handler, port = start_server(request)
+    text = SITE_FILE.read_text()
+    email = text[text.index("[email]\n"): text.index("[email.recipients]")]
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(text.replace(email, f'[email]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+                                             'sender = "desk@lib.example.org"\n\n'))
+    db = store.path
+    store.close()
+    listed = run_report("--list", "--db", str(db), "--site", str(site_file), cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == f"Tue 2026-11-24 17:30–19:30  Sam (Bata Library Service Desk)  {ended.id}\n"
+    sent = run_report("--email", "--shift", ended.id, "--db", str(db), "--site", str(site_file), cwd=tmp_path)
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout == "The report was emailed library-manager@library.example.\n"
+    assert parsed(handler.envelopes[0])["To"] == "library-manager@library.example"
+    listed = run_report("--list", "--db", str(db), "--site", str(site_file), cwd=tmp_path)
+    assert "  emailed  " in listed.stdout
