@@ -3,7 +3,7 @@
     python main.py                 open the desk
     python main.py check           validate site.toml and the procedure files
     python main.py demo --days N   write a synthetic history into --db
-    python main.py export circ --format alma|koha|csv --output FILE [--all]
+    python main.py export circ --format alma|koha|evergreen|csv --output FILE [--all]
     python main.py export incidents --format text|csv --output FILE [--from DATE] [--to DATE] [--category C]
     python main.py import blocked FILE
     python main.py report [--shift ID] [--output FILE]
@@ -57,8 +57,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _global_options(export, suppress=True)
     export.add_argument("what", choices=["circ", "incidents"],
                         help="circ: offline circulation; incidents: incident reports")
-    export.add_argument("--format", required=True, choices=["alma", "koha", "csv", "text"],
-                        help="circ: alma, koha or csv; incidents: text or csv")
+    export.add_argument("--format", required=True, choices=["alma", "koha", "evergreen", "csv", "text"],
+                        help="circ: alma, koha, evergreen or csv; incidents: text or csv")
     export.add_argument("--output", required=True, help="the file to write (never overwritten)")
     export.add_argument("--all", action="store_true",
                         help="circ: every live transaction, also those already exported in this format")

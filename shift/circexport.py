@@ -1,4 +1,4 @@
-"""Offline circulation files for the LSP (Alma .dat, Koha .koc) and a CSV for people.
+"""Offline circulation files for the LSP (Alma .dat, Koha .koc, Evergreen) and a CSV for people.
 
 Byte for byte (DOMAIN.md, "Offline circulation files"):
 
@@ -26,6 +26,16 @@ Byte for byte (DOMAIN.md, "Offline circulation files"):
   are written as issues (Koha renews an item already issued to the same
   card); in-house use has no line.
 
+* Evergreen: one JSON object per line (LF), as Evergreen's offline client
+  writes its pending transactions and its offline.pl reads them (one
+  JSON.parse per line, commands ordered by `timestamp`): `timestamp` (Unix
+  seconds), `type` (`checkout`, `renew`, `checkin`, `in_house_use`), `delta`
+  0, `barcode`; checkout and renew add `patron_barcode` and `checkout_time`,
+  a checkin its `backdate`, an in-house use its `count` (1) and `use_time`,
+  each time as JavaScript's toISOString writes it (UTC, milliseconds, Z). No
+  `due_date`: Evergreen's own circulation policy sets it on upload. Payments
+  have no line.
+
 * CSV for people: a header and one row per transaction, every cell
   neutralised (control characters made visible, a leading = + - @ made
   text with a ').
@@ -39,10 +49,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -53,8 +64,10 @@ from shift.site import Site
 from shift.store import Store
 from shift.text import not_a_formula, printable
 
-FORMATS = {"alma": ".dat", "koha": ".koc", "csv": ".csv"}
-FORMAT_NAMES = {"alma": "Alma offline circulation", "koha": "Koha offline circulation", "csv": "CSV for people"}
+FORMATS = {"alma": ".dat", "koha": ".koc", "evergreen": ".jsonl", "csv": ".csv"}
+FORMAT_NAMES = {"alma": "Alma offline circulation", "koha": "Koha offline circulation",
+                "evergreen": "Evergreen offline transactions", "csv": "CSV for people"}
+EVERGREEN_TYPES = {"loan": "checkout", "renew": "renew", "return": "checkin", "in_house": "in_house_use"}
 KOC_VERSION = "1.0"
 ALMA_ITEM_WIDTH = 80
 CSV_HEADER = ("local_time", "action", "patron", "item", "amount", "warning", "id")
@@ -93,7 +106,7 @@ class ExportResult:
         return lines
 
 
-# -- the three formats -------------------------------------------------------
+# -- the formats -------------------------------------------------------------
 
 
 def render_alma(txns: list[Transaction], zone: ZoneInfo) -> Rendered:
@@ -148,6 +161,38 @@ def render_koha(txns: list[Transaction], zone: ZoneInfo, generator: str, version
     return Rendered("".join(lines).encode("utf-8"), tuple(written), tuple(settled), left_out)
 
 
+def render_evergreen(txns: list[Transaction]) -> Rendered:
+    lines: list[str] = []
+    written: list[str] = []
+    settled: list[str] = []
+    left_out: Counter = Counter()
+    for t in txns:
+        if t.action not in CARRIED["evergreen"]:
+            settled.append(t.id)
+            left_out[f"{_plural(t.action)} (Evergreen files have no line for them)"] += 1
+            continue
+        when = _js_iso(t.scanned_at)
+        command = {"timestamp": int(t.scanned_at.timestamp()), "type": EVERGREEN_TYPES[t.action], "delta": 0}
+        if t.action == "return":
+            command.update(barcode=t.item, backdate=when)
+        elif t.action == "in_house":
+            command.update(barcode=t.item, count=1, use_time=when)
+        elif t.patron is None:
+            left_out[_PURGED] += 1
+            continue
+        else:
+            command.update(patron_barcode=t.patron, barcode=t.item, checkout_time=when)
+        lines.append(json.dumps(command, ensure_ascii=False, separators=(",", ":")) + "\n")
+        written.append(t.id)
+    return Rendered("".join(lines).encode("utf-8"), tuple(written), tuple(settled), left_out)
+
+
+def _js_iso(moment: datetime) -> str:
+    """As JavaScript's Date.toISOString(): 2026-11-25T00:30:00.000Z."""
+    utc = moment.astimezone(timezone.utc)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
 def render_csv(txns: list[Transaction], zone: ZoneInfo) -> Rendered:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -191,6 +236,8 @@ def render(site: Site, fmt: str, txns: list[Transaction]) -> Rendered:
         return render_alma(txns, site.zone)
     if fmt == "koha":
         return render_koha(txns, site.zone, site.circulation.generator, generator_version())
+    if fmt == "evergreen":
+        return render_evergreen(txns)
     if fmt == "csv":
         return render_csv(txns, site.zone)
     raise ValueError(f"'{fmt}' is not an export format ({', '.join(FORMATS)})")

@@ -39,9 +39,10 @@ ACTION_NAMES = {"loan": "Loan", "return": "Return", "renew": "Renewal",
 CARRIED = {
     "alma": ("loan", "renew", "return"),
     "koha": ("loan", "renew", "return", "payment"),
+    "evergreen": ("loan", "renew", "return", "in_house"),
     "csv": ACTIONS,
 }
-LSP_FORMATS = ("alma", "koha")
+LSP_FORMATS = ("alma", "koha", "evergreen")
 
 CARD_COLUMNS = ("patron", "card", "cardnumber", "barcode")
 REASON_COLUMNS = ("reason", "note", "why")

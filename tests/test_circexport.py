@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import ROOT
+from evergreen_reader import read_offline
 from koc_reader import read_koc
 from shift import circexport, circulation, files
 from shift.circexport import ExportError, export
@@ -230,3 +231,26 @@ def test_cli_import_blocked(tmp_path):
     assert f"{good}:3: card 'bad card' contains spaces" in done.stderr
     missing = run("import", "blocked", str(tmp_path / "nope.csv"), db=db)
     assert missing.returncode == 1 and "cannot be read" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_evergreen_file_byte_for_byte_and_read_as_evergreen_reads_it(scenario, site, tmp_path):
+    result = export(scenario, site, "evergreen", tmp_path / "out.jsonl")
+    data = (tmp_path / "out.jsonl").read_bytes()
+    assert data == expected("circ-scenario.jsonl")
+    assert result.written == 5 and result.left_out == {"payments (Evergreen files have no line for them)": 1}
+    upload = read_offline(data)
+    assert upload.rejected == []
+    assert [c["type"] for c in upload.commands] == ["checkout", "checkout", "checkin", "renew", "in_house_use"]
+    assert upload.commands[1] == {"timestamp": 1795566675, "type": "checkout", "delta": 0,
+                                  "patron_barcode": card(1), "barcode": item(2),
+                                  "checkout_time": "2026-11-25T00:31:15.250Z"}
+    assert upload.commands[2]["backdate"] == "2026-11-25T00:40:05.505Z"  # returned when it was scanned
+
+
+def test_the_evergreen_reader_refuses_what_evergreen_would_mishandle():
+    upload = read_offline(b'{"timestamp":1,"type":"checkin","barcode":"31"}\n\nnot json\n'
+                          b'{"timestamp":2,"type":"checkout","barcode":"31"}\n'
+                          b'{"timestamp":3,"type":"register"}\n'
+                          b'{"timestamp":4,"type":"checkin","barcode":"31","backdate":"2026-11-24"}\n')
+    assert len(upload.commands) == 1
+    assert [why.split()[0] for _, _, why in upload.rejected] == ["not", "no", "unknown", "backdate"]
