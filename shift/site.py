@@ -486,6 +486,8 @@ class _SiteReader:
                 if bad:
                     table.error(purpose, f"'{bad[0]}' is not an email address")
                 recipients[purpose] = tuple(addresses)
+            if not recipients.get("reports"):
+                table.warn(None, "no 'reports' addresses: end-of-shift reports will not be emailed to anyone")
             table.finish()
         sec.finish()
         if host.endswith(".example") or sender.endswith(".example"):

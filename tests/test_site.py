@@ -121,3 +121,13 @@ def test_missing_and_unreadable_files(tmp_path):
     bad.write_bytes(b'[library]\nname = "Biblioth\xe8que"\n')
     _, problems = load_site(bad)
     assert str(problems[0]).endswith("latin1.toml:2: error: the file is not UTF-8 text")
+
+
+def test_email_without_report_addresses_is_a_warning(tmp_path):
+    text = edited('reports = ["library-manager@library.example"]', "")
+    site, problems = load_text(tmp_path, text)
+    assert errors(problems) == []
+    said = [str(p) for p in problems if "reports" in str(p)]
+    assert said == [f"site.toml:{line_of(text, '[email.recipients]')}: warning: email.recipients: "
+                    "no 'reports' addresses: end-of-shift reports will not be emailed to anyone"]
+    assert "reports" not in site.email.recipients
