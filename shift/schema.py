@@ -2,7 +2,9 @@
 
 Every table a person writes to is append-only: triggers refuse UPDATE and
 DELETE, so a correction is always a new row (a void, an amendment) and the
-original stays as it was recorded.
+original stays as it was recorded. Two exceptions, each for a reason written
+where it is made: circ_patrons rows may be deleted by the privacy purge, and
+unsaved_text is a buffer of typing not yet saved, not a record.
 """
 
 from __future__ import annotations
@@ -386,3 +388,18 @@ def _m008(db: "Database") -> None:
         )""",
         "CREATE INDEX report_emails_shift ON report_emails(shift_id, outcome)",
     ], _REPORT_TABLES)
+
+
+@migration("009_unsaved_text")
+def _m009(db: "Database") -> None:
+    # Not a record but a buffer (see shift/unsaved.py): what a form held a
+    # moment ago, one row per shift and form, overwritten and then deleted.
+    _create(db, [
+        """CREATE TABLE unsaved_text (
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            form TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (shift_id, form)
+        )""",
+    ], ())

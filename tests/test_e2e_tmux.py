@@ -61,3 +61,32 @@ def test_the_desk_takes_the_terminals_size_and_follows_a_resize(tmp_path):
         wait_until(lambda: not term.alive())
     finally:
         term.tmux("kill-server")
+
+
+def test_a_handover_being_typed_survives_sigkill(tmp_path):
+    db = tmp_path / "desk.db"
+    term = Terminal(f"solo-typing-{os.getpid()}")
+    try:
+        term.start(db)
+        term.wait_for("Who is on duty?")
+        term.keys("Jordan", "Enter")
+        term.wait_for("On duty: Jordan")
+        term.keys("C-e")
+        term.wait_for("Handover note for the next person")
+        term.keys("-l", "Microfilm reader 2 [jammed]")
+        wait_until(lambda: count(db, "SELECT COUNT(*) FROM unsaved_text") == 1)
+        os.kill(term.pid(), signal.SIGKILL)
+        wait_until(lambda: not term.alive())
+
+        term.start(db)
+        term.wait_for("Resumed the shift")
+        term.keys("C-e")
+        term.wait_for("Microfilm reader 2 [jammed]")
+        term.keys("C-s")
+        term.wait_for("Shift report")
+        term.keys("C-q")
+        wait_until(lambda: not term.alive())
+        assert count(db, "SELECT COUNT(*) FROM shift_ends WHERE handover = 'Microfilm reader 2 [jammed]'") == 1
+        assert count(db, "SELECT COUNT(*) FROM unsaved_text") == 0
+    finally:
+        term.tmux("kill-server")

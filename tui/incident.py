@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
 
 from shift import incidents
 from shift.incidents import IdentifiersFound, IncidentForm, IncidentProblems
@@ -23,6 +24,7 @@ from shift.privacy import Finding, judgement_words
 from shift.shifts import Shift
 from shift.text import printable
 from tui.bindings import screen_commands
+from tui.keeptyping import KeepsTyping
 from tui.keybar import KeyBar
 
 REMINDER = ("Describe, don't judge: what you saw and heard; people as \u201cappears to be\u2026\u201d; "
@@ -110,7 +112,7 @@ class LeaveDialog(ModalScreen[str | None]):
         self.dismiss(answer)
 
 
-class IncidentFormScreen(Screen["incidents.Incident | None"]):
+class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
     AUTO_FOCUS = "#category"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save report", id="incident.save"),
@@ -216,8 +218,33 @@ class IncidentFormScreen(Screen["incidents.Incident | None"]):
 
     def on_mount(self) -> None:
         self._initial = self._values()
+        self.bring_back_typing()
         self._show_obligations()
         self._show_judgement()
+
+    # -- typing kept through a crash (tui/keeptyping.py) ----------------------
+
+    def unsaved_key(self) -> tuple[str, str]:
+        return self.shift.id, f"incident:{self.draft.id}" if self.draft else "incident"
+
+    def typed(self) -> dict[str, str]:
+        return {name: str(value) for name, value in self._values().items()}
+
+    def retype(self, fields: dict[str, str]) -> None:
+        for name, value in fields.items():
+            found = self.query(f"#{name}")
+            if not found:
+                continue
+            widget = found.first()
+            if isinstance(widget, TextArea):
+                widget.text = value
+            elif isinstance(widget, Input):
+                widget.value = value
+            elif isinstance(widget, Select) and value:
+                try:
+                    widget.value = value
+                except InvalidSelectValueError:  # a choice the site file no longer offers
+                    pass
 
     # -- reading the fields -------------------------------------------------------
 
@@ -342,6 +369,7 @@ class IncidentFormScreen(Screen["incidents.Incident | None"]):
             self.action_save(confirmed=True)
 
     def _saved(self, incident: incidents.Incident) -> None:
+        self.typing_done()
         zone = self.app.site.zone
         created = incidents.followups_of(self.app.store, incident.id)
         summary = f"Incident saved ({incident.category}, {local_text(incident.occurred_at, zone)})."
@@ -373,6 +401,7 @@ class IncidentFormScreen(Screen["incidents.Incident | None"]):
 
     def _after_leave(self, answer: str | None) -> None:
         if answer == "discard":
+            self.typing_done()
             self.dismiss(None)
         elif answer == "draft":
             self._keep_draft()
@@ -390,6 +419,7 @@ class IncidentFormScreen(Screen["incidents.Incident | None"]):
         except (ValueError, sqlite3.Error) as exc:
             self._error(f"Draft NOT saved: {exc}. Everything you typed is still here.")
             return
+        self.typing_done()  # the draft holds it now
         self.app.notify("Kept as a draft: Ctrl+F lists drafts to finish.", markup=False)
         self.dismiss(None)
 
