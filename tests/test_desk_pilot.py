@@ -168,6 +168,7 @@ async def test_help_lists_every_key(store, site, shift):
         for expected in ("Directional", "Room bookings", "Void the last desk-statistics entry", "Late entry", "Write the handover note",
                          "Next entry: Phone", "Next entry: READ 6", "List every key", "See and resolve", "Record an incident"):
             assert expected in keys, expected
+        assert "Focus Next" not in keys and "super+c" not in keys  # Textual's own, not the desk's
         await pilot.press("escape")
         assert isinstance(app.screen, DeskScreen)
         await pilot.press("question_mark")
@@ -384,3 +385,15 @@ async def test_a_resize_under_a_dialog_reaches_the_desk_beneath(store, site, shi
         await pilot.pause()
         assert app.screen is desk and desk.outer_size == (70, 30)
         assert str(desk.query_one("KeyBar").content).count("\n") >= 1  # re-wrapped to the new width
+
+
+async def test_a_narrow_terminal_keeps_the_header_to_its_three_lines(store, site, shift):
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(50, 20)) as pilot:
+        await pilot.pause()
+        header = app.screen.query_one("#header")
+        lines = header.render().split("\n")
+        assert len(lines) == 3 and all(line.cell_length <= header.content_region.width for line in lines)
+        assert lines[0].plain.startswith("Bata Library") and "…" in lines[0].plain
+        assert lines[0].plain.endswith("19:30:00") and lines[1].plain.startswith("On duty: Sam")
+        assert "Today:" in app.export_screenshot()

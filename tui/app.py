@@ -318,7 +318,8 @@ class SoloShiftApp(App[None]):
         seen = set()
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
-            if (binding.action, key) in seen or not binding.description:
+            # Textual's own (focus, copy) have no id and are not the desk's keys.
+            if (binding.action, key) in seen or not binding.description or not binding.id:
                 continue
             seen.add((binding.action, key))
             command = COMMAND_BY_ID.get(binding.id or "")

@@ -36,6 +36,13 @@ class SplitLines(Widget):
         width = self.content_region.width or 80
         rows = []
         for left, right in self.lines:
+            if left.cell_length + 1 + right.cell_length > width:  # a narrow terminal: still one line each
+                right = right.truncate(width, ellipsis=True)
+                room = width - 1 - right.cell_length
+                if room < 1:
+                    rows.append(right)
+                    continue
+                left = left.truncate(room, ellipsis=True)
             gap = max(1, width - left.cell_length - right.cell_length)
             rows.append(Content.assemble(left, " " * gap, right))
         return Content("\n").join(rows)
