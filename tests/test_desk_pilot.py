@@ -397,3 +397,19 @@ async def test_a_narrow_terminal_keeps_the_header_to_its_three_lines(store, site
         assert lines[0].plain.startswith("Bata Library") and "…" in lines[0].plain
         assert lines[0].plain.endswith("19:30:00") and lines[1].plain.startswith("On duty: Sam")
         assert "Today:" in app.export_screenshot()
+
+
+async def test_typing_ahead_across_tab_lands_in_the_next_field(store, site, shift):
+    from textual import events
+
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert isinstance(app.screen, EndShiftScreen)
+        # As a terminal delivers a fast burst (or a scanner with a Tab suffix): all queued at once.
+        for key in [*"Quiet", "tab", *"IT", "shift+tab", *"!"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        assert app.screen.query_one("#handover", TextArea).text == "Quiet!"
+        assert app.screen.query_one("#followups-text", TextArea).text == "IT"

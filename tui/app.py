@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from shift import checkins, prompts
@@ -43,6 +45,11 @@ class SoloShiftApp(App[None]):
         command_binding("checkin.now", "check_in", priority=True),
         command_binding("checkin.panic", "panic", show=False, priority=True),
         command_binding("checkin.acknowledge", "acknowledge", show=False, priority=True),
+        # Moving between fields is handled as the key arrives (priority), not after the
+        # field has taken its own keys: typed ahead in one burst, the text after a Tab
+        # would otherwise land in the field being left.
+        Binding("tab", "next_field(True)", show=False, priority=True),
+        Binding("shift+tab", "next_field(False)", show=False, priority=True),
     ]
 
     def __init__(self, store: Store, site: Site, problems: list[Problem] = (),
@@ -132,6 +139,14 @@ class SoloShiftApp(App[None]):
         # start APScheduler, which the first paint does not need to wait for.
         self.set_timer(0.25, self._start_timers)
         self.set_interval(2, self._flush_pending)
+
+    def action_next_field(self, forward: bool) -> None:
+        if not self.screen.focus_chain:
+            raise SkipAction()  # no fields here: the screen's own Tab (drill mode in the emergency picker)
+        if forward:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
 
     def _flush_pending(self) -> None:
         """Retry entries the disk refused (kept in memory on the emergency path)."""
