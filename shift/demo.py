@@ -59,7 +59,7 @@ def write_demo(store: Store, site: Site, days: int, seed: int = 7) -> str:
     today = hours.local_date(store.clock.now())
     categories = {c.id: c for c in site.tally.categories}
     channels = {c.id for c in site.tally.channels}
-    shifts, ends, tallies, followups = [], [], [], []
+    shifts, ends, tallies, followups, unmailed = [], [], [], [], []
     for offset in range(days, 0, -1):
         day = today - timedelta(days=offset)
         for open_at, close_at in hours.intervals(day):
@@ -74,6 +74,9 @@ def write_demo(store: Store, site: Site, days: int, seed: int = 7) -> str:
                 tallies += _tallies(rng, site, shift_id, start, end, categories, channels)
                 ends.append({"id": new_id(), "shift_id": shift_id, "ended_at": to_iso(end),
                              "handover": rng.choice(HANDOVERS)})
+                # Made-up shifts must never reach a real manager's inbox.
+                unmailed.append({"id": new_id(), "shift_id": shift_id, "at": to_iso(end),
+                                 "outcome": "skipped", "detail": "synthetic demo history: not emailed"})
                 if rng.random() < 0.05:
                     followups.append({"id": new_id(), "shift_id": shift_id, "created_at": to_iso(end),
                                       "text": rng.choice(FOLLOWUPS)})
@@ -82,6 +85,7 @@ def write_demo(store: Store, site: Site, days: int, seed: int = 7) -> str:
         store.db["tallies"].insert_all(tallies, batch_size=1000)
         store.db["shift_ends"].insert_all(ends, batch_size=1000)
         store.db["followups"].insert_all(followups, batch_size=1000)
+        store.db["report_emails"].insert_all(unmailed, batch_size=1000)
     return f"wrote {len(shifts)} shifts and {len(tallies)} desk-statistics entries over {days} days into {store.path}"
 
 

@@ -57,7 +57,7 @@ def shift_list(store: Store, site: Site) -> list[str]:
     rows = store.rows(
         """SELECT s.id, s.started_at, s.worker, s.desk, e.ended_at,
                   (SELECT r.outcome FROM report_emails r WHERE r.shift_id = s.id
-                   ORDER BY r.outcome = 'sent' DESC LIMIT 1) AS emailed
+                   ORDER BY r.outcome = 'failed', r.outcome = 'skipped' LIMIT 1) AS emailed
            FROM shifts s LEFT JOIN shift_ends e ON e.shift_id = s.id
            ORDER BY s.started_at DESC, s.rowid DESC""")
     desks = {d.id: d.name for d in site.desks}
@@ -65,7 +65,7 @@ def shift_list(store: Store, site: Site) -> list[str]:
     for r in rows:
         start = from_iso(r["started_at"]).astimezone(site.zone)
         end = f"{from_iso(r['ended_at']).astimezone(site.zone):%H:%M}" if r["ended_at"] else "open "
-        mail = {"sent": "emailed", "failed": "not emailed"}.get(r["emailed"], "")
+        mail = {"sent": "emailed", "failed": "not emailed", "skipped": "not to be emailed"}.get(r["emailed"], "")
         lines.append(f"{start:%a %Y-%m-%d %H:%M}–{end}  {r['worker']} ({desks.get(r['desk'], r['desk'])})"
                      f"{'  ' + mail if mail else ''}  {r['id']}")
     return lines

@@ -65,12 +65,12 @@ def send_now(store: Store, site: Site, shift_id: str) -> str:
 
 
 def unsent(store: Store, now: datetime) -> list[str]:
-    """Shifts that ended within RETRY_FOR and whose report has not been sent, oldest first."""
+    """Shifts that ended within RETRY_FOR and whose report has not been sent (nor is never to be)."""
     since = to_iso(now - RETRY_FOR)
     rows = store.rows(
         """SELECT e.shift_id FROM shift_ends e
            WHERE e.ended_at >= ? AND NOT EXISTS (
-               SELECT 1 FROM report_emails r WHERE r.shift_id = e.shift_id AND r.outcome = 'sent')
+               SELECT 1 FROM report_emails r WHERE r.shift_id = e.shift_id AND r.outcome IN ('sent', 'skipped'))
            ORDER BY e.ended_at""", (since,))
     return [r["shift_id"] for r in rows]
 

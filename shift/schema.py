@@ -378,12 +378,13 @@ def _m007(db: "Database") -> None:
 @migration("008_report_emails")
 def _m008(db: "Database") -> None:
     _create(db, [
-        # One row per attempt to email a shift's report; the report was sent once a row says so.
+        # One row per attempt to email a shift's report; the report was sent once a row
+        # says so ('skipped': never to be sent, e.g. a demo's made-up shifts).
         """CREATE TABLE report_emails (
             id TEXT PRIMARY KEY,
             shift_id TEXT NOT NULL REFERENCES shifts(id),
             at TEXT NOT NULL,
-            outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'failed')),
+            outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'failed', 'skipped')),
             detail TEXT NOT NULL DEFAULT ''
         )""",
         "CREATE INDEX report_emails_shift ON report_emails(shift_id, outcome)",

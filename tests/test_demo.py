@@ -5,6 +5,7 @@ import sys
 from collections import Counter
 
 from conftest import ROOT, TORONTO
+from shift import report, reportmail
 from shift.clock import from_iso
 from shift.demo import write_demo
 
@@ -28,6 +29,9 @@ def test_demo_history_follows_the_hours(store, site):
     # Nothing recorded today or later: the demo is history only.
     today = store.clock.now().astimezone(TORONTO).date()
     assert max(from_iso(s["started_at"]).astimezone(TORONTO).date() for s in shifts.values()) < today
+    # Made-up shifts are never emailed to a real manager, and say so in the list.
+    assert reportmail.unsent(store, store.clock.now()) == []
+    assert all("  not to be emailed  " in line for line in report.shift_list(store, site))
 
 
 def test_demo_command(tmp_path):
