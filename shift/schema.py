@@ -10,6 +10,7 @@ unsaved_text is a buffer of typing not yet saved, not a record.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -389,6 +390,11 @@ def _m008(db: "Database") -> None:
         )""",
         "CREATE INDEX report_emails_shift ON report_emails(shift_id, outcome)",
     ], _REPORT_TABLES)
+    # Shifts that ended before reports were emailed are not sent now, all at once.
+    ended = db.execute("SELECT shift_id, ended_at FROM shift_ends").fetchall()
+    for shift_id, ended_at in ended:
+        db.execute("INSERT INTO report_emails (id, shift_id, at, outcome, detail) VALUES (?, ?, ?, 'skipped', ?)",
+                   (str(uuid.uuid4()), shift_id, ended_at, "ended before this desk emailed shift reports"))
 
 
 @migration("009_unsaved_text")

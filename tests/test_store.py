@@ -193,3 +193,22 @@ def test_patron_identifiers_are_purged_only_after_export(store):
         store.execute("UPDATE circ_patrons SET patron = 'x'")
     store.execute("DELETE FROM circ_patrons WHERE txn_id = ?", (sent["id"],))
     assert [r["txn_id"] for r in store.rows("SELECT txn_id FROM circ_patrons")] == [kept["id"]]
+
+
+def test_shifts_ended_before_reports_were_emailed_are_not_sent_after_the_upgrade(tmp_path):
+    from sqlite_utils import Database
+
+    from shift import reportmail
+
+    path = tmp_path / "desk.db"
+    conn = sqlite3.connect(path)
+    migrations().apply(Database(conn), stop_before="008_report_emails")  # a desk from before
+    conn.execute("INSERT INTO shifts (id, started_at, worker, desk) VALUES (?, ?, ?, ?)",
+                 ("s1", "2026-11-24T22:30:00.000000+00:00", "Sam", "main"))
+    conn.execute("INSERT INTO shift_ends (id, shift_id, ended_at, handover) VALUES (?, ?, ?, ?)",
+                 ("e1", "s1", "2026-11-25T03:00:00.000000+00:00", ""))  # within the week retries cover
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert store.rows("SELECT shift_id, outcome FROM report_emails") == [{"shift_id": "s1", "outcome": "skipped"}]
+        assert reportmail.unsent(store, store.clock.now()) == []
