@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -199,6 +200,7 @@ def test_shifts_ended_before_reports_were_emailed_are_not_sent_after_the_upgrade
     from sqlite_utils import Database
 
     from shift import reportmail
+    from shift.clock import UTC, FixedClock
 
     path = tmp_path / "desk.db"
     conn = sqlite3.connect(path)
@@ -209,6 +211,6 @@ def test_shifts_ended_before_reports_were_emailed_are_not_sent_after_the_upgrade
                  ("e1", "s1", "2026-11-25T03:00:00.000000+00:00", ""))  # within the week retries cover
     conn.commit()
     conn.close()
-    with Store.open(path) as store:
+    with Store.open(path, clock=FixedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))) as store:
         assert store.rows("SELECT shift_id, outcome FROM report_emails") == [{"shift_id": "s1", "outcome": "skipped"}]
         assert reportmail.unsent(store, store.clock.now()) == []
