@@ -112,13 +112,8 @@ class ExportResult:
 def render_alma(txns: list[Transaction], zone: ZoneInfo) -> Rendered:
     lines: list[str] = []
     written: list[str] = []
-    settled: list[str] = []
-    left_out: Counter = Counter()
-    for t in txns:
-        if t.action not in CARRIED["alma"]:
-            settled.append(t.id)
-            left_out[f"{_plural(t.action)} (Alma files have no line for them)"] += 1
-            continue
+    carried, settled, left_out = _carried(txns, "alma", "Alma")
+    for t in carried:
         if len(t.item) > ALMA_ITEM_WIDTH:
             left_out["item barcodes longer than 80 characters"] += 1
             continue
@@ -138,13 +133,8 @@ def render_alma(txns: list[Transaction], zone: ZoneInfo) -> Rendered:
 def render_koha(txns: list[Transaction], zone: ZoneInfo, generator: str, version: str) -> Rendered:
     lines = [f"Version={KOC_VERSION}\tGenerator={generator}\tGeneratorVersion={version}\n"]
     written: list[str] = []
-    settled: list[str] = []
-    left_out: Counter = Counter()
-    for t in txns:
-        if t.action not in CARRIED["koha"]:
-            settled.append(t.id)
-            left_out[f"{_plural(t.action)} (Koha files have no line for them)"] += 1
-            continue
+    carried, settled, left_out = _carried(txns, "koha", "Koha")
+    for t in carried:
         local = t.scanned_at.astimezone(zone)
         stamp = f"{local:%Y-%m-%d %H:%M:%S} {local.microsecond // 1000:03d}"
         if t.action == "return":
@@ -164,13 +154,8 @@ def render_koha(txns: list[Transaction], zone: ZoneInfo, generator: str, version
 def render_evergreen(txns: list[Transaction]) -> Rendered:
     lines: list[str] = []
     written: list[str] = []
-    settled: list[str] = []
-    left_out: Counter = Counter()
-    for t in txns:
-        if t.action not in CARRIED["evergreen"]:
-            settled.append(t.id)
-            left_out[f"{_plural(t.action)} (Evergreen files have no line for them)"] += 1
-            continue
+    carried, settled, left_out = _carried(txns, "evergreen", "Evergreen")
+    for t in carried:
         when = _js_iso(t.scanned_at)
         command = {"timestamp": int(t.scanned_at.timestamp()), "type": EVERGREEN_TYPES[t.action], "delta": 0}
         if t.action == "return":
@@ -212,6 +197,18 @@ def safe_cell(value: str) -> str:
 
 
 _PURGED = "loans or payments whose patron card was purged after an earlier upload (cannot be exported again)"
+
+
+def _carried(txns: list[Transaction], fmt: str, name: str) -> tuple[list[Transaction], list[str], Counter]:
+    """The transactions `fmt` has a line for; the ids of the rest (settled by the export) and why."""
+    carried, settled, left_out = [], [], Counter()
+    for t in txns:
+        if t.action in CARRIED[fmt]:
+            carried.append(t)
+        else:
+            settled.append(t.id)
+            left_out[f"{_plural(t.action)} ({name} files have no line for them)"] += 1
+    return carried, settled, left_out
 
 
 def _plural(action: str) -> str:
