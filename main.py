@@ -6,7 +6,7 @@
     python main.py export circ --format alma|koha|evergreen|csv --output FILE [--all]
     python main.py export incidents --format text|csv --output FILE [--from DATE] [--to DATE] [--category C]
     python main.py import blocked FILE
-    python main.py report [--shift ID] [--output FILE]
+    python main.py report [--shift ID] [--output FILE | --email]   or   report --list
 
 Thin by design: parse arguments, then call shift/ or start tui/.
 """
