@@ -209,13 +209,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         if shift_id is None:
             print("No shift has been recorded in this database yet.", file=sys.stderr)
             return 1
+        if args.email:
+            return _email_report(store, site, shift_id)
         try:
             text = report.render_text(report.build(store, site, shift_id))
         except (ValueError, sqlite3.Error) as exc:
             print(f"No report: {exc}", file=sys.stderr)
             return 1
-        if args.email:
-            return _email_report(store, site, shift_id)
     if not args.output:
         # A terminal must not obey escapes someone typed into a note; a file keeps them exactly.
         print(printable(text, keep_newlines=True), end="")
@@ -230,11 +230,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _email_report(store, site, shift_id: str) -> int:
+    import sqlite3
+
     from shift import reportmail
     from shift.alertconfig import AlertError
 
     try:
         print(f"The report was {reportmail.send_now(store, site, shift_id)}.")
+    except (ValueError, sqlite3.Error) as exc:  # no such shift, or the database refused
+        print(f"No report: {exc}", file=sys.stderr)
+        return 1
     except AlertError as exc:
         print(f"The report was not emailed: {exc}", file=sys.stderr)
         return 1

@@ -153,9 +153,7 @@ class HoursCalendar:
         """When the building closes at the end of `day`: None when closed all day, and
         when it stays open into the next day (a 24:00 closing before a 00:00 opening)."""
         end = self.closing(day)
-        if end is None or any(start == end for start, _ in self.intervals(day + timedelta(days=1))):
-            return None
-        return end
+        return None if end is None or self._merged_end(end, max_days=1) != end else end
 
     def open_span(self, moment: datetime) -> tuple[datetime, datetime] | None:
         """The opening period containing `moment`, if the library is open then.

@@ -60,13 +60,12 @@ def shift_list(store: Store, site: Site) -> list[str]:
                    ORDER BY r.outcome = 'failed', r.outcome = 'skipped' LIMIT 1) AS emailed
            FROM shifts s LEFT JOIN shift_ends e ON e.shift_id = s.id
            ORDER BY s.started_at DESC, s.rowid DESC""")
-    desks = {d.id: d.name for d in site.desks}
     lines = []
     for r in rows:
         start = from_iso(r["started_at"]).astimezone(site.zone)
         end = f"{from_iso(r['ended_at']).astimezone(site.zone):%H:%M}" if r["ended_at"] else "open "
         mail = {"sent": "emailed", "failed": "not emailed", "skipped": "not to be emailed"}.get(r["emailed"], "")
-        lines.append(f"{start:%a %Y-%m-%d %H:%M}–{end}  {r['worker']} ({desks.get(r['desk'], r['desk'])})"
+        lines.append(f"{start:%a %Y-%m-%d %H:%M}–{end}  {r['worker']} ({site.desk_name(r['desk'])})"
                      f"{'  ' + mail if mail else ''}  {r['id']}")
     return lines
 
@@ -80,8 +79,7 @@ def build(store: Store, site: Site, shift_id: str) -> Report:
     start_local = shift.started_at.astimezone(zone)
     ended = f"{end.astimezone(zone):%H:%M}" if end else "still open"
     length = duration_text((end or now) - shift.started_at)
-    desk = next((d.name for d in site.desks if d.id == shift.desk), shift.desk)
-    title = f"Shift report: {site.name}, {desk}"
+    title = f"Shift report: {site.name}, {site.desk_name(shift.desk)}"
     day = site.hours.local_date(shift.started_at)
     opens, closes = site.hours.opening(day), site.hours.closing(day)
     hours = (f"{opens.astimezone(zone):%H:%M}–{closes.astimezone(zone):%H:%M}" if opens and closes else "closed")

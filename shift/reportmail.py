@@ -32,9 +32,9 @@ def message(store: Store, site: Site, shift_id: str) -> tuple[str, str]:
     """(subject, body): the report exactly as the report screen and `report` show it."""
     built = report.build(store, site, shift_id)
     started = built.shift.started_at.astimezone(site.zone)
-    desk = next((d.name for d in site.desks if d.id == built.shift.desk), built.shift.desk)
     # Short, so a mail program shows the date and the person before it cuts the line.
-    return f"Shift report {started:%a %d %b}: {built.shift.worker}, {desk}", report.render_text(built)
+    return (f"Shift report {started:%a %d %b}: {built.shift.worker}, {site.desk_name(built.shift.desk)}",
+            report.render_text(built))
 
 
 def deliver(settings: EmailSettings, subject: str, body: str) -> str:

@@ -99,6 +99,10 @@ class Site(NamedTuple):
     incidents: IncidentConfig = IncidentConfig()
     circulation: CirculationConfig = CirculationConfig()
 
+    def desk_name(self, desk_id: str) -> str:
+        """The desk's name, or its id when the site file no longer has it."""
+        return next((d.name for d in self.desks if d.id == desk_id), desk_id)
+
 
 def default_tally() -> TallyConfig:
     return TallyConfig(

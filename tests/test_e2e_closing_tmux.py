@@ -17,10 +17,7 @@ def test_closing_resumes_after_sigkill_with_its_answers(tmp_path):
         term.keys(*keys)
 
     try:
-        term.start(db)
-        term.wait_for("Who is on duty?")
-        term.keys("Sam", "Enter")
-        term.wait_for("On duty: Sam")
+        term.start_shift(db, "Sam")
         term.keys("F4")
         at_step(1, "Enter")
         at_step(2, "C-s")

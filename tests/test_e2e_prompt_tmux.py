@@ -33,10 +33,7 @@ def test_a_task_a_minute_ahead_fires_and_is_acknowledged(tmp_path):
     db = tmp_path / "desk.db"
     term = Terminal(f"solo-prompt-{os.getpid()}")
     try:
-        term.start(db, "--site", str(site))
-        term.wait_for("Who is on duty?")
-        term.keys("Sam", "Enter")
-        term.wait_for("On duty: Sam")
+        term.start_shift(db, "Sam", "--site", str(site))
         screen = term.wait_for("Due now  (x done", limit=150)  # the panel's heading
         assert "Check the book drop [east]" in screen  # the toast and the panel
         term.wait_for(f"{due:%H:%M}  Check the book drop [east]")

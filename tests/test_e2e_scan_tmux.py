@@ -27,10 +27,7 @@ def test_a_burst_of_twenty_scans_in_a_real_terminal(tmp_path):
     codes = [item(n) for n in range(500, 520)]
     term = Terminal(f"solo-scan-{os.getpid()}")
     try:
-        term.start(db)
-        term.wait_for("Who is on duty?")
-        term.keys("Jordan", "Enter")
-        term.wait_for("On duty: Jordan")
+        term.start_shift(db, "Jordan")
         term.keys("F7")
         term.wait_for("MODE: LOAN")
         term.keys("C-r")

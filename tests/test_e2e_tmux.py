@@ -16,10 +16,7 @@ def test_shift_and_tally_survive_sigkill_in_a_real_terminal(tmp_path):
     db = tmp_path / "desk.db"
     term = Terminal(f"solo-e2e-{os.getpid()}")
     try:
-        term.start(db)
-        term.wait_for("Who is on duty?")
-        term.keys("Jordan [A-12]", "Enter")
-        term.wait_for("On duty: Jordan [A-12]")
+        term.start_shift(db, "Jordan [A-12]")
         term.keys("d")
         term.wait_for("logged: Directional")
         # Committed while the app is still running: visible to another connection.
@@ -67,10 +64,7 @@ def test_a_handover_being_typed_survives_sigkill(tmp_path):
     db = tmp_path / "desk.db"
     term = Terminal(f"solo-typing-{os.getpid()}")
     try:
-        term.start(db)
-        term.wait_for("Who is on duty?")
-        term.keys("Jordan", "Enter")
-        term.wait_for("On duty: Jordan")
+        term.start_shift(db, "Jordan")
         term.keys("C-e")
         term.wait_for("Handover note for the next person")
         term.keys("-l", "Microfilm reader 2 [jammed]")

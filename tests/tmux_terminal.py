@@ -29,6 +29,13 @@ class Terminal:
         command = f"cd {ROOT} && exec env {env} {sys.executable} main.py --db {db} {extra}"
         self.tmux("new-session", "-d", "-x", str(size[0]), "-y", str(size[1]), command)
 
+    def start_shift(self, db, worker: str, *args: str) -> None:
+        """Run the desk on a database with no open shift and start one for `worker`."""
+        self.start(db, *args)
+        self.wait_for("Who is on duty?")
+        self.keys(worker, "Enter")
+        self.wait_for(f"On duty: {worker}")
+
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p")
 

@@ -138,8 +138,8 @@ class DeskScreen(SteadyScreen):
         now = self.now()
         hours = self.site.hours
         local = now.astimezone(self.site.zone)
-        desk = next((d.name for d in self.site.desks if d.id == self.shift.desk), self.shift.desk)
         header = self.query_one("#header", SplitLines)
+        desk = self.site.desk_name(self.shift.desk)
         header.set_line(0, Content.styled(f"{printable(self.site.name)} · {printable(desk)}", "bold"),
                         Content.styled(f"{local:%a %d %b %Y  %H:%M:%S}", "bold"))
         solo = " · solo shift" if hours.is_solo(now) else ""

@@ -105,11 +105,11 @@ class DeskTimers:
         With `announce` (just after a shift ends) the outcome is a toast either way;
         a retry only says so when it gets through.
         """
-        self._reports_tried_at = self.app.clock.now()
+        self._reports_tried_at = now = self.app.clock.now()
         settings = reportmail.configured(self.app.site)
         if settings is None:
             return
-        for shift_id in reportmail.unsent(self.app.store, self.app.clock.now()):
+        for shift_id in reportmail.unsent(self.app.store, now):
             if shift_id in self._reports_sending:
                 continue
             try:
