@@ -54,14 +54,18 @@ class CheckinState(NamedTuple):
 def record(store: Store, shift: Shift, kind: str, detail: str = "", at: datetime | None = None) -> None:
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown check-in event '{kind}'")
+    # Safety events are never lost to a failing disk: kept in memory, they count at once.
     store.insert("checkin_events", {
         "shift_id": shift.id, "kind": kind, "detail": detail,
         "at": store.now_iso() if at is None else to_iso(at),
-    })
+    }, keep_on_failure=True)
 
 
 def events(store: Store, shift: Shift) -> list[dict]:
-    return store.rows("SELECT * FROM checkin_events WHERE shift_id = ? ORDER BY at, rowid", (shift.id,))
+    """The shift's check-in events in time order, those still waiting for storage included."""
+    rows = store.rows("SELECT * FROM checkin_events WHERE shift_id = ? ORDER BY at, rowid", (shift.id,))
+    waiting = store.waiting("checkin_events", shift_id=shift.id)
+    return sorted(rows + waiting, key=lambda r: r["at"]) if waiting else rows
 
 
 def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = False) -> CheckinState:

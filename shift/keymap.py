@@ -29,7 +29,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("shift.followups", "f", "shift: follow-ups", "See and resolve what earlier shifts left open"),
     Command("checkin.now", "f5", "checkin: check in", "Lone-worker check-in (works from every screen)"),
     Command("checkin.panic", "f12", "checkin: panic alarm", "Raise an alarm after a 5-second countdown (Esc cancels)"),
-    Command("checkin.acknowledge", "ctrl+k", "checkin: acknowledge alarm", "Record who answered an alarm"),
+    # Not Ctrl+K: text fields use it (delete to the end of the line). Offered only while an alarm is raised.
+    Command("checkin.acknowledge", "ctrl+g", "checkin: acknowledge alarm", "Record who answered a raised alarm"),
     Command("prompt.done", "x", "prompt: done", "Mark the first Due now task done"),
     Command("prompt.snooze", "z", "prompt: snooze", "Snooze the first Due now task for 5, 10 or 15 minutes"),
     Command("prompt.skip", "s", "prompt: skip", "Skip the first Due now task, with a reason"),

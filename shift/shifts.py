@@ -40,11 +40,16 @@ def _shift(row: dict) -> Shift:
 
 
 def open_shift(store: Store) -> Shift | None:
+    """The shift with no end, also one whose start or end still waits for storage."""
+    ended = {row["shift_id"] for row in store.waiting("shift_ends")}
+    for row in reversed(store.waiting("shifts")):
+        if row["id"] not in ended:
+            return _shift(row)
     rows = store.rows(
         """SELECT s.* FROM shifts s LEFT JOIN shift_ends e ON e.shift_id = s.id
            WHERE e.id IS NULL ORDER BY s.started_at DESC LIMIT 1"""
     )
-    return _shift(rows[0]) if rows else None
+    return _shift(rows[0]) if rows and rows[0]["id"] not in ended else None
 
 
 def start_shift(store: Store, worker: str, desk: str) -> Shift:
@@ -55,18 +60,18 @@ def start_shift(store: Store, worker: str, desk: str) -> Shift:
     current = open_shift(store)
     if current is not None:
         return current
-    row = store.insert("shifts", {"started_at": store.now_iso(), "worker": worker, "desk": desk})
+    # Kept in memory if storage refuses it: the desk (and its emergency path) works regardless.
+    row = store.insert("shifts", {"started_at": store.now_iso(), "worker": worker, "desk": desk},
+                       keep_on_failure=True)
     return _shift(row)
 
 
 def end_shift(store: Store, shift: Shift, handover: str, followups: list[str] = ()) -> None:
     """Record the handover and any follow-ups, then the end, in one transaction."""
     now = store.now_iso()
-    with store.transaction():
-        for text in followups:
-            if text.strip():
-                store.insert("followups", {"shift_id": shift.id, "created_at": now, "text": text.strip()})
-        store.insert("shift_ends", {"shift_id": shift.id, "ended_at": now, "handover": handover})
+    rows = [("followups", {"shift_id": shift.id, "created_at": now, "text": text.strip()})
+            for text in followups if text.strip()]
+    store.insert_all([*rows, ("shift_ends", {"shift_id": shift.id, "ended_at": now, "handover": handover})])
 
 
 def last_handover(store: Store) -> Handover | None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DB_ENV = "SOLO_SHIFT_DB"
+BUSY_TIMEOUT_MS = 250  # the longest a write may wait for another process's lock
 DEFAULT_DB = Path("data/desk.db")
 
 
@@ -78,7 +79,11 @@ class Store:
         if not path.parent.is_dir():
             raise StoreError(f"{path.parent} does not exist: check the --db path.")
         _refuse_non_sqlite(path)
-        lock_fd = _take_lock(path)
+        try:
+            lock_fd = _take_lock(path)
+        except PermissionError:
+            raise StoreError(f"{path.parent} cannot be written by this user, so the desk cannot keep its "
+                             "records there. Choose another --db path, or ask for write access.") from None
         background = None
         try:
             # Autocommit: each statement commits at once unless inside transaction().
@@ -95,7 +100,9 @@ class Store:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
-                conn.execute("PRAGMA busy_timeout=2000")
+                # Short: a lock held by another process must never hold up a key for
+                # long; a write it refuses waits in memory (see insert()).
+                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
                 migrate(conn)
             except BaseException:
                 conn.close()
@@ -129,19 +136,23 @@ class Store:
     def now_iso(self) -> str:
         return to_iso(self.clock.now())
 
-    def insert(self, table: str, row: dict[str, Any], keep_on_failure: bool = False) -> dict[str, Any]:
+    def insert(self, table: str, row: dict[str, Any], keep_on_failure: bool = True) -> dict[str, Any]:
         """Insert one record and commit it (or its transaction) before returning.
 
-        With keep_on_failure, a write the disk refuses is kept in memory (in
-        order, behind any already waiting) and retried by flush_pending():
-        the caller carries on, and nothing shown as done is lost.
+        The one policy for a failed write: a write the disk refuses is kept in
+        memory (in order, behind any already waiting) and written by
+        flush_pending(); the caller carries on, and nothing shown as done is
+        lost (screens say "kept in memory", never "saved", while rows wait).
+        Inside a transaction the error is raised (the caller's all-or-nothing). While rows wait,
+        a kept write joins the queue without touching the disk, so no key
+        waits on a failing or locked database more than once.
         """
-        self.verify()  # never write into a file that failed its check
         row = {"id": new_id(), **row}
-        if keep_on_failure and (self.pending and self.flush_pending()):
+        if keep_on_failure and self.pending and not self.conn.in_transaction:
             self.pending.append((table, row))
             return row
         try:
+            self.verify()  # never write into a file that failed its check
             self._write(table, row)
         except sqlite3.Error:
             if not keep_on_failure or self.conn.in_transaction:
@@ -149,23 +160,58 @@ class Store:
             self.pending.append((table, row))
         return row
 
+    def insert_all(self, rows: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Write rows together (all or nothing) or, if storage refuses, keep them all in order."""
+        rows = [(table, {"id": new_id(), **row}) for table, row in rows]
+        if not self.pending:
+            try:
+                self.verify()
+                with self.transaction():
+                    for table, row in rows:
+                        self._write(table, row)
+                return [row for _, row in rows]
+            except sqlite3.Error:
+                if self.conn.in_transaction:  # called inside a caller's transaction: theirs to handle
+                    raise
+        self.pending.extend(rows)
+        return [row for _, row in rows]
+
     def _write(self, table: str, row: dict[str, Any]) -> None:
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         self.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values()))
 
     def flush_pending(self) -> int:
-        """Write what is waiting, oldest first; returns how many are still waiting."""
-        while self.pending:
-            table, row = self.pending[0]
-            try:
-                self._write(table, row)
-            except sqlite3.IntegrityError:
-                pass  # already written before a failure was reported: nothing is lost
-            except sqlite3.Error:
-                break
-            self.pending.pop(0)
+        """Write what is waiting, oldest first; returns how many are still waiting.
+
+        Called on a timer: it does not wait for another process's lock at all
+        (the next try comes soon), so a locked database never stalls the desk.
+        """
+        if not self.pending:
+            return 0
+        self.conn.execute("PRAGMA busy_timeout=0")
+        try:
+            while self.pending:
+                table, row = self.pending[0]
+                try:
+                    self._write(table, row)
+                except sqlite3.IntegrityError:
+                    pass  # already written before a failure was reported: nothing is lost
+                except sqlite3.Error:
+                    break
+                self.pending.pop(0)
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return len(self.pending)
+
+    def waiting(self, table: str, **match: Any) -> list[dict[str, Any]]:
+        """Rows of `table` still waiting for storage whose columns equal `match`, oldest first.
+
+        Readers that derive state from the log add these, so what the screen
+        confirmed counts before the disk has it.
+        """
+        return [row for name, row in self.pending
+                if name == table and all(row.get(k) == v for k, v in match.items())]
 
     def rows(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
         cursor = self.conn.cursor()

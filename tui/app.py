@@ -14,11 +14,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from shift import checkins, prompts
 from shift.clock import Clock
+from shift.desk import DeskCore, Said
 from shift.keymap import COMMAND_BY_ID, COMMANDS
 from shift.problems import Problem
-from shift.shifts import Shift, open_shift, start_shift
+from shift.shifts import Shift, open_shift
 from shift.site import Site
 from shift.store import Store, StoreError
 from shift.text import printable
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from tui.timers import DeskTimers
 
 log = logging.getLogger("solo_shift")
-NOT_SIGNED_IN = "(not signed in)"
 
 
 class SoloShiftApp(App[None]):
@@ -60,7 +59,8 @@ class SoloShiftApp(App[None]):
         self.site_path = site_path  # watched: timings are re-planned when it changes
         self.timers: "DeskTimers | None" = None
         self.store = store
-        self.site = site
+        # Every operation and every timing or safety decision goes through the desk core.
+        self.core = DeskCore(store, site)
         self.problems = list(problems)
         # Procedures are read from procedures_dir just after the first paint (or at
         # once, the first time anything asks for them); tests pass them ready.
@@ -82,6 +82,14 @@ class SoloShiftApp(App[None]):
         self._emergency, self.emergency_fallbacks = emergency_protocols(procedures)
         # How many procedure files were skipped for errors (the picker says so).
         self.procedure_errors = len({p.file for p in problems if p.is_error})
+
+    @property
+    def site(self) -> Site:
+        return self.core.site
+
+    @site.setter
+    def site(self, site: Site) -> None:
+        self.core.site = site
 
     @property
     def procedures(self) -> list[Procedure]:
@@ -149,9 +157,21 @@ class SoloShiftApp(App[None]):
             self.screen.focus_previous()
 
     def _flush_pending(self) -> None:
-        """Retry entries the disk refused (kept in memory on the emergency path)."""
-        if self.store.pending and self.store.flush_pending() == 0:
+        """Retry entries the disk refused (kept in memory, in order)."""
+        waited, left = self.core.flush()
+        if waited and not left:
             self.notify("Storage is back: every entry kept in memory is now saved.", markup=False)
+            self.refresh_timers()
+
+    def key_for(self, command_id: str) -> str:
+        """How the key of a command is shown (after the site's remapping)."""
+        keys = self.site.keys.get(command_id) if self.site.keys else None
+        first = (keys or COMMAND_BY_ID[command_id].keys).split(",")[0].strip()
+        return self.get_key_display(Binding(first, ""))
+
+    def say(self, said: Said, title: str = "") -> None:
+        self.notify(said.text, title=title, severity="information" if said.ok else "error",
+                    markup=False, timeout=5 if said.ok else 10)
 
     def _start_timers(self) -> None:
         from tui.timers import DeskTimers  # APScheduler: imported after the desk is on screen
@@ -188,19 +208,18 @@ class SoloShiftApp(App[None]):
         self.push_screen(picker, self._start_emergency)
 
     def _start_emergency(self, chosen: "tuple[Procedure, bool] | None") -> None:
-        from shift import runs
-        from tui.emergency import EmergencyScreen
+        from tui.emergency import EmergencyScreen, contacts_block
 
         if chosen is None:
             return
         procedure, drill = chosen
         try:
-            # Details come later: with nobody signed in, the event still gets a shift.
-            shift = open_shift(self.store) or start_shift(self.store, NOT_SIGNED_IN, self.site.desks[0].id)
-            run = runs.start_run(self.store, shift, procedure, drill=drill, resilient=True)
-        except sqlite3.Error as exc:
-            self.notify(f"Could not record the start: {exc}. Follow the protocol on paper.",
-                        severity="error", markup=False)
+            run = self.core.start_emergency(procedure, drill)
+        except Exception:  # never storage (kept in memory): a fault of ours, logged, and the number shown
+            log.exception("emergency %s could not start", procedure.id)
+            dial, address = contacts_block(self.site)
+            self.notify(f"{dial}. {address}. The walkthrough could not open: follow the protocol on paper.",
+                        severity="error", markup=False, timeout=60)
             return
         self.push_screen(EmergencyScreen(run), self._after_emergency)
 
@@ -233,24 +252,8 @@ class SoloShiftApp(App[None]):
     def _checked_in(self, code: str | None) -> None:
         if code is None:
             return
-        shift = open_shift(self.store)
-        policy = self.site.checkins
-        if shift is None or policy is None:
-            self.notify("No check-in is needed: no shift is open or check-ins are off.", markup=False)
-            return
-        duress = bool(policy.duress_code) and code == policy.duress_code
-        try:
-            checkins.record(self.store, shift, "duress" if duress else "checkin")
-        except sqlite3.Error as exc:
-            self.notify(f"Check-in NOT saved: {exc}", severity="error", markup=False)
-            return
-        now = self.clock.now()
-        st = checkins.current(self.store, shift, policy, self.site.hours, now)
-        # The same words whatever the code was: a duress check-in must look normal.
-        self.notify(f"Checked in at {now.astimezone(self.site.zone):%H:%M}. "
-                    f"Next check-in by {st.deadline.astimezone(self.site.zone):%H:%M}.", markup=False)
-        if self.timers is not None:
-            self.timers.check()
+        self.say(self.core.check_in(code))
+        self._tick_now()
 
     def action_panic(self) -> None:
         from tui.checkin import PanicScreen
@@ -259,33 +262,39 @@ class SoloShiftApp(App[None]):
             self.push_screen(PanicScreen(), self._panic)
 
     def _panic(self, raise_it: bool | None) -> None:
-        shift = open_shift(self.store)
-        if not raise_it or shift is None:
+        if not raise_it:
             return
-        checkins.record(self.store, shift, "panic")
-        self.notify("Alarm raised: the escalation chain is being alerted.", severity="error", markup=False)
-        if self.timers is not None:
-            self.timers.check()
+        said = self.core.panic()
+        self.notify(said.text, severity="error", markup=False, timeout=10)
+        self._tick_now()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "acknowledge":
+            return self.core.alarm_open()  # offered only while an alarm is raised
+        return True
 
     def action_acknowledge(self) -> None:
         from tui.ask import AskText
 
+        if not self.core.alarm_open():
+            return
         self.push_screen(AskText("Acknowledge the alarm", "Who answered it (name, role)?", required=True),
                          self._acknowledged)
 
     def _acknowledged(self, who: str | None) -> None:
-        shift = open_shift(self.store)
-        if who and shift is not None:
-            checkins.record(self.store, shift, "acknowledged", who)
+        if who:
+            self.say(self.core.acknowledge(who))
+            self.refresh_timers()
+
+    def _tick_now(self) -> None:
+        if self.timers is not None:
+            self.timers.check()
+        else:
             self.refresh_timers()
 
     def step_completed(self, procedure_id: str, step_id: str) -> None:
-        """A procedure step that does a timed task (completed_by) marks the task done."""
-        if self.timers is None:
-            return
-        shift = open_shift(self.store)
-        for prompt in prompts.completed_by_step(self.timers.scheduler.prompts(), procedure_id, step_id):
-            prompts.record(self.store, prompt, "done", shift, reason=f"{procedure_id} procedure")
+        """A procedure step that does a timed task (completed_by) marks that day's prompt done."""
+        self.core.step_completed(procedure_id, step_id)
         self.refresh_timers()
 
     def _first_paint_done(self) -> None:

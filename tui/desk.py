@@ -157,10 +157,7 @@ class DeskScreen(SteadyScreen):
     # -- timed prompts and check-ins ---------------------------------------
 
     def open_prompts(self) -> list[prompts.PromptStatus]:
-        timers = self.app.timers
-        if timers is None:
-            return []
-        return prompts.open_items(self.app.store, timers.prompts_for(self.shift), self.now())
+        return self.app.core.due_items(self.shift, self.now())
 
     def show_timers(self) -> None:
         if not self.query("#due"):
@@ -186,14 +183,15 @@ class DeskScreen(SteadyScreen):
         if policy is None:
             return
         now, zone = self.now(), self.site.zone
-        st = checkins.current(self.app.store, self.shift, policy, self.site.hours, now)
+        st = self.app.core.checkin_state(self.shift, now)  # the deadline the timers enforce
+        assert st is not None
         line.remove_class("warning-line", "alarm-line")
         parts = []
         if st.alarm_open and st.alarm_reason != "duress":  # a duress alarm stays silent on screen
             parts.append(f"ALARM ({st.alarm_reason}) since {st.alarm_started.astimezone(zone):%H:%M}: "
-                         f"{st.steps_done} alert step(s) taken — Ctrl+K when answered")
+                         f"{st.steps_done} alert step(s) taken — {self.app.key_for('checkin.acknowledge')} when answered")
             line.add_class("alarm-line")
-        elif not checkins.active(self.site.hours, policy, now):
+        elif not self.app.core.checkins_active(now):
             parts.append("Check-ins start when you are alone (F5 checks in)")
         elif now >= st.deadline:
             parts.append(f"CHECK IN NOW (F5): due {st.deadline.astimezone(zone):%H:%M}")
@@ -216,11 +214,7 @@ class DeskScreen(SteadyScreen):
         status = self.first_open()
         if status is None:
             return
-        try:
-            prompts.record(self.app.store, status.prompt, "done", self.shift)
-        except sqlite3.Error as exc:
-            self.failed(exc)
-            return
+        self.app.core.settle_prompt(self.shift, status.prompt, "done")
         self.saved(f"done: {status.prompt.task.title} "
                    f"({duration_text(self.now() - status.prompt.due_at)} after it was due)")
         self.refresh_counts()
@@ -238,7 +232,7 @@ class DeskScreen(SteadyScreen):
         if not minutes:
             return
         until = self.now() + timedelta(minutes=minutes)
-        prompts.record(self.app.store, status.prompt, "snoozed", self.shift, until=until)
+        self.app.core.settle_prompt(self.shift, status.prompt, "snoozed", until=until)
         self.saved(f"snoozed until {until.astimezone(self.site.zone):%H:%M}: {status.prompt.task.title}")
         self.show_timers()
 
@@ -253,7 +247,7 @@ class DeskScreen(SteadyScreen):
     def _skipped(self, status, reason: str | None) -> None:
         if not reason:
             return
-        prompts.record(self.app.store, status.prompt, "skipped", self.shift, reason=reason)
+        self.app.core.settle_prompt(self.shift, status.prompt, "skipped", reason=reason)
         self.saved(f"skipped: {status.prompt.task.title}")
         self.show_timers()
 
@@ -351,7 +345,13 @@ class DeskScreen(SteadyScreen):
         self.query_one("#pending", Static).update(text)
 
     def saved(self, text: str) -> None:
-        self.query_one("#saved", Static).update(f"Saved {self.now().astimezone(self.site.zone):%H:%M:%S}: {text}")
+        at = f"{self.now().astimezone(self.site.zone):%H:%M:%S}"
+        waiting = self.app.core.waiting()
+        if waiting:  # never "Saved" for what only memory holds
+            self.query_one("#saved", Static).update(
+                f"Kept in memory {at} (storage is failing; {waiting} entries waiting, written when it returns): {text}")
+        else:
+            self.query_one("#saved", Static).update(f"Saved {at}: {text}")
 
     def failed(self, exc: Exception) -> None:
         self.query_one("#saved", Static).update(f"NOT saved: {exc}")

@@ -1,9 +1,9 @@
 """The desk's timers: prompts coming due and lone-worker check-ins.
 
 APScheduler wakes `DeskTimers.check` at each prompt's time and every few
-seconds; every decision (fire, missed, escalate, remind) comes from shift/
-and the database. This module only turns decisions into rows, bells, toasts
-and background deliveries.
+seconds; every decision (fire, missed, escalate, remind) is the desk core's
+(`DeskCore.tick`), which records it and returns effects. This module only
+carries the effects out: bells, toasts and background deliveries.
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ import sqlite3
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from shift import checkins, prompts, reportmail, runs
+from shift import checkins, reportmail
 from shift.alerts import AlertError, test_channel
+from shift.desk import Effect
 from shift.scheduler import DeskScheduler
-from shift.shifts import Shift, open_shift
+from shift.shifts import Shift
 from shift.site import load_site
 
 if TYPE_CHECKING:
     from tui.app import SoloShiftApp
 
 log = logging.getLogger("solo_shift.timers")
-CHANNEL_RETEST = timedelta(minutes=10)
 REPORT_RETRY = timedelta(minutes=5)
 
 
@@ -33,7 +33,6 @@ class DeskTimers:
         self.app = app
         self.scheduler = DeskScheduler(app.clock, self.check)
         self._site_mtime = self._mtime()
-        self._channel_tested_at = None
         self._reports_tried_at = None
         self._reports_sending: set[str] = set()
 
@@ -69,33 +68,26 @@ class DeskTimers:
 
     def check(self) -> None:
         self._reload_site_if_changed()
-        now = self.app.clock.now()
+        core = self.app.core
+        now = core.now()
         if self._reports_tried_at is None or now - self._reports_tried_at >= REPORT_RETRY:
             self.send_reports()
-        shift = open_shift(self.app.store)
-        if shift is None:
-            return
-        planned = self.prompts_for(shift)
-        fire, missed = prompts.to_fire(self.app.store, planned, now)
-        for prompt in missed:
-            prompts.record(self.app.store, prompt, "missed", shift)
-        if missed:
-            self.app.notify(f"{len(missed)} task(s) came due while the desk was closed or asleep: see Due now.",
-                            severity="warning", markup=False, timeout=10)
-        for prompt in fire:
-            prompts.record(self.app.store, prompt, "fired", shift)
-            self.app.notify(prompt.task.title, title="Due now", markup=False, timeout=15)
-            self.app.bell()
-        for prompt in prompts.to_escalate(self.app.store, planned, now):
-            prompts.record(self.app.store, prompt, "escalated", shift)
-        if any(s.escalated for s in prompts.open_items(self.app.store, planned, now)):
-            self.app.bell()  # rings again on every check until dealt with
-        self._check_ins(shift, now)
+        shift = core.shift()
+        for effect in core.tick(now):
+            self._carry_out(effect, shift)
         self.app.refresh_timers()
 
-    def prompts_for(self, shift: Shift) -> list:
-        """The planned prompts that belong to this shift: none from before it began."""
-        return [p for p in self.scheduler.prompts() if p.due_at >= shift.started_at]
+    def _carry_out(self, effect: Effect, shift: Shift | None) -> None:
+        if effect.kind == "notify":
+            self.app.notify(effect.text, title=effect.title, severity=effect.severity, markup=False,  # type: ignore[arg-type]
+                            timeout=effect.timeout)
+        elif effect.kind == "bell":
+            for _ in range(effect.step):
+                self.app.bell()
+        elif effect.kind == "deliver" and shift is not None:
+            self.deliver(shift, effect.step)
+        elif effect.kind == "test_channel" and shift is not None:
+            self._test_channel(shift)
 
     # -- shift reports by email ---------------------------------------------
 
@@ -144,40 +136,11 @@ class DeskTimers:
                             f"every {REPORT_RETRY.seconds // 60} minutes while the desk is open.",
                             title="Shift report", severity="warning", markup=False, timeout=20)
 
-    # -- check-ins ------------------------------------------------------------
-
-    def sweeping(self, shift: Shift) -> bool:
-        return any(r.procedure.kind in ("closing", "routine") for r in runs.open_runs(self.app.store, shift))
-
-    def _check_ins(self, shift: Shift, now) -> None:
-        policy = self.app.site.checkins
-        if policy is None:
-            return
-        self._maybe_test_channel(shift, now)
-        for action in checkins.next_actions(self.app.store, shift, policy, self.app.site.hours, now,
-                                            self.sweeping(shift)):
-            if action.kind == "reminder":
-                checkins.record(self.app.store, shift, "reminder", action.detail)
-                for _ in range(action.level):
-                    self.app.bell()
-                self.app.notify("Check in now: press F5.", title="Lone-worker check-in",
-                                severity="warning" if action.level < 3 else "error", markup=False, timeout=20)
-            elif action.kind == "escalate":
-                step = policy.escalation[action.step] if action.step < len(policy.escalation) else None
-                what = step.describe() if step else "desk alarm"
-                checkins.record(self.app.store, shift, "escalation", f"{action.step}:{what}")
-                if step is not None:
-                    self.deliver(shift, action.step)
-            elif action.kind == "resend":
-                self.deliver(shift, action.step)
+    # -- alerts ---------------------------------------------------------------
 
     def deliver(self, shift: Shift, index: int) -> None:
         """Send one escalation step in a worker thread; record the outcome from the loop."""
-        policy = self.app.site.checkins
-        st = checkins.current(self.app.store, shift, policy, self.app.site.hours, self.app.clock.now())
-        subject, body = checkins.alarm_text(self.app.site.name, shift, st, self.app.site.zone,
-                                            self.app.clock.now())
-        step = policy.escalation[index]
+        step, subject, body = self.app.core.alarm_message(shift, index)
         email = self.app.site.email
 
         def send() -> None:
@@ -191,22 +154,15 @@ class DeskTimers:
         self.app.run_worker(send, thread=True, group="alerts", exit_on_error=False)
 
     def _delivered(self, shift: Shift, index: int, ok: bool, detail: str) -> None:
-        checkins.record(self.app.store, shift, "alert_sent" if ok else "alert_failed", f"{index}: {detail}")
+        self.app.core.delivered(shift, index, ok, detail)
         if not ok:
             log.warning("alert step %d failed: %s", index, detail)
         self.app.refresh_timers()
 
-    def _maybe_test_channel(self, shift: Shift, now) -> None:
-        """Test the alert channel at the start of a shift, and again while it is failing."""
+    def _test_channel(self, shift: Shift) -> None:
         email = self.app.site.email
-        if email is None or not any(s.action == "email" for s in self.app.site.checkins.escalation):
+        if email is None:
             return
-        st = checkins.state(self.app.store, shift, self.app.site.checkins)
-        due = st.channel_ok is None or (st.channel_ok is False and (
-            self._channel_tested_at is None or now - self._channel_tested_at >= CHANNEL_RETEST))
-        if not due or (self._channel_tested_at is not None and now - self._channel_tested_at < timedelta(seconds=30)):
-            return
-        self._channel_tested_at = now
 
         def probe() -> None:
             try:
@@ -219,7 +175,7 @@ class DeskTimers:
         self.app.run_worker(probe, thread=True, group="alerts", exit_on_error=False)
 
     def _channel_result(self, shift: Shift, ok: bool, detail: str) -> None:
-        checkins.record(self.app.store, shift, "channel_ok" if ok else "channel_failed", detail)
+        self.app.core.channel_tested(shift, ok, detail)
         if not ok:
             self.app.notify(f"Alert channel unreachable: {detail}", severity="error", markup=False, timeout=15)
         self.app.refresh_timers()

@@ -1,0 +1,255 @@
+"""The desk core: every operation of the desk and every timing and safety decision.
+
+The screens and the timers both go through one `DeskCore`, so what the desk
+shows and what the timers enforce come from the same functions. It owns the
+store, the clock and the site; `tick(now)` records what is due and returns
+the effects the interface carries out (a toast, a bell, an alert to send, a
+channel to test), like a protocol state machine that owns no sockets.
+
+One policy for a write that fails, on every safety path: the row is kept in
+memory, in order, counted as recorded (readers add what waits), shown as
+waiting, and written once storage returns (`flush`). A safety operation never
+raises because of storage and never waits on it for more than one short lock
+timeout.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
+
+from shift import checkins, prompts
+from shift.clock import Clock
+from shift.shifts import Shift, open_shift, start_shift
+from shift.site import Site
+from shift.store import Store
+from shift.tasks import Prompt, plan_day
+
+if TYPE_CHECKING:
+    from shift.procedures import Procedure
+    from shift.runs import RunState
+
+NOT_SIGNED_IN = "(not signed in)"
+CHANNEL_RETEST = timedelta(minutes=10)  # an unreachable alert channel is tried again this often
+CHANNEL_MIN_GAP = timedelta(seconds=30)
+
+
+class Effect(NamedTuple):
+    """Something for the interface to do; the record of it is already written."""
+
+    kind: str  # "notify" | "bell" | "deliver" (an escalation step) | "test_channel"
+    text: str = ""
+    title: str = ""
+    severity: str = "information"  # information | warning | error
+    timeout: float = 5.0
+    step: int = 0  # deliver: the escalation step; bell: how many rings
+
+
+class Said(NamedTuple):
+    """What an operation tells the person, and whether it is the good news."""
+
+    text: str
+    ok: bool = True
+
+
+class DeskCore:
+    def __init__(self, store: Store, site: Site, clock: Clock | None = None) -> None:
+        self.store = store
+        self.site = site
+        self.clock = clock or store.clock
+        self._channel_tested_at: datetime | None = None
+
+    # -- reading the state ----------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def shift(self) -> Shift | None:
+        return open_shift(self.store)
+
+    def planned(self, now: datetime) -> list[Prompt]:
+        """Yesterday's, today's and tomorrow's prompts (a shift may run past midnight), once each."""
+        today = self.site.hours.local_date(now)
+        hours, tasks = self.site.hours, self.site.tasks
+        return [p for offset in (-1, 0, 1) for p in plan_day(today + timedelta(days=offset), hours, tasks)]
+
+    def shift_prompts(self, shift: Shift, now: datetime) -> list[Prompt]:
+        """The planned prompts that belong to this shift: none from before it began."""
+        return [p for p in self.planned(now) if p.due_at >= shift.started_at]
+
+    def due_items(self, shift: Shift, now: datetime) -> list[prompts.PromptStatus]:
+        """What the Due now panel lists (and what x, z and s act on)."""
+        return prompts.open_items(self.store, self.shift_prompts(shift, now), now)
+
+    def sweeping(self, shift: Shift) -> bool:
+        """A closing or routine procedure is open: check-ins come more often while it runs."""
+        from shift import runs
+
+        return any(r.procedure.kind in ("closing", "routine") for r in runs.open_runs(self.store, shift))
+
+    def checkin_state(self, shift: Shift, now: datetime) -> checkins.CheckinState | None:
+        """The one check-in deadline: shown on the desk and enforced by tick()."""
+        policy = self.site.checkins
+        if policy is None:
+            return None
+        return checkins.current(self.store, shift, policy, self.site.hours, now, self.sweeping(shift))
+
+    def checkins_active(self, now: datetime) -> bool:
+        policy = self.site.checkins
+        return policy is not None and checkins.active(self.site.hours, policy, now)
+
+    def alarm_open(self) -> bool:
+        shift = self.shift()
+        policy = self.site.checkins
+        return shift is not None and policy is not None and checkins.state(self.store, shift, policy).alarm_open
+
+    def waiting(self) -> int:
+        """How many entries are held in memory until storage takes them."""
+        return len(self.store.pending)
+
+    def flush(self) -> tuple[int, int]:
+        """Write what waits for storage: (how many waited, how many still wait)."""
+        before = len(self.store.pending)
+        return before, self.store.flush_pending() if before else 0
+
+    # -- operations -----------------------------------------------------------
+
+    def start_shift(self, worker: str, desk: str) -> Shift:
+        """Start (or return the open) shift; ValueError without a name. Storage failing keeps it in memory."""
+        return start_shift(self.store, worker, desk)
+
+    def check_in(self, code: str) -> Said:
+        shift = self.shift()
+        policy = self.site.checkins
+        if shift is None or policy is None:
+            return Said("No check-in is needed: no shift is open or check-ins are off.", False)
+        duress = bool(policy.duress_code) and code == policy.duress_code
+        checkins.record(self.store, shift, "duress" if duress else "checkin")
+        now = self.now()
+        st = self.checkin_state(shift, now)
+        assert st is not None
+        zone = self.site.zone
+        # The same words whatever the code was: a duress check-in must look normal.
+        return Said(f"Checked in at {now.astimezone(zone):%H:%M}. "
+                    f"Next check-in by {st.deadline.astimezone(zone):%H:%M}.{self._waiting_note()}")
+
+    def panic(self) -> Said:
+        shift = self.shift() or start_shift(self.store, NOT_SIGNED_IN, self.site.desks[0].id)
+        checkins.record(self.store, shift, "panic")
+        if self.site.checkins is None or not self.site.checkins.escalation:
+            return Said("Alarm raised, but no escalation chain is set in site.toml: "
+                        "nobody is alerted by the desk. Call for help by phone.", False)
+        return Said(f"Alarm raised: the escalation chain is being alerted.{self._waiting_note()}")
+
+    def acknowledge(self, who: str) -> Said:
+        shift = self.shift()
+        if not who.strip() or shift is None or not self.alarm_open():
+            return Said("No alarm is raised: nothing was recorded.", False)
+        checkins.record(self.store, shift, "acknowledged", who.strip())
+        return Said(f"Alarm acknowledged by {who.strip()}.{self._waiting_note()}")
+
+    def start_emergency(self, procedure: Procedure, drill: bool) -> RunState:
+        """Start (or resume) an emergency run; with nobody signed in the event still gets a shift.
+
+        Never fails for storage: the run starts in memory and its rows wait.
+        """
+        from shift import runs
+
+        shift = self.shift() or start_shift(self.store, NOT_SIGNED_IN, self.site.desks[0].id)
+        return runs.start_run(self.store, shift, procedure, drill=drill, resilient=True)
+
+    def step_completed(self, procedure_id: str, step_id: str) -> list[Prompt]:
+        """A procedure step that does a timed task (completed_by) marks that day's prompt done."""
+        shift = self.shift()
+        if shift is None:
+            return []
+        now = self.now()
+        done = prompts.completed_by_step(self.shift_prompts(shift, now), procedure_id, step_id)
+        for prompt in done:
+            prompts.record(self.store, prompt, "done", shift, reason=f"{procedure_id} procedure")
+        return done
+
+    def settle_prompt(self, shift: Shift, prompt: Prompt, event: str, until: datetime | None = None,
+                      reason: str = "") -> Said:
+        """Done, snoozed or skipped: what the Due now keys do to a prompt."""
+        prompts.record(self.store, prompt, event, shift, until=until, reason=reason)
+        return Said(f"{event}: {prompt.task.title}{self._waiting_note()}")
+
+    def _waiting_note(self) -> str:
+        waiting = self.waiting()
+        return f" (kept in memory: storage is failing; {waiting} waiting)" if waiting else ""
+
+    # -- the timers -----------------------------------------------------------
+
+    def tick(self, now: datetime) -> list[Effect]:
+        """Record whatever is due at `now` and say what the interface must do about it."""
+        shift = self.shift()
+        if shift is None:
+            return []
+        effects: list[Effect] = []
+        planned = self.shift_prompts(shift, now)
+        fire, missed = prompts.to_fire(self.store, planned, now)
+        for prompt in missed:
+            prompts.record(self.store, prompt, "missed", shift)
+        if missed:
+            effects.append(Effect("notify", f"{len(missed)} task(s) came due while the desk was closed or asleep: "
+                                  "see Due now.", severity="warning", timeout=10))
+        for prompt in fire:
+            prompts.record(self.store, prompt, "fired", shift)
+            effects += [Effect("notify", prompt.task.title, title="Due now", timeout=15), Effect("bell", step=1)]
+        for prompt in prompts.to_escalate(self.store, planned, now):
+            prompts.record(self.store, prompt, "escalated", shift)
+        if any(s.escalated for s in prompts.open_items(self.store, planned, now)):
+            effects.append(Effect("bell", step=1))  # rings again on every tick until dealt with
+        return effects + self._checkin_effects(shift, now)
+
+    def _checkin_effects(self, shift: Shift, now: datetime) -> list[Effect]:
+        policy = self.site.checkins
+        if policy is None:
+            return []
+        effects = self._channel_test(shift, now)
+        for action in checkins.next_actions(self.store, shift, policy, self.site.hours, now, self.sweeping(shift)):
+            if action.kind == "reminder":
+                checkins.record(self.store, shift, "reminder", action.detail)
+                effects += [Effect("bell", step=action.level),
+                            Effect("notify", "Check in now: press F5.", title="Lone-worker check-in",
+                                   severity="warning" if action.level < 3 else "error", timeout=20)]
+            elif action.kind == "escalate":
+                step = policy.escalation[action.step] if action.step < len(policy.escalation) else None
+                what = step.describe() if step else "desk alarm"
+                checkins.record(self.store, shift, "escalation", f"{action.step}:{what}")
+                if step is not None:
+                    effects.append(Effect("deliver", step=action.step))
+            elif action.kind == "resend":
+                effects.append(Effect("deliver", step=action.step))
+        return effects
+
+    def _channel_test(self, shift: Shift, now: datetime) -> list[Effect]:
+        """Test the alert channel at the start of a shift, and again while it is failing."""
+        email = self.site.email
+        policy = self.site.checkins
+        if email is None or policy is None or not any(s.action == "email" for s in policy.escalation):
+            return []
+        ok = checkins.state(self.store, shift, policy).channel_ok
+        last = self._channel_tested_at
+        due = ok is None or (ok is False and (last is None or now - last >= CHANNEL_RETEST))
+        if not due or (last is not None and now - last < CHANNEL_MIN_GAP):
+            return []
+        self._channel_tested_at = now
+        return [Effect("test_channel")]
+
+    def alarm_message(self, shift: Shift, index: int) -> tuple[checkins.EscalationStep, str, str]:
+        """The escalation step, and the subject and body to send for it now."""
+        policy = self.site.checkins
+        assert policy is not None
+        now = self.now()
+        st = self.checkin_state(shift, now)
+        assert st is not None
+        subject, body = checkins.alarm_text(self.site.name, shift, st, self.site.zone, now)
+        return policy.escalation[index], subject, body
+
+    def delivered(self, shift: Shift, index: int, ok: bool, detail: str) -> None:
+        checkins.record(self.store, shift, "alert_sent" if ok else "alert_failed", f"{index}: {detail}")
+
+    def channel_tested(self, shift: Shift, ok: bool, detail: str) -> None:
+        checkins.record(self.store, shift, "channel_ok" if ok else "channel_failed", detail)
