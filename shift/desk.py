@@ -158,15 +158,16 @@ class DeskCore:
         shift = self.shift() or start_shift(self.store, NOT_SIGNED_IN, self.site.desks[0].id)
         return runs.start_run(self.store, shift, procedure, drill=drill, resilient=True)
 
-    def step_completed(self, procedure_id: str, step_id: str) -> list[Prompt]:
+    def step_completed(self, procedure_id: str, step_id: str) -> Prompt | None:
         """A procedure step that does a timed task (completed_by) marks that day's prompt done."""
         shift = self.shift()
         if shift is None:
-            return []
+            return None
         now = self.now()
-        done = prompts.completed_by_step(self.shift_prompts(shift, now), procedure_id, step_id)
-        for prompt in done:
-            prompts.record(self.store, prompt, "done", shift, reason=f"{procedure_id} procedure")
+        done = prompts.completed_by_step(self.shift_prompts(shift, now), procedure_id, step_id,
+                                         shift_started_at=shift.started_at, now=now)
+        if done is not None:
+            prompts.record(self.store, done, "done", shift, reason=f"{procedure_id} procedure")
         return done
 
     def settle_prompt(self, shift: Shift, prompt: Prompt, event: str, until: datetime | None = None,

@@ -71,6 +71,7 @@ class Store:
         # Rows that could not be written yet (a full or failing disk), in order.
         # Only writes that asked for it are kept here: the emergency path.
         self.pending: list[tuple[str, dict[str, Any]]] = []
+        self._in_transaction = False
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock | None = None, check: str = "quick") -> "Store":
@@ -148,14 +149,14 @@ class Store:
         waits on a failing or locked database more than once.
         """
         row = {"id": new_id(), **row}
-        if keep_on_failure and self.pending and not self.conn.in_transaction:
+        if keep_on_failure and self.pending and not self._in_transaction:
             self.pending.append((table, row))
             return row
         try:
             self.verify()  # never write into a file that failed its check
             self._write(table, row)
         except sqlite3.Error:
-            if not keep_on_failure or self.conn.in_transaction:
+            if not keep_on_failure or self._in_transaction:
                 raise
             self.pending.append((table, row))
         return row
@@ -171,7 +172,7 @@ class Store:
                         self._write(table, row)
                 return [row for _, row in rows]
             except sqlite3.Error:
-                if self.conn.in_transaction:  # called inside a caller's transaction: theirs to handle
+                if self._in_transaction:  # called inside a caller's transaction: theirs to handle
                     raise
         self.pending.extend(rows)
         return [row for _, row in rows]
@@ -224,16 +225,21 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing: committed together at the end, rolled back on any error."""
-        if self.conn.in_transaction:
+        if self._in_transaction:
             yield
             return
         self.conn.execute("BEGIN IMMEDIATE")
+        # Our own flag: SQLite may end a transaction by itself on an error (a full disk).
+        self._in_transaction = True
         try:
             yield
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        finally:
+            self._in_transaction = False
 
     def __enter__(self) -> "Store":
         return self

@@ -1,0 +1,155 @@
+"""A whole evening through the desk core, in virtual time on the fixed clock: no Pilot, no waiting.
+
+Every minute the test asks the core for the check-in deadline the desk would
+show, then lets the timers tick: whatever the tick escalates or reminds must
+agree with that deadline (one decision, one place).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from conftest import ROOT, local
+from shift import checkins, prompts, runs
+from shift.desk import DeskCore
+from shift.procedures import emergency_protocols, load_procedures
+
+
+@pytest.fixture(scope="module")
+def procedures():
+    found, _ = load_procedures(ROOT / "procedures")
+    emergency, _ = emergency_protocols(found)
+    return {p.id: p for p in found + emergency}
+
+
+def kinds(store, shift) -> list[str]:
+    return [r["kind"] for r in checkins.events(store, shift)]
+
+
+def advance_to(core, clock, shift, moment, seen: list) -> None:
+    """Tick every minute up to `moment`, checking each tick against the deadline shown before it."""
+    while clock.now() < moment:
+        clock.advance(minutes=1)
+        now = clock.now()
+        shown = core.checkin_state(shift, now)
+        before = len(checkins.events(core.store, shift))
+        effects = core.tick(now)
+        seen += [(now, e) for e in effects]
+        new = [r["kind"] for r in checkins.events(core.store, shift)[before:]]
+        if "reminder" in new:
+            assert now >= shown.deadline, f"reminded at {now} before the shown deadline {shown.deadline}"
+        if not shown.alarm_open and core.checkins_active(now):
+            # The chain starts exactly when the deadline shown plus the grace period has passed.
+            assert ("escalation" in new) == (now >= shown.escalate_at), (now, shown.escalate_at, new)
+
+
+def test_an_evening_through_the_desk_core(store, full_site, clock, procedures):
+    site = full_site._replace(email=None)  # alerts are effects here; nothing is sent
+    clock.moment = local(2026, 11, 24, 17, 30)  # Tuesday: solo from 17:00, closes 23:00
+    core = DeskCore(store, site, clock)
+    shift = core.start_shift("Sam", "main")
+    seen: list = []
+
+    # A check-in at 18:20 moves the deadline to 19:20; the screen and the timers say the same.
+    advance_to(core, clock, shift, local(2026, 11, 24, 18, 20), seen)
+    said = core.check_in("")
+    assert said.ok and "Next check-in by 19:20" in said.text
+
+    # The hold-shelf task fires at 19:00 exactly once, with a bell.
+    advance_to(core, clock, shift, local(2026, 11, 24, 19, 5), seen)
+    fired = [(at, e) for at, e in seen if e.kind == "notify" and "hold shelf" in e.text]
+    assert [at for at, _ in fired] == [local(2026, 11, 24, 19, 0)]
+
+    # No check-in: reminders from 19:20, the chain at 19:30 (deadline + grace), its next step 5 min later.
+    advance_to(core, clock, shift, local(2026, 11, 24, 19, 35), seen)
+    reminded = [at for at, e in seen if e.kind == "notify" and e.title == "Lone-worker check-in"]
+    assert reminded[0] == local(2026, 11, 24, 19, 20)
+    delivers = [(at, e.step) for at, e in seen if e.kind == "deliver"]
+    assert delivers == [(local(2026, 11, 24, 19, 30), 0), (local(2026, 11, 24, 19, 35), 1)]
+    assert core.alarm_open()
+    st = core.checkin_state(shift, clock.now())
+    assert st.alarm_reason == "missed check-in"
+
+    # Checking in late ends that alarm; the next deadline counts from now.
+    clock.advance(minutes=5)
+    assert "Next check-in by 20:40" in core.check_in("").text
+    assert not core.alarm_open()
+
+    # A drill of the fire alarm, abandoned; then a real fire alarm is recorded as real.
+    advance_to(core, clock, shift, local(2026, 11, 24, 20, 0), seen)
+    drill = core.start_emergency(procedures["fire-alarm"], drill=True)
+    assert drill.drill
+    clock.advance(minutes=3)
+    real = core.start_emergency(procedures["fire-alarm"], drill=False)
+    assert not real.drill and real.id != drill.id
+    stored = store.rows("SELECT drill FROM procedure_runs WHERE id = ?", (real.id,))
+    assert stored == [{"drill": 0}]
+
+    # The closing procedure shortens the interval: the deadline shown is the one enforced.
+    advance_to(core, clock, shift, local(2026, 11, 24, 22, 20), seen)
+    core.check_in("")
+    closing = runs.start_run(store, shift, procedures["closing"])
+    clock.advance(minutes=20)  # 22:40
+    said = core.check_in("")
+    assert "Next check-in by 23:00" in said.text  # 20 minutes while sweeping, not 23:40
+    assert core.checkin_state(shift, clock.now()).deadline == local(2026, 11, 24, 23, 0)
+
+    # The closing procedure's lock step completes today's lock-doors prompt only.
+    assert closing.procedure.step("lock-main-doors") is not None
+    clock.moment = local(2026, 11, 24, 22, 50)
+    done = core.step_completed("closing", "lock-main-doors")
+    assert done is not None and done.due_at == local(2026, 11, 24, 23, 0)
+    statuses = {s.prompt.key: s.state for s in
+                prompts.statuses(store, core.planned(clock.now()), clock.now()) if s.prompt.task.id == "lock-doors"}
+    assert sorted(statuses.values()).count("done") == 1
+    tomorrow = [k for k in statuses if k.startswith("lock-doors@2026-11-26")]
+    assert tomorrow and all(statuses[k] != "done" for k in tomorrow)
+
+    # To closing and past it: every minute checked against the deadline shown.
+    advance_to(core, clock, shift, local(2026, 11, 24, 23, 30), seen)
+    assert "escalation" in kinds(store, shift)
+
+
+def test_ctrl_k_is_not_an_acknowledgement_and_nothing_is_acknowledged_without_an_alarm(store, full_site, clock):
+    core = DeskCore(store, full_site._replace(email=None), clock)
+    shift = core.start_shift("Sam", "main")
+    said = core.acknowledge("typed by mistake")
+    assert not said.ok and "acknowledged" not in kinds(store, shift)
+    core.panic()
+    assert core.alarm_open()
+    assert core.acknowledge("Campus Security, J. Diaz").ok
+    assert not core.alarm_open()
+
+
+def test_panic_with_nobody_signed_in_still_raises_an_alarm(store, full_site, clock):
+    core = DeskCore(store, full_site._replace(email=None), clock)
+    said = core.panic()
+    shift = core.shift()
+    assert shift is not None and kinds(store, shift) == ["panic"]
+    assert said.ok and "escalation chain" in said.text
+    effects = core.tick(clock.now())
+    assert [e.kind for e in effects if e.kind == "deliver"] == ["deliver"]
+
+
+def test_a_panic_with_no_escalation_chain_says_nobody_is_alerted(store, full_site, clock):
+    site = full_site._replace(email=None, checkins=full_site.checkins._replace(escalation=()))
+    said = DeskCore(store, site, clock).panic()
+    assert not said.ok and "nobody is alerted" in said.text
+
+
+def test_a_check_in_kept_in_memory_counts_at_once(store, full_site, clock):
+    """Storage refusing writes: the check-in waits in memory and the deadline moves anyway."""
+    core = DeskCore(store, full_site._replace(email=None, tasks=()), clock)
+    clock.moment = local(2026, 11, 24, 17, 30)
+    shift = core.start_shift("Sam", "main")
+    clock.moment = local(2026, 11, 24, 18, 45)
+    store.conn.execute("PRAGMA query_only=ON")  # a real refusal from SQLite: every write fails
+    said = core.check_in("")
+    assert "Next check-in by 19:45" in said.text and "kept in memory" in said.text
+    assert core.waiting() == 1
+    assert core.tick(local(2026, 11, 24, 19, 45) - timedelta(minutes=1)) == []  # no reminder: it counted
+    store.conn.execute("PRAGMA query_only=OFF")
+    assert core.flush() == (1, 0)
+    assert store.rows("SELECT kind FROM checkin_events") == [{"kind": "checkin"}]

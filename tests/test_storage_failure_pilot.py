@@ -1,0 +1,157 @@
+"""The safety keys with storage failing: read-only, locked by another process, full.
+
+Each condition is SQLite's own refusal, not a mock: a read-only connection,
+another process holding the write lock, a database at its page limit. The
+screen must come up at once and nothing confirmed may be lost once storage
+returns.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import contextmanager
+
+import pytest
+
+from conftest import ROOT, shown
+from shift import checkins
+from shift.procedures import load_procedures
+from shift.shifts import open_shift
+from shift.store import Store
+from tui.app import SoloShiftApp
+from tui.checkin import PanicScreen
+from tui.desk import DeskScreen
+from tui.emergency import EmergencyScreen
+
+PROCEDURES, _ = load_procedures(ROOT / "procedures")
+
+
+@contextmanager
+def read_only(store):
+    writable = store.conn
+    store.conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, isolation_level=None)
+    try:
+        yield
+    finally:
+        store.conn.close()
+        store.conn = writable
+
+
+@contextmanager
+def locked(store):
+    """Another process holds the write lock until told to let go."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+         "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.readline()", str(store.path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.communicate("\n", timeout=10)
+
+
+@contextmanager
+def full(store):
+    """The disk is full: a filler file takes the rest of the small tmpfs the database lives on."""
+    filler = store.path.parent / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass  # no space left on the device
+    finally:
+        os.close(fd)
+    try:
+        yield
+    finally:
+        filler.unlink()
+
+
+CONDITIONS = {"read-only": read_only, "locked": locked, "full": full}
+
+
+@pytest.fixture
+def store(tmp_path, clock, request):
+    """The desk's database; for the full-disk case, on a small tmpfs of its own."""
+    folder = tmp_path
+    mounted = False
+    if getattr(request, "param", None) == "full" or "full]" in request.node.name:
+        folder = tmp_path / "small-disk"
+        folder.mkdir()
+        if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)],
+                                               capture_output=True).returncode != 0:
+            pytest.skip("a full disk needs a tmpfs mount (root; CI runs as root)")
+        mounted = True
+    opened = Store.open(folder / "desk.db", clock=clock)
+    yield opened
+    opened.close()
+    if mounted:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+async def test_the_emergency_key_on_the_start_screen(store, site, condition):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        with CONDITIONS[condition](store):
+            await pilot.press("f8", "f")
+            await pilot.pause()
+            assert isinstance(app.screen, EmergencyScreen), condition
+            assert shown(app, "#emergency-dial").startswith("DIAL 9-911")
+            assert "entries kept in memory" in shown(app, "#emergency-clock")
+            assert shown(app, "#run-progress").startswith("Step 1 of ")
+            await pilot.press("enter")  # step 1 done, still kept in memory
+            await pilot.pause()
+            assert store.pending
+        app._flush_pending()  # storage is back
+        assert not store.pending
+    shift = open_shift(store)
+    assert shift is not None and shift.worker == "(not signed in)"
+    assert store.rows("SELECT procedure_id, drill FROM procedure_runs") == [{"procedure_id": "fire-alarm", "drill": 0}]
+    assert len(store.rows("SELECT * FROM step_outcomes")) == 1
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+async def test_panic_with_storage_failing_keeps_the_desk_running(store, full_site, shift, condition):
+    checkins.record(store, shift, "checkin")  # on time: the only alarm is the panic
+    app = SoloShiftApp(store, full_site._replace(email=None, tasks=()), procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        with CONDITIONS[condition](store):
+            await pilot.press("f12")
+            await pilot.pause()
+            assert isinstance(app.screen, PanicScreen)
+            app.screen.left = 1
+            app.screen.tick()  # the countdown ends
+            await pilot.pause()
+            assert app.is_running and not isinstance(app.screen, PanicScreen)
+            assert "ALARM (panic)" in shown(app, "#checkin-line")
+        app._flush_pending()
+    kinds = [r["kind"] for r in store.rows("SELECT kind FROM checkin_events ORDER BY at, rowid")]
+    assert kinds[:3] == ["checkin", "panic", "escalation"]
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+async def test_starting_a_shift_with_storage_failing(store, site, condition):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        with CONDITIONS[condition](store):
+            await pilot.press(*"Sam", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DeskScreen) and app.screen.shift.worker == "Sam"
+            await pilot.press("d")  # a directional question, kept in memory
+            await pilot.pause()
+            assert shown(app, "#saved").startswith("Kept in memory")
+        app._flush_pending()
+        await pilot.press("d")
+        await pilot.pause()
+        assert shown(app, "#saved").startswith("Saved")
+    assert store.rows("SELECT worker FROM shifts") == [{"worker": "Sam"}]
+    assert len(store.rows("SELECT * FROM tallies")) == 2
