@@ -108,6 +108,14 @@ class Store:
             except BaseException:
                 conn.close()
                 raise
+        except sqlite3.OperationalError as exc:
+            _release_lock(lock_fd)
+            # Not the file's fault: say what stops it, and that nothing was changed.
+            raise StoreError(
+                f"{path} could not be prepared for the desk ({exc}): another program may hold it, or it "
+                "or its folder is read-only. It has not been changed. Close the other program, or check "
+                "the file's permissions, and start again."
+            ) from exc
         except sqlite3.DatabaseError as exc:
             _release_lock(lock_fd)
             raise CorruptDatabase(

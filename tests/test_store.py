@@ -1,6 +1,7 @@
 """Storage: append-only tables, one copy at a time, bad files refused and never overwritten."""
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -214,3 +215,30 @@ def test_shifts_ended_before_reports_were_emailed_are_not_sent_after_the_upgrade
     with Store.open(path, clock=FixedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))) as store:
         assert store.rows("SELECT shift_id, outcome FROM report_emails") == [{"shift_id": "s1", "outcome": "skipped"}]
         assert reportmail.unsent(store, store.clock.now()) == []
+
+
+NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--inh-caps=-all"]
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is not installed")
+def test_a_folder_the_user_cannot_write_is_a_message_not_a_traceback(tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o555)
+    done = subprocess.run([*NO_OVERRIDE, sys.executable, str(ROOT / "main.py"), "--db", str(folder / "desk.db")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "cannot be written by this user" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is not installed")
+def test_a_read_only_file_that_needs_an_upgrade_is_a_message_not_a_traceback(tmp_path):
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE notes (x)")
+    conn.commit()
+    conn.close()
+    db.chmod(0o444)
+    done = subprocess.run([*NO_OVERRIDE, sys.executable, str(ROOT / "main.py"), "--db", str(db)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "read-only" in done.stderr and "has not been changed" in done.stderr and "Traceback" not in done.stderr

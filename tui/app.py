@@ -194,6 +194,14 @@ class SoloShiftApp(App[None]):
                 show()
                 screen.refresh_records()
 
+    def refresh_runs(self) -> None:
+        """After a run ends or is left: the desk's last drill and runs in progress, read afresh."""
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_runs", None)
+            if refresh is not None and screen.query("#suggest"):
+                refresh()
+                screen.tick()
+
     # -- emergencies ------------------------------------------------------
 
     def action_emergency(self) -> None:
@@ -226,6 +234,7 @@ class SoloShiftApp(App[None]):
     def _after_emergency(self, draft: "Draft | None") -> None:
         from tui.ask import Confirm
 
+        self.refresh_runs()
         self.refresh_timers()
         if draft is None:
             return

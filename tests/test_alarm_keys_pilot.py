@@ -1,0 +1,48 @@
+"""Keys that matter are not editing keys: acknowledging is offered only while an alarm is raised."""
+
+from __future__ import annotations
+
+from conftest import ROOT, shown
+from shift import checkins
+from shift.procedures import load_procedures
+from tui.app import SoloShiftApp
+from tui.ask import AskText
+from tui.desk import DeskScreen
+
+PROCEDURES, _ = load_procedures(ROOT / "procedures")
+
+
+def kinds(store, shift):
+    return [e["kind"] for e in checkins.events(store, shift)]
+
+
+async def test_ctrl_k_in_a_text_field_is_only_editing(store, full_site, shift):
+    checkins.record(store, shift, "checkin")  # on time: no alarm
+    app = SoloShiftApp(store, full_site._replace(email=None, tasks=()), procedures=PROCEDURES)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("l")  # log with details: a form with text fields
+        await pilot.pause()
+        await pilot.press(*"note", "home", "ctrl+k", *"Smith")
+        await pilot.pause()
+        assert not isinstance(app.screen, AskText)
+        await pilot.press("ctrl+g")  # the acknowledge key does nothing without an alarm
+        await pilot.pause()
+        assert not isinstance(app.screen, AskText)
+    assert kinds(store, shift) == ["checkin"]
+
+
+async def test_the_acknowledge_key_answers_a_raised_alarm(store, full_site, shift):
+    checkins.record(store, shift, "checkin")
+    checkins.record(store, shift, "panic")
+    app = SoloShiftApp(store, full_site._replace(email=None, tasks=()), procedures=PROCEDURES)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        assert "^g when answered" in shown(app, "#checkin-line")
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert isinstance(app.screen, AskText)
+        await pilot.press(*"Campus Security, J. Diaz", "enter")
+        await pilot.pause()
+        assert "ALARM" not in shown(app, "#checkin-line")
+    assert kinds(store, shift)[-1] == "acknowledged"

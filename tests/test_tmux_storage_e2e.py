@@ -1,0 +1,81 @@
+"""The emergency and panic keys in a real terminal, with the database read-only or locked.
+
+Read-only is real: the file is mode 444 and the program runs without the
+capability that lets root write anyway. The lock is held by another process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from shift.store import Store
+from tmux_terminal import Terminal, count, needs_tmux, wait_until
+
+pytestmark = [needs_tmux, pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is not installed")]
+NO_OVERRIDE = "setpriv --bounding-set=-dac_override,-dac_read_search,-fowner --inh-caps=-all"
+
+
+def new_db(tmp_path):
+    db = tmp_path / "desk.db"
+    Store.open(db).close()
+    return db
+
+
+def run_desk(term: Terminal, db, prefix: str = "") -> None:
+    term.tmux("new-session", "-d", "-x", "80", "-y", "24",
+              f"cd {ROOT} && exec {prefix} {sys.executable} main.py --db {db}")
+    term.wait_for("Who is on duty?")
+
+
+def test_read_only_database_emergency_and_panic(tmp_path):
+    db = new_db(tmp_path)
+    os.chmod(db, 0o444)
+    term = Terminal(f"solo-ro-{os.getpid()}")
+    try:
+        run_desk(term, db, NO_OVERRIDE)
+        term.keys("F8")
+        term.wait_for("press the protocol's key")
+        term.keys("f")
+        screen = term.wait_for("DIAL 9-911")
+        assert "Make sure the fire alarm is sounding" in screen
+        assert "kept in memory" in screen
+        term.keys("F12")
+        term.wait_for("Raising the alarm in")
+        screen = term.wait_for("Alarm raised", limit=15)
+        assert term.alive() and "DIAL 9-911" in screen
+    finally:
+        term.tmux("kill-server")
+    assert count(db, "SELECT COUNT(*) FROM shifts") == 0  # nothing could be written, and nothing broke
+
+
+def test_locked_database_emergency_then_written_when_the_lock_goes(tmp_path):
+    db = new_db(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+         "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.readline()", str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    term = Terminal(f"solo-lock-{os.getpid()}")
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        run_desk(term, db)
+        term.keys("F8")
+        term.wait_for("press the protocol's key")
+        term.keys("f")
+        screen = term.wait_for("DIAL 9-911")
+        assert "Make sure the fire alarm is sounding" in screen
+        term.keys("Enter")  # the first step done while locked
+        term.wait_for("Step 2 of")
+        holder.communicate("\n", timeout=10)  # the other process lets go
+        wait_until(lambda: count(db, "SELECT COUNT(*) FROM step_outcomes") == 1)
+        assert count(db, "SELECT COUNT(*) FROM procedure_runs WHERE drill = 0") == 1
+        term.wait_for("Storage is back")
+    finally:
+        term.tmux("kill-server")
+        if holder.poll() is None:
+            holder.kill()
