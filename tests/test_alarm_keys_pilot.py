@@ -46,3 +46,21 @@ async def test_the_acknowledge_key_answers_a_raised_alarm(store, full_site, shif
         await pilot.pause()
         assert "ALARM" not in shown(app, "#checkin-line")
     assert kinds(store, shift)[-1] == "acknowledged"
+
+
+async def test_an_unexpected_error_is_logged_and_the_desk_goes_on(store, full_site, shift, caplog):
+    app = SoloShiftApp(store, full_site._replace(email=None, tasks=()), procedures=PROCEDURES)
+    app.survive_errors = True  # as in a real terminal
+
+    def broken(code):
+        raise RuntimeError("a fault of ours")
+
+    app.core.check_in = broken
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("f5", "enter")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, DeskScreen)
+        await pilot.press("d")  # the desk still takes entries
+        await pilot.pause()
+        assert shown(app, "#saved").startswith("Saved")
+    assert "a fault of ours" in caplog.text and "Traceback" in caplog.text
