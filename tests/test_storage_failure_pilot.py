@@ -155,3 +155,20 @@ async def test_starting_a_shift_with_storage_failing(store, site, condition):
         assert shown(app, "#saved").startswith("Saved")
     assert store.rows("SELECT worker FROM shifts") == [{"worker": "Sam"}]
     assert len(store.rows("SELECT * FROM tallies")) == 2
+
+
+async def test_the_desk_says_how_many_entries_wait_until_storage_returns(store, site, shift):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        with read_only(store):
+            await pilot.press("d", "r")
+            await pilot.pause()
+            assert shown(app, "#saved").startswith("Kept in memory")
+            app.screen.query_one("#saved").update("")
+            app.screen.tick()
+            assert shown(app, "#saved").startswith("2 entries waiting for storage")
+        app._flush_pending()
+        app.screen.tick()
+        assert shown(app, "#saved").startswith("Storage is back")
+    assert len(store.rows("SELECT * FROM tallies")) == 2

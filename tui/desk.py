@@ -151,6 +151,7 @@ class DeskScreen(SteadyScreen):
         header.set_line(2, Content.styled(f"Today: {hours.day(local.date()).text()}", "dim"),
                         Content.styled(drill, "dim"))
         self.show_suggestion(now)
+        self.show_waiting()
         if local.minute != self.shown_minute:  # deadlines turn OVERDUE and the day rolls over
             self.refresh_records()
 
@@ -343,6 +344,18 @@ class DeskScreen(SteadyScreen):
             parts.append(f"READ {self.pending_read}")
         text = f"Next entry: {' · '.join(parts)}  (Esc clears)" if parts else ""
         self.query_one("#pending", Static).update(text)
+
+    def show_waiting(self) -> None:
+        """While storage refuses writes, say so until every entry kept in memory is written."""
+        waiting = self.app.core.waiting()
+        line = self.query_one("#saved", Static)
+        content = str(line.content)
+        if waiting:
+            text = f"{waiting} entries waiting for storage: kept in memory, written when it returns"
+            if not content.startswith("Kept in memory") and content != text:
+                line.update(text)
+        elif content.startswith("Kept in memory") or "entries waiting for storage" in content:
+            line.update("Storage is back: every entry kept in memory is saved.")
 
     def saved(self, text: str) -> None:
         at = f"{self.now().astimezone(self.site.zone):%H:%M:%S}"
