@@ -16,13 +16,14 @@ timeout.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shift import checkins, prompts
+from shift import checkins, prompts, tally
 from shift.clock import Clock
-from shift.shifts import Shift, open_shift, start_shift
+from shift.shifts import Shift, end_shift, open_shift, start_shift
 from shift.site import Site
 from shift.store import Store
+from shift.tally import TallyEntry
 from shift.tasks import Prompt, plan_day
 
 if TYPE_CHECKING:
@@ -117,6 +118,17 @@ class DeskCore:
     def start_shift(self, worker: str, desk: str) -> Shift:
         """Start (or return the open) shift; ValueError without a name. Storage failing keeps it in memory."""
         return start_shift(self.store, worker, desk)
+
+    def tally(self, shift: Shift, category: str, **details: Any) -> TallyEntry:
+        """One desk-statistics entry (ValueError for what the site does not count)."""
+        return tally.record(self.store, self.site.tally, shift, category, **details)
+
+    def undo(self, shift: Shift) -> TallyEntry | None:
+        """Void the shift's latest entry (one still waiting for storage first)."""
+        return tally.void_last(self.store, shift)
+
+    def end_shift(self, shift: Shift, handover: str, followups: list[str]) -> None:
+        end_shift(self.store, shift, handover, followups)
 
     def check_in(self, code: str) -> Said:
         shift = self.shift()

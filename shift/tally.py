@@ -76,11 +76,14 @@ def record(
 
 def void_last(store: Store, shift: Shift) -> TallyEntry | None:
     """Undo: void the most recently recorded entry of this shift that is not yet void."""
-    rows = store.rows(
+    voided = {row["tally_id"] for row in store.waiting("tally_voids", shift_id=shift.id)}
+    # An entry still waiting for storage is the newest: undo takes it first.
+    rows = [row for row in reversed(store.waiting("tallies", shift_id=shift.id)) if row["id"] not in voided]
+    rows += [row for row in store.rows(
         """SELECT t.* FROM tallies t LEFT JOIN tally_voids v ON v.tally_id = t.id
-           WHERE t.shift_id = ? AND v.id IS NULL ORDER BY t.recorded_at DESC, t.rowid DESC LIMIT 1""",
-        (shift.id,),
-    )
+           WHERE t.shift_id = ? AND v.id IS NULL ORDER BY t.recorded_at DESC, t.rowid DESC LIMIT ?""",
+        (shift.id, len(voided) + 1),
+    ) if row["id"] not in voided]
     if not rows:
         return None
     store.insert("tally_voids", {"tally_id": rows[0]["id"], "shift_id": shift.id, "voided_at": store.now_iso()})

@@ -172,3 +172,16 @@ async def test_the_desk_says_how_many_entries_wait_until_storage_returns(store, 
         app.screen.tick()
         assert shown(app, "#saved").startswith("Storage is back")
     assert len(store.rows("SELECT * FROM tallies")) == 2
+
+
+def test_undo_while_storage_fails_voids_the_entry_just_kept(store, site, shift):
+    from shift import tally
+
+    kept_first = tally.record(store, site.tally, shift, "directional")
+    with read_only(store):
+        waiting = tally.record(store, site.tally, shift, "reference")
+        assert tally.void_last(store, shift).id == waiting.id
+        assert tally.void_last(store, shift).id == kept_first.id
+        assert tally.void_last(store, shift) is None
+    assert store.flush_pending() == 0
+    assert {r["tally_id"] for r in store.rows("SELECT tally_id FROM tally_voids")} == {waiting.id, kept_first.id}

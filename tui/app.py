@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import sqlite3
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable

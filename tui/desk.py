@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from shift import checkins, circulation, desklog, money, prompts, tally
+from shift import circulation, desklog, money, prompts, tally
 from shift.hours import duration_text
 from shift.keymap import COMMANDS
 from shift.shifts import Shift, deadline_text, open_followups
@@ -375,10 +375,8 @@ class DeskScreen(SteadyScreen):
     def action_tally(self, category: str) -> None:
         config = self.site.tally
         try:
-            entry = tally.record(
-                self.app.store, config, self.shift, category,
-                channel=self.pending_channel, read_level=self.pending_read,
-            )
+            entry = self.app.core.tally(self.shift, category, channel=self.pending_channel,
+                                        read_level=self.pending_read)
         except (ValueError, sqlite3.Error) as exc:
             self.failed(exc)
             return
@@ -401,7 +399,7 @@ class DeskScreen(SteadyScreen):
 
     def action_undo(self) -> None:
         try:
-            entry = tally.void_last(self.app.store, self.shift)
+            entry = self.app.core.undo(self.shift)
         except sqlite3.Error as exc:
             self.failed(exc)
             return

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
-from shift.shifts import Shift, end_shift
+from shift.shifts import Shift
 from tui.keeptyping import KeepsTyping
 
 
@@ -53,7 +53,7 @@ class EndShiftScreen(KeepsTyping, ModalScreen[bool]):
         note = self.query_one("#handover", TextArea).text
         followups = self.query_one("#followups-text", TextArea).text.splitlines()
         try:
-            end_shift(self.app.store, self.shift, note, followups)
+            self.app.core.end_shift(self.shift, note, followups)
         except sqlite3.Error as exc:
             self.query_one("#end-error", Static).update(f"NOT saved: {exc}. Nothing was lost; try again.")
             return

@@ -12,12 +12,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
-from shift import tally
 from shift.hours import local_moment, parse_clock
 from shift.shifts import Shift
+from shift.tally import TallyEntry
 
 
-class DetailEntryScreen(ModalScreen["tally.TallyEntry | None"]):
+class DetailEntryScreen(ModalScreen[TallyEntry | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save entry", id="entry.save"),
         Binding("escape", "cancel", "Cancel", id="entry.cancel"),
@@ -76,9 +76,8 @@ class DetailEntryScreen(ModalScreen["tally.TallyEntry | None"]):
             at = self.query_one("#at", Input).value.strip()
             # The time left as offered is "now", to the second: not a late entry for the minute it opened.
             occurred = None if at == self.prefilled_at else self._moment(at)
-            entry = tally.record(
-                self.app.store, self.app.site.tally, self.shift,
-                str(self.query_one("#category", Select).value),
+            entry = self.app.core.tally(
+                self.shift, str(self.query_one("#category", Select).value),
                 channel=str(self.query_one("#channel", Select).value),
                 read_level=read if isinstance(read, int) else None,
                 note=self.query_one("#note", Input).value.strip(),
