@@ -7,6 +7,10 @@ Local times are turned into moments with one explicit daylight-saving policy:
   first occurrence.
 Every duration is computed between real moments, so an evening that spans a
 change is the right length.
+
+Periods that touch (one closing at 24:00, the next day's opening at 00:00, or
+two periods of one day end to start) are one open span: the building's real
+openings and closings are the ends of those spans, never a midnight seam.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -51,6 +55,36 @@ class DayHours(NamedTuple):
     def text(self) -> str:
         hours = "closed" if self.closed else ", ".join(str(p) for p in self.periods)
         return f"{hours} ({self.reason})" if self.reason else hours
+
+
+class OpenSpan(NamedTuple):
+    """One stretch the building is open without a break, periods merged across midnight.
+
+    `opened_on` is the day whose hours hold the real opening (None when the span
+    began before the look-back horizon: open round the clock for longer than that),
+    `closes_on` the day whose hours end with the real closing (a 24:00 closing
+    belongs to the day it ends; None when it closes past the look-ahead horizon).
+    `start`/`end` are the furthest moments found either way.
+    """
+
+    start: datetime
+    end: datetime
+    opened_on: date | None
+    closes_on: date | None
+
+    @property
+    def real_opening(self) -> datetime | None:
+        return self.start if self.opened_on is not None else None
+
+    @property
+    def real_closing(self) -> datetime | None:
+        return self.end if self.closes_on is not None else None
+
+
+# How far open_spans looks for the real opening and closing of a span that
+# continues past the days asked for (a library open round the clock).
+LOOK_BACK_DAYS = 400
+LOOK_AHEAD_DAYS = 14
 
 
 class SoloPolicy(NamedTuple):
@@ -128,37 +162,91 @@ class HoursCalendar:
         return DayHours(day, self.weekly.get(day.weekday(), ()))
 
     def intervals(self, day: date) -> list[tuple[datetime, datetime]]:
-        return [
-            (local_moment(day, p.start, self.zone), local_moment(day, p.end, self.zone))
-            for p in self.day(day).periods
-        ]
+        """The day's periods as real moments, in order (one wholly inside the skipped hour is none)."""
+        moments = ((local_moment(day, p.start, self.zone), local_moment(day, p.end, self.zone))
+                   for p in self.day(day).periods)
+        return sorted((start, end) for start, end in moments if start < end)
 
     def opening(self, day: date) -> datetime | None:
+        """The start of the day's first period (a 00:00 continuation included)."""
         spans = self.intervals(day)
         return spans[0][0] if spans else None
 
     def closing(self, day: date) -> datetime | None:
+        """The end of the day's last period (a 24:00 seam included)."""
         spans = self.intervals(day)
         return spans[-1][1] if spans else None
 
+    def open_spans(self, first: date, last: date, look_back: int = LOOK_BACK_DAYS,
+                   look_ahead: int = LOOK_AHEAD_DAYS) -> list[OpenSpan]:
+        """The open spans holding any period of the days `first`..`last`, in order.
+
+        A span that began before `first` is followed back to its real opening (at most
+        `look_back` days), one that ends after `last` forward to its real closing (at
+        most `look_ahead` days past `last`).
+        """
+        spans: list[list] = []  # [start, end, opened_on, closes_on]
+        day = first
+        while day <= last:
+            for start, end in self.intervals(day):
+                if spans and spans[-1][1] == start:
+                    spans[-1][1], spans[-1][3] = end, day
+                else:
+                    spans.append([start, end, day, day])
+            day += timedelta(days=1)
+        if not spans:
+            return []
+        head, tail = spans[0], spans[-1]
+        head[0], head[2] = self._follow_back(head[0], head[2], first - timedelta(days=look_back))
+        tail[1], tail[3] = self._follow_on(tail[1], tail[3], last + timedelta(days=look_ahead))
+        return [OpenSpan(*span) for span in spans]
+
+    def _follow_back(self, start: datetime, day: date, limit: date) -> tuple[datetime, date | None]:
+        # Earlier periods that end where this one starts, back to the real opening.
+        while True:
+            before = [(d, s) for d in (day - timedelta(days=1), day) for s, e in self.intervals(d) if e == start]
+            if not before:
+                return start, day
+            day, start = before[0]
+            if day < limit:
+                return start, None
+
+    def _follow_on(self, end: datetime, day: date, limit: date) -> tuple[datetime, date | None]:
+        # Later periods that start where this one ends, on to the real closing.
+        while True:
+            after = [(d, e) for d in (day, day + timedelta(days=1)) for s, e in self.intervals(d) if s == end]
+            if not after:
+                return end, day
+            day, end = after[0]
+            if day > limit:
+                return end, None
+
+    def real_openings(self, day: date) -> list[datetime]:
+        """Every moment the building really opens on `day` (not a 00:00 continuation)."""
+        return [s.start for s in self.open_spans(day, day, look_back=0, look_ahead=0) if s.opened_on == day]
+
+    def real_closings(self, day: date) -> list[datetime]:
+        """Every moment the building really closes at the end of one of `day`'s periods
+        (not a 24:00 closing followed by a 00:00 opening; a real 24:00 closing is `day`'s)."""
+        return [s.end for s in self.open_spans(day, day, look_back=0, look_ahead=0) if s.closes_on == day]
+
     def real_opening(self, day: date) -> datetime | None:
-        """When the building opens on `day`: None when closed all day, and when it is
-        open since the day before (a 00:00 opening after a 24:00 closing)."""
-        start = self.opening(day)
-        if start is None or any(end == start for _, end in self.intervals(day - timedelta(days=1))):
-            return None
-        return start
+        """When the building first opens on `day`: None when closed all day, or only open
+        since the day before (a 00:00 opening after a 24:00 closing) and not again."""
+        openings = self.real_openings(day)
+        return openings[0] if openings else None
 
     def real_closing(self, day: date) -> datetime | None:
-        """When the building closes at the end of `day`: None when closed all day, and
-        when it stays open into the next day (a 24:00 closing before a 00:00 opening)."""
-        end = self.closing(day)
-        return None if end is None or self._merged_end(end, max_days=1) != end else end
+        """When the building last closes at the end of one of `day`'s periods: None when
+        closed all day, or when it stays open into the next day (24:00 before 00:00)."""
+        closings = self.real_closings(day)
+        return closings[-1] if closings else None
 
     def open_span(self, moment: datetime) -> tuple[datetime, datetime] | None:
-        """The opening period containing `moment`, if the library is open then.
+        """The open span containing `moment`, if the library is open then.
 
-        Spans are merged across midnight (close 24:00, open 00:00 next day).
+        Spans are merged across midnight (close 24:00, open 00:00 next day); the end
+        of a library open round the clock is looked for at most two weeks out.
         """
         today = self.local_date(moment)
         for day in (today - timedelta(days=1), today):
@@ -167,14 +255,10 @@ class HoursCalendar:
                     return start, self._merged_end(end)
         return None
 
-    def _merged_end(self, end: datetime, max_days: int = 14) -> datetime:
+    def _merged_end(self, end: datetime, max_days: int = LOOK_AHEAD_DAYS) -> datetime:
         # A library open round the clock still shows a closing time, at most two weeks out.
-        for _ in range(max_days):
-            later = [e for s, e in self.intervals(self.local_date(end)) if s == end]
-            if not later:
-                break
-            end = later[0]
-        return end
+        day = self.local_date(end)
+        return self._follow_on(end, day, day + timedelta(days=max_days))[0]
 
     def is_open(self, moment: datetime) -> bool:
         return self.open_span(moment) is not None

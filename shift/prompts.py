@@ -109,6 +109,25 @@ def to_escalate(store: Store, prompts: list[Prompt], now: datetime) -> list[Prom
     return out
 
 
-def completed_by_step(prompts: list[Prompt], procedure_id: str, step_id: str) -> list[Prompt]:
+# A step belongs to its task's prompt only this close to it: a closing procedure
+# finished at 22:40 does today's 23:00 lock-doors, never yesterday's or
+# tomorrow's (24 hours away), and a step done half a day from any such prompt
+# does none.
+BELONGS_WITHIN = timedelta(hours=12)
+
+
+def completed_by_step(prompts: list[Prompt], procedure_id: str, step_id: str, *,
+                      shift_started_at: datetime, now: datetime) -> Prompt | None:
+    """The one prompt a procedure step completed at `now` does (its task has
+    `completed_by` = "procedure.step"), or None.
+
+    Prompts belong to their day: of this shift's prompts of that task (due at or
+    after `shift_started_at`), the one nearest `now`, the earlier of two equally
+    near; none when the nearest is more than BELONGS_WITHIN away.
+    """
     target = f"{procedure_id}.{step_id}"
-    return [p for p in prompts if p.task.completed_by == target]
+    mine = [p for p in prompts if p.task.completed_by == target and p.due_at >= shift_started_at]
+    if not mine:
+        return None
+    nearest = min(mine, key=lambda p: (abs(p.due_at - now), p.due_at))
+    return nearest if abs(nearest.due_at - now) <= BELONGS_WITHIN else None

@@ -2,8 +2,9 @@
 
 The jobs only wake the desk; what fires is decided from the database
 (shift.prompts), so a job that runs twice, late, or after a restart can
-neither double nor lose a prompt. The plan is made for today and tomorrow at
-start, re-made after each local midnight and whenever the site file changes,
+neither double nor lose a prompt. The plan is made for yesterday, today and
+tomorrow in one go (shift.tasks.plan: a prompt at a midnight seam is planned
+once) at start, re-made after each local midnight and whenever the site file changes,
 and a periodic wake-up catches up after the machine slept. Missed jobs are
 recorded (EVENT_JOB_MISSED) and reported to the desk.
 """
@@ -19,7 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from shift.clock import UTC, Clock, system_offset
 from shift.hours import HoursCalendar, local_moment
-from shift.tasks import Prompt, Task, plan_day
+from shift.tasks import Prompt, Task, plan
 
 log = logging.getLogger("solo_shift.scheduler")
 
@@ -49,12 +50,11 @@ class DeskScheduler:
             self.scheduler.shutdown(wait=False)
 
     def prompts(self) -> list[Prompt]:
-        """Today's and tomorrow's prompts (a shift may run past midnight)."""
+        """Yesterday's, today's and tomorrow's prompts (a shift may run past midnight), each once."""
         if self.hours is None:
             return []
         today = self.hours.local_date(self.clock.now())
-        return plan_day(today - timedelta(days=1), self.hours, self.tasks) + \
-            plan_day(today, self.hours, self.tasks) + plan_day(today + timedelta(days=1), self.hours, self.tasks)
+        return plan(today - timedelta(days=1), today + timedelta(days=1), self.hours, self.tasks)
 
     def replan(self, hours: HoursCalendar, tasks: tuple[Task, ...]) -> None:
         self.hours, self.tasks = hours, tuple(tasks)

@@ -1,8 +1,10 @@
 """Times written in the library's files: '21:00', 'close-30m', 'open+1h30m', and durations '10m'.
 
-A relative time is an offset in real minutes from the day's opening or closing
+A relative time is an offset in real minutes from a real opening or closing
 moment, so 'close-30m' is always thirty minutes before closing, on a
 daylight-saving day too. A clock time uses the hours calendar's DST policy.
+The planner (shift.tasks) takes the openings and closings from the calendar's
+open spans, so a late night that runs past midnight closes when it really does.
 """
 
 import re
@@ -32,6 +34,18 @@ class TimeSpec(NamedTuple):
         else:
             base = hours.opening(day) if self.anchor == "open" else hours.closing(day)
         return None if base is None else base + timedelta(minutes=self.minutes)
+
+    @property
+    def is_clock(self) -> bool:
+        return self.anchor == "clock"
+
+    def on(self, day: date, hours: HoursCalendar) -> datetime:
+        """A clock time's moment on `day` (the calendar's DST policy)."""
+        return local_moment(day, self.minutes, hours.zone)
+
+    def relative_to(self, opening: datetime, closing: datetime) -> datetime:
+        """A relative time's moment from a given (real) opening and closing."""
+        return (opening if self.anchor == "open" else closing) + timedelta(minutes=self.minutes)
 
     def __str__(self) -> str:
         if self.anchor == "clock":

@@ -115,3 +115,32 @@ def test_a_library_open_round_the_clock_has_no_midnight_closing():
     assert hours.real_closing(saturday) == local(2026, 12, 12, 20, 0)
     assert hours.real_opening(date(2026, 12, 13)) is None  # closed all Sunday
     assert hours.status_text(local(2026, 12, 11, 23, 30)) == "closes in 20 h 30 min"
+
+
+def test_a_late_night_split_over_two_days_closes_and_opens_for_real():
+    # Friday to midnight and on to 00:30 Saturday; Saturday opens again at 10:00.
+    hours = HoursCalendar(TORONTO, {4: (parse_period("08:00-24:00"),),
+                                    5: (parse_period("00:00-00:30"), parse_period("10:00-18:00"))})
+    friday, saturday = date(2026, 11, 27), date(2026, 11, 28)
+    assert hours.real_openings(friday) == [local(2026, 11, 27, 8, 0)]
+    assert hours.real_closings(friday) == []  # open on past midnight
+    assert hours.real_openings(saturday) == [local(2026, 11, 28, 10, 0)]  # not the 00:00 seam
+    assert hours.real_closings(saturday) == [local(2026, 11, 28, 0, 30), local(2026, 11, 28, 18, 0)]
+    assert hours.real_opening(saturday) == local(2026, 11, 28, 10, 0)
+    assert hours.real_closing(saturday) == local(2026, 11, 28, 18, 0)
+    assert hours.real_closing(friday) is None
+    spans = hours.open_spans(friday, saturday)
+    assert [(s.start, s.end, s.opened_on, s.closes_on) for s in spans] == [
+        (local(2026, 11, 27, 8, 0), local(2026, 11, 28, 0, 30), friday, saturday),
+        (local(2026, 11, 28, 10, 0), local(2026, 11, 28, 18, 0), saturday, saturday)]
+    # Planning Saturday alone still finds Friday's opening.
+    assert hours.open_spans(saturday, saturday)[0].opened_on == friday
+    assert hours.time_until_close(local(2026, 11, 27, 23, 0)) == timedelta(hours=1, minutes=30)
+    assert hours.status_text(local(2026, 11, 28, 1, 0)) == "closed · opens at 10:00"
+
+
+def test_a_library_always_open_has_no_real_edges_in_sight():
+    always = _all_day()
+    [span] = always.open_spans(date(2026, 11, 24), date(2026, 11, 24))
+    assert span.real_opening is None and span.real_closing is None
+    assert always.real_openings(date(2026, 11, 24)) == always.real_closings(date(2026, 11, 24)) == []

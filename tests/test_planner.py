@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from conftest import TORONTO, local
 from shift.hours import HoursCalendar, Period
-from shift.tasks import Task, plan_day
+from shift.tasks import Task, plan, plan_day
 from shift.timespec import parse_timespec
 
 
@@ -59,9 +59,15 @@ def test_spring_forward_skips_and_doubles_nothing():
              task("at-0230", at="02:30"), task("at-0130", at="01:30"), task("before-close", at="close-30m")]
     prompts = plan_day(date(2026, 3, 8), ALL_NIGHT, tasks)
     hourly = [p.due_at for p in prompts if p.task.id == "hourly"]
-    assert len(hourly) == 24  # 00:00 .. 24:00 is 23 real hours: 24 prompts an hour apart
+    assert len(hourly) == 23  # 00:00 .. 23:00 is 23 real hours; 24:00 is Monday's 00:00
     assert all(b - a == timedelta(hours=1) for a, b in zip(hourly, hourly[1:]))
     assert len(set(p.key for p in prompts)) == len(prompts)
+    # Planned with the days around it, the day still has each round once, an hour apart.
+    three = plan(date(2026, 3, 7), date(2026, 3, 9), ALL_NIGHT, tasks)
+    sunday = [p.due_at for p in three if p.task.id == "hourly" and local(2026, 3, 8) <= p.due_at < local(2026, 3, 9)]
+    assert sunday == hourly
+    assert len(set(p.key for p in three)) == len(three)
+    assert [p.task.id for p in three].count("before-close") == 0  # never closes
     [skipped_time] = [p for p in prompts if p.task.id == "at-0230"]
     assert skipped_time.due_at == local(2026, 3, 8, 3, 30)  # moved forward past the gap, not dropped
     assert len([p for p in prompts if p.task.id == "at-0130"]) == 1
@@ -74,8 +80,9 @@ def test_fall_back_skips_and_doubles_nothing():
     assert repeated.due_at.astimezone(TORONTO).utcoffset() == timedelta(hours=-4)  # the first 01:30 (EDT)
     assert len([p for p in prompts if p.task.id == "at-0200"]) == 1
     hourly = [p.due_at for p in prompts if p.task.id == "hourly"]
-    assert len(hourly) == 26  # 25 real hours
+    assert len(hourly) == 25  # 25 real hours, 01:00 twice
     assert len(set(hourly)) == len(hourly)
+    assert all(b - a == timedelta(hours=1) for a, b in zip(hourly, hourly[1:]))
 
 
 def test_shipped_tasks_on_both_dst_sundays(full_site):
@@ -106,5 +113,7 @@ def test_closing_prompts_wait_for_a_real_closing():
     assert not [t for t in by_day[11] + by_day[12] if t[0] == "announce-15"]
     assert not [t for t in by_day[12] + by_day[13] if t[0] == "unlock"]
     assert ("announce-15", "21:45") in by_day[13]  # Sunday 22:00 is the real closing
-    # Rounds still follow each day's own hours, all night included.
-    assert [h for t, h in by_day[12] if t == "sweep"] == ["01:00", "07:00", "13:00", "19:00"]
+    # Rounds follow the real open span, Friday 08:00 to Sunday 22:00, across both midnights.
+    assert [h for t, h in by_day[11] if t == "sweep"] == ["09:00", "15:00", "21:00"]
+    assert [h for t, h in by_day[12] if t == "sweep"] == ["03:00", "09:00", "15:00", "21:00"]
+    assert [h for t, h in by_day[13] if t == "sweep"] == ["03:00", "09:00", "15:00", "21:00"]
