@@ -198,4 +198,6 @@ def test_unacknowledged_prompts_escalate_once(store, shift, clock, planned):
 
 
 def test_a_procedure_step_completes_its_task(planned):
-    assert [p.task.id for p in prompts.completed_by_step(planned, "closing", "lock-main-doors")] == ["lock-doors"]
+    done = prompts.completed_by_step(planned, "closing", "lock-main-doors",
+                                     shift_started_at=local(2026, 11, 24, 17, 30), now=local(2026, 11, 24, 22, 50))
+    assert done is not None and done.task.id == "lock-doors" and done.due_at == local(2026, 11, 24, 23, 0)

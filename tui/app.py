@@ -201,21 +201,12 @@ class SoloShiftApp(App[None]):
         if self.timers is not None:
             self.timers.shutdown()
 
-    def refresh_timers(self) -> None:
-        """Redraw the Due now panel, the check-in line and the log wherever a desk screen is."""
-        for screen in self.screen_stack:
-            show = getattr(screen, "show_timers", None)
-            if show is not None and screen.query("#due"):
-                show()
-                screen.refresh_records()
+    def refresh_timers(self, runs: bool = False) -> None:
+        """Tell every screen the desk's state changed (prompts, check-ins, records; runs too)."""
+        from tui.messages import DeskChanged
 
-    def refresh_runs(self) -> None:
-        """After a run ends or is left: the desk's last drill and runs in progress, read afresh."""
         for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_runs", None)
-            if refresh is not None and screen.query("#suggest"):
-                refresh()
-                screen.tick()
+            screen.post_message(DeskChanged(runs))
 
     # -- emergencies ------------------------------------------------------
 
@@ -249,8 +240,7 @@ class SoloShiftApp(App[None]):
     def _after_emergency(self, draft: "Draft | None") -> None:
         from tui.ask import Confirm
 
-        self.refresh_runs()
-        self.refresh_timers()
+        self.refresh_timers(runs=True)
         if draft is None:
             return
 

@@ -25,6 +25,7 @@ from shift.site import Site
 from shift.text import printable
 from tui.header import SplitLines
 from tui.keybar import KeyBar
+from tui.messages import DeskChanged
 from tui.steadyscreen import SteadyScreen
 from tui.bindings import action_runner, command_binding
 
@@ -159,6 +160,15 @@ class DeskScreen(SteadyScreen):
 
     def open_prompts(self) -> list[prompts.PromptStatus]:
         return self.app.core.due_items(self.shift, self.now())
+
+    def on_desk_changed(self, message: DeskChanged) -> None:
+        if not self.query("#due"):
+            return  # not composed yet
+        if message.runs:
+            self.refresh_runs()
+        self.show_timers()
+        self.refresh_records()
+        self.tick()
 
     def show_timers(self) -> None:
         if not self.query("#due"):
