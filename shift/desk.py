@@ -24,7 +24,7 @@ from shift.shifts import Shift, end_shift, open_shift, start_shift
 from shift.site import Site
 from shift.store import Store
 from shift.tally import TallyEntry
-from shift.tasks import Prompt, plan_day
+from shift.tasks import Prompt, plan
 
 if TYPE_CHECKING:
     from shift.procedures import Procedure
@@ -71,8 +71,7 @@ class DeskCore:
     def planned(self, now: datetime) -> list[Prompt]:
         """Yesterday's, today's and tomorrow's prompts (a shift may run past midnight), once each."""
         today = self.site.hours.local_date(now)
-        hours, tasks = self.site.hours, self.site.tasks
-        return [p for offset in (-1, 0, 1) for p in plan_day(today + timedelta(days=offset), hours, tasks)]
+        return plan(today - timedelta(days=1), today + timedelta(days=1), self.site.hours, self.site.tasks)
 
     def shift_prompts(self, shift: Shift, now: datetime) -> list[Prompt]:
         """The planned prompts that belong to this shift: none from before it began."""

@@ -38,10 +38,13 @@ def _events(store: Store, prompts: list[Prompt]) -> dict[str, list[dict]]:
     first = min(p.due_at for p in prompts)
     last = max(p.due_at for p in prompts)
     found: dict[str, list[dict]] = {}
-    for row in store.rows(
+    rows = store.rows(
         "SELECT * FROM prompt_events WHERE due_at >= ? AND due_at <= ? ORDER BY at, rowid",
         (to_iso(first), to_iso(last)),
-    ):
+    )
+    # Events still waiting for storage count too (kept in order, after what is written).
+    rows += [row for row in store.waiting("prompt_events") if to_iso(first) <= row["due_at"] <= to_iso(last)]
+    for row in rows:
         found.setdefault(row["prompt_key"], []).append(row)
     return found
 

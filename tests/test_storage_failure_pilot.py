@@ -185,3 +185,21 @@ def test_undo_while_storage_fails_voids_the_entry_just_kept(store, site, shift):
         assert tally.void_last(store, shift) is None
     assert store.flush_pending() == 0
     assert {r["tally_id"] for r in store.rows("SELECT tally_id FROM tally_voids")} == {waiting.id, kept_first.id}
+
+
+def test_a_prompt_fired_while_storage_fails_fires_once(store, full_site, clock):
+    from conftest import local
+    from shift.desk import DeskCore
+
+    core = DeskCore(store, full_site._replace(email=None, checkins=None), clock)
+    clock.moment = local(2026, 11, 24, 17, 30)
+    core.start_shift("Sam", "main")
+    clock.moment = local(2026, 11, 24, 19, 0)
+    with read_only(store):
+        fired = [e.text for e in core.tick(clock.now()) if e.kind == "notify"]
+        assert fired == ["Check the hold shelf for expired holds"]
+        clock.advance(minutes=1)
+        assert [e for e in core.tick(clock.now()) if e.kind == "notify"] == []  # kept, so not fired again
+        assert [s.state for s in core.due_items(core.shift(), clock.now())] == ["due"]
+    assert store.flush_pending() == 0
+    assert [r["event"] for r in store.rows("SELECT event FROM prompt_events")] == ["fired"]
