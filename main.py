@@ -261,7 +261,8 @@ def open_desk(args: argparse.Namespace):
         from shift.store import Store, resolve_db_path
 
         site, problems = load_site(args.site)
-        store = Store.open(resolve_db_path(args.db))  # raises StoreError with a message for people
+        # raises StoreError with a message for people
+        store = Store.open(resolve_db_path(args.db), clock=trial_clock(site.zone))
         from tui.app import SoloShiftApp
 
         app = SoloShiftApp(store, site, problems, started=STARTED, site_path=args.site,
@@ -270,6 +271,26 @@ def open_desk(args: argparse.Namespace):
         gc.enable()
         raise
     return store, app
+
+
+NOW_ENV = "SOLO_SHIFT_NOW"
+
+
+def trial_clock(zone):
+    """With SOLO_SHIFT_NOW="2026-11-24 22:40" the desk's time runs from that local moment:
+    for trying a closing night or a DST change with the real scheduler (and for tests)."""
+    from datetime import datetime
+
+    from shift.clock import OffsetClock
+
+    text = os.environ.get(NOW_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"{NOW_ENV}={text!r} is not a date and time (write e.g. 2026-11-24 22:40)") from None
+    return OffsetClock(moment if moment.tzinfo else moment.replace(tzinfo=zone))
 
 
 def follow_the_terminal_size() -> None:
