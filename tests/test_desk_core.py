@@ -143,7 +143,7 @@ def test_a_check_in_kept_in_memory_counts_at_once(store, full_site, clock):
     """Storage refusing writes: the check-in waits in memory and the deadline moves anyway."""
     core = DeskCore(store, full_site._replace(email=None, tasks=()), clock)
     clock.moment = local(2026, 11, 24, 17, 30)
-    shift = core.start_shift("Sam", "main")
+    core.start_shift("Sam", "main")
     clock.moment = local(2026, 11, 24, 18, 45)
     store.conn.execute("PRAGMA query_only=ON")  # a real refusal from SQLite: every write fails
     said = core.check_in("")

@@ -23,11 +23,11 @@ from shift.keymap import COMMANDS
 from shift.shifts import Shift, deadline_text, open_followups
 from shift.site import Site
 from shift.text import printable
+from tui.bindings import action_runner, command_binding
 from tui.header import SplitLines
 from tui.keybar import KeyBar
 from tui.messages import DeskChanged
 from tui.steadyscreen import SteadyScreen
-from tui.bindings import action_runner, command_binding
 
 
 def desk_screen(site: Site) -> type["DeskScreen"]:
@@ -199,8 +199,9 @@ class DeskScreen(SteadyScreen):
         line.remove_class("warning-line", "alarm-line")
         parts = []
         if st.alarm_open and st.alarm_reason != "duress":  # a duress alarm stays silent on screen
+            key = self.app.key_for("checkin.acknowledge")
             parts.append(f"ALARM ({st.alarm_reason}) since {st.alarm_started.astimezone(zone):%H:%M}: "
-                         f"{st.steps_done} alert step(s) taken — {self.app.key_for('checkin.acknowledge')} when answered")
+                         f"{st.steps_done} alert step(s) taken — {key} when answered")
             line.add_class("alarm-line")
         elif not self.app.core.checkins_active(now):
             parts.append("Check-ins start when you are alone (F5 checks in)")
@@ -341,8 +342,8 @@ class DeskScreen(SteadyScreen):
                                        task_titles={t.id: t.title for t in self.site.tasks})
         ]
         deadlines = self.deadline_lines
-        deadline_part = ([_heading("Deadlines (f: follow-ups)"), Content.styled("\n".join(deadlines), "bold"), Content("")]
-                         if deadlines else [])
+        deadline_part = ([_heading("Deadlines (f: follow-ups)"), Content.styled("\n".join(deadlines), "bold"),
+                          Content("")] if deadlines else [])
         self.query_one("#log", Static).update(Content("\n").join(
             [*deadline_part, _heading("Recent log"), Content("\n".join(log))]))
 
