@@ -147,20 +147,33 @@ def _pin_version(store: Store, procedure: Procedure) -> None:
 
 def start_run(store: Store, shift: Shift, procedure: Procedure, drill: bool = False,
               resilient: bool = False) -> RunState:
-    """Start a run, or return this shift's open run of the same procedure.
+    """Start a run, or return this shift's open run of the same procedure *and kind*.
+
+    A real event never resumes a drill and a drill never resumes a real event:
+    the `drill` flag of the run is what the record says happened. When a real
+    event starts while a drill of the same protocol was left open this shift,
+    the drill is ended (append-only: a note on the step it stopped at says why,
+    then its run_ends row), so only the real run is open and the drill stays on
+    record as unfinished. A drill started while a real run of the same protocol
+    is open leaves the real run alone (a real record is closed only by the
+    person finishing it) and starts a separate drill run.
 
     `resilient` (emergencies): if storage fails, the run starts in memory and
     its rows wait in store.pending until the disk takes them.
     """
     try:
-        existing = store.rows(
+        existing = [load_run(store, r["id"]) for r in store.rows(
             """SELECT r.id FROM procedure_runs r LEFT JOIN run_ends e ON e.run_id = r.id
-               WHERE r.shift_id = ? AND r.procedure_id = ? AND e.id IS NULL""",
+               WHERE r.shift_id = ? AND r.procedure_id = ? AND e.id IS NULL ORDER BY r.started_at, r.rowid""",
             (shift.id, procedure.id),
-        )
-        if existing:
-            return load_run(store, existing[0]["id"])
+        )]
+        same = [run for run in existing if run.drill == drill]
+        if same:
+            return same[-1]
         with store.transaction():
+            if not drill:
+                for abandoned in existing:  # all drills: a real run of this kind would be in `same`
+                    _end_abandoned_drill(store, abandoned)
             _pin_version(store, procedure)
             row = store.insert("procedure_runs", _run_row(store, shift, procedure, drill))
         return load_run(store, row["id"])
@@ -172,6 +185,19 @@ def start_run(store: Store, shift: Shift, procedure: Procedure, drill: bool = Fa
         "text": procedure.text, "first_seen_at": store.now_iso()}, keep_on_failure=True)
     row = store.insert("procedure_runs", _run_row(store, shift, procedure, drill), keep_on_failure=True)
     return RunState(row["id"], shift.id, from_iso(row["started_at"]), procedure, [], [], None, drill)
+
+
+ABANDONED_DRILL_NOTE = "Drill left unfinished: a real event of this protocol was started, so the drill was ended."
+
+
+def _end_abandoned_drill(store: Store, run: RunState) -> None:
+    """End an open drill without finishing it: a note where it stopped, then its end row."""
+    steps = run.visible_steps()
+    at = run.current() or (steps[-1] if steps else None)
+    if at is not None:
+        store.insert("step_notes", {"run_id": run.id, "step_id": at.id, "recorded_at": store.now_iso(),
+                                    "text": ABANDONED_DRILL_NOTE})
+    store.insert("run_ends", {"run_id": run.id, "ended_at": store.now_iso()})
 
 
 def _run_row(store: Store, shift: Shift, procedure: Procedure, drill: bool) -> dict:

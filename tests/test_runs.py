@@ -233,3 +233,32 @@ def test_the_closing_procedure_is_offered_before_a_real_closing_only(tmp_path):
     assert suggested([closing], hours, local(2026, 12, 11, 23, 30), set()) is None
     assert suggested([closing], hours, local(2026, 12, 12, 19, 30), set()) == closing
     assert suggested([closing], hours, local(2026, 12, 12, 19, 30), {closing.id}) is None  # done already
+
+
+def test_a_real_event_never_resumes_a_drill_and_ends_the_abandoned_drill(store, procedure, shift, clock):
+    from shift.runs import ABANDONED_DRILL_NOTE
+
+    drill = start_run(store, shift, procedure, drill=True)
+    drill = record_answer(store, drill, drill.current())  # the drill stopped at step 2
+    clock.advance(minutes=5)
+    real = start_run(store, shift, procedure, drill=False)
+    assert real.id != drill.id and not real.drill and real.history == []
+    rows = store.rows("SELECT id, drill FROM procedure_runs ORDER BY started_at")
+    assert [(r["id"], r["drill"]) for r in rows] == [(drill.id, 1), (real.id, 0)]
+    ended = load_run(store, drill.id)
+    assert ended.ended_at is not None and not ended.complete  # ended, on record as unfinished
+    assert [n.text for n in ended.notes_for("reader")] == [ABANDONED_DRILL_NOTE]
+    assert [r.id for r in open_runs(store, shift)] == [real.id]
+    # From now on a real start resumes the real run.
+    assert start_run(store, shift, procedure, drill=False).id == real.id
+
+
+def test_a_drill_never_resumes_a_real_run_and_leaves_it_open(store, procedure, shift):
+    real = start_run(store, shift, procedure, drill=False)
+    real = record_answer(store, real, real.current())
+    drill = start_run(store, shift, procedure, drill=True)
+    assert drill.id != real.id and drill.drill and drill.history == []
+    assert sorted((r.id, r.drill) for r in open_runs(store, shift)) == sorted([(real.id, False), (drill.id, True)])
+    assert start_run(store, shift, procedure, drill=True).id == drill.id  # each resumes its own kind
+    assert start_run(store, shift, procedure, drill=False).id == real.id
+    assert load_run(store, real.id).ended_at is None and load_run(store, real.id).notes == []
