@@ -24,7 +24,21 @@ class ZoneResult:
     zone: Zone
     status: str  # a key of STATUSES; "not_checked" until recorded
     detail: str = ""  # where, and a neutral description
-    at: datetime | None = None
+    at: datetime | None = None  # None: nothing recorded for this zone yet
+
+    @property
+    def recorded(self) -> bool:
+        return self.at is not None
+
+    @property
+    def status_text(self) -> str:
+        """The zone's line on the checklist: a zone nobody has reported on yet reads
+        differently from one the marshal reported as not checked."""
+        if not self.recorded:
+            return "(not yet checked)"
+        if self.status == "not_checked":
+            return "NOT CHECKED (reported)"
+        return STATUSES[self.status]
 
 
 def record(store: Store, run_id: str, zone_id: str, status: str, detail: str = "") -> None:
@@ -53,8 +67,27 @@ def results(store: Store, run_id: str, zones: tuple[Zone, ...]) -> list[ZoneResu
     return out
 
 
+def not_yet_checked(found: list[ZoneResult]) -> list[ZoneResult]:
+    """Zones with nothing recorded: finishing the sweep reports them as not checked."""
+    return [r for r in found if not r.recorded]
+
+
+def follows_sweep(steps: list, step) -> bool:
+    """Whether `step` comes after a sweep step among `steps` (a run's visible steps)."""
+    ids = [s.id for s in steps]
+    if step.id not in ids:
+        return False
+    return any(s.sweep for s in steps[:ids.index(step.id)])
+
+
+def run_summary(store: Store, run_id: str, zones: tuple[Zone, ...]) -> list[str]:
+    """The fire department's summary of a run's sweep, from its rows."""
+    return fire_department_summary(results(store, run_id, zones))
+
+
 def fire_department_summary(found: list[ZoneResult]) -> list[str]:
-    """What to tell the fire department first: people still inside, then zones not checked."""
+    """What to tell the fire department first: people still inside, then zones not checked
+    (reported as not checked, or never reached: to the fire department both are unchecked)."""
     lines = []
     for result in found:
         if result.status == "assistance":

@@ -13,7 +13,7 @@ from shift.clock import from_iso
 from shift.runs import RunState, load_run
 from shift.site import Site
 from shift.store import Store
-from shift.sweep import STATUSES
+from shift.sweep import STATUSES, run_summary
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ def incident_draft_fields(store: Store, run: RunState, site: Site, reporter: str
 
     The person completes the rest later: what happened in their words, the
     people involved, injuries. Field names are those of incidents.IncidentForm.
+    After a sweep, the actions end with what the fire department was told (the
+    same summary the walkthrough showed, recomputed from the sweep rows).
     """
     procedure = run.procedure
     events = run_timeline(store, run, site)
@@ -75,13 +77,17 @@ def incident_draft_fields(store: Store, run: RunState, site: Site, reporter: str
         (o.recorded_at for o in run.history
          if o.status != "skipped" and (step := procedure.step(o.step_id)) and step.call == "security"), None)
     started = run.started_at.astimezone(site.zone)
+    actions = [f"{e.at.astimezone(site.zone):%H:%M:%S}  {e.text}" for e in events]
+    if any(step.sweep for step in procedure.steps):
+        actions += ["", "Sweep summary for the fire department:"]
+        actions += [f"  {line}" for line in run_summary(store, run.id, site.zones)]
     return {
         "category": procedure.incident_category if procedure.incident_category in site.incidents.categories else "",
         "occurred_at": run.started_at,
         "location": location,
         "what_happened": f"{procedure.title}: emergency walkthrough started at {started:%H:%M:%S}. "
                          "(Complete in your own words: what you saw and heard.)",
-        "actions": "\n".join(f"{e.at.astimezone(site.zone):%H:%M:%S}  {e.text}" for e in events),
+        "actions": "\n".join(actions),
         "security_called_at": security_called,
         "reporter": reporter,
         "run_id": run.id,

@@ -71,6 +71,33 @@ async def test_drills_are_recorded_apart(store, site, shift):
     assert fire_runs(store)[0]["drill"] == 1
 
 
+async def test_a_real_alarm_after_an_abandoned_drill_is_recorded_as_real(store, site, shift, clock):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8", "tab", "f")  # a drill, left after its first step
+        await pilot.pause()
+        await pilot.press("enter", "escape")
+        await pilot.pause()
+        clock.advance(minutes=10)
+        await pilot.press("f8")  # the real alarm
+        await pilot.pause()
+        assert "IN PROGRESS" in shown(app, "#protocol-keys")
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen) and not app.screen.run.drill
+        assert shown(app, "#emergency-clock").startswith("Started 19:40:00")  # not "DRILL ·", not the drill's start
+        assert shown(app, "#run-progress").startswith("Step 1 of ")  # nothing of the drill carried over
+        await pilot.press("enter")
+        await pilot.pause()
+    drill, real = sorted(fire_runs(store), key=lambda r: r["started_at"])
+    assert (drill["drill"], real["drill"]) == (1, 0)
+    ended = {r["run_id"] for r in store.rows("SELECT run_id FROM run_ends")}
+    assert ended == {drill["id"]}  # the abandoned drill is ended; the real event is open
+    by_run = store.rows("SELECT run_id, COUNT(*) AS n FROM step_outcomes GROUP BY run_id ORDER BY n")
+    assert {(r["run_id"], r["n"]) for r in by_run} == {(drill["id"], 1), (real["id"], 1)}
+    assert [r.id for r in open_runs(store, shift)] == [real["id"]]
+
+
 async def test_an_emergency_before_anyone_signs_in(store, site):
     app = SoloShiftApp(store, site, procedures=PROCEDURES)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -116,6 +143,7 @@ def test_first_emergency_screen_snapshot(snap_compare, store, site, shift):
 
 async def test_fire_alarm_with_sweep_refusal_refuge_and_all_clear(store, site, shift, clock):
     from shift import sweep
+    from tui.ask import Confirm
     from tui.sweep import SweepScreen
 
     app = SoloShiftApp(store, site, procedures=PROCEDURES)
@@ -142,7 +170,11 @@ async def test_fire_alarm_with_sweep_refusal_refuge_and_all_clear(store, site, s
         assert "NEEDS ASSISTANCE: Second floor (quiet study, stacks) — Stairwell B landing" in summary
         assert "REFUSED TO LEAVE: Main floor (desk, computers, printers) — Carrel 212" in summary
         assert "NOT CHECKED:" in summary and "Stairwells A and B" in summary
-        await pilot.press("enter")
+        await pilot.press("enter")  # zones still pending: asked first
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert "5 zones are not yet checked" in shown(app, ".title")
+        await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, EmergencyScreen)
         while shown(app, "#step-title") != "Who gave the all-clear, and when?":
@@ -253,6 +285,8 @@ async def _walk_to_the_end(app, pilot, clock):
         await pilot.pause()
         if isinstance(app.screen, SweepScreen):
             await pilot.press("c", "enter")
+            await pilot.pause()
+            await pilot.press("y")  # the other zones: finish the sweep anyway
             await pilot.pause()
         elif not isinstance(app.screen, EmergencyScreen):  # a note asked for
             await pilot.press(*"note", "enter")

@@ -15,12 +15,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from shift import money, runs
+from shift import money, runs, sweep
 from shift.hours import duration_text
 from shift.procedures import Step
 from shift.text import printable
-from tui.keybar import KeyBar
 from tui.ask import AskText, Confirm
+from tui.keybar import KeyBar
 
 
 class RunnerScreen(Screen):
@@ -32,6 +32,11 @@ class RunnerScreen(Screen):
     #step-title { text-style: bold; color: $accent; margin-bottom: 1; border: tall $accent; padding: 0 1; }
     #step-due { text-style: bold; }
     #step-due.late { color: $error; background: $error 20%; }
+    #step-call { text-style: bold; background: $error 20%; padding: 0 1; margin-bottom: 1; }
+    #step-call.missing { color: $error; }
+    #step-sweep {
+        border-left: thick $warning; background: $warning 10%; padding: 0 1; margin-bottom: 1; text-style: bold;
+    }
     #step-instructions { margin-bottom: 1; }
     #step-announce { border: round $warning; padding: 0 1; margin-bottom: 1; text-style: bold; }
     #step-figures { border: round $secondary; padding: 0 1; margin-bottom: 1; }
@@ -71,6 +76,8 @@ class RunnerScreen(Screen):
         with VerticalScroll(id="run-body"):
             yield Static("", id="step-title", markup=False)
             yield Static("", id="step-due", markup=False)
+            yield Static("", id="step-call", markup=False)
+            yield Static("", id="step-sweep", markup=False)
             yield Static("", id="step-instructions", markup=False)
             yield Static("", id="step-announce", markup=False)
             yield Static("", id="step-figures", markup=False)
@@ -96,8 +103,9 @@ class RunnerScreen(Screen):
     def show(self) -> None:
         step = self.step()
         summary = self.query_one("#summary", Static)
-        for widget_id in ("#step-title", "#step-due", "#step-instructions", "#step-announce", "#step-figures",
-                          "#step-options", "#step-value", "#step-earlier", "#step-notes"):
+        for widget_id in ("#step-title", "#step-due", "#step-call", "#step-sweep", "#step-instructions",
+                          "#step-announce", "#step-figures", "#step-options", "#step-value", "#step-earlier",
+                          "#step-notes"):
             self.query_one(widget_id).display = step is not None
         summary.display = step is None
         if step is None:
@@ -108,6 +116,8 @@ class RunnerScreen(Screen):
         number, total = self.run.position(step)
         self.query_one("#run-progress", Static).update(f"Step {number} of {total}")
         self.query_one("#step-title", Static).update(printable(step.title))
+        self.show_call(step)
+        self.show_sweep_summary(step)
         instructions = self.query_one("#step-instructions", Static)
         instructions.display = bool(step.instructions)
         instructions.update(printable(step.instructions, keep_newlines=True))
@@ -132,6 +142,32 @@ class RunnerScreen(Screen):
         self.query_one("#step-notes", Static).update(
             "\n".join(f"Note: {printable(n.text)}" for n in notes))
         self.query_one("#step-notes", Static).display = bool(notes)
+
+    def show_call(self, step: Step) -> None:
+        """A call step shows whom to call and the number exactly as it is dialled."""
+        box = self.query_one("#step-call", Static)
+        box.display = bool(step.call)
+        box.remove_class("missing")
+        if not step.call:
+            return
+        contact = self.app.site.contacts.get(step.call)
+        if contact is None:
+            box.add_class("missing")
+            box.update(f"CALL: no '{printable(step.call)}' contact in site.toml: use the desk's phone list")
+            return
+        notes = f"\n{printable(contact.notes)}" if contact.notes else ""
+        box.update(f"CALL {printable(contact.name)}: {printable(contact.phone)}{notes}")
+
+    def sweep_lines(self) -> list[str]:
+        return sweep.run_summary(self.app.store, self.run.id, self.app.site.zones)
+
+    def show_sweep_summary(self, step: Step) -> None:
+        """Every step after a sweep keeps what the fire department must be told on screen."""
+        box = self.query_one("#step-sweep", Static)
+        box.display = sweep.follows_sweep(self.run.visible_steps(), step)
+        if box.display:
+            box.update("For the fire department (from the sweep):\n"
+                       + "\n".join(printable(line) for line in self.sweep_lines()))
 
     def show_due(self) -> None:
         step = self.step()
@@ -197,6 +233,9 @@ class RunnerScreen(Screen):
                              f"{printable(a.answer or a.status)}" for s, b, a in summary.corrections]),
         )
         lines = []
+        if any(step.sweep for step in self.run.visible_steps()):
+            lines += ["For the fire department (from the sweep):"]
+            lines += [f"  {printable(line)}" for line in self.sweep_lines()] + [""]
         for heading, items in sections:
             if items:
                 lines += [f"{heading} ({len(items)}):"] + [f"  • {item}" for item in items] + [""]

@@ -1,5 +1,10 @@
 """The sweep checklist: one line per zone, one key per result, and what to tell
-the fire department, all on one screen."""
+the fire department, all on one screen.
+
+The number to dial stays on the top line (the same line as the emergency
+screen's), and the fire department's summary is always shown whole: when
+the terminal is short it is the zone list that scrolls, never the summary.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,31 @@ import sqlite3
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from shift import sweep
 from shift.text import printable
-from tui.ask import AskText
+from tui.ask import AskText, Confirm
+from tui.emergency import contacts_block
 
 
 class SweepScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
-    #sweep-box { width: 90%; height: auto; max-height: 100%; border: thick $error; background: $surface; padding: 0 1; }
-    #sweep-summary { margin-top: 1; text-style: bold; color: $warning; }
-    #sweep-error { color: $error; }
+    SweepScreen { align: center top; }
+    #sweep-dial { height: 1; width: 100%; padding: 0 1; background: $error; color: $text; text-style: bold; }
+    #sweep-box {
+        width: 100%; height: 1fr; border: thick $error; background: $surface; padding: 0 1;
+        overflow-y: auto;
+    }
+    #sweep-title { height: auto; }
+    #sweep-zones { height: 1fr; min-height: 3; }
+    .sweep-zone { height: auto; }
+    .sweep-zone.cursor { background: $accent 30%; text-style: bold; }
+    #sweep-summary { height: auto; margin-top: 1; text-style: bold; color: $warning; }
+    #sweep-error { height: auto; color: $error; }
     """
 
     BINDINGS = [
@@ -41,37 +57,54 @@ class SweepScreen(ModalScreen[bool]):
         self.cursor = 0
 
     def compose(self) -> ComposeResult:
+        dial, _ = contacts_block(self.app.site)
+        yield Static(Content.styled(printable(dial), "bold"), id="sweep-dial")
         with Vertical(id="sweep-box"):
-            yield Static("Floor sweep — ↑↓ zone · c clear · r refused · a needs assistance · u not checked · "
-                         "Enter done", classes="title", markup=False)
-            yield Static("", id="sweep-zones", markup=False)
+            yield Static("Floor sweep: ↑↓ zone · c clear · r refused to leave · a needs assistance · "
+                         "u not checked · Enter done", id="sweep-title", classes="title", markup=False)
+            with VerticalScroll(id="sweep-zones", can_focus=False):
+                for index, _zone in enumerate(self.zones()):
+                    yield Static("", id=f"sweep-zone-{index}", classes="sweep-zone", markup=False)
+                if not self.zones():
+                    yield Static("No zones in site.toml.", markup=False)
             yield Static("", id="sweep-summary", markup=False)
             yield Static("", id="sweep-error", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#sweep-error").display = False
         self.show()
 
     def zones(self):
         return self.app.site.zones
 
+    def found(self) -> list[sweep.ZoneResult]:
+        return sweep.results(self.app.store, self.run_id, self.zones())
+
     def show(self) -> None:
-        found = sweep.results(self.app.store, self.run_id, self.zones())
-        lines = []
+        found = self.found()
         for index, result in enumerate(found):
+            line = self.query_one(f"#sweep-zone-{index}", Static)
             mark = "▶" if index == self.cursor else " "
             detail = f" — {printable(result.detail)}" if result.detail else ""
-            lines.append(f"{mark} {printable(result.zone.name)}: {sweep.STATUSES[result.status]}{detail}")
-        self.query_one("#sweep-zones", Static).update("\n".join(lines) or "No zones in site.toml.")
+            line.update(f"{mark} {printable(result.zone.name)}: {result.status_text}{detail}")
+            line.set_class(index == self.cursor, "cursor")
+            if index == self.cursor:
+                self.query_one("#sweep-zones", VerticalScroll).scroll_to_widget(line, animate=False)
         summary = sweep.fire_department_summary(found)
         self.query_one("#sweep-summary", Static).update(
             "For the fire department:\n" + "\n".join(f"  {printable(line)}" for line in summary))
+
+    def error(self, text: str) -> None:
+        box = self.query_one("#sweep-error", Static)
+        box.update(text)
+        box.display = bool(text)
 
     def action_move(self, delta: int) -> None:
         if self.zones():
             self.cursor = (self.cursor + delta) % len(self.zones())
             self.show()
 
-    @work(exclusive=True)
+    @work(exclusive=True, group="sweep-dialog")
     async def action_mark(self, status: str) -> None:
         if not self.zones():
             return
@@ -86,12 +119,23 @@ class SweepScreen(ModalScreen[bool]):
         try:
             sweep.record(self.app.store, self.run_id, zone.id, status, detail)
         except (ValueError, sqlite3.Error) as exc:
-            self.query_one("#sweep-error", Static).update(f"NOT saved: {exc}")
+            self.error(f"NOT saved: {exc}")
             return
+        self.error("")
         self.cursor = min(self.cursor + 1, len(self.zones()) - 1)
         self.show()
 
-    def action_finish(self) -> None:
+    @work(exclusive=True, group="sweep-dialog")
+    async def action_finish(self) -> None:
+        """Done; with zones nobody reported on, ask first (they go to the fire department as not checked)."""
+        pending = sweep.not_yet_checked(self.found())
+        if pending:
+            names = "; ".join(printable(r.zone.name) for r in pending)
+            zones = "1 zone is" if len(pending) == 1 else f"{len(pending)} zones are"
+            question = (f"{zones} not yet checked: {names}.\n"
+                        "Finish the sweep? The fire department will be told they were NOT CHECKED.")
+            if not await self.app.push_screen_wait(Confirm(question)):
+                return
         self.dismiss(True)
 
     def action_leave(self) -> None:

@@ -1,0 +1,207 @@
+"""The fire alarm at 80×24: the number to dial and the fire department's summary
+stay on screen through the sweep and after it; call steps show the number."""
+
+import re
+
+from textual.geometry import Region
+
+from conftest import ROOT, shown
+from shift import runs, sweep, timeline
+from shift.procedures import load_procedures
+from tui.app import SoloShiftApp
+from tui.ask import Confirm
+from tui.emergency import EmergencyScreen
+from tui.sweep import SweepScreen
+
+PROCEDURES, _ = load_procedures(ROOT / "procedures")
+SIZE = (80, 24)
+REFUSED = "Carrel 212 [A-1]; appears to be a student in a grey hoodie"
+REFUGE = "Stairwell B landing, 3rd floor: one wheelchair user"
+
+
+def screen_lines(app) -> list[str]:
+    """The text the terminal shows, row by row (what is drawn, not what is in the DOM)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def drawn(app) -> str:
+    """The screen's words in reading order, with borders and scrollbars left out (wrapped lines rejoined)."""
+    frame = re.compile(r"[\u2500-\u259f]")
+    return " ".join(" ".join(frame.sub(" ", line).split()) for line in screen_lines(app))
+
+
+def fully_visible(app, widget) -> bool:
+    """Every cell of the widget is on screen and drawn by the widget itself (nothing covers or clips it)."""
+    region = widget.region
+    if region.area == 0 or not Region(0, 0, *SIZE).contains_region(region):
+        return False
+    if app.screen.find_widget(widget).visible_region != region:
+        return False
+    return all(app.screen.get_widget_at(x, y)[0] is widget
+               for y in range(region.y, region.bottom) for x in (region.x, region.right - 1))
+
+
+async def walk_to(app, pilot, clock, title: str) -> None:
+    """Answer each fire-alarm step (yes/no: no; text: 20) until the step with this title."""
+    for _ in range(30):
+        if shown(app, "#step-title") == title:
+            return
+        step = app.screen.step()
+        clock.advance(seconds=20)
+        if step.kind == "yesno":
+            await pilot.press("2")
+        elif step.kind in ("text", "number"):
+            await pilot.press(*"20")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen), f"a dialog opened at {step.title}"
+    raise AssertionError(f"never reached {title}")
+
+
+async def sweep_with_people_inside(app, pilot, clock) -> None:
+    """At the sweep: first zone clear, second refused, third assistance, fourth reported not checked."""
+    await walk_to(app, pilot, clock, "Sweep the zones you can reach safely")
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, SweepScreen)
+    await pilot.press("c", "r")
+    await pilot.pause()
+    await pilot.press(*REFUSED, "enter")
+    await pilot.pause()
+    await pilot.press("a")
+    await pilot.pause()
+    await pilot.press(*REFUGE, "enter")
+    await pilot.pause()
+    await pilot.press("u")
+    await pilot.pause()
+
+
+async def test_the_dial_line_and_the_whole_summary_stay_on_screen_during_the_sweep(store, site, shift, clock):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await sweep_with_people_inside(app, pilot, clock)
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert lines[0].strip() == "DIAL 9-911   ·   Campus Security (24 h): 705-555-0100"
+        assert fully_visible(app, app.screen.query_one("#sweep-dial"))
+        summary = app.screen.query_one("#sweep-summary")
+        assert fully_visible(app, summary)
+        text = shown(app, "#sweep-summary")
+        whole = summary.get_content_height(summary.region.size, app.size, summary.region.width)
+        assert summary.region.height == whole >= 6  # every wrapped line of it, none cut
+        assert text.startswith("For the fire department:")
+        on_screen = drawn(app)
+        for part in ("For the fire department:", "NEEDS ASSISTANCE: Second floor", "REFUSED TO LEAVE:",
+                     "NOT CHECKED: Third floor", "Stairwells A and B", "Clear: Lower level"):
+            assert part in on_screen, part
+        # The zone list scrolls instead: the cursor's zone is on screen, and the last zone can be reached.
+        for _ in range(len(site.zones) - 1 - app.screen.cursor):
+            await pilot.press("down")
+        await pilot.pause()
+        last = app.screen.query_one(f"#sweep-zone-{len(site.zones) - 1}")
+        assert fully_visible(app, last) and "▶ Stairwells A and B" in drawn(app)
+        assert fully_visible(app, summary)
+
+
+async def test_zones_not_yet_checked_read_apart_and_finishing_early_asks_first(store, site, shift, clock):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await sweep_with_people_inside(app, pilot, clock)
+        assert shown(app, "#sweep-zone-3").endswith("Third floor (silent study, group rooms): NOT CHECKED (reported)")
+        assert shown(app, "#sweep-zone-4").endswith(": (not yet checked)")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert shown(app, ".title").startswith(f"{len(site.zones) - 4} zones are not yet checked: Main floor washrooms")
+        await pilot.press("n")  # back to the checklist: nothing recorded for the step
+        await pilot.pause()
+        assert isinstance(app.screen, SweepScreen)
+        assert store.rows("SELECT COUNT(*) AS n FROM step_outcomes WHERE step_id = 'sweep'")[0]["n"] == 0
+        for _ in range(len(site.zones) - 4):
+            await pilot.press("c")
+            await pilot.pause()
+        await pilot.press("enter")  # every zone reported: no question
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen)
+    assert store.rows("SELECT COUNT(*) AS n FROM step_outcomes WHERE step_id = 'sweep'")[0]["n"] == 1
+
+
+async def test_every_step_after_the_sweep_shows_the_summary_and_the_call_shows_the_number(store, site, shift, clock):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        assert not app.screen.query_one("#step-sweep").display  # before the sweep: nothing to tell yet
+        await walk_to(app, pilot, clock, "Call 911")
+        assert shown(app, "#step-call") == ("CALL Police, fire, ambulance: 9-911\n"
+                                            "Dial 9 for an outside line first. Then call Campus Security.")
+        await sweep_with_people_inside(app, pilot, clock)
+        await pilot.press("enter", "y")
+        await pilot.pause()
+        seen = []
+        while shown(app, "#run-progress") != "All steps done":
+            step = app.screen.step()
+            box = app.screen.query_one("#step-sweep")
+            assert box.display, step.id
+            text = shown(app, "#step-sweep")
+            assert f"NEEDS ASSISTANCE: Second floor (quiet study, stacks) — {REFUGE}" in text, step.id
+            assert f"REFUSED TO LEAVE: Main floor (desk, computers, printers) — {REFUSED}" in text
+            if step.id == "meet-fire-department":
+                assert fully_visible(app, box)  # the whole summary, on screen, where it is needed
+                assert f"REFUSED TO LEAVE: Main floor (desk, computers, printers) — {REFUSED}" in drawn(app)
+            if step.id == "call-manager":
+                assert shown(app, "#step-call") == "CALL Manager, Library Services (on call): 705-555-0103"
+                assert fully_visible(app, app.screen.query_one("#step-call"))
+            seen.append(step.id)
+            clock.advance(seconds=20)
+            if step.kind == "yesno":
+                await pilot.press("2")
+            elif step.kind == "text":
+                await pilot.press(*"20")
+            await pilot.press("enter")
+            await pilot.pause()
+        assert "meet-fire-department" in seen and "call-manager" in seen
+        assert "NEEDS ASSISTANCE" in shown(app, "#summary")  # and on the run's summary
+
+
+def test_every_call_step_names_a_contact_the_site_has(site):
+    """The runner shows the number from site.contacts: every bundled call step must find one."""
+    protocols = [p for p in PROCEDURES if p.kind == "emergency"]
+    assert len(protocols) == 14
+    calls = {(p.id, s.id): s.call for p in protocols for s in p.steps if s.call}
+    assert len(calls) >= 30
+    missing = {where: call for where, call in calls.items() if call not in site.contacts}
+    assert missing == {}
+
+
+async def test_a_call_to_a_contact_missing_from_the_site_says_so(store, site, shift, clock):
+    app = SoloShiftApp(store, site._replace(contacts={k: v for k, v in site.contacts.items()
+                                                      if k != "security"}), procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await walk_to(app, pilot, clock, "Call Campus Security")
+        assert shown(app, "#step-call").startswith("CALL: no 'security' contact in site.toml")
+
+
+def test_the_draft_incident_report_carries_the_sweep_summary(store, site, shift):
+    fire = next(p for p in PROCEDURES if p.id == "fire-alarm")
+    run = runs.start_run(store, shift, fire)
+    sweep.record(store, run.id, "lower", "clear")
+    sweep.record(store, run.id, "second", "assistance", REFUGE)
+    sweep.record(store, run.id, "third", "not_checked")
+    fields = timeline.incident_draft_fields(store, run, site, "Sam")
+    after = fields["actions"].split("Sweep summary for the fire department:\n", 1)[1].splitlines()
+    assert after == ["  " + line for line in sweep.run_summary(store, run.id, site.zones)]
+    assert after[0] == f"  NEEDS ASSISTANCE: Second floor (quiet study, stacks) — {REFUGE}"
+    assert after[1].startswith("  NOT CHECKED: Main floor (desk, computers, printers); Third floor")
+
+
+def test_a_protocol_without_a_sweep_adds_no_sweep_summary(store, site, shift):
+    medical = next(p for p in PROCEDURES if p.id == "medical")
+    run = runs.start_run(store, shift, medical)
+    assert "Sweep summary" not in timeline.incident_draft_fields(store, run, site, "Sam")["actions"]
