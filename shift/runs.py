@@ -110,7 +110,13 @@ class RunState:
     def due_at(self, step: Step, hours: HoursCalendar) -> datetime | None:
         if step.due is None:
             return None
-        return step.due.at(hours, hours.local_date(self.started_at))
+        day = hours.local_date(self.started_at)
+        span = hours.open_span(self.started_at)
+        if step.due.anchor == "clock" or span is None:
+            return step.due.at(hours, day)
+        # Relative times count from the opening and closing the run belongs to (a late
+        # night's 00:30 closing, not the day's last one).
+        return step.due.relative_to(*span)
 
     def summary(self) -> Summary:
         summary = Summary()
@@ -360,14 +366,15 @@ CLOSING_WINDOW = (timedelta(minutes=-45), timedelta(minutes=15))
 
 def suggested(procedures: list[Procedure], hours: HoursCalendar, now: datetime,
               finished: set[str]) -> Procedure | None:
-    """The opening procedure around opening time, the closing one as closing nears
-    (real ones: a library open round the clock is not closed at midnight)."""
-    day = hours.local_date(now)
-    for kind, anchor, (before, after) in (
-        ("opening", hours.real_opening(day), OPENING_WINDOW),
-        ("closing", hours.real_closing(day), CLOSING_WINDOW),
+    """The opening procedure around opening time, the closing one as closing nears: every
+    real opening and closing (a late night's 00:30 too; a library open round the clock is
+    not closed at midnight)."""
+    days = [hours.local_date(now) + timedelta(days=n) for n in (-1, 0, 1)]  # windows cross midnight
+    for kind, anchors, (before, after) in (
+        ("opening", [a for d in days for a in hours.real_openings(d)], OPENING_WINDOW),
+        ("closing", [a for d in days for a in hours.real_closings(d)], CLOSING_WINDOW),
     ):
-        if anchor is None or not anchor + before <= now <= anchor + after:
+        if not any(anchor + before <= now <= anchor + after for anchor in anchors):
             continue
         for procedure in procedures:
             if procedure.kind == kind and procedure.id not in finished:

@@ -1,9 +1,10 @@
 """The procedure engine: conditions, required/optional, skips, corrections, resume, version pinning."""
 
+from datetime import timedelta
 
 import pytest
 
-from conftest import local
+from conftest import ROOT, TORONTO, local
 from shift.procedures import parse_procedure
 from shift.runs import (
     NeedsConfirmation,
@@ -136,7 +137,8 @@ def test_correcting_an_earlier_answer_adds_a_row(store, procedure, shift):
     assert store.rows("SELECT COUNT(*) AS n FROM step_outcomes WHERE step_id = 'reader'")[0]["n"] == 2
     assert run.current().id == "report-reader"  # the correction revealed a step
     summary = run.summary()
-    assert [(s.id, before.answer, after.answer) for s, before, after in summary.corrections] == [("reader", "yes", "no")]
+    corrections = [(s.id, before.answer, after.answer) for s, before, after in summary.corrections]
+    assert corrections == [("reader", "yes", "no")]
 
 
 def test_full_run_summary_and_finish(store, procedure, shift):
@@ -262,3 +264,23 @@ def test_a_drill_never_resumes_a_real_run_and_leaves_it_open(store, procedure, s
     assert start_run(store, shift, procedure, drill=True).id == drill.id  # each resumes its own kind
     assert start_run(store, shift, procedure, drill=False).id == real.id
     assert load_run(store, real.id).ended_at is None and load_run(store, real.id).notes == []
+
+
+def test_a_late_nights_closing_after_midnight_is_offered_and_times_its_steps():
+    from shift.hours import HoursCalendar, parse_period
+    from shift.procedures import load_procedures
+    from shift.runs import RunState, suggested
+
+    zone = TORONTO
+    weekly = {4: (parse_period("08:00-24:00"),), 5: (parse_period("00:00-00:30"), parse_period("10:00-18:00"))}
+    hours = HoursCalendar(zone, weekly)
+    procedures, _ = load_procedures(ROOT / "procedures")
+    closing = next(p for p in procedures if p.id == "closing")
+    # Friday 27 Nov 2026 into Saturday: the building really closes at 00:30.
+    for moment in (local(2026, 11, 27, 23, 50), local(2026, 11, 28, 0, 10)):
+        assert suggested(procedures, hours, moment, set()) is closing, moment
+    assert suggested(procedures, hours, local(2026, 11, 27, 22, 0), set()) is None  # not at the 24:00 seam
+    run = RunState("r", "s", local(2026, 11, 28, 0, 5), closing, [], [])
+    timed = [s for s in closing.steps if s.due is not None and s.due.anchor == "close"]
+    assert timed and all(run.due_at(s, hours) <= local(2026, 11, 28, 0, 30) + timedelta(hours=1) for s in timed)
+    assert run.due_at(timed[0], hours) == local(2026, 11, 28, 0, 30) + timedelta(minutes=timed[0].due.minutes)
