@@ -104,7 +104,7 @@ async def test_the_emergency_key_on_the_start_screen(store, site, condition):
             await pilot.pause()
             assert isinstance(app.screen, EmergencyScreen), condition
             assert shown(app, "#emergency-dial").startswith("DIAL 9-911")
-            assert "entries kept in memory" in shown(app, "#emergency-clock")
+            assert "waiting for storage" in shown(app, "#emergency-clock")
             assert shown(app, "#run-progress").startswith("Step 1 of ")
             await pilot.press("enter")  # step 1 done, still kept in memory
             await pilot.pause()

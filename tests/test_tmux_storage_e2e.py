@@ -44,7 +44,7 @@ def test_read_only_database_emergency_and_panic(tmp_path):
         term.keys("f")
         screen = term.wait_for("DIAL 9-911")
         assert "Make sure the fire alarm is sounding" in screen
-        assert "kept in memory" in screen
+        assert "waiting for storage" in screen
         term.keys("F12")
         term.wait_for("Raising the alarm in")
         screen = term.wait_for("Alarm raised", limit=15)

@@ -147,8 +147,9 @@ class EmergencyScreen(RunnerScreen):
         elapsed = int((now - self.run.started_at).total_seconds())
         started = self.run.started_at.astimezone(self.app.site.zone)
         drill = "DRILL · " if self.run.drill else ""
-        waiting = len(self.app.store.pending)
-        storage = f" · {waiting} entries kept in memory: storage failing, retrying" if waiting else ""
+        waiting = self.app.core.waiting()
+        # Short enough for one line at 80 columns: the whole policy is on the desk and in the README.
+        storage = f" · {waiting} waiting for storage" if waiting else ""
         self.query_one("#emergency-clock", Static).update(
             f"{drill}Started {started:%H:%M:%S} · "
             f"{elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d} elapsed{storage}")
