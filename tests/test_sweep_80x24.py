@@ -117,6 +117,9 @@ async def test_zones_not_yet_checked_read_apart_and_finishing_early_asks_first(s
         await pilot.pause()
         assert isinstance(app.screen, Confirm)
         assert shown(app, ".title").startswith(f"{len(site.zones) - 4} zones are not yet checked: Main floor washrooms")
+        await pilot.press("enter")  # a second Enter by reflex does not answer yes
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
         await pilot.press("n")  # back to the checklist: nothing recorded for the step
         await pilot.pause()
         assert isinstance(app.screen, SweepScreen)

@@ -42,19 +42,29 @@ class AskText(ModalScreen[str | None]):
 
 
 class Confirm(ModalScreen[bool]):
+    """A yes/no question. With `enter_is_yes=False` only y says yes: for a question a
+    reflexive Enter (the key that led here) must not answer."""
+
     BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("enter", "enter", "Yes", id="confirm.enter", show=False),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, enter_is_yes: bool = True) -> None:
         super().__init__()
         self.question = question
+        self.enter_is_yes = enter_is_yes
 
     def compose(self) -> ComposeResult:
+        keys = "y or Enter = yes" if self.enter_is_yes else "y = yes"
         with Vertical(id="dialog"):
             yield Static(self.question, markup=False, classes="title")
-            yield Static("y or Enter = yes · n or Esc = no", classes="note", markup=False)
+            yield Static(f"{keys} · n or Esc = no", classes="note", markup=False)
+
+    def action_enter(self) -> None:
+        if self.enter_is_yes:
+            self.dismiss(True)
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

@@ -134,7 +134,7 @@ class SweepScreen(ModalScreen[bool]):
             zones = "1 zone is" if len(pending) == 1 else f"{len(pending)} zones are"
             question = (f"{zones} not yet checked: {names}.\n"
                         "Finish the sweep? The fire department will be told they were NOT CHECKED.")
-            if not await self.app.push_screen_wait(Confirm(question)):
+            if not await self.app.push_screen_wait(Confirm(question, enter_is_yes=False)):
                 return
         self.dismiss(True)
 
