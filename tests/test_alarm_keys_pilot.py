@@ -64,3 +64,41 @@ async def test_an_unexpected_error_is_logged_and_the_desk_goes_on(store, full_si
         await pilot.pause()
         assert shown(app, "#saved").startswith("Saved")
     assert "a fault of ours" in caplog.text and "Traceback" in caplog.text
+
+
+def answer_everything(store, run):
+    """Record an answer for every step still to do (as the walkthrough would)."""
+    from shift import runs
+
+    while (step := run.current()) is not None:
+        if step.kind == "check":
+            run = runs.record_answer(store, run, step)
+        elif step.kind in ("yesno", "choice"):
+            run = runs.record_answer(store, run, step, step.options()[-1], note="noted")
+        elif step.kind == "number":
+            run = runs.record_answer(store, run, step, str(step.minimum or 0), confirm=True)
+        else:
+            run = runs.record_answer(store, run, step, "drill")
+    return run
+
+
+async def test_the_desk_shows_a_drill_in_progress_and_then_its_date_at_once(store, full_site, shift):
+    app = SoloShiftApp(store, full_site._replace(email=None, tasks=(), checkins=None), procedures=PROCEDURES)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        header = app.screen.query_one("#header")
+        assert "No drill recorded" in header.text()
+        await pilot.press("f8", "tab", "f")
+        await pilot.pause()
+        await pilot.press("escape")  # left to resume later
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        assert shown(app, "#suggest").startswith("In progress: Fire alarm")
+        await pilot.press("f8", "tab", "f")  # resumed
+        await pilot.pause()
+        app.screen.run = answer_everything(store, app.screen.run)
+        app.screen.finish()
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        assert "In progress" not in shown(app, "#suggest")
+        assert "Last drill: 24 Nov 2026" in header.text()
