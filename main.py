@@ -72,7 +72,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     report = sub.add_parser("report", help="the end-of-shift report (the last shift unless --shift)")
     _global_options(report, suppress=True)
     report.add_argument("--shift", help="the shift's id (default: the most recently started shift)")
-    report.add_argument("--output", help="write it to this new file (UTF-8, exactly as recorded) instead of printing it")
+    report.add_argument("--output",
+                        help="write it to this new file (UTF-8, exactly as recorded) instead of printing it")
     report.add_argument("--email", action="store_true",
                         help="email it now to [email.recipients] reports (the desk also sends each one itself)")
     report.add_argument("--list", action="store_true", help="list every shift, newest first, with its id")

@@ -18,7 +18,6 @@ import subprocess
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-
 from shift.alertconfig import AlertError, EmailSettings  # noqa: F401 (re-exported)
 
 SECURITY_MODES = ("starttls", "ssl", "none")
@@ -163,7 +162,7 @@ def _os_reason(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _timed_out(exc: BaseException) -> bool:
+def _timed_out(exc: BaseException | None) -> bool:
     """smtplib reports a read timeout as SMTPServerDisconnected raised while handling it."""
     seen = 0
     while exc is not None and seen < 5:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from shift.procedures import load_procedures
 from shift.problems import Problem, display_path
+from shift.procedures import load_procedures
 from shift.site import read_site
 
 

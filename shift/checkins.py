@@ -6,7 +6,7 @@ during the grace period escalates at the original deadline.
 """
 
 from datetime import datetime, timedelta
-from typing import NamedTuple, TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from shift.clock import from_iso, to_iso
 from shift.hours import HoursCalendar, local_moment
@@ -144,7 +144,7 @@ def next_actions(store: Store, shift: Shift, policy: CheckinPolicy, hours: Hours
     st = current(store, shift, policy, hours, now, sweeping)
     rows = events(store, shift)
     actions: list[Action] = []
-    if st.alarm_open:
+    if st.alarm_started is not None:  # i.e. st.alarm_open
         alarm_rows = [r for r in rows if from_iso(r["at"]) >= st.alarm_started]
         steps = [r for r in alarm_rows if r["kind"] == "escalation"]
         if not steps and policy.escalation:
@@ -187,7 +187,8 @@ def alarm_text(site_name: str, shift: Shift, st: CheckinState, zone, now: dateti
         subject = f"Missed check-in at {site_name}"
         first = (f"{shift.worker} has not checked in since {last:%H:%M} "
                  f"(due {st.deadline.astimezone(zone):%H:%M}) at the {shift.desk} desk.")
-    body = f"{first}\n\nPlease go to the desk or call it now, and acknowledge this alarm.\n\nSolo Shift, {when:%Y-%m-%d %H:%M %Z}"
+    body = (f"{first}\n\nPlease go to the desk or call it now, and acknowledge this alarm.\n\n"
+            f"Solo Shift, {when:%Y-%m-%d %H:%M %Z}")
     return subject, body
 
 

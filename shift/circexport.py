@@ -201,7 +201,9 @@ _PURGED = "loans or payments whose patron card was purged after an earlier uploa
 
 def _carried(txns: list[Transaction], fmt: str, name: str) -> tuple[list[Transaction], list[str], Counter]:
     """The transactions `fmt` has a line for; the ids of the rest (settled by the export) and why."""
-    carried, settled, left_out = [], [], Counter()
+    carried: list[Transaction] = []
+    settled: list[str] = []
+    left_out: Counter[str] = Counter()
     for t in txns:
         if t.action in CARRIED[fmt]:
             carried.append(t)

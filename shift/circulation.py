@@ -85,7 +85,7 @@ class ScanSession:
 class BlockedList(NamedTuple):
     imported_at: datetime
     source: str
-    count: int
+    cards: int  # how many cards it blocks (not `count`, which would hide tuple.count)
 
 
 # -- reading a scan ---------------------------------------------------------

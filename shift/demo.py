@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from shift.clock import to_iso
@@ -48,7 +49,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
 
 
-def _pick(rng: random.Random, weights: dict[str, float], allowed: set[str]) -> str:
+def _pick(rng: random.Random, weights: Mapping[str, float], allowed: set[str]) -> str:
     items = [(k, w) for k, w in weights.items() if k in allowed] or [(a, 1) for a in sorted(allowed)]
     return rng.choices([k for k, _ in items], [w for _, w in items])[0]
 
@@ -67,7 +68,7 @@ def write_demo(store: Store, site: Site, days: int, seed: int = 7) -> str:
             cuts = [open_at, close_at]
             if day.weekday() < 5 and open_at < evening < close_at:
                 cuts = [open_at, evening, close_at]
-            for start, end in zip(cuts, cuts[1:]):
+            for start, end in zip(cuts, cuts[1:], strict=False):
                 shift_id = new_id()
                 shifts.append({"id": shift_id, "started_at": to_iso(start), "worker": rng.choice(WORKERS),
                                "desk": site.desks[0].id})
@@ -81,11 +82,11 @@ def write_demo(store: Store, site: Site, days: int, seed: int = 7) -> str:
                     followups.append({"id": new_id(), "shift_id": shift_id, "created_at": to_iso(end),
                                       "text": rng.choice(FOLLOWUPS)})
     with store.db.atomic():
-        store.db["shifts"].insert_all(shifts, batch_size=1000)
-        store.db["tallies"].insert_all(tallies, batch_size=1000)
-        store.db["shift_ends"].insert_all(ends, batch_size=1000)
-        store.db["followups"].insert_all(followups, batch_size=1000)
-        store.db["report_emails"].insert_all(unmailed, batch_size=1000)
+        store.db.table("shifts").insert_all(shifts, batch_size=1000)
+        store.db.table("tallies").insert_all(tallies, batch_size=1000)
+        store.db.table("shift_ends").insert_all(ends, batch_size=1000)
+        store.db.table("followups").insert_all(followups, batch_size=1000)
+        store.db.table("report_emails").insert_all(unmailed, batch_size=1000)
     return f"wrote {len(shifts)} shifts and {len(tallies)} desk-statistics entries over {days} days into {store.path}"
 
 

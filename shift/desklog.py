@@ -87,7 +87,8 @@ def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limi
     ):
         lines.append(LogLine(from_iso(row["at"]), "PANIC alarm raised" if row["kind"] == "panic" else "checked in"))
     for row in store.rows(
-        "SELECT recorded_at, amount_cents, method, reason FROM fees WHERE shift_id = ? ORDER BY recorded_at DESC LIMIT ?",
+        "SELECT recorded_at, amount_cents, method, reason FROM fees"
+        " WHERE shift_id = ? ORDER BY recorded_at DESC LIMIT ?",
         (shift.id, limit),
     ):
         reason = f" — {row['reason']}" if row["reason"] else ""

@@ -94,6 +94,10 @@ class SoloPolicy(NamedTuple):
     weekends: bool = True
 
 
+# The default for HoursCalendar (a NamedTuple, so one shared instance is safe).
+DEFAULT_SOLO = SoloPolicy()
+
+
 def minutes_text(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
@@ -126,7 +130,7 @@ def parse_period(text: str) -> Period:
 
 def check_no_overlap(periods: list[Period]) -> None:
     ordered = sorted(periods, key=lambda p: p.start)
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in zip(ordered, ordered[1:], strict=False):
         if after.start < before.end:
             raise ValueError(f"{before} and {after} overlap")
 
@@ -145,7 +149,7 @@ class HoursCalendar:
         zone: ZoneInfo,
         weekly: dict[int, tuple[Period, ...]],
         exceptions: list[HoursException] | tuple = (),
-        solo: SoloPolicy = SoloPolicy(),
+        solo: SoloPolicy = DEFAULT_SOLO,
     ) -> None:
         self.zone = zone
         self.weekly = weekly

@@ -28,8 +28,11 @@ number typed and removed before saving would stay in it for good.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields as dataclass_fields, replace
+from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from shift.clock import UTC, from_iso, to_iso
 from shift.hours import local_moment
@@ -183,7 +186,7 @@ class PlannedFollowUp:
 
 # -- reading what a person typed ------------------------------------------------
 
-def parse_when(text: str, now: datetime, zone: tzinfo) -> datetime | None:
+def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
     """'now', 'HH:MM' (today; a time still to come means yesterday), 'yesterday HH:MM'
     or 'YYYY-MM-DD HH:MM', local to `zone`. Blank is None. Raises ValueError."""
     words = text.strip().lower().split()
@@ -273,7 +276,8 @@ def identifiers_in(form: IncidentForm, site: Site) -> dict[str, list[Finding]]:
 
 def without_identifiers(form: IncidentForm, findings: dict[str, list[Finding]]) -> IncidentForm:
     """The form with every finding replaced by "(card number removed)"."""
-    return replace(form, **{name: remove_identifiers(getattr(form, name), hits) for name, hits in findings.items()})
+    cleaned: dict[str, Any] = {name: remove_identifiers(getattr(form, name), hits) for name, hits in findings.items()}
+    return replace(form, **cleaned)
 
 
 def obligations(injury: str, site: Site) -> list[str]:
@@ -346,7 +350,9 @@ def file_incident(store: Store, site: Site, shift: Shift, form: IncidentForm) ->
                 "shift_id": shift.id, "created_at": to_iso(now), "text": planned.text,
                 "due_at": to_iso(planned.due_at) if planned.due_at else None, "incident_id": written["id"],
             })
-    return get(store, written["id"], site.incidents.supplement_hours)
+    filed = get(store, written["id"], site.incidents.supplement_hours)
+    assert filed is not None  # committed just above: a failed write raised inside the transaction
+    return filed
 
 
 def add_supplement(store: Store, site: Site, shift: Shift | None, incident_id: str, author: str, text: str,
@@ -433,14 +439,15 @@ def search(store: Store, text: str = "", category: str | None = None, since: dat
     `text` is found in any text field or supplement, ignoring case; it is plain text
     (no wildcards: '%' and '_' mean themselves)."""
     where, params = [], []
-    if (since or until) and zone is None:
-        raise ValueError("searching by date needs the site's time zone")
-    if since is not None:
-        where.append("occurred_at >= ?")
-        params.append(to_iso(_local_midnight(since, zone)))
-    if until is not None:
-        where.append("occurred_at < ?")
-        params.append(to_iso(_local_midnight(until + timedelta(days=1), zone)))
+    if since is not None or until is not None:
+        if zone is None:
+            raise ValueError("searching by date needs the site's time zone")
+        if since is not None:
+            where.append("occurred_at >= ?")
+            params.append(to_iso(_local_midnight(since, zone)))
+        if until is not None:
+            where.append("occurred_at < ?")
+            params.append(to_iso(_local_midnight(until + timedelta(days=1), zone)))
     if category:
         where.append("category = ?")
         params.append(category)

@@ -98,19 +98,19 @@ def find_identifiers(text: str, patron_pattern: BarcodePattern | None = None) ->
         return []
     masked = _masked(text)
     spans: list[tuple[int, int, int, str]] = []  # start, rank (card pattern first), end, why
-    card = _specific(patron_pattern)
-    if card:
+    card = patron_pattern if _specific(patron_pattern) else None
+    if card is not None:
         for m in _WORD.finditer(masked):
             word = m.group()
-            if sum(ch.isdigit() for ch in word) >= 4 and patron_pattern.matches(word):
-                spans.append((m.start(), 0, m.end(), f"looks like a {patron_pattern.what} number"))
+            if sum(ch.isdigit() for ch in word) >= 4 and card.matches(word):
+                spans.append((m.start(), 0, m.end(), f"looks like a {card.what} number"))
     for m in _DIGIT_RUN.finditer(masked):
         run = m.group()
         digits = "".join(ch for ch in run if ch.isdigit())
         grouped = len(digits) != len(run)
-        if card and grouped and digits.isascii() and patron_pattern.matches(digits):
+        if card is not None and grouped and digits.isascii() and card.matches(digits):
             spans.append((m.start(), 0, m.end(),
-                          f"looks like a {patron_pattern.what} number (with spaces or dashes)"))
+                          f"looks like a {card.what} number (with spaces or dashes)"))
         elif not grouped and len(digits) >= PLAIN_DIGITS:
             spans.append((m.start(), 1, m.end(), f"{len(digits)} digits in a row: a card or student number?"))
         elif grouped and _read_out(run, digits):

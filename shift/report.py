@@ -136,7 +136,8 @@ def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now
         if incident.shift_id == shift.id:
             lines.append(f"Incident: {incident.category} at {incident.occurred_at.astimezone(site.zone):%H:%M}")
     for draft in drafts:
-        lines.append(f"Incident report still to complete (draft from {draft.created_at.astimezone(site.zone):%a %d %b %H:%M})")
+        lines.append("Incident report still to complete"
+                     f" (draft from {draft.created_at.astimezone(site.zone):%a %d %b %H:%M})")
     for state, count in _prompt_outcomes(store, shift).items():
         if state in ("missed", "escalated"):
             lines.append(f"Timed tasks {state}: {count}")
@@ -258,10 +259,10 @@ def _statistics(store: Store, site: Site, shift: Shift, until: datetime) -> Sect
         if r["read_level"]:
             by_read[r["read_level"]] += r["quantity"]
     lines = [f"Total: {sum(by_cat.values())}"]
-    lines += [f"  {(config.category(c).name if config.category(c) else c):<20}{n:>5}" for c, n in by_cat.most_common()]
+    lines += [f"  {(cat.name if (cat := config.category(c)) else c):<20}{n:>5}" for c, n in by_cat.most_common()]
     if by_chan:
         lines.append("By channel: " + ", ".join(
-            f"{config.channel(c).name if config.channel(c) else c} {n}" for c, n in by_chan.most_common()))
+            f"{chan.name if (chan := config.channel(c)) else c} {n}" for c, n in by_chan.most_common()))
     if by_read:
         lines.append("READ levels: " + ", ".join(f"{level}: {by_read[level]}" for level in sorted(by_read)))
     return Section("Desk statistics", lines)
@@ -282,7 +283,8 @@ def _money(store: Store, shift: Shift) -> Section:
         reason = f" — {f.reason}" if f.reason else ""
         lines.append(f"{money.dollars(f.amount_cents)} {f.method}{receipt}{reason}")
     if taken:
-        lines.append("Totals: " + ", ".join(f"{m} {money.dollars(c)}" for m, c in money.totals_by_method(taken).items()))
+        totals = money.totals_by_method(taken)
+        lines.append("Totals: " + ", ".join(f"{m} {money.dollars(c)}" for m, c in totals.items()))
     for o in money.overrides(store, shift.id):
         lines.append(f"Override: {o.what} — why: {o.why} — approved by {o.approved_by}")
     return Section("Fines, fees and overrides", lines or ["None."])

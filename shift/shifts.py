@@ -4,6 +4,7 @@ Whether a shift is open is derived from the log (a shift with no end row),
 so a crash or a closed window resumes the same shift.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import NamedTuple
 
@@ -66,7 +67,7 @@ def start_shift(store: Store, worker: str, desk: str) -> Shift:
     return _shift(row)
 
 
-def end_shift(store: Store, shift: Shift, handover: str, followups: list[str] = ()) -> None:
+def end_shift(store: Store, shift: Shift, handover: str, followups: Sequence[str] = ()) -> None:
     """Record the handover and any follow-ups, then the end, in one transaction."""
     now = store.now_iso()
     rows = [("followups", {"shift_id": shift.id, "created_at": now, "text": text.strip()})

@@ -9,9 +9,11 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shift.alertconfig import EmailSettings
+from shift.checkins import CheckinPolicy, EscalationStep
 from shift.hours import (
     WEEKDAYS,
     HoursCalendar,
@@ -22,8 +24,6 @@ from shift.hours import (
     parse_clock,
     parse_period,
 )
-from shift.alertconfig import EmailSettings
-from shift.checkins import CheckinPolicy, EscalationStep
 from shift.keymap import default_keys, reserved_keys
 from shift.problems import Problem
 from shift.siterecords import CirculationConfig, IncidentConfig, read_circulation, read_incidents
@@ -332,7 +332,7 @@ class _SiteReader:
         if "example" in address.lower():
             sec.warn("civic_address", "still the sample address: put the building's real civic address for 911")
         contacts: dict[str, Contact] = {}
-        for key, value in sec.data.items():
+        for key in sec.data:
             if key == "civic_address":
                 continue
             sub = sec.table(key)
@@ -422,6 +422,11 @@ class _SiteReader:
             sec.error(key, str(exc))
             return default
 
+    @overload
+    def _duration(self, sec: Section, key: str, default: timedelta) -> timedelta: ...
+    @overload
+    def _duration(self, sec: Section, key: str, default: None) -> timedelta | None: ...
+
     def _duration(self, sec: Section, key: str, default: timedelta | None) -> timedelta | None:
         return self._parsed(sec, key, parse_duration, default)
 
@@ -456,7 +461,8 @@ class _SiteReader:
                 sec.error("from" if start else "until", "'from' and 'until' go with 'every'")
                 continue
             if completed_by and not re.fullmatch(r"[a-z0-9_\-]+\.[a-z0-9_\-]+", completed_by):
-                sec.error("completed_by", f"'{completed_by}' should be procedure-id.step-id, e.g. closing.lock-main-doors")
+                sec.error("completed_by",
+                          f"'{completed_by}' should be procedure-id.step-id, e.g. closing.lock-main-doors")
                 continue
             if at is None and every is None:
                 continue  # its own error was reported
@@ -512,7 +518,7 @@ class _SiteReader:
             duress_code=sec.text("duress_code", "") or "",
         )
         steps = []
-        for number, step in enumerate(sec.tables("escalation"), start=1):
+        for step in sec.tables("escalation"):
             action = step.text("action", "", required=True) or ""
             to = step.text("to", "") or ""
             command = tuple(step.texts("command"))

@@ -13,13 +13,16 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from shift.problems import Problem, display_path
 
 _AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*((?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+_KEY = re.compile(
+    r"^\s*((?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')"  # the first part of a (dotted) key
+    r"(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*="  # the rest, each after a dot
+)
 
 Path_ = tuple  # a key path: ("tally", "categories", 2, "key")
 
@@ -59,9 +62,9 @@ class LineIndex:
                     current = self._resolve(name, current)
                 self.lines.setdefault(current, number)
                 continue
-            key = _KEY.match(raw)
-            if key:
-                self.lines.setdefault(current + _split_dotted(key.group(1)), number)
+            assignment = _KEY.match(raw)
+            if assignment:
+                self.lines.setdefault(current + _split_dotted(assignment.group(1)), number)
                 if quotes % 2 == 1:
                     in_multiline = True
 
@@ -243,6 +246,13 @@ class Section:
             return default
         return value
 
+    # With a text default the answer is always text: a missing, mistyped or
+    # empty value gives the default back.
+    @overload
+    def text(self, key: str, default: str, required: bool = False) -> str: ...
+    @overload
+    def text(self, key: str, default: None = None, required: bool = False) -> str | None: ...
+
     def text(self, key: str, default: str | None = None, required: bool = False) -> str | None:
         value = self.get(key, (str,), "text in quotes", default, required)
         if isinstance(value, str) and required and not value.strip():
@@ -252,6 +262,13 @@ class Section:
 
     def flag(self, key: str, default: bool = False) -> bool:
         return self.get(key, (bool,), "true or false", default)
+
+    @overload
+    def whole(self, key: str, default: int, required: bool = False,
+              minimum: int | None = None, maximum: int | None = None) -> int: ...
+    @overload
+    def whole(self, key: str, default: None = None, required: bool = False,
+              minimum: int | None = None, maximum: int | None = None) -> int | None: ...
 
     def whole(self, key: str, default: int | None = None, required: bool = False,
               minimum: int | None = None, maximum: int | None = None) -> int | None:

@@ -153,7 +153,7 @@ class CirculationScreen(Screen):
                      "blocked cards cannot be flagged.", "warning")
         else:
             imported = listing.imported_at.astimezone(self.app.site.zone)
-            self.say(f"Blocked-patron list in force: {listing.count} card(s) from {listing.source}, "
+            self.say(f"Blocked-patron list in force: {listing.cards} card(s) from {listing.source}, "
                      f"imported {imported:%Y-%m-%d %H:%M}.", "ok")
         self.query_one(ScanInput).focus()
 

@@ -43,7 +43,8 @@ class FollowUpsScreen(ModalScreen[None]):
         listing.clear_options()
         zone = self.app.site.zone
         for item in open_followups(self.app.store):
-            label = f"{printable(item.text)}  ({printable(item.worker)}, {item.created_at.astimezone(zone):%d %b %H:%M})"
+            label = (f"{printable(item.text)}  "
+                     f"({printable(item.worker)}, {item.created_at.astimezone(zone):%d %b %H:%M})")
             if deadline := deadline_text(item, self.app.clock.now(), zone):
                 label = f"{deadline}: {label}"
             listing.add_option(Option(label, id=item.id))

@@ -19,9 +19,9 @@ from shift.incidents import IdentifiersFound
 from shift.privacy import Finding, remove_identifiers
 from shift.shifts import Shift
 from shift.text import printable
-from tui.incident import IdentifiersDialog, IncidentFormScreen, local_text
 from tui.bindings import screen_commands
 from tui.exportdialog import ExportDialog
+from tui.incident import IdentifiersDialog, IncidentFormScreen, local_text
 from tui.keybar import KeyBar
 
 MAX_LISTED = 300
@@ -309,7 +309,9 @@ class IncidentBrowser(Screen[None]):
             results.add_option(Option("No incident matches.", id="", disabled=True))
         else:
             results.highlighted = 0
-        count = f"{len(self.found)} incident(s)" + (f", newest {MAX_LISTED} listed" if len(self.found) > MAX_LISTED else "")
+        count = f"{len(self.found)} incident(s)"
+        if len(self.found) > MAX_LISTED:
+            count += f", newest {MAX_LISTED} listed"
         if self.found:
             count += " \u00b7 Enter or Tab: to the list"
         status.set_class(bool(problems), "error")
