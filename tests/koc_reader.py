@@ -80,7 +80,8 @@ def _row(line: str) -> tuple[dict[str, str] | None, str]:
     parts = timestamp.split()
     if len(parts) != 3 or not _DATE.match(parts[0]) or not _TIME.match(parts[1]) or not _MILLIS.match(parts[2]):
         return None, f"timestamp {timestamp!r} is not 'YYYY-MM-DD HH:MM:SS mmm'"
-    row = {"date": parts[0], "time": parts[1], "id": parts[2], "command": command, **dict(zip(names, args))}
+    named = dict(zip(names, args, strict=True))  # the count was checked above
+    row = {"date": parts[0], "time": parts[1], "id": parts[2], "command": command, **named}
     if any(not row[name] or row[name] != row[name].strip() for name in names):
         return None, "an empty field or surrounding spaces"
     if command == "payment" and not _AMOUNT.match(row["amount"]):

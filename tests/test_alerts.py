@@ -314,7 +314,8 @@ def test_run_command_passes_message_on_stdin_and_in_environment():
 
 def test_run_command_never_interprets_shell_metacharacters(tmp_path):
     message = f"; touch {tmp_path / 'X'} && touch {tmp_path / 'Y'} $(touch {tmp_path / 'Z'}) | cat"
-    code = "import os, sys; print(sys.stdin.read() == os.environ['SOLO_SHIFT_ALERT']); print(os.environ['SOLO_SHIFT_ALERT'])"
+    code = ("import os, sys; print(sys.stdin.read() == os.environ['SOLO_SHIFT_ALERT']); "
+            "print(os.environ['SOLO_SHIFT_ALERT'])")
     result = alerts.run_command((sys.executable, "-c", code), message, timeout=10)
     assert result.output.splitlines() == ["True", message]
     assert sorted(p.name for p in tmp_path.iterdir()) == []

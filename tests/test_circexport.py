@@ -178,7 +178,8 @@ def test_the_screen_may_ask_for_the_folder_to_be_made(scenario, site, clock, tmp
     path = circexport.default_path(folder, "koha", clock.now(), site.zone, desk="main")
     assert path == folder / "circ-main-20261124-1955.koc"
     export(scenario, site, "koha", path, create_folder=True)
-    assert circexport.default_path(folder, "koha", clock.now(), site.zone, "main").name == "circ-main-20261124-1955-2.koc"
+    assert circexport.default_path(folder, "koha", clock.now(), site.zone, "main").name == \
+        "circ-main-20261124-1955-2.koc"
     assert circexport.default_path(folder, "csv", clock.now(), site.zone, "../2nd floor").name == \
         "circ-2nd-floor-20261124-1955.csv"  # a desk id never makes a path
 

@@ -1,6 +1,7 @@
 """Offline circulation, without the UI: scans, duplicates, blocked cards, undo, purge."""
 
 import sqlite3
+
 import pytest
 
 from conftest import local

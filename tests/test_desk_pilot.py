@@ -165,8 +165,9 @@ async def test_help_lists_every_key(store, site, shift):
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         keys = shown(app, "#help-keys")
-        for expected in ("Directional", "Room bookings", "Void the last desk-statistics entry", "Late entry", "Write the handover note",
-                         "Next entry: Phone", "Next entry: READ 6", "List every key", "See and resolve", "Record an incident"):
+        for expected in ("Directional", "Room bookings", "Void the last desk-statistics entry", "Late entry",
+                         "Write the handover note", "Next entry: Phone", "Next entry: READ 6", "List every key",
+                         "See and resolve", "Record an incident"):
             assert expected in keys, expected
         assert "Focus Next" not in keys and "super+c" not in keys  # Textual's own, not the desk's
         await pilot.press("escape")
@@ -304,10 +305,10 @@ async def test_two_handovers_in_one_sitting(store, site, shift, clock):
 
 
 async def test_desk_counts_circulation_and_fees_and_keeps_deadlines_in_view(store, site, shift, clock):
+    from conftest import local
     from shift import circulation, incidents, money
     from shift.incidents import IncidentForm
     from tui.followups import FollowUpsScreen
-    from conftest import local
 
     zone = site.zone
     circulation.record(store, shift, "loan", "30000000000017", zone, patron="20000000000018")

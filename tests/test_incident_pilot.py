@@ -193,7 +193,8 @@ async def test_a_critical_injury_shows_the_obligations_and_the_follow_ups(store,
         assert isinstance(app.screen, SavedNotice)
         notice = shown(app, "#notice-text")
         assert "Call the Ministry of Labour now (1-877-202-0008) about the critical injury \u2014 due NOW" in notice
-        assert "Written report of the critical injury to the Ministry of Labour \u2014 due by Thu 26 Nov 2026 19:10" in notice
+        assert ("Written report of the critical injury to the Ministry of Labour \u2014 due by Thu 26 Nov 2026 19:10"
+                in notice)
         assert len(open_followups(store)) == 3  # written before it said so
         await pilot.press("enter")
         await pilot.pause()

@@ -249,8 +249,10 @@ def test_search_newest_first(store, three):
 
 def test_search_by_local_dates_inclusive(store, three):
     # 23:30 on the 20th in Toronto is already the 21st in UTC: local dates count.
-    assert ids(incidents.search(store, since=date(2026, 11, 20), until=date(2026, 11, 20), zone=TORONTO)) == [three[0].id]
-    assert ids(incidents.search(store, since=date(2026, 11, 21), until=date(2026, 11, 22), zone=TORONTO)) == [three[1].id]
+    found = incidents.search(store, since=date(2026, 11, 20), until=date(2026, 11, 20), zone=TORONTO)
+    assert ids(found) == [three[0].id]
+    found = incidents.search(store, since=date(2026, 11, 21), until=date(2026, 11, 22), zone=TORONTO)
+    assert ids(found) == [three[1].id]
     assert ids(incidents.search(store, since=date(2026, 11, 22), zone=TORONTO)) == [three[2].id, three[1].id]
     with pytest.raises(ValueError):
         incidents.search(store, since=date(2026, 11, 22))

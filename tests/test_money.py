@@ -6,8 +6,8 @@ import pytest
 
 from conftest import shown
 from shift import money
-from tui.app import SoloShiftApp
 from shift.procedures import parse_procedure
+from tui.app import SoloShiftApp
 
 
 @pytest.mark.parametrize("text,cents", [("2.50", 250), ("$2.5", 250), ("12", 1200), (" 1,250.05 ", 125005)])

@@ -60,7 +60,7 @@ def test_spring_forward_skips_and_doubles_nothing():
     prompts = plan_day(date(2026, 3, 8), ALL_NIGHT, tasks)
     hourly = [p.due_at for p in prompts if p.task.id == "hourly"]
     assert len(hourly) == 23  # 00:00 .. 23:00 is 23 real hours; 24:00 is Monday's 00:00
-    assert all(b - a == timedelta(hours=1) for a, b in zip(hourly, hourly[1:]))
+    assert all(b - a == timedelta(hours=1) for a, b in zip(hourly, hourly[1:], strict=False))
     assert len(set(p.key for p in prompts)) == len(prompts)
     # Planned with the days around it, the day still has each round once, an hour apart.
     three = plan(date(2026, 3, 7), date(2026, 3, 9), ALL_NIGHT, tasks)
@@ -82,7 +82,7 @@ def test_fall_back_skips_and_doubles_nothing():
     hourly = [p.due_at for p in prompts if p.task.id == "hourly"]
     assert len(hourly) == 25  # 25 real hours, 01:00 twice
     assert len(set(hourly)) == len(hourly)
-    assert all(b - a == timedelta(hours=1) for a, b in zip(hourly, hourly[1:]))
+    assert all(b - a == timedelta(hours=1) for a, b in zip(hourly, hourly[1:], strict=False))
 
 
 def test_shipped_tasks_on_both_dst_sundays(full_site):

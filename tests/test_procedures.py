@@ -116,8 +116,10 @@ def test_emergency_protocols_need_unique_keys_and_known_contacts(tmp_path):
     text = (ROOT / "procedures" / "emergency" / "medical.toml").read_text()
     (tmp_path / "a.toml").write_text(text)
     (tmp_path / "b.toml").write_text(text.replace('id = "medical"', 'id = "medical-copy"'))
-    (tmp_path / "c.toml").write_text(text.replace('id = "medical"', 'id = "medical-3"').replace('key = "m"', 'key = "mm"'))
-    (tmp_path / "d.toml").write_text(text.replace('id = "medical"', 'id = "medical-4"').replace('key = "m"', 'key = "q"')
+    (tmp_path / "c.toml").write_text(text.replace('id = "medical"', 'id = "medical-3"')
+                                     .replace('key = "m"', 'key = "mm"'))
+    (tmp_path / "d.toml").write_text(text.replace('id = "medical"', 'id = "medical-4"')
+                                     .replace('key = "m"', 'key = "q"')
                                      .replace('call = "security"', 'call = "securty"'))
     procedures, problems = load_procedures(tmp_path)
     messages = [str(p) for p in problems]

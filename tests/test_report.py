@@ -1,13 +1,12 @@
 """The emergency timeline and the end-of-shift report, built from the database."""
 
+from conftest import ROOT
 from shift import money, sweep
 from shift.procedures import load_procedures
 from shift.runs import finish_run, record_answer, start_run
 from shift.shifts import end_shift
 from shift.tally import record as tally
 from shift.timeline import run_timeline
-
-from conftest import ROOT
 
 
 def fire_alarm():
@@ -42,7 +41,8 @@ def test_the_timeline_has_every_step_call_and_sweep_result_in_order(store, site,
     assert texts[-1] == "Finished"
     assert [e.at for e in events] == sorted(e.at for e in events)
     assert "Call 911: call made to Police, fire, ambulance (9-911)" in texts
-    assert "Sweep: Second floor (quiet study, stacks): person refused to leave — Carrel 12; appears to be an adult in a red coat" in texts
+    assert ("Sweep: Second floor (quiet study, stacks): person refused to leave — Carrel 12; "
+            "appears to be an adult in a red coat") in texts
     all_clear = next(i for i, t in enumerate(texts) if t.startswith("Who gave the all-clear"))
     assert texts[all_clear].endswith("answer: Captain Reyes, Peterborough Fire Services, 20:05")
     assert all(i < all_clear for i, t in enumerate(texts) if t.startswith("Sweep:"))
@@ -84,8 +84,8 @@ def test_a_drill_is_reported_as_a_drill(store, site, shift, clock):
 
 
 def test_report_shows_each_incident_with_its_supplements_and_deadlines(store, site, shift, clock):
-    from shift import incidents, report
     from conftest import local
+    from shift import incidents, report
 
     form = incidents.IncidentForm(
         category="Injury", occurred_at=local(2026, 11, 24, 19, 5), zone_id="second",

@@ -75,8 +75,10 @@ def test_toml_syntax_error_gives_line_and_no_crash(tmp_path):
 @pytest.mark.parametrize(
     "old, new, expected",
     [
-        ('monday    = "08:30-23:00"', 'monday    = "18:00-09:00"', "hours.monday: '18:00-09:00' closes before it opens"),
-        ('monday    = "08:30-23:00"', 'monday    = ["08:00-12:00", "11:00-14:00"]', "opening periods overlap"),
+        ('monday    = "08:30-23:00"', 'monday    = "18:00-09:00"',
+         "hours.monday: '18:00-09:00' closes before it opens"),
+        ('monday    = "08:30-23:00"', 'monday    = ["08:00-12:00", "11:00-14:00"]',
+         "opening periods overlap"),
         ('monday    = "08:30-23:00"', "monday    = 830", "hours.monday: expected 'closed', 'HH:MM-HH:MM'"),
         ('monday    = "08:30-23:00"\n', "", "missing 'monday'"),
         ("date = 2027-02-15", "date = 2026-12-24", "overlap another exception (Winter holiday closure"),

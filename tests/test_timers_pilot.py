@@ -101,7 +101,8 @@ async def test_with_the_mail_server_down_the_desk_warns_and_retries(store, site,
         await pilot.pause()
         line = shown(app, "#checkin-line")
         assert "ALERT CHANNEL UNREACHABLE" in line and "ALARM (missed check-in)" in line
-        assert "cannot reach 127.0.0.1" in store.rows(failed)[0]["detail"] or "127.0.0.1" in store.rows(failed)[0]["detail"]
+        detail = store.rows(failed)[0]["detail"]
+        assert "cannot reach 127.0.0.1" in detail or "127.0.0.1" in detail
         clock.advance(minutes=1, seconds=1)
         app.timers.check()  # the periodic wake-up
         await wait_for(pilot, lambda: len(store.rows(failed)) == 2)
@@ -188,6 +189,7 @@ async def test_ending_a_shift_emails_its_report_to_the_manager(request, store, s
 
 async def test_a_report_the_server_refused_is_said_and_sent_on_a_later_try(request, store, site, shift, clock):
     from aiosmtpd.controller import Controller
+
     from test_alerts import Recorder
 
     port = free_port()  # nothing listens there yet
@@ -212,4 +214,5 @@ async def test_a_report_the_server_refused_is_said_and_sent_on_a_later_try(reque
             await wait_for(pilot, lambda: handler.envelopes)
             await wait_for(pilot, lambda: store.rows("SELECT 1 FROM report_emails WHERE outcome = 'sent'"))
         assert "Printer 2 jammed" in parsed(handler.envelopes[0]).get_content()
-        assert [r["outcome"] for r in store.rows("SELECT outcome FROM report_emails ORDER BY rowid")] == ["failed", "sent"]
+        outcomes = [r["outcome"] for r in store.rows("SELECT outcome FROM report_emails ORDER BY rowid")]
+        assert outcomes == ["failed", "sent"]
