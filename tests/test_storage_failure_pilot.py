@@ -203,3 +203,31 @@ def test_a_prompt_fired_while_storage_fails_fires_once(store, full_site, clock):
         assert [s.state for s in core.due_items(core.shift(), clock.now())] == ["due"]
     assert store.flush_pending() == 0
     assert [r["event"] for r in store.rows("SELECT event FROM prompt_events")] == ["fired"]
+
+
+SCREENS = {"desk": (), "details dialog": ("l",), "closing procedure": ("f4",), "incident form": ("f6",),
+           "circulation": ("f7",), "help": ("f1",)}
+
+
+@pytest.mark.parametrize("where", SCREENS)
+async def test_check_in_and_emergency_from_every_screen_with_storage_read_only(store, full_site, shift, where):
+    app = SoloShiftApp(store, full_site._replace(email=None, tasks=()), procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press(*SCREENS[where])
+        await pilot.pause()
+        under = type(app.screen)
+        with read_only(store):
+            await pilot.press("f5")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert type(app.screen) is under, where
+            await pilot.press("f8", "m")  # medical emergency
+            await pilot.pause()
+            assert isinstance(app.screen, EmergencyScreen), where
+            assert shown(app, "#emergency-dial").startswith("DIAL 9-911")
+        app._flush_pending()
+    kinds = [r["kind"] for r in store.rows("SELECT kind FROM checkin_events")]
+    assert "checkin" in kinds
+    assert store.rows("SELECT 1 FROM procedure_runs WHERE procedure_id = 'medical'") == [{"1": 1}]
