@@ -130,15 +130,15 @@ class RunState:
                 summary.skipped.append((step, outcome.reason))
             else:
                 summary.done.append((step, outcome))
-            if outcome.out_of_range:
+            if outcome.out_of_range and outcome.answer is not None:  # only an answer given is out of range
                 summary.out_of_range.append((step, step.value_text(outcome.answer)))
             for note in self.notes_for(step.id):
                 summary.notes.append((step, note.text))
         for outcome in self.history:
             if outcome.corrects and outcome.corrects in by_id:
-                step = self.procedure.step(outcome.step_id)
-                if step is not None:
-                    summary.corrections.append((step, by_id[outcome.corrects], outcome))
+                corrected = self.procedure.step(outcome.step_id)
+                if corrected is not None:
+                    summary.corrections.append((corrected, by_id[outcome.corrects], outcome))
         return summary
 
 
@@ -343,8 +343,9 @@ def add_note(store: Store, state: RunState, step: Step, text: str, resilient: bo
 
 
 def finish_run(store: Store, state: RunState) -> RunState:
-    if not state.complete:
-        raise ValueError(f"step '{state.current().title}' is still to do")
+    current = state.current()
+    if current is not None:
+        raise ValueError(f"step '{current.title}' is still to do")
     if state.ended_at is None:
         store.insert("run_ends", {"run_id": state.id, "ended_at": store.now_iso()})
     return load_run(store, state.id)

@@ -56,13 +56,12 @@ def results(store: Store, run_id: str, zones: tuple[Zone, ...]) -> list[ZoneResu
     latest: dict[str, dict] = {}
     for row in store.rows("SELECT * FROM sweep_results WHERE run_id = ? ORDER BY recorded_at, rowid", (run_id,)):
         latest[row["zone_id"]] = row
-    for table, row in store.pending:  # results still waiting for the disk count too
-        if table == "sweep_results" and row["run_id"] == run_id:
-            latest[row["zone_id"]] = row
+    for row in store.waiting("sweep_results", run_id=run_id):  # results still waiting for the disk count too
+        latest[row["zone_id"]] = row
     out = []
     for zone in zones:
-        row = latest.get(zone.id)
-        out.append(ZoneResult(zone, row["status"], row["detail"], from_iso(row["recorded_at"])) if row
+        found = latest.get(zone.id)
+        out.append(ZoneResult(zone, found["status"], found["detail"], from_iso(found["recorded_at"])) if found
                    else ZoneResult(zone, "not_checked"))
     return out
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from shift.procedures import parse_procedure
 from conftest import shown
+from shift.procedures import parse_procedure
 from shift.runs import open_runs
 from test_runs import CLOSING
 from tui.app import SoloShiftApp
