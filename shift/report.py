@@ -18,7 +18,7 @@ from shift.runs import RunState, last_drill
 from shift.shifts import FollowUp, Shift, deadline_text, open_followups
 from shift.site import Site
 from shift.store import Store
-from shift.sweep import fire_department_summary, results
+from shift.sweep import run_summary
 from shift.timeline import run_timeline, shift_runs
 
 DRILL_EVERY = timedelta(days=365)  # Ontario Fire Code: at least one fire drill a year
@@ -169,7 +169,7 @@ def _emergencies(store: Store, site: Site, runs: list[RunState], drill: datetime
         lines += [f"  {_t(e.at, site)}  {e.text}" for e in run_timeline(store, run, site)]
         if any(step.sweep for step in run.procedure.steps):
             lines.append("  For the fire department:")
-            lines += [f"    {line}" for line in fire_department_summary(results(store, run.id, site.zones))]
+            lines += [f"    {line}" for line in run_summary(store, run.id, site.zones)]
         lines.append("")
     lines.append("Last fire drill: " + (f"{drill.astimezone(site.zone):%a %d %b %Y}" if drill else "none recorded"))
     return Section("Emergencies and drills", lines)
