@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
-from shift.shifts import FollowUp, deadline_text, last_handover, open_followups, start_shift
+from shift.shifts import FollowUp, deadline_text, last_handover, open_followups
 from shift.text import printable
 from tui.keybar import KeyBar
 from tui.steadyscreen import SteadyScreen
@@ -70,7 +70,7 @@ class StartShiftScreen(SteadyScreen):
         worker = self.query_one("#worker", Input).value
         desk = self.query_one("#desk", Select).value
         try:
-            shift = start_shift(self.app.store, worker, str(desk))
+            shift = self.app.core.start_shift(worker, str(desk))
         except ValueError as exc:
             self.query_one("#start-error", Static).update(str(exc))
             return
