@@ -264,6 +264,7 @@ def open_desk(args: argparse.Namespace):
         site, problems = load_site(args.site)
         # raises StoreError with a message for people
         store = Store.open(resolve_db_path(args.db), clock=trial_clock(site.zone))
+        store.write_saved_waiting()  # what an earlier run could not write, if any
         from tui.app import SoloShiftApp
 
         app = SoloShiftApp(store, site, problems, started=STARTED, site_path=args.site,
@@ -325,6 +326,12 @@ def cmd_desk(args: argparse.Namespace) -> int:
     try:
         with store:
             app.run()
+            if store.pending and store.flush_pending():
+                kept = store.save_waiting()
+                where = f"kept in {kept} and written at the next start" if kept else \
+                    "LOST: not even a file beside the database could be written"
+                print(f"{len(store.pending)} entries could not be written to the database: {where}.",
+                      file=sys.stderr)
     finally:
         gc.enable()  # also when the app closed before its first paint
     return app.return_code or 0

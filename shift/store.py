@@ -12,6 +12,7 @@ a plain INSERT, which keeps a keypress-to-disk round trip short.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import socket
 import sqlite3
@@ -72,6 +73,7 @@ class Store:
         # Only writes that asked for it are kept here: the emergency path.
         self.pending: list[tuple[str, dict[str, Any]]] = []
         self._in_transaction = False
+        self._access = _access(path)  # SQLite opens a read-only file read-only, for good
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock | None = None, check: str = "quick") -> "Store":
@@ -97,13 +99,7 @@ class Store:
                     # Reading a large file takes a while: check on a second
                     # connection while the app starts; the first write waits for it.
                     background = IntegrityCheck(path, check)
-                # Durability first: every confirmed entry must survive a power cut.
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-                conn.execute("PRAGMA foreign_keys=ON")
-                # Short: a lock held by another process must never hold up a key for
-                # long; a write it refuses waits in memory (see insert()).
-                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                _configure(conn)
                 migrate(conn)
             except BaseException:
                 conn.close()
@@ -198,6 +194,7 @@ class Store:
         """
         if not self.pending:
             return 0
+        self._reopen_if_access_changed()
         self.conn.execute("PRAGMA busy_timeout=0")
         try:
             while self.pending:
@@ -212,6 +209,61 @@ class Store:
         finally:
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return len(self.pending)
+
+    def _reopen_if_access_changed(self) -> None:
+        """A file that was read-only when opened stays read-only to that connection even once
+        its permissions are restored: when they change, open it again."""
+        now = _access(self.path)
+        if not now or now == self._access:
+            return
+        # SQLite's -wal and -shm files were made read-only like the database was: they
+        # follow the database's restored mode, or the new connection could not write either.
+        mode = os.stat(self.path).st_mode & 0o666
+        for side in (self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+            try:
+                if side.exists() and side.stat().st_mode & 0o666 != mode:
+                    os.chmod(side, mode)
+            except OSError:
+                pass  # not ours to change: the connection below will say whether it can write
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None)
+            _configure(conn)
+        except sqlite3.Error:
+            return  # still not usable: the next try comes soon
+        self._access = now
+        self.conn.close()
+        self.conn, self._db = conn, None
+
+    def save_waiting(self) -> Path | None:
+        """Write the rows still waiting for storage to a file beside the database, for when the
+        desk closes with storage still refusing them: the next start writes them in. None when
+        nothing waits, or when even that file cannot be written."""
+        if not self.pending:
+            return None
+        target = waiting_path(self.path)
+        ids = {row["id"] for _, row in self.pending}
+        try:
+            earlier = [(t, r) for t, r in _read_waiting(target) if r["id"] not in ids]
+            temporary = target.with_name(target.name + ".tmp")
+            temporary.write_text(json.dumps([[table, row] for table, row in earlier + self.pending]))
+            os.replace(temporary, target)
+        except (OSError, ValueError):
+            return None
+        return target
+
+    def write_saved_waiting(self) -> int:
+        """At start: take up the rows an earlier run left waiting and write them, in order.
+        Those still refused stay waiting (and in the file); returns how many were written."""
+        target = waiting_path(self.path)
+        if not target.exists():
+            return 0
+        self.verify()  # never write into a file that failed its check
+        rows = _read_waiting(target)
+        self.pending.extend(rows)
+        left = self.flush_pending()
+        if not left:
+            target.unlink()
+        return len(rows) - left
 
     def waiting(self, table: str, **match: Any) -> list[dict[str, Any]]:
         """Rows of `table` still waiting for storage whose columns equal `match`, oldest first.
@@ -261,6 +313,25 @@ class Store:
         self.conn.close()
         _release_lock(self._lock_fd)
         self._lock_fd = None
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    # Durability first: every confirmed entry must survive a power cut.
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    # Short: a lock held by another process must never hold up a key for
+    # long; a write it refuses waits in memory (see insert()).
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _access(path: Path) -> tuple[int, ...]:
+    """What decides whether the file can be written: its and its folder's mode and owner."""
+    try:
+        found = [os.stat(path), os.stat(path.parent)]
+    except OSError:
+        return ()
+    return tuple(n for st in found for n in (st.st_mode, st.st_uid, st.st_gid))
 
 
 def _refuse_non_sqlite(path: Path) -> None:
@@ -313,6 +384,17 @@ class IntegrityCheck:
         self._thread.join()
         if self._error is not None:
             raise self._error
+
+
+def _read_waiting(target: Path) -> list[tuple[str, dict[str, Any]]]:
+    if not target.exists():
+        return []
+    return [(table, row) for table, row in json.loads(target.read_text())]
+
+
+def waiting_path(path: Path) -> Path:
+    """Where rows that never reached the database wait for the next start."""
+    return path.with_name(path.name + ".waiting.json")
 
 
 def lock_path(path: Path) -> Path:

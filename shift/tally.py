@@ -94,23 +94,31 @@ _LIVE = """FROM tallies t LEFT JOIN tally_voids v ON v.tally_id = t.id
            WHERE v.id IS NULL AND t.occurred_at >= ? AND t.occurred_at < ?"""
 
 
+def _live(store: Store, start: datetime, end: datetime) -> list[dict]:
+    """Live (not voided) entries between two moments, those still waiting for storage
+    included: what the desk confirmed counts at once."""
+    first, last = to_iso(start), to_iso(end)
+    rows = store.rows(f"SELECT t.id, t.occurred_at, t.category, t.quantity {_LIVE}", (first, last))
+    if not store.pending:
+        return rows
+    waiting = [row for row in store.waiting("tallies") if first <= row["occurred_at"] < last]
+    voided = {row["tally_id"] for row in store.waiting("tally_voids")}
+    return [row for row in rows + waiting if row["id"] not in voided]
+
+
 def counts(store: Store, start: datetime, end: datetime) -> Counter:
     """Live (not voided) counts by category between two moments."""
-    rows = store.rows(
-        f"SELECT t.category, SUM(t.quantity) AS n {_LIVE} GROUP BY t.category",
-        (to_iso(start), to_iso(end)),
-    )
-    return Counter({r["category"]: r["n"] for r in rows})
+    found: Counter = Counter()
+    for row in _live(store, start, end):
+        found[row["category"]] += row["quantity"]
+    return found
 
 
 def counts_by_hour(store: Store, start: datetime, end: datetime, zone: ZoneInfo) -> Counter:
     """Live counts by local hour of day (0-23)."""
-    rows = store.rows(
-        f"SELECT t.occurred_at, t.quantity {_LIVE}", (to_iso(start), to_iso(end))
-    )
     by_hour: Counter = Counter()
-    for r in rows:
-        by_hour[from_iso(r["occurred_at"]).astimezone(zone).hour] += r["quantity"]
+    for row in _live(store, start, end):
+        by_hour[from_iso(row["occurred_at"]).astimezone(zone).hour] += row["quantity"]
     return by_hour
 
 

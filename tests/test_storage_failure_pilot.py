@@ -231,3 +231,35 @@ async def test_check_in_and_emergency_from_every_screen_with_storage_read_only(s
     kinds = [r["kind"] for r in store.rows("SELECT kind FROM checkin_events")]
     assert "checkin" in kinds
     assert store.rows("SELECT 1 FROM procedure_runs WHERE procedure_id = 'medical'") == [{"1": 1}]
+
+
+def test_entries_kept_in_memory_are_counted_at_once(store, site, shift, clock):
+    from shift import tally
+
+    start, end = tally.day_bounds(clock.now(), site.zone)
+    tally.record(store, site.tally, shift, "directional")
+    with read_only(store):
+        tally.record(store, site.tally, shift, "directional", quantity=3)
+        tally.record(store, site.tally, shift, "reference")
+        tally.void_last(store, shift)  # the reference entry, still waiting
+        assert tally.counts(store, start, end) == {"directional": 4}
+        assert sum(tally.counts_by_hour(store, start, end, site.zone).values()) == 4
+    store.flush_pending()
+    assert tally.counts(store, start, end) == {"directional": 4}
+
+
+def test_rows_kept_at_closing_wait_in_a_file_until_a_start_can_write_them(store, site, shift):
+    from shift import tally
+    from shift.store import waiting_path
+
+    with read_only(store):
+        kept = tally.record(store, site.tally, shift, "directional")
+        assert store.save_waiting() == waiting_path(store.path)
+        store.pending.clear()  # the desk closed
+        assert store.write_saved_waiting() == 0  # still refused: waiting again, file kept
+        assert [row["id"] for _, row in store.pending] == [kept.id] and waiting_path(store.path).exists()
+        store.save_waiting()  # closing again does not write it twice
+        store.pending.clear()
+    assert store.write_saved_waiting() == 1
+    assert not waiting_path(store.path).exists() and not store.pending
+    assert [r["id"] for r in store.rows("SELECT id FROM tallies")] == [kept.id]

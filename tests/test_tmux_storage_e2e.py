@@ -49,9 +49,44 @@ def test_read_only_database_emergency_and_panic(tmp_path):
         term.wait_for("Raising the alarm in")
         screen = term.wait_for("Alarm raised", limit=15)
         assert term.alive() and "DIAL 9-911" in screen
+        assert count(db, "SELECT COUNT(*) FROM shifts") == 0  # nothing could be written, and nothing broke
+        os.chmod(db, 0o644)  # write access restored: what was kept is written
+        wait_until(lambda: count(db, "SELECT COUNT(*) FROM checkin_events WHERE kind = 'panic'") == 1)
+        assert count(db, "SELECT COUNT(*) FROM procedure_runs WHERE procedure_id = 'fire-alarm'") == 1
+        term.wait_for("Storage is back")
     finally:
         term.tmux("kill-server")
-    assert count(db, "SELECT COUNT(*) FROM shifts") == 0  # nothing could be written, and nothing broke
+
+
+def test_quitting_with_entries_waiting_keeps_them_for_the_next_start(tmp_path):
+    db = new_db(tmp_path)
+    os.chmod(db, 0o444)
+    term = Terminal(f"solo-quit-{os.getpid()}")
+    try:
+        run_desk(term, db, NO_OVERRIDE)
+        term.keys("Sam", "Enter")
+        term.wait_for("On duty: Sam")
+        term.keys("d", "r")
+        term.wait_for("Kept in memory")
+        term.keys("C-q")
+        term.wait_for("Quit anyway?")
+        term.keys("Enter")  # not an answer: only y quits
+        term.wait_for("y = yes")
+        term.keys("y")
+        wait_until(lambda: not term.alive())
+    finally:
+        term.tmux("kill-server")
+    assert (tmp_path / "desk.db.waiting.json").exists()
+    assert count(db, "SELECT COUNT(*) FROM tallies") == 0
+    os.chmod(db, 0o644)
+    term = Terminal(f"solo-quit2-{os.getpid()}")
+    try:
+        term.tmux("new-session", "-d", "-x", "80", "-y", "24", f"cd {ROOT} && exec {sys.executable} main.py --db {db}")
+        term.wait_for("On duty: Sam")  # the shift kept in memory is the open shift
+        assert count(db, "SELECT COUNT(*) FROM tallies") == 2
+        assert not (tmp_path / "desk.db.waiting.json").exists()
+    finally:
+        term.tmux("kill-server")
 
 
 def test_locked_database_emergency_then_written_when_the_lock_goes(tmp_path):

@@ -178,6 +178,19 @@ class SoloShiftApp(App[None]):
             self.notify("Storage is back: every entry kept in memory is now saved.", markup=False)
             self.refresh_timers()
 
+    async def action_quit(self) -> None:
+        """Close the app; with entries still waiting for storage, only after a clear y."""
+        from tui.ask import Confirm
+
+        _, left = self.core.flush()
+        if not left:
+            self.exit()
+            return
+        question = (f"{left} entries are still waiting for storage (the database refuses them). If you "
+                    "quit, they are kept in a file beside the database and written at the next start; "
+                    "if that file cannot be written either, they are lost. Quit anyway?")
+        self.push_screen(Confirm(question, enter_is_yes=False), lambda yes: self.exit() if yes else None)
+
     def key_for(self, command_id: str) -> str:
         """How the key of a command is shown (after the site's remapping)."""
         keys = self.site.keys.get(command_id) if self.site.keys else None
