@@ -142,15 +142,6 @@ class RunState:
         return summary
 
 
-def _pin_version(store: Store, procedure: Procedure) -> None:
-    if store.rows("SELECT 1 AS x FROM procedure_versions WHERE sha256 = ?", (procedure.sha256,)):
-        return
-    store.insert("procedure_versions", {
-        "sha256": procedure.sha256, "procedure_id": procedure.id, "path": procedure.path,
-        "text": procedure.text, "first_seen_at": store.now_iso(),
-    })
-
-
 def start_run(store: Store, shift: Shift, procedure: Procedure, drill: bool = False,
               resilient: bool = False) -> RunState:
     """Start a run, or return this shift's open run of the same procedure *and kind*.
@@ -168,42 +159,62 @@ def start_run(store: Store, shift: Shift, procedure: Procedure, drill: bool = Fa
     its rows wait in store.pending until the disk takes them.
     """
     try:
-        existing = [load_run(store, r["id"]) for r in store.rows(
-            """SELECT r.id FROM procedure_runs r LEFT JOIN run_ends e ON e.run_id = r.id
-               WHERE r.shift_id = ? AND r.procedure_id = ? AND e.id IS NULL ORDER BY r.started_at, r.rowid""",
-            (shift.id, procedure.id),
-        )]
-        same = [run for run in existing if run.drill == drill]
-        if same:
-            return same[-1]
-        with store.transaction():
-            if not drill:
-                for abandoned in existing:  # all drills: a real run of this kind would be in `same`
-                    _end_abandoned_drill(store, abandoned)
-            _pin_version(store, procedure)
-            row = store.insert("procedure_runs", _run_row(store, shift, procedure, drill))
-        return load_run(store, row["id"])
+        existing = _open_runs_of(store, shift, procedure)
     except sqlite3.Error:
         if not resilient:
             raise
-    store.insert("procedure_versions", {
-        "sha256": procedure.sha256, "procedure_id": procedure.id, "path": procedure.path,
-        "text": procedure.text, "first_seen_at": store.now_iso()}, keep_on_failure=True)
-    row = store.insert("procedure_runs", _run_row(store, shift, procedure, drill), keep_on_failure=True)
+        existing = []  # nothing can be read: start afresh (the emergency comes first)
+    same = [run for run in existing if run.drill == drill]
+    if same:
+        return same[-1]
+    rows = [] if drill else [row for run in existing for row in _abandoned_drill_rows(store, run)]
+    if not _pinned(store, procedure):
+        rows.append(("procedure_versions", {
+            "sha256": procedure.sha256, "procedure_id": procedure.id, "path": procedure.path,
+            "text": procedure.text, "first_seen_at": store.now_iso()}))
+    rows.append(("procedure_runs", _run_row(store, shift, procedure, drill)))
+    if resilient:
+        row = store.insert_all(rows)[-1]  # together, or kept in memory in order: never an error
+    else:
+        with store.transaction():
+            row = [store.insert(table, values) for table, values in rows][-1]
+    if not store.pending:
+        return load_run(store, row["id"])
     return RunState(row["id"], shift.id, from_iso(row["started_at"]), procedure, [], [], None, drill)
+
+
+def _pinned(store: Store, procedure: Procedure) -> bool:
+    return bool(store.waiting("procedure_versions", sha256=procedure.sha256) or store.rows(
+        "SELECT 1 AS x FROM procedure_versions WHERE sha256 = ?", (procedure.sha256,)))
+
+
+def _open_runs_of(store: Store, shift: Shift, procedure: Procedure) -> list[RunState]:
+    """This shift's open runs of the procedure, oldest first, runs still waiting for storage included."""
+    ended = {row["run_id"] for row in store.waiting("run_ends")}
+    found = [load_run(store, r["id"]) for r in store.rows(
+        """SELECT r.id FROM procedure_runs r LEFT JOIN run_ends e ON e.run_id = r.id
+           WHERE r.shift_id = ? AND r.procedure_id = ? AND e.id IS NULL ORDER BY r.started_at, r.rowid""",
+        (shift.id, procedure.id),
+    ) if r["id"] not in ended]
+    for row in store.waiting("procedure_runs", shift_id=shift.id, procedure_id=procedure.id):
+        if row["id"] not in ended:
+            run = RunState(row["id"], shift.id, from_iso(row["started_at"]), procedure, [], [], None,
+                           bool(row["drill"]))
+            found.append(_after_write(store, run, store.waiting("step_outcomes", run_id=row["id"])
+                                      + store.waiting("step_notes", run_id=row["id"])))
+    return found
 
 
 ABANDONED_DRILL_NOTE = "Drill left unfinished: a real event of this protocol was started, so the drill was ended."
 
 
-def _end_abandoned_drill(store: Store, run: RunState) -> None:
-    """End an open drill without finishing it: a note where it stopped, then its end row."""
+def _abandoned_drill_rows(store: Store, run: RunState) -> list[tuple[str, dict]]:
+    """What ends an open drill without finishing it: a note where it stopped, then its end row."""
     steps = run.visible_steps()
     at = run.current() or (steps[-1] if steps else None)
-    if at is not None:
-        store.insert("step_notes", {"run_id": run.id, "step_id": at.id, "recorded_at": store.now_iso(),
-                                    "text": ABANDONED_DRILL_NOTE})
-    store.insert("run_ends", {"run_id": run.id, "ended_at": store.now_iso()})
+    note = [("step_notes", {"run_id": run.id, "step_id": at.id, "recorded_at": store.now_iso(),
+                            "text": ABANDONED_DRILL_NOTE})] if at is not None else []
+    return [*note, ("run_ends", {"run_id": run.id, "ended_at": store.now_iso()})]
 
 
 def _run_row(store: Store, shift: Shift, procedure: Procedure, drill: bool) -> dict:

@@ -102,3 +102,19 @@ async def test_the_desk_shows_a_drill_in_progress_and_then_its_date_at_once(stor
         assert isinstance(app.screen, DeskScreen)
         assert "In progress" not in shown(app, "#suggest")
         assert "Last drill: 24 Nov 2026" in header.text()
+
+
+async def test_leaving_the_closing_procedure_shows_the_shorter_deadline_at_once(store, full_site, shift, clock):
+    from conftest import local
+
+    clock.moment = local(2026, 11, 24, 22, 35)
+    checkins.record(store, shift, "checkin")
+    app = SoloShiftApp(store, full_site._replace(email=None, tasks=()), procedures=PROCEDURES)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "Next check-in by 23:35" in shown(app, "#checkin-line")
+        await pilot.press("f4")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Next check-in by 22:55" in shown(app, "#checkin-line")

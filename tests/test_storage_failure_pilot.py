@@ -263,3 +263,21 @@ def test_rows_kept_at_closing_wait_in_a_file_until_a_start_can_write_them(store,
     assert store.write_saved_waiting() == 1
     assert not waiting_path(store.path).exists() and not store.pending
     assert [r["id"] for r in store.rows("SELECT id FROM tallies")] == [kept.id]
+
+
+def test_an_emergency_started_twice_while_storage_fails_is_one_run(store, site, shift):
+    from shift.desk import DeskCore
+    from shift.procedures import emergency_protocols
+
+    fire = next(p for p in emergency_protocols(PROCEDURES)[0] if p.id == "fire-alarm")
+    core = DeskCore(store, site)
+    with read_only(store):
+        drill = core.start_emergency(fire, drill=True)
+        assert core.start_emergency(fire, drill=True).id == drill.id  # resumed, not doubled
+        real = core.start_emergency(fire, drill=False)  # ends the abandoned drill, in memory
+        assert real.id != drill.id and not real.drill
+        assert core.start_emergency(fire, drill=False).id == real.id
+    assert store.flush_pending() == 0
+    runs = store.rows("SELECT r.id, r.drill, e.id AS ended FROM procedure_runs r "
+                      "LEFT JOIN run_ends e ON e.run_id = r.id ORDER BY r.rowid")
+    assert [(r["id"], r["drill"], r["ended"] is not None) for r in runs] == [(drill.id, 1, True), (real.id, 0, False)]

@@ -528,9 +528,9 @@ class DeskScreen(SteadyScreen):
         self.app.push_screen(RunnerScreen(run), self._after_run)
 
     def _after_run(self, _result=None) -> None:
-        self.refresh_runs()
+        # An open closing procedure shortens the check-in interval: the deadline is shown at once.
+        self.app.refresh_timers(runs=True)
         self.refresh_counts()
-        self.tick()
 
     def palette_commands(self):
         for binding in self.BINDINGS:
