@@ -1,10 +1,14 @@
 # Two commands for a fresh machine: `make run` opens the desk, `make test` runs every test.
+# `make lint` runs the static checks (ruff, mypy on shift/), configured in pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Test processes in parallel (pytest-xdist): the suite mostly waits on terminals and timers,
+# so more workers than cores still helps. `make test JOBS=0` runs in one process.
+JOBS ?= 4
 
-.PHONY: run test check bench demo clean
+.PHONY: run test lint check bench demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +20,11 @@ run: $(STAMP)
 	$(PY) main.py $(ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n $(JOBS) $(ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 check: $(STAMP)
 	$(PY) main.py check

@@ -59,7 +59,7 @@ def main() -> None:
 
 def report_ratios(values: dict[str, list[float]], what: str) -> None:
     for name, base, goal, text in GOALS:
-        paired = sorted(a / b for a, b in zip(values[name], values[base]))
+        paired = sorted(a / b for a, b in zip(values[name], values[base], strict=True))
         ratio = median(paired)
         quartiles = f"{paired[len(paired) // 4]:.2f}-{paired[(3 * len(paired)) // 4]:.2f}"
         verdict = "meets" if ratio <= goal else "MISSES"

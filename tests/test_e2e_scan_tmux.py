@@ -7,9 +7,8 @@ by a separate connection while the app is still running.
 import os
 import sqlite3
 
-from tmux_terminal import Terminal, count, needs_tmux, wait_until
-
 from test_circulation import item
+from tmux_terminal import Terminal, count, needs_tmux, wait_until
 
 pytestmark = needs_tmux
 
