@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shift import checkins, prompts, tally
 from shift.clock import Clock
-from shift.shifts import Shift, end_shift, open_shift, start_shift
+from shift.shifts import NOT_SIGNED_IN, Shift, end_shift, open_shift, start_shift
 from shift.site import Site
 from shift.store import Store
 from shift.tally import TallyEntry
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from shift.procedures import Procedure
     from shift.runs import RunState
 
-NOT_SIGNED_IN = "(not signed in)"
 CHANNEL_RETEST = timedelta(minutes=10)  # an unreachable alert channel is tried again this often
 CHANNEL_MIN_GAP = timedelta(seconds=30)
 

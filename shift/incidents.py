@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 from shift.clock import UTC, from_iso, to_iso
 from shift.hours import local_moment
 from shift.privacy import Finding, find_identifiers, remove_identifiers
-from shift.shifts import FollowUp, Shift
+from shift.shifts import WORKER, FollowUp, Shift
 from shift.site import Site
 from shift.siterecords import SUPPLEMENT_HOURS
 from shift.store import Store
@@ -482,7 +482,7 @@ def in_period(store: Store, start: datetime, end: datetime,
 def followups_of(store: Store, incident_id: str) -> list[FollowUp]:
     """The follow-ups an incident created (resolved or not), deadlines first."""
     rows = store.rows(
-        """SELECT f.id, f.created_at, f.text, s.worker, f.due_at, f.incident_id FROM followups f
+        f"""SELECT f.id, f.created_at, f.text, {WORKER} AS worker, f.due_at, f.incident_id FROM followups f
            JOIN shifts s ON s.id = f.shift_id WHERE f.incident_id = ?
            ORDER BY f.due_at IS NULL, f.due_at, f.created_at, f.rowid""",
         (incident_id,),

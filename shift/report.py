@@ -15,7 +15,7 @@ from shift import circulation, incidents, money
 from shift.clock import from_iso
 from shift.hours import duration_text
 from shift.runs import RunState, last_drill
-from shift.shifts import FollowUp, Shift, deadline_text, open_followups
+from shift.shifts import WORKER, FollowUp, Shift, deadline_text, open_followups
 from shift.site import Site
 from shift.store import Store
 from shift.sweep import run_summary
@@ -39,8 +39,8 @@ class Report:
 
 def _shift_row(store: Store, shift_id: str) -> dict:
     rows = store.rows(
-        """SELECT s.*, e.ended_at, e.handover FROM shifts s LEFT JOIN shift_ends e ON e.shift_id = s.id
-           WHERE s.id = ?""", (shift_id,))
+        f"""SELECT s.id, s.started_at, {WORKER} AS worker, s.desk, e.ended_at, e.handover FROM shifts s
+           LEFT JOIN shift_ends e ON e.shift_id = s.id WHERE s.id = ?""", (shift_id,))
     if not rows:
         raise ValueError(f"no shift with id {shift_id}")
     return rows[0]
@@ -55,7 +55,7 @@ def last_shift_id(store: Store) -> str | None:
 def shift_list(store: Store, site: Site) -> list[str]:
     """Every shift, newest first, one line each: when, who, where, whether its report was emailed, id."""
     rows = store.rows(
-        """SELECT s.id, s.started_at, s.worker, s.desk, e.ended_at,
+        f"""SELECT s.id, s.started_at, {WORKER} AS worker, s.desk, e.ended_at,
                   (SELECT r.outcome FROM report_emails r WHERE r.shift_id = s.id
                    ORDER BY r.outcome = 'failed', r.outcome = 'skipped' LIMIT 1) AS emailed
            FROM shifts s LEFT JOIN shift_ends e ON e.shift_id = s.id

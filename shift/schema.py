@@ -61,11 +61,12 @@ _RUN_TABLES = ("procedure_versions", "procedure_runs", "step_outcomes", "step_no
 _TIMER_TABLES = ("prompt_events", "checkin_events")
 _SWEEP_TABLES = ("sweep_results",)
 _REPORT_TABLES = ("report_emails",)
+_SIGNIN_TABLES = ("shift_signins",)
 _INCIDENT_TABLES = ("incidents", "incident_supplements", "incident_drafts")
 _CIRC_TABLES = ("circ_transactions", "circ_voids", "circ_exports", "circ_exported",
                 "blocked_lists", "blocked_patrons", "fees", "overrides")
 APPEND_ONLY = (_SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
-               + _INCIDENT_TABLES + _CIRC_TABLES + _REPORT_TABLES)
+               + _INCIDENT_TABLES + _CIRC_TABLES + _REPORT_TABLES + _SIGNIN_TABLES)
 
 
 def _create(db: "Database", statements: list[str], tables: tuple[str, ...]) -> None:
@@ -410,3 +411,18 @@ def _m009(db: "Database") -> None:
             PRIMARY KEY (shift_id, form)
         )""",
     ], ())
+
+
+@migration("010_shift_signins")
+def _m010(db: "Database") -> None:
+    # A shift opened before anyone signed in (an emergency from the start screen) gets
+    # its worker's name when they sign in: a new row, the shift itself unchanged.
+    _create(db, [
+        """CREATE TABLE shift_signins (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            worker TEXT NOT NULL,
+            signed_in_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX shift_signins_shift ON shift_signins(shift_id, signed_in_at)",
+    ], _SIGNIN_TABLES)

@@ -11,6 +11,12 @@ from typing import NamedTuple
 from shift.clock import from_iso
 from shift.store import Store
 
+NOT_SIGNED_IN = "(not signed in)"  # the worker of a shift an emergency opened before anyone signed in
+
+# Who is on duty: the name signed in last, else the name the shift started with.
+WORKER = """COALESCE((SELECT g.worker FROM shift_signins g WHERE g.shift_id = s.id
+                     ORDER BY g.signed_in_at DESC, g.rowid DESC LIMIT 1), s.worker)"""
+
 
 class Shift(NamedTuple):
     id: str
@@ -41,16 +47,18 @@ def _shift(row: dict) -> Shift:
 
 
 def open_shift(store: Store) -> Shift | None:
-    """The shift with no end, also one whose start or end still waits for storage."""
+    """The shift with no end, also one whose start, sign-in or end still waits for storage."""
     ended = {row["shift_id"] for row in store.waiting("shift_ends")}
-    for row in reversed(store.waiting("shifts")):
-        if row["id"] not in ended:
-            return _shift(row)
-    rows = store.rows(
-        """SELECT s.* FROM shifts s LEFT JOIN shift_ends e ON e.shift_id = s.id
-           WHERE e.id IS NULL ORDER BY s.started_at DESC LIMIT 1"""
-    )
-    return _shift(rows[0]) if rows and rows[0]["id"] not in ended else None
+    found = next((_shift(row) for row in reversed(store.waiting("shifts")) if row["id"] not in ended), None)
+    if found is None:
+        rows = store.rows(
+            f"""SELECT s.id, s.started_at, {WORKER} AS worker, s.desk FROM shifts s
+                LEFT JOIN shift_ends e ON e.shift_id = s.id
+                WHERE e.id IS NULL ORDER BY s.started_at DESC LIMIT 1"""
+        )
+        found = _shift(rows[0]) if rows and rows[0]["id"] not in ended else None
+    signins = store.waiting("shift_signins", shift_id=found.id) if found else []
+    return found._replace(worker=signins[-1]["worker"]) if found and signins else found
 
 
 def start_shift(store: Store, worker: str, desk: str) -> Shift:
@@ -59,6 +67,10 @@ def start_shift(store: Store, worker: str, desk: str) -> Shift:
     if not worker:
         raise ValueError("Who is on duty? A name is needed to start the shift.")
     current = open_shift(store)
+    if current is not None and current.worker == NOT_SIGNED_IN and worker != NOT_SIGNED_IN:
+        # An emergency opened this shift before anyone signed in: it becomes this person's.
+        store.insert("shift_signins", {"shift_id": current.id, "worker": worker, "signed_in_at": store.now_iso()})
+        return current._replace(worker=worker)
     if current is not None:
         return current
     # Kept in memory if storage refuses it: the desk (and its emergency path) works regardless.
@@ -77,7 +89,7 @@ def end_shift(store: Store, shift: Shift, handover: str, followups: Sequence[str
 
 def last_handover(store: Store) -> Handover | None:
     rows = store.rows(
-        """SELECT s.worker, e.ended_at, e.handover FROM shift_ends e
+        f"""SELECT {WORKER} AS worker, e.ended_at, e.handover FROM shift_ends e
            JOIN shifts s ON s.id = e.shift_id ORDER BY e.ended_at DESC LIMIT 1"""
     )
     if not rows:
@@ -89,7 +101,7 @@ def last_handover(store: Store) -> Handover | None:
 def open_followups(store: Store) -> list[FollowUp]:
     """Unresolved follow-ups: those with a deadline first (earliest first), then by creation."""
     rows = store.rows(
-        """SELECT f.id, f.created_at, f.text, s.worker, f.due_at, f.incident_id FROM followups f
+        f"""SELECT f.id, f.created_at, f.text, {WORKER} AS worker, f.due_at, f.incident_id FROM followups f
            JOIN shifts s ON s.id = f.shift_id
            LEFT JOIN followup_resolutions r ON r.followup_id = f.id
            WHERE r.id IS NULL ORDER BY f.due_at IS NULL, f.due_at, f.created_at, f.rowid"""

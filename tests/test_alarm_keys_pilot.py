@@ -118,3 +118,18 @@ async def test_leaving_the_closing_procedure_shows_the_shorter_deadline_at_once(
         await pilot.press("escape")
         await pilot.pause()
         assert "Next check-in by 22:55" in shown(app, "#checkin-line")
+
+
+async def test_signing_in_after_an_emergency_from_the_start_screen_names_the_shift(store, site):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await pilot.press("escape")  # left to resume later: back on the start screen
+        await pilot.pause()
+        await pilot.press(*"Alice", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen) and app.screen.shift.worker == "Alice"
+        assert "On duty: Alice" in app.screen.query_one("#header").text()
+        assert shown(app, "#suggest").startswith("In progress: Fire alarm")  # the same shift's run
+    assert store.rows("SELECT worker FROM shift_signins") == [{"worker": "Alice"}]

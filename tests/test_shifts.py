@@ -48,3 +48,17 @@ def test_handover_and_followups_reach_the_next_shift(store, clock):
     assert [f.text for f in open_followups(store)] == ["Umbrella at the desk"]
     # The resolved follow-up is still there, with its resolution beside it.
     assert store.rows("SELECT COUNT(*) AS n FROM followups")[0]["n"] == 2
+
+
+def test_a_name_given_after_an_emergency_opened_the_shift_becomes_its_worker(store, clock):
+    from shift.shifts import NOT_SIGNED_IN, end_shift, last_handover, open_shift
+
+    opened = start_shift(store, NOT_SIGNED_IN, "main")  # F8 from the start screen
+    clock.advance(minutes=20)
+    signed = start_shift(store, "Alice", "main")
+    assert signed.id == opened.id and signed.worker == "Alice"
+    assert open_shift(store).worker == "Alice"
+    assert store.rows("SELECT worker FROM shifts") == [{"worker": NOT_SIGNED_IN}]  # the record is unchanged
+    assert start_shift(store, "Bob", "main").worker == "Alice"  # a named shift is not taken over
+    end_shift(store, signed, "quiet after the alarm")
+    assert last_handover(store).worker == "Alice"

@@ -64,6 +64,7 @@ def test_append_only_triggers_refuse_update_and_delete(store, site, table):
     store.insert("prompt_events", {"prompt_key": "k", "task_id": "t", "due_at": store.now_iso(),
                                    "event": "fired", "at": store.now_iso()})
     store.insert("checkin_events", {"shift_id": shift.id, "kind": "checkin", "at": store.now_iso()})
+    store.insert("shift_signins", {"shift_id": shift.id, "worker": "Sam", "signed_in_at": store.now_iso()})
     store.insert("sweep_results", {"run_id": run.id, "zone_id": "lower", "status": "clear",
                                    "recorded_at": store.now_iso()})
     _one_row_in_each_record_table(store, shift.id, run.id)
