@@ -127,6 +127,8 @@ async def test_signing_in_after_an_emergency_from_the_start_screen_names_the_shi
         await pilot.pause()
         await pilot.press("escape")  # left to resume later: back on the start screen
         await pilot.pause()
+        app.screen.show_status()
+        assert shown(app, "#start-status") == "In progress: Fire alarm: evacuate the building — F8 to resume"
         await pilot.press(*"Alice", "enter")
         await pilot.pause()
         assert isinstance(app.screen, DeskScreen) and app.screen.shift.worker == "Alice"

@@ -26,6 +26,7 @@ class StartShiftScreen(SteadyScreen):
         local = now.astimezone(site.zone)
         with VerticalScroll(id="start-box"):
             yield Label(Content(f"{site.name} · {local:%A %d %B %Y}"), classes="title")
+            yield Static("", id="start-status", classes="warning", markup=False)
             yield Static(Content(f"Today: {site.hours.day(local.date()).text()} · {site.hours.status_text(now)}"))
             if any(p.is_error for p in app.problems):
                 count = sum(p.is_error for p in app.problems)
@@ -62,6 +63,23 @@ class StartShiftScreen(SteadyScreen):
 
     def on_mount(self) -> None:
         self.query_one("#worker", Input).focus()
+        self.show_status()
+        self.set_interval(1, self.show_status)
+
+    def show_status(self) -> None:
+        """An emergency left to resume, and entries waiting for storage, before anything else."""
+        from shift import runs
+
+        core = self.app.core
+        shift = core.shift()
+        lines = [f"In progress: {printable(run.procedure.title)} — F8 to resume"
+                 for run in (runs.open_runs(core.store, shift) if shift else []) if run.procedure.kind == "emergency"]
+        if core.waiting():
+            lines.append(f"{core.waiting()} entries waiting for storage: kept in memory, written when it returns")
+        box = self.query_one("#start-status", Static)
+        box.display = bool(lines)
+        if "\n".join(lines) != str(box.content):
+            box.update("\n".join(lines))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_start()
