@@ -158,11 +158,11 @@ async def test_fire_alarm_with_sweep_refusal_refuge_and_all_clear(store, site, s
         await pilot.pause()
         assert isinstance(app.screen, SweepScreen)
         await pilot.press("c")  # first zone clear
-        await pilot.press("r")
+        await pilot.press("down", "r")  # a mark stays on its zone: ↓ moves on
         await pilot.pause()
         await pilot.press(*"Carrel 212; appears to be a student, in a grey hoodie", "enter")
         await pilot.pause()
-        await pilot.press("a")
+        await pilot.press("down", "a")
         await pilot.pause()
         await pilot.press(*"Stairwell B landing, 3rd floor: wheelchair user", "enter")
         await pilot.pause()

@@ -17,6 +17,17 @@ PROCEDURES, _ = load_procedures(ROOT / "procedures")
 SIZE = (80, 24)
 REFUSED = "Carrel 212 [A-1]; appears to be a student in a grey hoodie"
 REFUGE = "Stairwell B landing, 3rd floor: one wheelchair user"
+# Four people inside, as a marshal types them: the fire department's summary at its longest.
+FOUR_PEOPLE = (
+    ("main-floor", "refused",
+     "Carrel 212 [A-1], by the east windows; appears to be a student in a grey hoodie, headphones on"),
+    ("second", "assistance",
+     "Stairwell B landing, 2nd floor: one wheelchair user, and a friend who is staying with them"),
+    ("washrooms-main", "refused",
+     "Accessible washroom, door locked; appears to be an adult man, answers but will not come out"),
+    ("study-rooms", "assistance",
+     "Stairwell A landing, 3rd floor: a person on crutches who cannot manage the stairs, with staff"),
+)
 
 
 def screen_lines(app) -> list[str]:
@@ -33,7 +44,7 @@ def drawn(app) -> str:
 def fully_visible(app, widget) -> bool:
     """Every cell of the widget is on screen and drawn by the widget itself (nothing covers or clips it)."""
     region = widget.region
-    if region.area == 0 or not Region(0, 0, *SIZE).contains_region(region):
+    if region.area == 0 or not Region(0, 0, *app.size).contains_region(region):
         return False
     if app.screen.find_widget(widget).visible_region != region:
         return False
@@ -59,20 +70,21 @@ async def walk_to(app, pilot, clock, title: str) -> None:
 
 
 async def sweep_with_people_inside(app, pilot, clock) -> None:
-    """At the sweep: first zone clear, second refused, third assistance, fourth reported not checked."""
+    """At the sweep: first zone clear, second refused, third assistance, fourth reported not checked
+    (each mark stays on its zone: ↓ moves on)."""
     await walk_to(app, pilot, clock, "Sweep the zones you can reach safely")
     await pilot.press("enter")
     await pilot.pause()
     assert isinstance(app.screen, SweepScreen)
-    await pilot.press("c", "r")
+    await pilot.press("c", "down", "r")
     await pilot.pause()
     await pilot.press(*REFUSED, "enter")
     await pilot.pause()
-    await pilot.press("a")
+    await pilot.press("down", "a")
     await pilot.pause()
     await pilot.press(*REFUGE, "enter")
     await pilot.pause()
-    await pilot.press("u")
+    await pilot.press("down", "u")
     await pilot.pause()
 
 
@@ -125,7 +137,7 @@ async def test_zones_not_yet_checked_read_apart_and_finishing_early_asks_first(s
         assert isinstance(app.screen, SweepScreen)
         assert store.rows("SELECT COUNT(*) AS n FROM step_outcomes WHERE step_id = 'sweep'")[0]["n"] == 0
         for _ in range(len(site.zones) - 4):
-            await pilot.press("c")
+            await pilot.press("down", "c")
             await pilot.pause()
         await pilot.press("enter")  # every zone reported: no question
         await pilot.pause()
@@ -153,8 +165,8 @@ async def test_every_step_after_the_sweep_shows_the_summary_and_the_call_shows_t
             text = shown(app, "#step-sweep")
             assert f"NEEDS ASSISTANCE: Second floor (quiet study, stacks) — {REFUGE}" in text, step.id
             assert f"REFUSED TO LEAVE: Main floor (desk, computers, printers) — {REFUSED}" in text
-            if step.id == "meet-fire-department":
-                assert fully_visible(app, box)  # the whole summary, on screen, where it is needed
+            if step.id == "meet-fire-department":  # people first: on screen below the step at 80×24
+                assert f"NEEDS ASSISTANCE: Second floor (quiet study, stacks) — {REFUGE}" in drawn(app)
                 assert f"REFUSED TO LEAVE: Main floor (desk, computers, printers) — {REFUSED}" in drawn(app)
             if step.id == "call-manager":
                 assert shown(app, "#step-call") == "CALL Manager, Library Services (on call): 705-555-0103"
@@ -208,3 +220,159 @@ def test_a_protocol_without_a_sweep_adds_no_sweep_summary(store, site, shift):
     medical = next(p for p in PROCEDURES if p.id == "medical")
     run = runs.start_run(store, shift, medical)
     assert "Sweep summary" not in timeline.incident_draft_fields(store, run, site, "Sam")["actions"]
+
+
+async def open_sweep_with_four_people_inside(app, pilot, clock) -> None:
+    """The sweep screen with two people refusing to leave, two waiting at areas of refuge,
+    two zones clear and two not yet checked (the third floor and the upper washrooms)."""
+    await walk_to(app, pilot, clock, "Sweep the zones you can reach safely")
+    run_id = app.screen.run.id
+    for zone, status, detail in (("lower", "clear", ""), *FOUR_PEOPLE, ("stairwells", "clear", "")):
+        sweep.record(app.store, run_id, zone, status, detail)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, SweepScreen)
+
+
+async def test_with_four_people_inside_the_whole_summary_and_a_few_zones_fit_the_sweep_screen(
+        store, site, shift, clock):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await open_sweep_with_four_people_inside(app, pilot, clock)
+        await pilot.pause()
+        assert screen_lines(app)[0].strip() == "DIAL 9-911   ·   Campus Security (24 h): 705-555-0100"
+        summary = app.screen.query_one("#sweep-summary")
+        assert fully_visible(app, summary)
+        whole = summary.get_content_height(summary.region.size, app.size, summary.region.width)
+        assert summary.region.height == whole  # every line of it: nothing to scroll
+        on_screen = drawn(app)
+        for _zone, status, detail in FOUR_PEOPLE:  # people first, each with where and who
+            label = "REFUSED TO LEAVE" if status == "refused" else "NEEDS ASSISTANCE"
+            assert label in on_screen and detail in on_screen, detail
+        assert on_screen.index("NEEDS ASSISTANCE") < on_screen.index("NOT CHECKED")
+        unchecked = on_screen[on_screen.index("NOT CHECKED: "):]
+        assert "Third floor" in unchecked and "Second and third floor washrooms" in unchecked
+        assert "Clear: " in unchecked
+        # The zone list keeps a few rows, each zone on one line (its details are in the summary).
+        zones = app.screen.query_one("#sweep-zones")
+        assert zones.region.height >= 4
+        visible = [line for line in app.screen.query(".sweep-zone") if fully_visible(app, line)]
+        assert len(visible) >= 3 and all(line.region.height == 1 for line in visible)
+
+
+async def test_every_step_after_the_sweep_keeps_its_title_instructions_and_answer_on_screen(
+        store, site, shift, clock):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await open_sweep_with_four_people_inside(app, pilot, clock)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")  # the two zones not reached: reported as not checked
+        await pilot.pause()
+        seen = []
+        while shown(app, "#run-progress") != "All steps done":
+            await pilot.pause()
+            step = app.screen.step()
+            assert fully_visible(app, app.screen.query_one("#step-title")), step.id
+            if step.instructions:
+                assert fully_visible(app, app.screen.query_one("#step-instructions")), step.id
+            if step.call:
+                assert fully_visible(app, app.screen.query_one("#step-call")), step.id
+            # The summary is below the step, in a box of its own that starts on screen.
+            box = app.screen.query_one("#run-sweep")
+            assert box.region.height >= 2 and Region(0, 0, *app.size).contains_region(box.region), step.id
+            assert "For the fire department (from the sweep):" in drawn(app), step.id
+            if step.id == "meet-fire-department":  # ↓ scrolls the rest of the summary into view
+                assert box.max_scroll_y > 0
+                await pilot.press("down", "down")
+                await pilot.pause()
+                assert box.scroll_y == 2 and fully_visible(app, app.screen.query_one("#step-title"))
+            clock.advance(seconds=20)
+            if step.kind == "yesno":
+                assert fully_visible(app, app.screen.query_one("#step-options")), step.id
+                assert "1 yes" in drawn(app) and "2 no" in drawn(app)
+                await pilot.press("2")
+            elif step.kind == "text":
+                assert fully_visible(app, app.screen.query_one("#step-value")), step.id
+                await pilot.press(*"Captain Reyes 20:05")
+                await pilot.pause()
+                assert "Captain Reyes 20:05" in drawn(app), step.id  # what is typed is seen
+            seen.append(step.id)
+            await pilot.press("enter")
+            await pilot.pause()
+        assert {"needs-assistance", "meet-fire-department", "fire-department-arrived", "all-clear",
+                "call-manager", "cause"} <= set(seen)
+
+
+async def test_with_room_the_whole_summary_stays_in_view_below_every_step(store, site, shift, clock):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await open_sweep_with_four_people_inside(app, pilot, clock)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        while shown(app, "#run-progress") != "All steps done":
+            await pilot.pause()
+            step = app.screen.step()
+            summary = app.screen.query_one("#step-sweep")
+            assert fully_visible(app, summary), step.id
+            assert summary.region.y > app.screen.query_one("#step-title").region.bottom
+            if step.kind == "yesno":
+                assert fully_visible(app, app.screen.query_one("#step-options")), step.id
+                await pilot.press("2")
+            elif step.kind == "text":
+                assert fully_visible(app, app.screen.query_one("#step-value")), step.id
+                await pilot.press(*"20")
+            await pilot.press("enter")
+            await pilot.pause()
+
+
+async def test_a_mark_stays_on_its_zone_and_only_the_arrows_move(store, site, shift, clock):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await walk_to(app, pilot, clock, "Sweep the zones you can reach safely")
+        run_id = app.screen.run.id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "a mark stays on its zone" in drawn(app)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.screen.cursor == 0 and "▶ Lower level (stacks, microfilm room): clear" in drawn(app)
+        await pilot.press("down", "r")  # the habit the hint teaches: move, then mark
+        await pilot.pause()
+        await pilot.press(*REFUSED, "enter")
+        await pilot.pause()
+        assert app.screen.cursor == 1
+        await pilot.press("down", "a")
+        await pilot.pause()
+        await pilot.press(*REFUGE, "enter")
+        await pilot.pause()
+        assert app.screen.cursor == 2
+        statuses = {r.zone.id: (r.status, r.detail) for r in sweep.results(store, run_id, site.zones) if r.recorded}
+        assert statuses == {"lower": ("clear", ""), "main-floor": ("refused", REFUSED),
+                            "second": ("assistance", REFUGE)}
+
+
+async def test_a_fast_burst_of_down_c_down_c_marks_the_two_zones_it_passes(store, site, shift, clock):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await walk_to(app, pilot, clock, "Sweep the zones you can reach safely")
+        run_id = app.screen.run.id
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("down", "c", "down", "c", "down", "down", "u")  # no pause between keys
+        await pilot.pause()
+        statuses = {r.zone.id: r.status for r in sweep.results(store, run_id, site.zones) if r.recorded}
+        assert statuses == {"main-floor": "clear", "second": "clear", "washrooms-main": "not_checked"}
+        assert app.screen.cursor == 4

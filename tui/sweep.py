@@ -3,12 +3,23 @@ the fire department, all on one screen.
 
 The number to dial stays on the top line (the same line as the emergency
 screen's), and the fire department's summary is always shown whole: when
-the terminal is short it is the zone list that scrolls, never the summary.
+the terminal is short it is the zone list that scrolls (keeping a few rows,
+one line per zone), and the summary gets shorter: "Clear: 3 zones" instead
+of their names, then zone names without their bracketed description (the
+list has both in full). Only past that (many people inside on a tiny
+terminal) does the summary scroll in a box of its own.
+
+A mark stays on the zone it was made on: only ↑↓ move, so ↓ pressed by
+habit after a mark never sends the next mark to the wrong zone. Clear and
+not checked are written as the key is handled, so a fast burst loses none.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from dataclasses import replace
+from datetime import datetime
 
 from textual import work
 from textual.app import ComposeResult
@@ -19,24 +30,46 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from shift import sweep
+from shift.site import Zone
 from shift.text import printable
 from tui.ask import AskText, Confirm
 from tui.emergency import contacts_block
+
+KEYS = ("▶ zone: c clear · r refused to leave · a needs assistance · u not checked\n"
+        "↑↓ move ▶ (a mark stays on its zone) · Enter sweep done · Esc back")
+ZONE_ROWS = 4  # the zone list keeps at least this many rows; the summary has the rest
+TALL = 30  # from this many rows, the address for 911 is shown too
+
+
+def count_clear(lines: list[str], found: list[sweep.ZoneResult]) -> list[str]:
+    """The summary with its last line, the zones that are clear, as a count."""
+    if not lines or not lines[-1].startswith("Clear: "):
+        return lines
+    cleared = sum(1 for result in found if result.status == "clear")
+    return [*lines[:-1], f"Clear: {cleared} zone{'' if cleared == 1 else 's'} (named in the list)"]
+
+
+def short_name(name: str) -> str:
+    """A zone's name without its description in brackets: "Third floor (silent study)" → "Third floor"."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", name) or name
 
 
 class SweepScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
     SweepScreen { align: center top; }
     #sweep-dial { height: 1; width: 100%; padding: 0 1; background: $error; color: $text; text-style: bold; }
+    #sweep-address { height: auto; width: 100%; padding: 0 1; background: $error 60%; color: $text;
+                     text-style: bold; }
     #sweep-box {
         width: 100%; height: 1fr; border: thick $error; background: $surface; padding: 0 1;
-        overflow-y: auto;
+        border-title-style: bold; border-title-color: $text;
     }
-    #sweep-title { height: auto; }
+    #sweep-keys { height: auto; }
     #sweep-zones { height: 1fr; min-height: 3; }
-    .sweep-zone { height: auto; }
-    .sweep-zone.cursor { background: $accent 30%; text-style: bold; }
-    #sweep-summary { height: auto; margin-top: 1; text-style: bold; color: $warning; }
+    .sweep-zone { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
+    .sweep-zone.cursor { background: $accent 30%; text-style: bold; text-wrap: wrap; }
+    #sweep-summary-box { height: auto; margin-top: 1; }
+    #sweep-summary { height: auto; text-style: bold; color: $warning; }
     #sweep-error { height: auto; color: $error; }
     """
 
@@ -51,30 +84,47 @@ class SweepScreen(ModalScreen[bool]):
         Binding("escape", "leave", "Back", id="sweep.leave"),
     ]
 
-    def __init__(self, run_id: str) -> None:
+    def __init__(self, run_id: str, started_at: datetime | None = None) -> None:
         super().__init__()
         self.run_id = run_id
+        self.started_at = started_at  # the emergency's start: the box's title counts from it
         self.cursor = 0
+        self.asking = False  # a question (a person's details, or finish?) is on its way or open
 
     def compose(self) -> ComposeResult:
-        dial, _ = contacts_block(self.app.site)
+        dial, address = contacts_block(self.app.site)
         yield Static(Content.styled(printable(dial), "bold"), id="sweep-dial")
+        yield Static(printable(address), id="sweep-address", markup=False)
         with Vertical(id="sweep-box"):
-            yield Static("Floor sweep: ↑↓ zone · c clear · r refused to leave · a needs assistance · "
-                         "u not checked · Enter done", id="sweep-title", classes="title", markup=False)
+            yield Static(KEYS, id="sweep-keys", classes="title", markup=False)
             with VerticalScroll(id="sweep-zones", can_focus=False):
                 for index, _zone in enumerate(self.zones()):
                     yield Static("", id=f"sweep-zone-{index}", classes="sweep-zone", markup=False)
                 if not self.zones():
                     yield Static("No zones in site.toml.", markup=False)
-            yield Static("", id="sweep-summary", markup=False)
+            with VerticalScroll(id="sweep-summary-box", can_focus=False):
+                yield Static("", id="sweep-summary", markup=False)
             yield Static("", id="sweep-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#sweep-error").display = False
+        self.tick()
+        self.set_interval(1, self.tick)
         self.show()
 
-    def zones(self):
+    def on_resize(self) -> None:
+        self.show()
+
+    def tick(self) -> None:
+        box = self.query_one("#sweep-box")
+        if self.started_at is None:
+            box.border_title = "Floor sweep"
+            return
+        elapsed = max(0, int((self.app.clock.now() - self.started_at).total_seconds()))
+        box.border_title = (f"Floor sweep · {elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}"
+                            " elapsed")
+
+    def zones(self) -> tuple[Zone, ...]:
         return self.app.site.zones
 
     def found(self) -> list[sweep.ZoneResult]:
@@ -88,11 +138,50 @@ class SweepScreen(ModalScreen[bool]):
             detail = f" — {printable(result.detail)}" if result.detail else ""
             line.update(f"{mark} {printable(result.zone.name)}: {result.status_text}{detail}")
             line.set_class(index == self.cursor, "cursor")
-            if index == self.cursor:
-                self.query_one("#sweep-zones", VerticalScroll).scroll_to_widget(line, animate=False)
-        summary = sweep.fire_department_summary(found)
-        self.query_one("#sweep-summary", Static).update(
-            "For the fire department:\n" + "\n".join(f"  {printable(line)}" for line in summary))
+        if found:
+            cursor = self.query_one(f"#sweep-zone-{self.cursor}")
+            zones = self.query_one("#sweep-zones", VerticalScroll)
+            self.call_after_refresh(zones.scroll_to_widget, cursor, animate=False)
+        self.query_one("#sweep-address").display = self.app.size.height >= TALL
+        width, rows = self.summary_room()
+        summary = self.query_one("#sweep-summary", Static)
+        summary.update(self.summary_text(found, width, rows))
+        # Only when even the short form is taller than the room left (many people inside, a
+        # tiny terminal): the summary scrolls rather than take the zone list away.
+        self.query_one("#sweep-summary-box").styles.max_height = max(rows, 3)
+
+    def summary_room(self) -> tuple[int, int]:
+        """The width and the rows the summary can have with ZONE_ROWS left for the zone list."""
+        width, height = self.app.size
+        inner = max(1, width - 4)  # the box's border and padding
+        used = 1 + 2 + 1  # the dial line, the box's top and bottom border, the summary's margin
+        used += self.rows(KEYS, inner)
+        if height >= TALL:
+            used += self.rows(contacts_block(self.app.site)[1], max(1, width - 2))
+        error = self.query_one("#sweep-error", Static)
+        if error.display:
+            used += self.rows(str(error.content), inner)
+        return inner, height - used - min(ZONE_ROWS, max(1, len(self.zones())))
+
+    def rows(self, text: str, width: int) -> int:
+        return Content(text).get_height({}, width)  # wrapped as a Static wraps it
+
+    def summary_text(self, found: list[sweep.ZoneResult], width: int, rows: int) -> str:
+        """The fire department's summary (people first, then zones not checked), as short as the
+        room needs: first the zones that are clear are counted instead of named, then zones are
+        named without their description in brackets. The zone list above has both in full."""
+        text = self.summary_block(sweep.fire_department_summary(found))
+        if self.rows(text, width) > rows:
+            text = self.summary_block(count_clear(sweep.fire_department_summary(found), found))
+        if self.rows(text, width) > rows:
+            short = [replace(result, zone=result.zone._replace(name=short_name(result.zone.name)))
+                     for result in found]
+            text = self.summary_block(count_clear(sweep.fire_department_summary(short), short))
+        return text
+
+    @staticmethod
+    def summary_block(lines: list[str]) -> str:
+        return "For the fire department:\n" + "\n".join(f"  {printable(line)}" for line in lines)
 
     def error(self, text: str) -> None:
         box = self.query_one("#sweep-error", Static)
@@ -104,30 +193,54 @@ class SweepScreen(ModalScreen[bool]):
             self.cursor = (self.cursor + delta) % len(self.zones())
             self.show()
 
-    @work(exclusive=True, group="sweep-dialog")
-    async def action_mark(self, status: str) -> None:
+    def action_mark(self, status: str) -> None:
+        """Record a result for the zone at ▶, which stays there. Clear and not checked are
+        written at once (a burst of keys loses none); a person waits for where and who."""
         if not self.zones():
             return
-        zone = self.zones()[self.cursor]
-        detail = ""
+        if self.asking:  # keys typed before the question opened were meant for it: never a mark
+            return
+        zone = self.zones()[self.cursor]  # the zone is the one at ▶ when the key is pressed
         if status in ("refused", "assistance"):
-            prompt = ("Where is the person? Describe them neutrally (\"appears to be...\")."
-                      if status == "refused" else "Which area of refuge, and who is waiting there?")
+            self.asking = True
+            self.ask_then_record(zone, status)
+            return
+        self.record(zone, status, "")
+
+    @work(group="sweep-dialog")
+    async def ask_then_record(self, zone: Zone, status: str) -> None:
+        prompt = ("Where is the person? Describe them neutrally (\"appears to be...\")."
+                  if status == "refused" else "Which area of refuge, and who is waiting there?")
+        try:
             detail = await self.app.push_screen_wait(AskText(zone.name, prompt, required=True))
-            if detail is None:
-                return
+        finally:
+            self.asking = False
+        if detail is not None:
+            self.record(zone, status, detail)
+
+    def record(self, zone: Zone, status: str, detail: str) -> None:
         try:
             sweep.record(self.app.store, self.run_id, zone.id, status, detail)
         except (ValueError, sqlite3.Error) as exc:
             self.error(f"NOT saved: {exc}")
             return
         self.error("")
-        self.cursor = min(self.cursor + 1, len(self.zones()) - 1)
         self.show()
 
-    @work(exclusive=True, group="sweep-dialog")
-    async def action_finish(self) -> None:
+    def action_finish(self) -> None:
+        if not self.asking:  # a question already on its way takes this Enter
+            self.asking = True
+            self.finish()
+
+    @work(group="sweep-dialog")
+    async def finish(self) -> None:
         """Done; with zones nobody reported on, ask first (they go to the fire department as not checked)."""
+        try:
+            await self.confirm_finish()
+        finally:
+            self.asking = False
+
+    async def confirm_finish(self) -> None:
         pending = sweep.not_yet_checked(self.found())
         if pending:
             names = "; ".join(printable(r.zone.name) for r in pending)
