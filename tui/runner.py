@@ -11,7 +11,7 @@ import sqlite3
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -28,15 +28,24 @@ class RunnerScreen(Screen):
     #run-head { height: 1; padding: 0 1; background: $primary-muted; text-style: bold; }
     #run-title { width: 1fr; }
     #run-progress { width: auto; }
+    #run-main { height: 1fr; }
     #run-body { padding: 1 2; height: 1fr; }
+    /* After a sweep: the step (title, instructions, answer) keeps the space it needs, first;
+       the fire department's summary takes the rest, and scrolls on its own when it is longer. */
+    #run-main.after-sweep #run-body { height: auto; max-height: 100%; padding: 1 2 0 2; }
+    #run-sweep { height: 1fr; padding: 0 2; display: none; }
+    #run-main.after-sweep #run-sweep { display: block; }
+    /* A short terminal (24 rows) after a sweep: a plainer title and narrower margins leave the
+       summary a few rows even beside a long instruction. */
+    RunnerScreen.short #run-main.after-sweep #run-body { padding: 0 1; }
+    RunnerScreen.short #run-main.after-sweep #run-sweep { padding: 0 1; }
+    RunnerScreen.short #run-main.after-sweep #step-title { border: none; background: $accent 20%; }
     #step-title { text-style: bold; color: $accent; margin-bottom: 1; border: tall $accent; padding: 0 1; }
     #step-due { text-style: bold; }
     #step-due.late { color: $error; background: $error 20%; }
     #step-call { text-style: bold; background: $error 20%; padding: 0 1; margin-bottom: 1; }
     #step-call.missing { color: $error; }
-    #step-sweep {
-        border-left: thick $warning; background: $warning 10%; padding: 0 1; margin-bottom: 1; text-style: bold;
-    }
+    #step-sweep { border-left: thick $warning; background: $warning 10%; padding: 0 1; text-style: bold; }
     #step-instructions { margin-bottom: 1; }
     #step-announce { border: round $warning; padding: 0 1; margin-bottom: 1; text-style: bold; }
     #step-figures { border: round $secondary; padding: 0 1; margin-bottom: 1; }
@@ -73,25 +82,31 @@ class RunnerScreen(Screen):
         with Horizontal(id="run-head"):
             yield Static(printable(self.run.procedure.title), id="run-title", markup=False)
             yield Static("", id="run-progress", markup=False)
-        with VerticalScroll(id="run-body"):
-            yield Static("", id="step-title", markup=False)
-            yield Static("", id="step-due", markup=False)
-            yield Static("", id="step-call", markup=False)
-            yield Static("", id="step-sweep", markup=False)
-            yield Static("", id="step-instructions", markup=False)
-            yield Static("", id="step-announce", markup=False)
-            yield Static("", id="step-figures", markup=False)
-            yield Static("", id="step-options", markup=False)
-            yield Input(id="step-value")
-            yield Static("", id="step-earlier", markup=False)
-            yield Static("", id="step-notes", markup=False)
-            yield Static("", id="summary", markup=False)
+        with Vertical(id="run-main"):
+            with VerticalScroll(id="run-body"):
+                yield Static("", id="step-title", markup=False)
+                yield Static("", id="step-due", markup=False)
+                yield Static("", id="step-call", markup=False)
+                yield Static("", id="step-instructions", markup=False)
+                yield Static("", id="step-announce", markup=False)
+                yield Static("", id="step-figures", markup=False)
+                yield Static("", id="step-options", markup=False)
+                yield Input(id="step-value")
+                yield Static("", id="step-earlier", markup=False)
+                yield Static("", id="step-notes", markup=False)
+                yield Static("", id="summary", markup=False)
+            with VerticalScroll(id="run-sweep"):
+                yield Static("", id="step-sweep", markup=False)
         yield Static("", id="run-message", markup=False)
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.set_class(self.app.size.height < 30, "short")
         self.show()
         self.set_interval(15, self.show_due)
+
+    def on_resize(self) -> None:
+        self.set_class(self.app.size.height < 30, "short")
 
     # -- what is on screen -------------------------------------------------
 
@@ -103,12 +118,13 @@ class RunnerScreen(Screen):
     def show(self) -> None:
         step = self.step()
         summary = self.query_one("#summary", Static)
-        for widget_id in ("#step-title", "#step-due", "#step-call", "#step-sweep", "#step-instructions",
+        for widget_id in ("#step-title", "#step-due", "#step-call", "#step-instructions",
                           "#step-announce", "#step-figures", "#step-options", "#step-value", "#step-earlier",
                           "#step-notes"):
             self.query_one(widget_id).display = step is not None
         summary.display = step is None
         if step is None:
+            self.show_sweep_summary(None)
             self.query_one("#run-progress", Static).update("All steps done")
             summary.update(self.summary_text())
             self.message("Enter finishes the procedure · PageUp looks back at a step")
@@ -161,13 +177,17 @@ class RunnerScreen(Screen):
     def sweep_lines(self) -> list[str]:
         return sweep.run_summary(self.app.store, self.run.id, self.app.site.zones)
 
-    def show_sweep_summary(self, step: Step) -> None:
-        """Every step after a sweep keeps what the fire department must be told on screen."""
+    def show_sweep_summary(self, step: Step | None) -> None:
+        """Every step after a sweep keeps what the fire department must be told on screen: below
+        the step's own title, instructions and answer, which come first and are never pushed off
+        screen by it (a long summary scrolls in its own box; the run's summary has it in full)."""
         box = self.query_one("#step-sweep", Static)
-        box.display = sweep.follows_sweep(self.run.visible_steps(), step)
+        box.display = step is not None and sweep.follows_sweep(self.run.visible_steps(), step)
+        self.query_one("#run-main").set_class(box.display, "after-sweep")
         if box.display:
             box.update("For the fire department (from the sweep):\n"
                        + "\n".join(printable(line) for line in self.sweep_lines()))
+            self.query_one("#run-sweep", VerticalScroll).scroll_home(animate=False)
 
     def show_due(self) -> None:
         step = self.step()
@@ -204,16 +224,17 @@ class RunnerScreen(Screen):
             value.focus()
         else:
             self.set_focus(None)
+        scroll = " · ↑↓ scroll summary" if self.query_one("#step-sweep").display else ""
         if step.sweep:
             self.message("Enter opens the sweep checklist (zone by zone)")
         elif step.call:
-            self.message("Enter as soon as the call is made: its time is recorded")
+            self.message("Enter as soon as the call is made: its time is recorded" + scroll)
         elif step.kind == "check":
-            self.message("Enter when done · s skip · n note")
+            self.message("Enter when done · s skip · n note" + scroll)
         elif step.kind in ("yesno", "choice"):
             self.message("↑↓ or 1-9 choose · Enter answers")
         else:
-            self.message("Type, then Enter · Ctrl+S skip · Ctrl+N note")
+            self.message("Type, then Enter · Ctrl+S skip · Ctrl+N note" + scroll)
 
     def message(self, text: str, error: bool = False) -> None:
         box = self.query_one("#run-message", Static)
@@ -284,7 +305,7 @@ class RunnerScreen(Screen):
             if done:
                 self.record(step, None)
 
-        self.app.push_screen(SweepScreen(self.run.id), swept)
+        self.app.push_screen(SweepScreen(self.run.id, self.run.started_at), swept)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -377,11 +398,15 @@ class RunnerScreen(Screen):
         self._move(1)
 
     def action_select(self, delta: int) -> None:
+        """↑↓ choose an answer; on a step without choices they scroll the sweep summary."""
         step = self.step()
         if step is not None and step.kind in ("yesno", "choice"):
             start = -1 if delta > 0 else 0
             self.selected = ((start if self.selected is None else self.selected) + delta) % len(step.options())
             self.show_answer_area(step)
+        elif self.query_one("#step-sweep").display:
+            box = self.query_one("#run-sweep", VerticalScroll)
+            box.scroll_relative(y=delta, animate=False)
 
     def action_pick(self, number: int) -> None:
         step = self.step()
