@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # C0 controls and DEL become their visible Unicode "control pictures", so an
 # ANSI escape in a note shows as ␛[31m instead of recolouring the terminal.
 _CONTROL_PICTURES = {c: 0x2400 + c for c in range(0x20)}
@@ -24,3 +26,21 @@ _FORMULA_START = ("=", "+", "-", "@")
 def not_a_formula(cell: str) -> str:
     """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe."""
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
+
+
+def reflow(text: str) -> str:
+    """Text a coordinator wrapped by hand in a file, as paragraphs the screen can wrap itself:
+    lines of a paragraph are joined; blank lines and list items ("- ", "1. ") still break."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines: list[str] = []
+        for line in block.splitlines():
+            if lines and not _LIST_ITEM.match(line):
+                lines[-1] = f"{lines[-1]} {line.strip()}"
+            else:
+                lines.append(line.rstrip())
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)

@@ -170,3 +170,12 @@ kind = "text"
         base.format(kind="emergency", extra='key = "x"\nincident_category = "Other"\nincident_location = "where"'),
         tmp_path / "x.toml")
     assert protocol.incident_category == "Other" and protocol.incident_location == "where"
+
+
+def test_hand_wrapped_instructions_are_reflowed_keeping_paragraphs_and_lists():
+    from shift.text import reflow
+
+    text = ("Read the announcement over the PA,\nslowly and clearly.\n\n"
+            "Then:\n- lock the doors\n- check\n  the lifts\n1. call security\n")
+    assert reflow(text) == ("Read the announcement over the PA, slowly and clearly.\n\n"
+                            "Then:\n- lock the doors\n- check the lifts\n1. call security")

@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 from shift import money, runs, sweep
 from shift.hours import duration_text
 from shift.procedures import Step
-from shift.text import printable
+from shift.text import printable, reflow
 from tui.ask import AskText, Confirm
 from tui.keybar import KeyBar
 
@@ -136,10 +136,10 @@ class RunnerScreen(Screen):
         self.show_sweep_summary(step)
         instructions = self.query_one("#step-instructions", Static)
         instructions.display = bool(step.instructions)
-        instructions.update(printable(step.instructions, keep_newlines=True))
+        instructions.update(printable(reflow(step.instructions), keep_newlines=True))
         announce = self.query_one("#step-announce", Static)
         announce.display = bool(step.announce)
-        announce.update("Read aloud:\n" + printable(step.announce, keep_newlines=True))
+        announce.update("Read aloud:\n" + printable(reflow(step.announce), keep_newlines=True))
         figures = self.query_one("#step-figures", Static)
         figures.display = step.show == "fees"
         if figures.display:
