@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
 import sqlite3
@@ -28,6 +29,7 @@ from shift.schema import migrate, pending
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+log = logging.getLogger("solo_shift.store")
 SQLITE_HEADER = b"SQLite format 3\x00"
 DB_ENV = "SOLO_SHIFT_DB"
 BUSY_TIMEOUT_MS = 250  # the longest a write may wait for another process's lock
@@ -148,13 +150,13 @@ class Store:
         memory (in order, behind any already waiting) and written by
         flush_pending(); the caller carries on, and nothing shown as done is
         lost (screens say "kept in memory", never "saved", while rows wait).
-        Inside a transaction the error is raised (the caller's all-or-nothing). While rows wait,
-        a kept write joins the queue without touching the disk, so no key
-        waits on a failing or locked database more than once.
+        Inside a transaction the error is raised (the caller's all-or-nothing).
+        While rows wait, a kept write joins the queue without touching the
+        database, so no key waits on a failing or locked database more than once.
         """
         row = {"id": new_id(), **row}
         if keep_on_failure and self.pending and not self._in_transaction:
-            self.pending.append((table, row))
+            self._keep([(table, row)])
             return row
         try:
             self.verify()  # never write into a file that failed its check
@@ -162,8 +164,14 @@ class Store:
         except sqlite3.Error:
             if not keep_on_failure or self._in_transaction:
                 raise
-            self.pending.append((table, row))
+            self._keep([(table, row)])
         return row
+
+    def _keep(self, rows: list[tuple[str, dict[str, Any]]]) -> None:
+        """Hold rows the database refused, in order; also in a file beside it when the folder
+        takes it (a read-only or locked database), so even a killed process loses nothing."""
+        self.pending.extend(rows)
+        self.save_waiting()
 
     def insert_all(self, rows: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         """Write rows together (all or nothing) or, if storage refuses, keep them all in order."""
@@ -178,7 +186,7 @@ class Store:
             except sqlite3.Error:
                 if self._in_transaction:  # called inside a caller's transaction: theirs to handle
                     raise
-        self.pending.extend(rows)
+        self._keep(rows)
         return [row for _, row in rows]
 
     def _write(self, table: str, row: dict[str, Any]) -> None:
@@ -201,13 +209,19 @@ class Store:
                 table, row = self.pending[0]
                 try:
                     self._write(table, row)
-                except sqlite3.IntegrityError:
-                    pass  # already written before a failure was reported: nothing is lost
+                except sqlite3.IntegrityError as exc:
+                    if not self.rows(f"SELECT 1 AS x FROM {table} WHERE id = ?", (row["id"],)):
+                        # Never silently: the row is in the desk log in full.
+                        log.error("a row kept in memory was refused by the database's rules (%s): %s %s",
+                                  exc, table, json.dumps(row))
+                    # else it was written before a failure was reported: nothing is lost
                 except sqlite3.Error:
                     break
                 self.pending.pop(0)
         finally:
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if not self.pending:
+            waiting_path(self.path).unlink(missing_ok=True)  # everything is in the database now
         return len(self.pending)
 
     def _reopen_if_access_changed(self) -> None:
@@ -260,10 +274,7 @@ class Store:
         self.verify()  # never write into a file that failed its check
         rows = _read_waiting(target)
         self.pending.extend(rows)
-        left = self.flush_pending()
-        if not left:
-            target.unlink()
-        return len(rows) - left
+        return len(rows) - self.flush_pending()  # the file goes once everything is written
 
     def waiting(self, table: str, **match: Any) -> list[dict[str, Any]]:
         """Rows of `table` still waiting for storage whose columns equal `match`, oldest first.

@@ -114,3 +114,36 @@ def test_locked_database_emergency_then_written_when_the_lock_goes(tmp_path):
         term.tmux("kill-server")
         if holder.poll() is None:
             holder.kill()
+
+
+def test_a_killed_desk_loses_nothing_kept_for_a_locked_database(tmp_path):
+    """Entries kept while another program holds the lock are also in a file beside the
+    database: a kill -9 loses none of them, and the next start writes them in."""
+    db = new_db(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+         "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.readline()", str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    term = Terminal(f"solo-kill-{os.getpid()}")
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        run_desk(term, db)
+        term.keys("Sam", "Enter")
+        term.wait_for("On duty: Sam")
+        term.keys("d", "d", "r")
+        kept = tmp_path / "desk.db.waiting.json"
+        wait_until(lambda: kept.exists() and kept.read_text().count('"tallies"') == 3)
+        os.kill(term.pid(), 9)
+        wait_until(lambda: "Sam" not in term.screen() or not term.alive())
+    finally:
+        term.tmux("kill-server")
+        holder.communicate("\n", timeout=10)
+    assert count(db, "SELECT COUNT(*) FROM tallies") == 0
+    term = Terminal(f"solo-kill2-{os.getpid()}")
+    try:
+        term.tmux("new-session", "-d", "-x", "80", "-y", "24", f"cd {ROOT} && exec {sys.executable} main.py --db {db}")
+        term.wait_for("On duty: Sam")
+        assert count(db, "SELECT COUNT(*) FROM tallies") == 3
+        assert not (tmp_path / "desk.db.waiting.json").exists()
+    finally:
+        term.tmux("kill-server")
