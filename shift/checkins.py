@@ -34,6 +34,7 @@ class CheckinPolicy(NamedTuple):
     solo_only: bool = True
     duress_code: str = ""
     escalation: tuple[EscalationStep, ...] = ()
+    repeat: timedelta | None = timedelta(minutes=10)  # after the last step, every step again this often
 
 
 EVENT_KINDS = ("checkin", "duress", "panic", "reminder", "escalation", "alert_sent", "alert_failed",
@@ -138,38 +139,72 @@ def current(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursCalen
     return found
 
 
+def _index(row: dict) -> int:
+    return int(row["detail"].split(":")[0])
+
+
+def _alarm_plan(rows: list[dict], st: CheckinState, policy: CheckinPolicy) -> list[tuple[datetime, Action]]:
+    """The open alarm's next moments: the next step, the repeat of the whole chain, retries."""
+    assert st.alarm_started is not None
+    alarm_rows = [r for r in rows if from_iso(r["at"]) >= st.alarm_started]
+    steps = [r for r in alarm_rows if r["kind"] == "escalation"]
+    count = len(policy.escalation)
+    if not steps:
+        # A panic or duress: the chain starts at once.
+        return [(st.alarm_started, Action("escalate", step=0))] if count else []
+    planned = []
+    last, taken_at = _index(steps[-1]), from_iso(steps[-1]["at"])
+    if last + 1 < count:
+        planned.append((taken_at + policy.escalation[last].wait, Action("escalate", step=last + 1)))
+    elif policy.repeat is not None and count:
+        # Nobody answered the last step: every step again, until someone acknowledges.
+        planned += [(taken_at + policy.repeat, Action("escalate", step=i, detail="repeat")) for i in range(count)]
+    for index in sorted({_index(r) for r in steps}):
+        since = max(from_iso(r["at"]) for r in steps if _index(r) == index)
+        tries = [r for r in alarm_rows if r["kind"] in ("alert_sent", "alert_failed") and _index(r) == index
+                 and from_iso(r["at"]) >= since]
+        if tries and tries[-1]["kind"] == "alert_failed":
+            planned.append((from_iso(tries[-1]["at"]) + RETRY_AFTER, Action("resend", step=index)))
+    return planned
+
+
+def _plan(rows: list[dict], st: CheckinState, policy: CheckinPolicy, hours: HoursCalendar,
+          now: datetime) -> list[tuple[datetime, Action]]:
+    """Every action the log calls for, with the moment it is due (past or future)."""
+    planned = _alarm_plan(rows, st, policy) if st.alarm_open else []
+    if st.alarm_open and st.alarm_reason != "duress":
+        return planned
+    if not active(hours, policy, now):
+        return planned
+    if not st.alarm_open:
+        planned.append((st.escalate_at, Action("escalate", step=0)))
+    # After a duress check-in the desk behaves exactly as after a normal one: reminders included.
+    deadline = to_iso(st.deadline)
+    done = {r["detail"] for r in rows if r["kind"] == "reminder"}
+    for level, fraction in REMINDERS:
+        if f"{level}@{deadline}" not in done:
+            planned.append((st.deadline + policy.grace * fraction,
+                            Action("reminder", level=level, detail=f"{level}@{deadline}")))
+    return planned
+
+
 def next_actions(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursCalendar, now: datetime,
                  sweeping: bool = False) -> list[Action]:
     """What is due now, decided from the log alone (so a restart changes nothing)."""
     st = current(store, shift, policy, hours, now, sweeping)
-    rows = events(store, shift)
-    actions: list[Action] = []
-    if st.alarm_started is not None:  # i.e. st.alarm_open
-        alarm_rows = [r for r in rows if from_iso(r["at"]) >= st.alarm_started]
-        steps = [r for r in alarm_rows if r["kind"] == "escalation"]
-        if not steps and policy.escalation:
-            return [Action("escalate", step=0)]  # a panic or duress: the chain starts at once
-        if steps:
-            index = int(steps[-1]["detail"].split(":")[0])
-            taken_at = from_iso(steps[-1]["at"])
-            deliveries = [r for r in alarm_rows if r["kind"] in ("alert_sent", "alert_failed")
-                          and r["detail"].split(":")[0] == str(index)]
-            if deliveries and deliveries[-1]["kind"] == "alert_failed" \
-                    and now - from_iso(deliveries[-1]["at"]) >= RETRY_AFTER:
-                actions.append(Action("resend", step=index))
-            if index + 1 < len(policy.escalation) and now >= taken_at + policy.escalation[index].wait:
-                actions.append(Action("escalate", step=index + 1))
-        return actions
-    if not active(hours, policy, now):
-        return []
-    if now >= st.escalate_at:
-        return [Action("escalate", step=0)]
-    deadline = to_iso(st.deadline)
-    done = {r["detail"] for r in rows if r["kind"] == "reminder"}
-    for level, fraction in REMINDERS:
-        if now >= st.deadline + policy.grace * fraction and f"{level}@{deadline}" not in done:
-            actions.append(Action("reminder", level=level, detail=f"{level}@{deadline}"))
-    return actions[-1:]  # only the loudest one due
+    due = [action for moment, action in _plan(events(store, shift), st, policy, hours, now) if moment <= now]
+    if not st.alarm_open and any(a.kind == "escalate" for a in due):
+        return [Action("escalate", step=0)]  # past the grace period: the chain, not another reminder
+    reminders = [a for a in due if a.kind == "reminder"]
+    return [a for a in due if a.kind != "reminder"] + reminders[-1:]  # only the loudest reminder due
+
+
+def next_moment(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursCalendar, now: datetime,
+                sweeping: bool = False) -> datetime | None:
+    """When the next reminder, step, repeat or retry is due: the timers wake the desk then."""
+    st = current(store, shift, policy, hours, now, sweeping)
+    later = [moment for moment, _ in _plan(events(store, shift), st, policy, hours, now) if moment > now]
+    return min(later, default=None)
 
 
 def alarm_text(site_name: str, shift: Shift, st: CheckinState, zone, now: datetime) -> tuple[str, str]:

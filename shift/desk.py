@@ -214,6 +214,15 @@ class DeskCore:
             effects.append(Effect("bell", step=1))  # rings again on every tick until dealt with
         return effects + self._checkin_effects(shift, now)
 
+    def next_decision(self, now: datetime) -> datetime | None:
+        """When the next check-in reminder, escalation step, repeat or retry is due (prompts
+        have their own planned moments)."""
+        shift = self.shift()
+        policy = self.site.checkins
+        if shift is None or policy is None:
+            return None
+        return checkins.next_moment(self.store, shift, policy, self.site.hours, now, self.sweeping(shift))
+
     def _checkin_effects(self, shift: Shift, now: datetime) -> list[Effect]:
         policy = self.site.checkins
         if policy is None:

@@ -25,6 +25,7 @@ from shift.tasks import Prompt, Task, plan
 log = logging.getLogger("solo_shift.scheduler")
 
 WAKE_EVERY = timedelta(seconds=20)
+WAKE_SLACK = timedelta(milliseconds=5)
 MISFIRE_GRACE = 120  # seconds a late job may still run; later than that it is reported missed
 
 
@@ -59,7 +60,7 @@ class DeskScheduler:
     def replan(self, hours: HoursCalendar, tasks: tuple[Task, ...]) -> None:
         self.hours, self.tasks = hours, tuple(tasks)
         for job in self.scheduler.get_jobs():
-            if job.id != "wake":
+            if job.id not in ("wake", "decide"):
                 job.remove()
         now = self.clock.now()
         offset = system_offset(self.clock)
@@ -72,7 +73,18 @@ class DeskScheduler:
         midnight = local_moment(tomorrow, 0, hours.zone) + timedelta(seconds=5)
         self.scheduler.add_job(self._midnight, "date", run_date=self._machine_time(midnight, offset),
                                id="replan", replace_existing=True)
-        log.info("planned %d prompt jobs", len(self.scheduler.get_jobs()) - 2)
+        log.info("planned %d prompt jobs", sum(j.id not in ("wake", "decide", "replan") for j in self.scheduler.get_jobs()))
+
+    def wake_at(self, moment: datetime | None) -> None:
+        """Wake the desk at `moment` (the next check-in reminder, escalation step, repeat or
+        retry): a scheduled moment, not the next poll. A later call replaces it."""
+        if moment is None:
+            if self.scheduler.get_job("decide") is not None:
+                self.scheduler.remove_job("decide")
+            return
+        # A hair after the moment: the desk's clock read on waking is never just before it.
+        run_date = self._machine_time(moment + WAKE_SLACK, system_offset(self.clock))
+        self.scheduler.add_job(self._wake, "date", run_date=run_date, id="decide", replace_existing=True)
 
     @staticmethod
     def _machine_time(moment: datetime, offset: timedelta) -> datetime:

@@ -70,8 +70,14 @@ def test_reminders_get_louder_then_the_chain_runs(store, site, shift, clock):
     [second] = act(store, shift, site, clock)
     assert (second.kind, second.step) == ("escalate", 1)
     take(store, shift, [second])
-    clock.advance(hours=1)
-    assert act(store, shift, site, clock) == []  # the chain is exhausted
+    clock.advance(minutes=9)
+    assert act(store, shift, site, clock) == []
+    clock.advance(minutes=1)  # nobody answered the last step: the whole chain again, every 10 minutes
+    again = act(store, shift, site, clock)
+    assert [(a.kind, a.step, a.detail) for a in again] == [("escalate", 0, "repeat"), ("escalate", 1, "repeat")]
+    take(store, shift, again)
+    assert act(store, shift, site, clock) == []
+    assert checkins.next_moment(store, shift, POLICY, site.hours, clock.now()) == clock.now() + timedelta(minutes=10)
     checkins.record(store, shift, "checkin")  # checking in late ends a missed-check-in alarm
     assert not checkins.current(store, shift, POLICY, site.hours, clock.now()).alarm_open
 

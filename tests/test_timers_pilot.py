@@ -10,7 +10,7 @@ from conftest import local, shown
 from shift import checkins, prompts
 from shift.alerts import EmailSettings
 from shift.checkins import CheckinPolicy, EscalationStep
-from shift.clock import OffsetClock
+from shift.clock import FixedClock, OffsetClock, from_iso
 from shift.shifts import start_shift
 from shift.store import Store
 from shift.tasks import Task
@@ -216,3 +216,21 @@ async def test_a_report_the_server_refused_is_said_and_sent_on_a_later_try(reque
         assert "Printer 2 jammed" in parsed(handler.envelopes[0]).get_content()
         outcomes = [r["outcome"] for r in store.rows("SELECT outcome FROM report_emails ORDER BY rowid")]
         assert outcomes == ["failed", "sent"]
+
+
+async def test_the_chain_starts_at_its_moment_not_at_the_next_wake_up(tmp_path, site):
+    """The shift began at an odd second; escalation is due 1.7 s after the desk opens. The
+    20-second wake-up would be late: the desk wakes at the moment itself."""
+    deadline = local(2026, 11, 24, 20, 10)
+    setup = FixedClock(local(2026, 11, 24, 17, 30, 13, 400000))
+    store = Store.open(tmp_path / "desk.db", clock=setup)
+    shift = start_shift(store, "Sam", "main")
+    setup.moment = local(2026, 11, 24, 19, 0, 0)
+    checkins.record(store, shift, "checkin")  # due again by 20:00, the chain at 20:10
+    store.clock = OffsetClock(deadline - timedelta(seconds=1.7))  # time runs from 20:09:58.3
+    app = SoloShiftApp(store, site._replace(checkins=POLICY._replace(escalation=()), email=None))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: store.rows("SELECT at FROM checkin_events WHERE kind = 'escalation'"), 8)
+    escalated = from_iso(store.rows("SELECT at FROM checkin_events WHERE kind = 'escalation'")[0]["at"])
+    assert deadline <= escalated < deadline + timedelta(seconds=3)  # the old poll could be up to 20 s late
+    store.close()

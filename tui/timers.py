@@ -75,6 +75,7 @@ class DeskTimers:
         shift = core.shift()
         for effect in core.tick(now):
             self._carry_out(effect, shift)
+        self.scheduler.wake_at(core.next_decision(core.now()))
         self.app.refresh_timers()
 
     def _carry_out(self, effect: Effect, shift: Shift | None) -> None:
