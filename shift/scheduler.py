@@ -73,7 +73,8 @@ class DeskScheduler:
         midnight = local_moment(tomorrow, 0, hours.zone) + timedelta(seconds=5)
         self.scheduler.add_job(self._midnight, "date", run_date=self._machine_time(midnight, offset),
                                id="replan", replace_existing=True)
-        log.info("planned %d prompt jobs", sum(j.id not in ("wake", "decide", "replan") for j in self.scheduler.get_jobs()))
+        prompt_jobs = [j for j in self.scheduler.get_jobs() if j.id not in ("wake", "decide", "replan")]
+        log.info("planned %d prompt jobs", len(prompt_jobs))
 
     def wake_at(self, moment: datetime | None) -> None:
         """Wake the desk at `moment` (the next check-in reminder, escalation step, repeat or
