@@ -107,13 +107,16 @@ class Store:
                 conn.close()
                 raise
         except sqlite3.OperationalError as exc:
-            _release_lock(lock_fd)
-            # Not the file's fault: say what stops it, and that nothing was changed.
-            raise StoreError(
-                f"{path} could not be prepared for the desk ({exc}): another program may hold it, or it "
-                "or its folder is read-only. It has not been changed. Close the other program, or check "
-                "the file's permissions, and start again."
-            ) from exc
+            try:
+                conn = _open_exclusive(path)
+            except sqlite3.Error:
+                _release_lock(lock_fd)
+                # Not the file's fault: say what stops it, and that nothing was changed.
+                raise StoreError(
+                    f"{path} could not be prepared for the desk ({exc}): the disk may be full, another "
+                    "program may hold it, or it or its folder is read-only. It has not been changed. Free "
+                    "some space, close the other program, or check the file's permissions, and start again."
+                ) from exc
         except sqlite3.DatabaseError as exc:
             _release_lock(lock_fd)
             raise CorruptDatabase(
@@ -334,6 +337,22 @@ def _configure(conn: sqlite3.Connection) -> None:
     # Short: a lock held by another process must never hold up a key for
     # long; a write it refuses waits in memory (see insert()).
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _open_exclusive(path: Path) -> sqlite3.Connection:
+    """The desk on an up-to-date database whose folder takes no new file (a full disk: SQLite
+    cannot make its shared-memory file): this process is the only user anyway (the lock file),
+    so WAL works from private memory. Writes then wait in memory like any refused write."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        _configure(conn)
+        if pending(conn):
+            raise sqlite3.OperationalError("the database needs an upgrade, which needs room to write")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _access(path: Path) -> tuple[int, ...]:

@@ -281,3 +281,35 @@ def test_an_emergency_started_twice_while_storage_fails_is_one_run(store, site, 
     runs = store.rows("SELECT r.id, r.drill, e.id AS ended FROM procedure_runs r "
                       "LEFT JOIN run_ends e ON e.run_id = r.id ORDER BY r.rowid")
     assert [(r["id"], r["drill"], r["ended"] is not None) for r in runs] == [(drill.id, 1, True), (real.id, 0, False)]
+
+
+def test_the_desk_opens_on_a_full_disk_and_writes_once_there_is_room(tmp_path, clock, site):
+    from shift.desk import DeskCore
+    from shift.procedures import emergency_protocols
+
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("a full disk needs a tmpfs mount (root; CI runs as root)")
+    try:
+        Store.open(folder / "desk.db", clock=clock).close()  # a clean close leaves no -wal or -shm file
+        filler = folder / "filler"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        store = Store.open(folder / "desk.db", clock=clock)  # SQLite cannot make its -shm file here
+        fire = next(p for p in emergency_protocols(PROCEDURES)[0] if p.id == "fire-alarm")
+        run = DeskCore(store, site).start_emergency(fire, drill=False)
+        assert run.procedure.id == "fire-alarm" and store.pending
+        filler.unlink()
+        assert store.flush_pending() == 0
+        assert store.rows("SELECT id FROM procedure_runs") == [{"id": run.id}]
+        store.close()
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
