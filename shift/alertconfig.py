@@ -1,11 +1,18 @@
 """Alert settings and the error every alert channel raises.
 
 Kept apart from shift.alerts (smtplib, ssl, email, subprocess), which is only
-imported when an alert is sent, so reading site.toml stays quick.
+imported when an alert is sent, so reading site.toml stays quick. The rules
+both the site file's check and the mail code apply live here, once.
 """
 
+import ipaddress
+import math
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
+
+DEFAULT_TIMEOUT = 10.0  # seconds
+TIMEOUT_LIMIT = 300.0  # longer than any mail server should take to answer one command
+LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
 class AlertError(Exception):
@@ -21,4 +28,38 @@ class EmailSettings(NamedTuple):
     password_file: str = ""  # or a file readable only by its owner (mode 0600 or stricter)
     sender: str = ""
     recipients: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # purpose -> addresses (read-only default)
-    timeout: float = 10.0  # seconds for connecting and each SMTP command
+    timeout: float = DEFAULT_TIMEOUT  # seconds for connecting and each SMTP command (see usable_timeout)
+    ca_file: str = ""  # PEM file of the CA(s) that sign the mail server's certificate; "": the system's store
+
+
+def timeout_problem(value: object) -> str:
+    """Why value cannot be a mail timeout, or "" when it can."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"expected a number of seconds, found {value!r}"
+    if not math.isfinite(value) or value <= 0:
+        return f"{value:g} is not a number of seconds greater than 0"
+    if value > TIMEOUT_LIMIT:
+        return f"{value:g} s is too long to wait for a mail server (at most {TIMEOUT_LIMIT:g})"
+    return ""
+
+
+def usable_timeout(value: object) -> float:
+    """The timeout the mail code really uses: a bad one falls back to the default, a long one is capped.
+
+    Settings built in code are not checked like the site file is, and socket
+    timeouts refuse inf and nan (and overflow on 1e300).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        return DEFAULT_TIMEOUT
+    return float(min(value, TIMEOUT_LIMIT))
+
+
+def is_local_host(host: str) -> bool:
+    """Whether mail to host stays on this machine (so security = "none" exposes nothing)."""
+    name = host.strip().strip("[]").lower().rstrip(".")
+    if name in LOCAL_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

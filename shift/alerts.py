@@ -17,8 +17,14 @@ import stat
 import subprocess
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Mapping
 
-from shift.alertconfig import AlertError, EmailSettings  # noqa: F401 (re-exported)
+from shift.alertconfig import (  # noqa: F401 (AlertError and EmailSettings are re-exported)
+    AlertError,
+    EmailSettings,
+    is_local_host,
+    usable_timeout,
+)
 
 SECURITY_MODES = ("starttls", "ssl", "none")
 OUTPUT_LIMIT = 4000  # characters of command output kept
@@ -27,6 +33,14 @@ _PASSWORD_FILE_LIMIT = 64 * 1024
 
 # Everything that could end a header line, plus other control characters.
 _LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+# A site command sees only these variables (and LC_*), never one whose name says it is secret.
+_COMMAND_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "USER", "LOGNAME", "TMPDIR",
+                "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|API_?KEY|PRIVATE_?KEY", re.IGNORECASE)
+_MASK = "********"
+# OpenSSL's verify codes for a certificate that is valid but names another host or address.
+_NAME_MISMATCH = (62, 64)
 
 
 # -- password -------------------------------------------------------------------
@@ -220,6 +234,36 @@ def _quit(smtp: smtplib.SMTP) -> None:
         _close(smtp)
 
 
+def _tls_context(settings: EmailSettings) -> ssl.SSLContext:
+    """Verification against the site's CA file ([email] ca_file) or, without one, the system's trust store."""
+    ca_file = (settings.ca_file or "").strip()
+    if not ca_file:
+        return ssl.create_default_context()
+    path = os.path.expanduser(ca_file)
+    try:
+        return ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        raise AlertError(f"the CA file {path} ([email] ca_file) does not exist") from None
+    except ssl.SSLError as exc:
+        raise AlertError(f"the CA file {path} ([email] ca_file) holds no usable PEM certificate "
+                         f"({exc.reason or exc})") from None
+    except OSError as exc:
+        raise AlertError(f"cannot read the CA file {path} ([email] ca_file) ({_os_reason(exc)})") from None
+
+
+def _certificate_reason(exc: ssl.SSLCertVerificationError, settings: EmailSettings, where: str) -> str:
+    """Why the server's certificate was refused, and what the person setting up the site can do."""
+    detail = exc.verify_message or exc.reason or str(exc)
+    host = settings.host.strip()
+    if exc.verify_code in _NAME_MISMATCH or "mismatch" in str(detail).lower():
+        return (f"{where}: the mail server's certificate is not for {host} ({detail}): set [email] host "
+                "to the name on the server's certificate")
+    trusted_by = f"the CA in {settings.ca_file.strip()}" if (settings.ca_file or "").strip() else \
+        "this computer's trust store"
+    return (f"{where}: the mail server's certificate is not trusted by {trusted_by} ({detail}): "
+            "set [email] ca_file to your organisation's CA, or check host")
+
+
 def _open_session(settings: EmailSettings) -> smtplib.SMTP:
     """Connect, EHLO, STARTTLS if configured, log in if a user is set.
 
@@ -238,20 +282,24 @@ def _open_session(settings: EmailSettings) -> smtplib.SMTP:
     if not 0 < port < 65536:
         raise AlertError(f"mail server port {port} is out of range")
     where = f"{host}:{port}"
+    if security == "none" and settings.user and not is_local_host(host):
+        raise AlertError(f"refusing to send the mail password unencrypted to {where}: "
+                         'set [email] security = "starttls" or "ssl"')
     password = resolve_password(settings) if settings.user else ""
+    context = _tls_context(settings) if security != "none" else None
+    timeout = usable_timeout(settings.timeout)
 
     smtp: smtplib.SMTP | None = None
     try:
+        # The host goes to the constructor: it is the name TLS checks the certificate against
+        # (an SMTP object connect()ed later has none, and STARTTLS then fails).
         if security == "ssl":
-            smtp = smtplib.SMTP_SSL(timeout=settings.timeout, context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
         else:
-            smtp = smtplib.SMTP(timeout=settings.timeout)
-        code, reply = smtp.connect(host, port)
-        if code != 220:
-            raise AlertError(f"{where} did not accept the connection ({code} {_reply_text(reply)})")
-    except AlertError:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+    except ssl.SSLCertVerificationError as exc:
         _close(smtp)
-        raise
+        raise AlertError(_certificate_reason(exc, settings, where)) from None
     except smtplib.SMTPServerDisconnected as exc:
         _close(smtp)
         reason = "timed out" if _timed_out(exc) else "the server closed the connection"
@@ -276,7 +324,7 @@ def _open_session(settings: EmailSettings) -> smtplib.SMTP:
                 raise AlertError(
                     f"{where} does not offer STARTTLS; refusing to send without encryption"
                 )
-            code, reply = smtp.starttls(context=ssl.create_default_context())
+            code, reply = smtp.starttls(context=context)
             if code != 220:
                 raise AlertError(f"{where} refused STARTTLS ({code} {_reply_text(reply)})")
             code, reply = smtp.ehlo()
@@ -289,6 +337,9 @@ def _open_session(settings: EmailSettings) -> smtplib.SMTP:
     except AlertError:
         _close(smtp)
         raise
+    except ssl.SSLCertVerificationError as exc:
+        _close(smtp)
+        raise AlertError(_certificate_reason(exc, settings, where)) from None
     except smtplib.SMTPAuthenticationError as exc:
         _close(smtp)
         raise AlertError(
@@ -390,11 +441,56 @@ def _as_text(data: object) -> str:
     return str(data)
 
 
-def run_command(argv: list[str] | tuple[str, ...], message: str, timeout: float = 20.0) -> CommandResult:
+def command_environment(email: EmailSettings | None = None,
+                        environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The few variables a site command gets: PATH, HOME, LANG, LC_*, TZ, USER, TMPDIR, proxies and CA
+    settings. Never the mail password's variable, nor any whose name says password, secret, token or key."""
+    source = os.environ if environ is None else environ
+    password_env = (email.password_env if email is not None else "") or ""
+    env = {}
+    for name, value in source.items():
+        if name == password_env or _SECRET_NAME.search(name):
+            continue
+        if name.upper() in _COMMAND_ENV or name.startswith("LC_"):
+            env[name] = value
+    return env
+
+
+def _secrets(email: EmailSettings | None) -> list[str]:
+    """Text that must never be kept from a command's output: the mail password and secret-named variables."""
+    found = []
+    password_env = (email.password_env if email is not None else "") or ""
+    for name, value in os.environ.items():
+        if (name == password_env and value) or (_SECRET_NAME.search(name) and len(value) >= 4):
+            found.append(value)
+    if email is not None and email.user and email.password_file:
+        try:
+            found.append(resolve_password(email))
+        except AlertError:
+            pass  # a password that cannot be read cannot be printed by the command either
+    # Longest first, so a secret that contains another is masked whole.
+    return sorted({s for s in found if s}, key=len, reverse=True)
+
+
+def mask_secrets(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, _MASK)
+        stripped = secret.strip()
+        if stripped and stripped != secret:
+            text = text.replace(stripped, _MASK)
+    return text
+
+
+def run_command(argv: list[str] | tuple[str, ...], message: str, timeout: float = 20.0,
+                *, email: EmailSettings | None = None) -> CommandResult:
     """Run a site alert command without a shell, the alert text on stdin and in $SOLO_SHIFT_ALERT.
 
-    Returns the exit code and combined output (at most 4000 characters); raises
-    AlertError when the command cannot start, exits non-zero or outlasts timeout.
+    The command runs with a minimal environment (command_environment): the mail
+    password never reaches it, and any secret it prints anyway (the site's mail
+    password when email is given, or a secret-named variable's value) is masked
+    in the output kept. Returns the exit code and combined output (at most 4000
+    characters); raises AlertError when the command cannot start, exits non-zero
+    or outlasts timeout.
     """
     if isinstance(argv, (str, bytes)) or not isinstance(argv, (list, tuple)):
         raise AlertError("alert command must be a list of program and arguments")
@@ -411,8 +507,9 @@ def run_command(argv: list[str] | tuple[str, ...], message: str, timeout: float 
     if not limit > 0:
         raise AlertError(f"alert command timeout must be positive, not {timeout!r}")
 
-    env = dict(os.environ)
+    env = command_environment(email)
     env[ALERT_ENV] = message
+    secrets = _secrets(email)
     try:
         proc = subprocess.Popen(
             args,
@@ -444,6 +541,7 @@ def run_command(argv: list[str] | tuple[str, ...], message: str, timeout: float 
             partial = rest or partial
         except (subprocess.TimeoutExpired, OSError, ValueError):
             pass
+        partial = mask_secrets(partial, secrets)
         try:
             proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -461,7 +559,7 @@ def run_command(argv: list[str] | tuple[str, ...], message: str, timeout: float 
             except OSError:
                 pass
 
-    output = (output or "")[:OUTPUT_LIMIT]
+    output = mask_secrets(output or "", secrets)[:OUTPUT_LIMIT]
     code = proc.returncode
     if code != 0:
         if code < 0:

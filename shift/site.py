@@ -5,14 +5,16 @@ file:line, and a Site built from whatever was valid (falling back to safe
 defaults), so the desk can always start.
 """
 
+import os
 import re
+import stat
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, NamedTuple, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shift.alertconfig import EmailSettings
+from shift.alertconfig import DEFAULT_TIMEOUT, EmailSettings, is_local_host, timeout_problem
 from shift.checkins import CheckinPolicy, EscalationStep
 from shift.hours import (
     WEEKDAYS,
@@ -36,6 +38,8 @@ ZONE_KINDS = ("floor", "washroom", "study_room", "stairwell", "entrance", "room"
 THEMES = ("textual-dark", "textual-light", "high-contrast")
 # North American numbers 555-0100..555-0199 are reserved as fictional.
 _FICTIONAL = re.compile(r"555-?01\d\d")
+# After the last escalation step, every step is sent again this often until someone acknowledges.
+REPEAT_DEFAULT = timedelta(minutes=10)
 _KEY_NAME = re.compile(r"^(ctrl\+|shift\+|alt\+)*([a-z0-9]|f\d{1,2}|[a-z_]+)$")
 
 
@@ -474,19 +478,26 @@ class _SiteReader:
         sec = root.table("email")
         if sec is None:
             return None
-        host = sec.text("host", "", required=True) or ""
+        host = self._one_line(sec, "host", required=True)
+        if re.search(r"\s", host):
+            sec.error("host", f"'{host}' is not a host name (it has spaces in it)")
         port = sec.whole("port", 587, minimum=1, maximum=65535)
         security = sec.text("security", "starttls") or "starttls"
         if security not in ("starttls", "ssl", "none"):
             sec.error("security", f"'{security}' must be starttls, ssl or none")
-        user = sec.text("user", "") or ""
+        user = self._one_line(sec, "user")
         password_env = sec.text("password_env", "") or ""
-        password_file = sec.text("password_file", "") or ""
+        if password_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env):
+            sec.error("password_env", f"'{password_env}' is not the name of an environment variable")
+        password_file = self._site_path(sec.text("password_file", "") or "")
         if "password" in sec.data:
             sec.known.add("password")
             sec.error("password", "never write the password here: use password_env or password_file")
-        sender = sec.text("sender", "", required=True) or ""
-        timeout = sec.get("timeout", (int, float), "a number of seconds", 10)
+        sender = self._one_line(sec, "sender", required=True)
+        if sender and "@" not in sender:
+            sec.error("sender", f"'{sender}' is not an email address")
+        timeout = self._mail_timeout(sec)
+        ca_file = self._site_path(sec.text("ca_file", "") or "")
         recipients: dict[str, tuple[str, ...]] = {}
         table = sec.table("recipients", required=True)
         if table is not None:
@@ -500,10 +511,94 @@ class _SiteReader:
                 table.warn(None, "no 'reports' addresses: end-of-shift reports will not be emailed to anyone")
             table.finish()
         sec.finish()
+        self._password_source(sec, user, password_env, password_file)
+        if ca_file:
+            self._ca_file(sec, ca_file)
+        if security == "none" and host and not is_local_host(host):
+            if user:
+                sec.error("security", f'"none" would send the mail password unencrypted to {host}: '
+                                      'use starttls or ssl ("none" is for a relay on this machine)')
+            else:
+                sec.warn("security", f'"none": alarms and reports cross the network to {host} unencrypted; '
+                                     'use starttls or ssl unless it is a relay on this machine')
         if host.endswith(".example") or sender.endswith(".example"):
             sec.warn("host", "the email settings are still the sample: alerts cannot be delivered")
         return EmailSettings(host, port, security, user, password_env, password_file, sender, recipients,
-                             float(timeout))
+                             timeout, ca_file)
+
+    @staticmethod
+    def _one_line(sec: Section, key: str, required: bool = False) -> str:
+        """Text that goes into a mail header or an SMTP command: a line break there would inject another."""
+        value = sec.text(key, "", required=required) or ""
+        if re.search(r"[\x00-\x1f\x7f\x85\u2028\u2029]", value):
+            sec.error(key, f"{value!r} contains a line break or another control character")
+            return ""
+        return value.strip()
+
+    def _site_path(self, text: str) -> str:
+        """A file named in the site file: ~ expanded, a relative path taken from the site file's folder."""
+        if not text:
+            return ""
+        path = Path(text).expanduser()
+        return str(path if path.is_absolute() else self.src.path.parent / path)
+
+    @staticmethod
+    def _mail_timeout(sec: Section) -> float:
+        value = sec.get("timeout", (int, float), "a number of seconds", DEFAULT_TIMEOUT)
+        problem = timeout_problem(value)
+        if problem:
+            sec.error("timeout", problem)
+            return DEFAULT_TIMEOUT
+        return float(value)
+
+    @staticmethod
+    def _password_source(sec: Section, user: str, password_env: str, password_file: str) -> None:
+        """The same rules the mail code applies when it logs in, so `check` finds what would fail at 2 a.m."""
+        if password_env and password_file:
+            sec.error("password_file", "give password_env or password_file, not both")
+            return
+        if user and not (password_env or password_file):
+            sec.error("user", f"'{user}' has no password: set password_env (an environment variable's name) "
+                              "or password_file (a file only you can read)")
+            return
+        if not user and (password_env or password_file):
+            sec.warn("password_env" if password_env else "password_file",
+                     "no 'user' is set, so this password is never used")
+        if password_file:
+            try:
+                info = os.stat(password_file)
+            except FileNotFoundError:
+                sec.error("password_file", f"{password_file} does not exist")
+                return
+            except OSError as exc:
+                sec.error("password_file", f"cannot look at {password_file} ({exc.strerror})")
+                return
+            mode = stat.S_IMODE(info.st_mode)
+            if not stat.S_ISREG(info.st_mode):
+                sec.error("password_file", f"{password_file} is not a regular file")
+            elif mode & 0o077:
+                sec.error("password_file", f"{password_file} can be read or changed by others (mode {mode:04o}): "
+                                           f"run chmod 600 {password_file}")
+            elif hasattr(os, "getuid") and info.st_uid != os.getuid():
+                sec.warn("password_file", f"{password_file} belongs to uid {info.st_uid}, not to the user running "
+                                          "this check: the desk only uses it when it runs as that user")
+
+    @staticmethod
+    def _ca_file(sec: Section, ca_file: str) -> None:
+        try:
+            with open(ca_file, "rb") as handle:
+                head = handle.read(1024 * 1024)
+        except FileNotFoundError:
+            sec.error("ca_file", f"{ca_file} does not exist")
+            return
+        except IsADirectoryError:
+            sec.error("ca_file", f"{ca_file} is a folder, not a PEM file")
+            return
+        except OSError as exc:
+            sec.error("ca_file", f"cannot read {ca_file} ({exc.strerror})")
+            return
+        if b"-----BEGIN CERTIFICATE-----" not in head:
+            sec.error("ca_file", f"{ca_file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
 
     def _checkins(self, root: Section, email: EmailSettings | None) -> CheckinPolicy | None:
         sec = root.table("checkins")
@@ -517,6 +612,9 @@ class _SiteReader:
             solo_only=sec.flag("solo_only", True),
             duress_code=sec.text("duress_code", "") or "",
         )
+        repeat = self._duration(sec, "repeat", REPEAT_DEFAULT)  # at least a minute: parse_duration sees to it
+        if "repeat" in CheckinPolicy._fields:  # the field arrives with the repeating alarm itself
+            policy = policy._replace(repeat=repeat)
         steps = []
         for step in sec.tables("escalation"):
             action = step.text("action", "", required=True) or ""

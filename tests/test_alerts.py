@@ -6,9 +6,11 @@ import email
 import email.policy
 import os
 import socket
+import ssl
 import sys
 
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -359,3 +361,194 @@ def test_run_command_timeout(tmp_path):
 def test_run_command_rejects_bad_argv(argv):
     with pytest.raises(AlertError, match="alert command"):
         alerts.run_command(argv, "m")
+
+
+# -- TLS: a real server with a throwaway CA -----------------------------------------
+#
+# The desk trusts only what the site says: its CA file, or else the system's store
+# (which has never heard of this CA). A certificate for "localhost" only.
+
+
+class TLSRecorder(Recorder):
+    """Also notes whether each delivered message travelled inside TLS."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encrypted: list[bool] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        # STARTTLS marks the session; implicit TLS is only visible on the transport.
+        on_tls = server.transport is not None and server.transport.get_extra_info("ssl_object") is not None
+        self.encrypted.append(session.ssl is not None or on_tls)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return trustme.CA()
+
+
+def server_context(ca, *names: str) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*(names or ("localhost",))).configure_cert(context)
+    return context
+
+
+def write_ca_file(ca, folder) -> str:
+    """The CA's certificate as the PEM file a site names in [email] ca_file."""
+    path = folder / "campus-ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+@pytest.fixture
+def ca_file(ca, tmp_path) -> str:
+    return write_ca_file(ca, tmp_path)
+
+
+def start_tls_server(request, mode: str, context: ssl.SSLContext, **smtp_parameters):
+    """STARTTLS (required before anything else) or implicit TLS, on 127.0.0.1 ("localhost" to the client)."""
+    handler = TLSRecorder()
+    port = free_port()
+    if mode == "starttls":
+        controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=context,
+                                require_starttls=True, **smtp_parameters)
+    else:
+        # The controller's readiness check opens a TLS connection of its own (not verified).
+        controller = Controller(handler, hostname="127.0.0.1", port=port, ssl_context=context, **smtp_parameters)
+    controller.start()
+    request.addfinalizer(controller.stop)
+    return handler, port
+
+
+def tls_settings(port: int, mode: str, **overrides) -> EmailSettings:
+    return settings_for(port, **{"host": "localhost", "security": mode, **overrides})
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_alarm_mail_goes_out_over_tls_checked_against_the_sites_ca(request, ca, ca_file, mode, monkeypatch):
+    # Over STARTTLS the server offers login only once TLS is up (aiosmtpd's default), as a real one does.
+    # aiosmtpd 1.4.6 does not count implicit TLS as TLS for that rule, so there it is told so.
+    handler, port = start_tls_server(request, mode, server_context(ca), authenticator=check_login,
+                                     auth_require_tls=(mode == "starttls"))
+    monkeypatch.setenv("SOLO_SHIFT_TEST_PW", "s3cret pass")
+    settings = tls_settings(port, mode, ca_file=ca_file, user="desk", password_env="SOLO_SHIFT_TEST_PW")
+
+    alerts.test_channel(settings)
+    sent = alerts.send_email(settings, "security", "Missed check-in", "No check-in since 21:00.\n")
+
+    assert sent == list(SECURITY)
+    assert handler.encrypted == [True]
+    assert parsed(handler.envelopes[0])["Subject"] == "Missed check-in"
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_a_certificate_the_site_does_not_trust_is_refused_with_what_to_do(request, ca, mode):
+    handler, port = start_tls_server(request, mode, server_context(ca))
+    settings = tls_settings(port, mode)  # no ca_file: the system's store, which never saw this CA
+
+    with pytest.raises(AlertError) as refused:
+        alerts.send_email(settings, "security", "Missed check-in", "x\n")
+    reason = str(refused.value)
+    assert reason.startswith(f"email to security not sent: localhost:{port}: "
+                             "the mail server's certificate is not trusted")
+    assert "set [email] ca_file to your organisation's CA, or check host" in reason
+    with pytest.raises(AlertError, match="certificate is not trusted"):
+        alerts.test_channel(settings)
+    assert handler.mail_from == [] and handler.envelopes == []
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+@pytest.mark.parametrize("host, names", [("127.0.0.1", ("localhost",)), ("localhost", ("mail.elsewhere.example",))])
+def test_a_certificate_for_another_name_is_refused(request, ca, ca_file, mode, host, names, monkeypatch):
+    handler, port = start_tls_server(request, mode, server_context(ca, *names), authenticator=check_login)
+    monkeypatch.setenv("SOLO_SHIFT_TEST_PW", "s3cret pass")
+    settings = tls_settings(port, mode, host=host, ca_file=ca_file, user="desk", password_env="SOLO_SHIFT_TEST_PW")
+
+    with pytest.raises(AlertError) as refused:
+        alerts.send_email(settings, "security", "Missed check-in", "x\n")
+    reason = str(refused.value)
+    assert f"{host}:{port}: the mail server's certificate is not for {host}" in reason
+    assert "set [email] host to the name on the server's certificate" in reason
+    assert handler.mail_from == [] and handler.envelopes == []
+
+
+def test_a_ca_file_that_is_gone_or_not_a_certificate_is_said(request, ca, tmp_path):
+    _handler, port = start_tls_server(request, "starttls", server_context(ca))
+    with pytest.raises(AlertError, match=r"the CA file .*gone\.pem \(\[email\] ca_file\) does not exist"):
+        alerts.send_email(tls_settings(port, "starttls", ca_file=str(tmp_path / "gone.pem")), "security", "x", "y")
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    with pytest.raises(AlertError, match="holds no usable PEM certificate"):
+        alerts.test_channel(tls_settings(port, "starttls", ca_file=str(junk)))
+
+
+def test_no_password_crosses_the_network_in_clear(server, monkeypatch):
+    handler, port = server
+    monkeypatch.setenv("SOLO_SHIFT_TEST_PW", "s3cret pass")
+    remote = settings_for(port, host="192.0.2.25", user="desk", password_env="SOLO_SHIFT_TEST_PW")
+    with pytest.raises(AlertError, match='unencrypted to 192.0.2.25:.*security = "starttls" or "ssl"'):
+        alerts.send_email(remote, "security", "x", "y")
+    # Without a login, a plain relay (here on this machine) is used as configured.
+    assert alerts.send_email(settings_for(port), "security", "x", "y\n") == list(SECURITY)
+
+
+@pytest.mark.parametrize("timeout", [float("inf"), 1e300, float("nan"), 0, -5])
+def test_a_timeout_built_in_code_never_breaks_the_send(server, timeout):
+    handler, port = server
+    assert alerts.send_email(settings_for(port, timeout=timeout), "security", "x", "y\n") == list(SECURITY)
+    assert len(handler.envelopes) == 1
+
+
+def test_usable_timeout_caps_and_falls_back():
+    from shift.alertconfig import usable_timeout
+
+    assert usable_timeout(2.5) == 2.5
+    assert usable_timeout(1e300) == 300.0
+    assert usable_timeout(float("inf")) == usable_timeout(float("nan")) == usable_timeout(-1) == 10.0
+    assert usable_timeout(True) == 10.0
+
+
+# -- site commands: secrets stay put -----------------------------------------------
+
+_SHOW_ENV = "import json, os; print(json.dumps(sorted(os.environ)))"
+
+
+def test_a_command_step_never_sees_the_mail_password(monkeypatch):
+    import json
+
+    monkeypatch.setenv("DESK_MAIL", "hunter2-mail")  # password_env may have any name
+    monkeypatch.setenv("SMS_GATEWAY_TOKEN", "tok-123456")
+    monkeypatch.setenv("LDAP_PASSWORD", "ldap-pw-99")
+    monkeypatch.setenv("TZ", "America/Toronto")
+    settings = EmailSettings(host="h", user="desk", password_env="DESK_MAIL")
+
+    result = alerts.run_command([sys.executable, "-c", _SHOW_ENV], "Panic", timeout=10, email=settings)
+
+    names = set(json.loads(result.output))
+    assert not {"DESK_MAIL", "SMS_GATEWAY_TOKEN", "LDAP_PASSWORD"} & names
+    assert {"PATH", "TZ", "SOLO_SHIFT_ALERT"} <= names
+    assert names <= {"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "USER", "LOGNAME", "TMPDIR", "SSL_CERT_FILE",
+                     "SSL_CERT_DIR", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+                     "NO_PROXY", "SOLO_SHIFT_ALERT"} | {n for n in names if n.startswith("LC_")}
+
+
+def test_a_password_a_command_prints_is_not_kept(tmp_path, monkeypatch):
+    secret = tmp_path / "smtp-password"
+    secret.write_text("hunter2 correct horse\n")
+    secret.chmod(0o600)
+    settings = EmailSettings(host="h", user="desk", password_file=str(secret))
+    leak = f"print('login with', open({str(secret)!r}).read().strip())"
+
+    result = alerts.run_command([sys.executable, "-c", leak], "m", timeout=10, email=settings)
+    assert result.output.strip() == "login with ********"
+
+    with pytest.raises(AlertError) as failed:
+        alerts.run_command([sys.executable, "-c", leak + "; raise SystemExit(2)"], "m", timeout=10, email=settings)
+    assert "hunter2" not in str(failed.value)
+    assert str(failed.value).endswith("exit code 2: login with ********")
+
+    monkeypatch.setenv("SOLO_SHIFT_SMTP_PASSWORD", "from-the-environment")
+    shout = "import sys; print(sys.argv[1])"
+    result = alerts.run_command([sys.executable, "-c", shout, "from-the-environment"], "m", timeout=10)
+    assert result.output.strip() == "********"

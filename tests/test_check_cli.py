@@ -63,3 +63,28 @@ def test_a_task_completed_by_a_missing_step_is_an_error(tmp_path):
     result = run_check("check", "--site", str(site), "--procedures", str(ROOT / "procedures"), cwd=tmp_path)
     assert result.returncode == 1
     assert "tasks: lock-doors: completed_by: no procedure step 'closing.lock-the-doors' was loaded" in result.stdout
+
+
+def test_mail_settings_that_cannot_work_are_errors_on_their_lines(tmp_path):
+    secret = tmp_path / "smtp-password"
+    secret.write_text("hunter2\n")
+    secret.chmod(0o644)  # anyone on the machine can read it
+    text = SITE_FILE.read_text().replace(
+        'password_env = "SOLO_SHIFT_SMTP_PASSWORD"',
+        f'password_file = "{secret}"\ntimeout = inf')
+    site = tmp_path / "site.toml"
+    site.write_text(text)
+    result = run_check("check", "--site", str(site), cwd=tmp_path)
+    assert result.returncode == 1
+    out = result.stdout.splitlines()
+    timeout = text[: text.index("timeout = inf")].count("\n") + 1
+    password_file = text[: text.index("password_file = ")].count("\n") + 1
+    assert f"site.toml:{timeout}: error: email.timeout: inf is not a number of seconds greater than 0" in out
+    assert (f"site.toml:{password_file}: error: email.password_file: {secret} can be read or changed by others "
+            f"(mode 0644): run chmod 600 {secret}") in out
+    assert "Traceback" not in result.stdout + result.stderr
+
+    secret.chmod(0o600)
+    site.write_text(text.replace("timeout = inf", "timeout = 30"))
+    fixed = run_check("check", "--site", str(site), cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stdout

@@ -4,14 +4,20 @@ import subprocess
 import sys
 
 import pytest
+import trustme
 
 from conftest import ROOT, SITE_FILE, local
 from shift import report, reportmail
 from shift.alertconfig import AlertError, EmailSettings
 from shift.shifts import end_shift, start_shift
-from test_alerts import free_port, parsed, start_server
+from test_alerts import free_port, parsed, server_context, start_server, start_tls_server, write_ca_file
 
 MANAGER = ("library-manager@lib.example.org",)
+
+
+@pytest.fixture(scope="module")
+def campus_ca():
+    return trustme.CA()
 
 
 def mail_site(site, port):
@@ -97,3 +103,54 @@ def test_report_list_and_email_from_the_command_line(request, tmp_path, store, e
     assert parsed(handler.envelopes[0])["To"] == "library-manager@library.example"
     listed = run_report("--list", "--db", str(db), "--site", str(site_file), cwd=tmp_path)
     assert "  emailed  " in listed.stdout
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_the_report_goes_out_over_tls_to_a_server_signed_by_the_sites_ca(request, tmp_path, campus_ca, mode):
+    handler, port = start_tls_server(request, mode, server_context(campus_ca))
+    ca_file = write_ca_file(campus_ca, tmp_path)
+    settings = EmailSettings("localhost", port, mode, sender="desk@lib.example.org",
+                             recipients={"reports": MANAGER}, timeout=5, ca_file=ca_file)
+    assert reportmail.deliver(settings, "Shift report", "All quiet.\n") == f"emailed {MANAGER[0]}"
+    assert handler.encrypted == [True]
+    assert parsed(handler.envelopes[0]).get_content().replace("\r\n", "\n") == "All quiet.\n"
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_an_untrusted_mail_server_leaves_the_report_unsent_with_the_reason(request, campus_ca, store, site, ended,
+                                                                          mode):
+    handler, port = start_tls_server(request, mode, server_context(campus_ca))
+    email = EmailSettings("localhost", port, mode, sender="desk@lib.example.org",
+                          recipients={"reports": MANAGER}, timeout=5)  # no ca_file: the system's store
+    with pytest.raises(AlertError, match="certificate is not trusted"):
+        reportmail.send_now(store, site._replace(email=email), ended.id)
+    assert "set [email] ca_file to your organisation's CA" in reportmail.status(store, ended.id)
+    assert reportmail.unsent(store, store.clock.now()) == [ended.id]
+    assert handler.envelopes == []
+
+
+def test_report_email_from_the_command_line_over_starttls_with_a_ca_beside_the_site_file(
+        request, tmp_path, campus_ca, store, ended):
+    handler, port = start_tls_server(request, "starttls", server_context(campus_ca))
+    folder = tmp_path / "config"
+    folder.mkdir()
+    write_ca_file(campus_ca, folder)
+    text = SITE_FILE.read_text()
+    email = text[text.index("[email]\n"): text.index("[email.recipients]")]
+    site_file = folder / "site.toml"
+    # A relative ca_file is found beside the site file, wherever the command runs from.
+    settings = (f'[email]\nhost = "localhost"\nport = {port}\nsecurity = "starttls"\nca_file = "campus-ca.pem"\n'
+                'sender = "desk@lib.example.org"\n')
+    db = store.path
+    store.close()
+    # An absurd timeout is refused with its line, never a crash (it once raised OverflowError).
+    site_file.write_text(text.replace(email, settings + "timeout = 1e300\n\n"))
+    refused = run_report("--email", "--shift", ended.id, "--db", str(db), "--site", str(site_file), cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "error: email.timeout: 1e+300 s is too long to wait for a mail server" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    site_file.write_text(text.replace(email, settings + "timeout = 30\n\n"))
+    sent = run_report("--email", "--shift", ended.id, "--db", str(db), "--site", str(site_file), cwd=tmp_path)
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout == "The report was emailed library-manager@library.example.\n"
+    assert handler.encrypted == [True]

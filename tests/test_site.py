@@ -1,5 +1,6 @@
 """The site file: the shipped sample loads; every mistake is located, never a traceback."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,95 @@ def test_email_without_report_addresses_is_a_warning(tmp_path):
     assert said == [f"site.toml:{line_of(text, '[email.recipients]')}: warning: email.recipients: "
                     "no 'reports' addresses: end-of-shift reports will not be emailed to anyone"]
     assert "reports" not in site.email.recipients
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ('sender = "desk-alerts@library.example"', 'sender = "desk-alerts@library.example"\ntimeout = inf',
+         "email.timeout: inf is not a number of seconds greater than 0"),
+        ('sender = "desk-alerts@library.example"', 'sender = "desk-alerts@library.example"\ntimeout = nan',
+         "email.timeout: nan is not a number of seconds"),
+        ('sender = "desk-alerts@library.example"', 'sender = "desk-alerts@library.example"\ntimeout = 1e300',
+         "email.timeout: 1e+300 s is too long to wait for a mail server (at most 300)"),
+        ('sender = "desk-alerts@library.example"', 'sender = "desk-alerts@library.example"\ntimeout = 0',
+         "email.timeout: 0 is not a number of seconds greater than 0"),
+        ('sender = "desk-alerts@library.example"', 'sender = "desk-alerts@library.example"\ntimeout = -5',
+         "email.timeout: -5 is not a number of seconds greater than 0"),
+        ('sender = "desk-alerts@library.example"', 'sender = "desk-alerts@library.example"\ntimeout = "ten"',
+         "email.timeout: expected a number of seconds, found text"),
+        ('host = "mail.library.example"', r'host = "mail.library.example\r\nRCPT TO:<x@evil.example>"',
+         "email.host: 'mail.library.example\\r\\nRCPT TO:<x@evil.example>' contains a line break"),
+        ('sender = "desk-alerts@library.example"', r'sender = "desk@library.example\nBcc: x@evil.example"',
+         "email.sender: 'desk@library.example\\nBcc: x@evil.example' contains a line break"),
+        ('user = "desk-alerts"', r'user = "desk\r\nAUTH PLAIN"', "email.user: 'desk\\r\\nAUTH PLAIN' contains a line"),
+        ('reports = ["library-manager@library.example"]', r'reports = ["boss@library.example\nBcc: x@evil.example"]',
+         "is not an email address"),
+        ('password_env = "SOLO_SHIFT_SMTP_PASSWORD"', "",
+         "email.user: 'desk-alerts' has no password: set password_env"),
+        ('password_env = "SOLO_SHIFT_SMTP_PASSWORD"', 'password_file = "no-such-password-file"',
+         "no-such-password-file does not exist"),
+        ('password_env = "SOLO_SHIFT_SMTP_PASSWORD"',
+         'password_env = "SOLO_SHIFT_SMTP_PASSWORD"\npassword_file = "/etc/solo-shift/smtp"',
+         "give password_env or password_file, not both"),
+        ('security = "starttls"', 'security = "none"',
+         'email.security: "none" would send the mail password unencrypted to mail.library.example'),
+        ('security = "starttls"', 'security = "starttls"\nca_file = "campus-ca.pem"', "campus-ca.pem does not exist"),
+        ('repeat = "10m"', 'repeat = "soon"', "checkins.repeat: 'soon' is not a duration"),
+        ('repeat = "10m"', 'repeat = "0m"', "checkins.repeat: '0m' is zero"),
+    ],
+)
+def test_mail_settings_that_cannot_work_are_located_errors(tmp_path, old, new, expected):
+    text = edited(old, new)
+    _, problems = load_text(tmp_path, text)
+    found = errors(problems)
+    assert any(expected in f for f in found), found
+    assert all(f.split(":")[1].isdigit() for f in found), found  # every error has a line
+
+
+def test_a_plain_relay_elsewhere_without_a_login_is_only_a_warning(tmp_path):
+    text = edited('security = "starttls"', 'security = "none"').replace('user = "desk-alerts"\n', "")
+    text = text.replace('password_env = "SOLO_SHIFT_SMTP_PASSWORD"', "")
+    site, problems = load_text(tmp_path, text)
+    assert errors(problems) == []
+    assert any("warning: email.security" in str(p) and "unencrypted" in str(p) for p in problems)
+    assert site.email.security == "none"
+    local = text.replace('host = "mail.library.example"', 'host = "localhost"')
+    _, problems = load_text(tmp_path, local)
+    assert not any("email.security" in str(p) for p in problems)
+
+
+def test_mail_files_are_found_beside_the_site_file_and_checked(tmp_path):
+    folder = tmp_path / "config"
+    folder.mkdir()
+    (folder / "campus-ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    secret = folder / "smtp"
+    secret.write_text("hunter2\n")
+    secret.chmod(0o600)
+    text = edited('password_env = "SOLO_SHIFT_SMTP_PASSWORD"', 'password_file = "smtp"\nca_file = "campus-ca.pem"')
+    site, problems = load_text(folder, text)
+    assert errors(problems) == []
+    assert site.email.ca_file == str(folder / "campus-ca.pem")
+    assert site.email.password_file == str(folder / "smtp")
+    secret.chmod(0o640)
+    (folder / "campus-ca.pem").write_text("not a certificate\n")
+    _, problems = load_text(folder, text)
+    found = errors(problems)
+    assert any(f"email.password_file: {secret} can be read or changed by others (mode 0640)" in f for f in found)
+    assert any("email.ca_file:" in f and "holds no PEM certificate" in f for f in found)
+
+
+def test_a_good_timeout_is_kept():
+    site, _ = load_site(SITE_FILE)
+    assert site.email.timeout == 10.0
+    assert site.email.ca_file == ""
+
+
+def test_checkins_repeat_is_read_when_the_policy_has_it(tmp_path):
+    text = edited('repeat = "10m"', 'repeat = "15m"')
+    site, problems = load_text(tmp_path, text)
+    assert errors(problems) == []
+    if "repeat" in site.checkins._fields:
+        assert site.checkins.repeat == timedelta(minutes=15)
+        default, _ = load_text(tmp_path, text.replace('repeat = "15m"', ""))
+        assert default.checkins.repeat == timedelta(minutes=10)
