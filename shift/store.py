@@ -12,11 +12,13 @@ a plain INSERT, which keeps a keypress-to-disk round trip short.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
 import socket
 import sqlite3
+import tempfile
 import threading
 import uuid
 from contextlib import contextmanager
@@ -224,7 +226,8 @@ class Store:
         finally:
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not self.pending:
-            waiting_path(self.path).unlink(missing_ok=True)  # everything is in the database now
+            for target in waiting_paths(self.path):  # everything is in the database now
+                target.unlink(missing_ok=True)
         return len(self.pending)
 
     def _reopen_if_access_changed(self) -> None:
@@ -252,32 +255,36 @@ class Store:
         self.conn, self._db = conn, None
 
     def save_waiting(self) -> Path | None:
-        """Write the rows still waiting for storage to a file beside the database, for when the
-        desk closes with storage still refusing them: the next start writes them in. None when
-        nothing waits, or when even that file cannot be written."""
+        """Write the rows still waiting for storage to a file, for when the desk closes (or dies)
+        with storage still refusing them: the next start writes them in. Beside the database, or,
+        when that folder takes nothing (a full disk), in the system's temporary folder. None when
+        nothing waits, or when no file could be written."""
         if not self.pending:
             return None
-        target = waiting_path(self.path)
         ids = {row["id"] for _, row in self.pending}
-        try:
-            earlier = [(t, r) for t, r in _read_waiting(target) if r["id"] not in ids]
+        earlier = [(t, r) for target in waiting_paths(self.path) for t, r in _read_waiting(target)
+                   if r["id"] not in ids]
+        text = json.dumps([[table, row] for table, row in earlier + self.pending])
+        for target in waiting_paths(self.path):
             temporary = target.with_name(target.name + ".tmp")
-            temporary.write_text(json.dumps([[table, row] for table, row in earlier + self.pending]))
-            os.replace(temporary, target)
-        except (OSError, ValueError):
-            return None
-        return target
+            try:
+                temporary.write_text(text)
+                os.replace(temporary, target)
+            except OSError:
+                temporary.unlink(missing_ok=True)
+                continue
+            return target
+        return None
 
     def write_saved_waiting(self) -> int:
         """At start: take up the rows an earlier run left waiting and write them, in order.
         Those still refused stay waiting (and in the file); returns how many were written."""
-        target = waiting_path(self.path)
-        if not target.exists():
+        rows = [row for target in waiting_paths(self.path) for row in _read_waiting(target)]
+        if not rows:
             return 0
         self.verify()  # never write into a file that failed its check
-        rows = _read_waiting(target)
         self.pending.extend(rows)
-        return len(rows) - self.flush_pending()  # the file goes once everything is written
+        return len(rows) - self.flush_pending()  # the files go once everything is written
 
     def waiting(self, table: str, **match: Any) -> list[dict[str, Any]]:
         """Rows of `table` still waiting for storage whose columns equal `match`, oldest first.
@@ -417,14 +424,18 @@ class IntegrityCheck:
 
 
 def _read_waiting(target: Path) -> list[tuple[str, dict[str, Any]]]:
-    if not target.exists():
+    try:
+        return [(table, row) for table, row in json.loads(target.read_text())]
+    except FileNotFoundError:
         return []
-    return [(table, row) for table, row in json.loads(target.read_text())]
 
 
-def waiting_path(path: Path) -> Path:
-    """Where rows that never reached the database wait for the next start."""
-    return path.with_name(path.name + ".waiting.json")
+def waiting_paths(path: Path) -> list[Path]:
+    """Where rows that never reached the database wait for the next start: beside it, or, when
+    that folder takes nothing, in the temporary folder under a name made from the database's path."""
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    return [path.with_name(path.name + ".waiting.json"),
+            Path(tempfile.gettempdir()) / f"solo-shift-{digest}.waiting.json"]
 
 
 def lock_path(path: Path) -> Path:

@@ -250,18 +250,18 @@ def test_entries_kept_in_memory_are_counted_at_once(store, site, shift, clock):
 
 def test_rows_kept_at_closing_wait_in_a_file_until_a_start_can_write_them(store, site, shift):
     from shift import tally
-    from shift.store import waiting_path
+    from shift.store import waiting_paths
 
     with read_only(store):
         kept = tally.record(store, site.tally, shift, "directional")
-        assert store.save_waiting() == waiting_path(store.path)
+        assert store.save_waiting() == waiting_paths(store.path)[0]
         store.pending.clear()  # the desk closed
         assert store.write_saved_waiting() == 0  # still refused: waiting again, file kept
-        assert [row["id"] for _, row in store.pending] == [kept.id] and waiting_path(store.path).exists()
+        assert [row["id"] for _, row in store.pending] == [kept.id] and waiting_paths(store.path)[0].exists()
         store.save_waiting()  # closing again does not write it twice
         store.pending.clear()
     assert store.write_saved_waiting() == 1
-    assert not waiting_path(store.path).exists() and not store.pending
+    assert not any(p.exists() for p in waiting_paths(store.path)) and not store.pending
     assert [r["id"] for r in store.rows("SELECT id FROM tallies")] == [kept.id]
 
 
@@ -286,6 +286,7 @@ def test_an_emergency_started_twice_while_storage_fails_is_one_run(store, site, 
 def test_the_desk_opens_on_a_full_disk_and_writes_once_there_is_room(tmp_path, clock, site):
     from shift.desk import DeskCore
     from shift.procedures import emergency_protocols
+    from shift.store import waiting_paths
 
     folder = tmp_path / "small-disk"
     folder.mkdir()
@@ -307,8 +308,11 @@ def test_the_desk_opens_on_a_full_disk_and_writes_once_there_is_room(tmp_path, c
         fire = next(p for p in emergency_protocols(PROCEDURES)[0] if p.id == "fire-alarm")
         run = DeskCore(store, site).start_emergency(fire, drill=False)
         assert run.procedure.id == "fire-alarm" and store.pending
+        beside, elsewhere = waiting_paths(store.path)
+        assert not beside.exists() and elsewhere.exists()  # kept where there is room, should the desk die
         filler.unlink()
         assert store.flush_pending() == 0
+        assert not elsewhere.exists()
         assert store.rows("SELECT id FROM procedure_runs") == [{"id": run.id}]
         store.close()
     finally:
