@@ -168,6 +168,31 @@ def _alarm_plan(rows: list[dict], st: CheckinState, policy: CheckinPolicy) -> li
     return planned
 
 
+class StepStatus(NamedTuple):
+    step: int  # its place in the escalation chain
+    what: str  # "email security", "run /usr/local/bin/page-security"
+    state: str  # "sending" | "sent" | "failed"
+    at: datetime | None  # of the outcome
+    detail: str  # where it went, or why it failed
+
+
+def step_statuses(rows: list[dict], st: CheckinState) -> list[StepStatus]:
+    """The open alarm's steps as they really stand: the last attempt of each, sent or FAILED."""
+    if st.alarm_started is None:
+        return []
+    alarm_rows = [r for r in rows if from_iso(r["at"]) >= st.alarm_started]
+    found: dict[int, StepStatus] = {}
+    for row in alarm_rows:
+        if row["kind"] == "escalation":
+            index, _, what = row["detail"].partition(":")
+            found[int(index)] = StepStatus(int(index), what, "sending", None, "")
+        elif row["kind"] in ("alert_sent", "alert_failed") and _index(row) in found:
+            state = "sent" if row["kind"] == "alert_sent" else "failed"
+            found[_index(row)] = found[_index(row)]._replace(
+                state=state, at=from_iso(row["at"]), detail=row["detail"].partition(":")[2].strip())
+    return [found[step] for step in sorted(found)]
+
+
 def _plan(rows: list[dict], st: CheckinState, policy: CheckinPolicy, hours: HoursCalendar,
           now: datetime) -> list[tuple[datetime, Action]]:
     """Every action the log calls for, with the moment it is due (past or future)."""
@@ -236,5 +261,5 @@ def deliver(step: EscalationStep, email: "EmailSettings | None", subject: str, b
             raise AlertError("no [email] settings in site.toml")
         sent_to = send_email(email, step.to, subject, body)
         return f"emailed {', '.join(sent_to)}"
-    result = run_command(list(step.command), f"{subject}\n\n{body}")
+    result = run_command(list(step.command), f"{subject}\n\n{body}", email=email)
     return f"ran {step.command[0]}: {result.output.strip()[:200]}"

@@ -97,6 +97,11 @@ class DeskCore:
         policy = self.site.checkins
         return policy is not None and checkins.active(self.site.hours, policy, now)
 
+    def alarm_steps(self, shift: Shift, now: datetime) -> list[checkins.StepStatus]:
+        """Each step of the open alarm as it really stands (what the desk shows)."""
+        st = self.checkin_state(shift, now)
+        return [] if st is None else checkins.step_statuses(checkins.events(self.store, shift), st)
+
     def alarm_open(self) -> bool:
         shift = self.shift()
         policy = self.site.checkins
@@ -228,6 +233,10 @@ class DeskCore:
         if policy is None:
             return []
         effects = self._channel_test(shift, now)
+        st = self.checkin_state(shift, now)
+        if st is not None and st.alarm_reason != "duress" and any(
+                s.state == "failed" for s in checkins.step_statuses(checkins.events(self.store, shift), st)):
+            effects.append(Effect("bell", step=1))  # an alert that did not go out rings until it does
         for action in checkins.next_actions(self.store, shift, policy, self.site.hours, now, self.sweeping(shift)):
             if action.kind == "reminder":
                 checkins.record(self.store, shift, "reminder", action.detail)

@@ -234,3 +234,16 @@ async def test_the_chain_starts_at_its_moment_not_at_the_next_wake_up(tmp_path, 
     escalated = from_iso(store.rows("SELECT at FROM checkin_events WHERE kind = 'escalation'")[0]["at"])
     assert deadline <= escalated < deadline + timedelta(seconds=3)  # the old poll could be up to 20 s late
     store.close()
+
+
+async def test_a_failing_command_step_shows_failed_on_the_desk(store, site, late_shift, tmp_path):
+    failing = tmp_path / "page-security"
+    failing.write_text("#!/bin/sh\necho 'pager gateway refused' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    policy = POLICY._replace(escalation=(EscalationStep("command", command=(str(failing),)),))
+    app = SoloShiftApp(store, site._replace(checkins=policy, email=None))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: store.rows("SELECT 1 FROM checkin_events WHERE kind = 'alert_failed'"))
+        await pilot.pause()
+        line = shown(app, "#checkin-line")
+        assert "FAILED" in line and "retrying every minute" in line and "taken" not in line

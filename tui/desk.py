@@ -200,8 +200,17 @@ class DeskScreen(SteadyScreen):
         parts = []
         if st.alarm_open and st.alarm_reason != "duress":  # a duress alarm stays silent on screen
             key = self.app.key_for("checkin.acknowledge")
+            steps = []
+            for step in self.app.core.alarm_steps(self.shift, now):
+                if step.state == "sent":
+                    steps.append(f"{step.what}: sent {step.at.astimezone(zone):%H:%M}")
+                elif step.state == "failed":
+                    steps.append(f"{step.what}: FAILED ({step.detail}) — retrying every minute")
+                else:
+                    steps.append(f"{step.what}: sending…")
             parts.append(f"ALARM ({st.alarm_reason}) since {st.alarm_started.astimezone(zone):%H:%M}: "
-                         f"{st.steps_done} alert step(s) taken — {key} when answered")
+                         + ("; ".join(steps) or "no alert step set: call for help by phone")
+                         + f" — {key} when answered")
             line.add_class("alarm-line")
         elif not self.app.core.checkins_active(now):
             parts.append("Check-ins start when you are alone (F5 checks in)")
