@@ -17,6 +17,8 @@ STATUSES = {
     "assistance": "person needing assistance at an area of refuge",
     "not_checked": "not checked",
 }
+# The results that record a person still inside, as the fire department's summary names them.
+PEOPLE = {"assistance": "NEEDS ASSISTANCE", "refused": "REFUSED TO LEAVE"}
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,11 @@ class ZoneResult:
     @property
     def recorded(self) -> bool:
         return self.at is not None
+
+    @property
+    def person(self) -> bool:
+        """Whether this result records a person still inside (never replaced without asking)."""
+        return self.status in PEOPLE
 
     @property
     def status_text(self) -> str:
@@ -88,12 +95,8 @@ def fire_department_summary(found: list[ZoneResult]) -> list[str]:
     """What to tell the fire department first: people still inside, then zones not checked
     (reported as not checked, or never reached: to the fire department both are unchecked)."""
     lines = []
-    for result in found:
-        if result.status == "assistance":
-            lines.append(f"NEEDS ASSISTANCE: {result.zone.name} — {result.detail}")
-    for result in found:
-        if result.status == "refused":
-            lines.append(f"REFUSED TO LEAVE: {result.zone.name} — {result.detail}")
+    for status, label in PEOPLE.items():
+        lines += [f"{label}: {r.zone.name} — {r.detail}" for r in found if r.status == status]
     unchecked = [r.zone.name for r in found if r.status == "not_checked"]
     if unchecked:
         lines.append("NOT CHECKED: " + "; ".join(unchecked))

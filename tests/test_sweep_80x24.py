@@ -3,6 +3,7 @@ stay on screen through the sweep and after it; call steps show the number."""
 
 import re
 
+from textual import events
 from textual.geometry import Region
 
 from conftest import ROOT, shown
@@ -376,3 +377,104 @@ async def test_a_fast_burst_of_down_c_down_c_marks_the_two_zones_it_passes(store
         statuses = {r.zone.id: r.status for r in sweep.results(store, run_id, site.zones) if r.recorded}
         assert statuses == {"main-floor": "clear", "second": "clear", "washrooms-main": "not_checked"}
         assert app.screen.cursor == 4
+
+
+def burst(app, *keys: str) -> None:
+    """Keys as a keyboard wedge or a paste sends them: all queued at once, none handled in between
+    (pilot.press waits for the app to be idle after each key, which hides this)."""
+    for key in keys:
+        char = key if len(key) == 1 else None
+        name = {" ": "space", ";": "semicolon", "[": "left_square_bracket", "]": "right_square_bracket",
+                "-": "minus"}.get(key, key)
+        event = events.Key(name, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def test_keys_typed_behind_the_enter_that_saves_a_description_never_reach_it(store, site, shift, clock):
+    """A burst (a keyboard wedge, a paste: "Enter ↓ a" with no gap): the description is saved exactly,
+    the keys behind its Enter are not typed into it, and nothing else is marked."""
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await walk_to(app, pilot, clock, "Sweep the zones you can reach safely")
+        run_id = app.screen.run.id
+        await pilot.press("enter")
+        await pilot.pause()
+        sweep_screen = app.screen
+        await pilot.press("down", "r")
+        await pilot.pause()
+        await pilot.press(*REFUSED)
+        burst(app, "enter", "down", "a", "u", "c", "c", "c", "c")
+        for _ in range(5):
+            await pilot.pause()
+        found = [r for r in sweep.results(store, run_id, site.zones) if r.recorded]
+        assert [(r.zone.id, r.status, r.detail) for r in found] == [("main-floor", "refused", REFUSED)]
+        assert store.rows("SELECT COUNT(*) AS n FROM sweep_results")[0]["n"] == 1
+        # Whatever of the burst reached the sweep, the person is still told to the fire department.
+        while app.screen is not sweep_screen:
+            await pilot.press("escape")
+            await pilot.pause()
+        assert "REFUSED TO LEAVE: Main floor" in shown(app, "#sweep-summary")
+
+
+async def test_marking_a_zone_with_a_person_again_asks_first_and_y_alone_replaces(store, site, shift, clock):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await walk_to(app, pilot, clock, "Sweep the zones you can reach safely")
+        run_id = app.screen.run.id
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*REFUSED, "enter")
+        await pilot.pause()
+        for key in ("a", "c", "u", "r"):  # each asks; Enter, n and Esc keep the person
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, Confirm), key
+            assert "already has a person recorded" in drawn(app)
+            await pilot.press("enter", "c", "u")
+            await pilot.pause()
+            assert isinstance(app.screen, Confirm), "only y replaces a person"
+            await pilot.press("n" if key != "r" else "escape")
+            await pilot.pause()
+            assert isinstance(app.screen, SweepScreen)
+        found = {r.zone.id: (r.status, r.detail) for r in sweep.results(store, run_id, site.zones) if r.recorded}
+        assert found == {"lower": ("refused", REFUSED)}
+        assert "REFUSED TO LEAVE: Lower level" in shown(app, "#sweep-summary")
+        # y on a person mark: the description starts from the one recorded, to add to it.
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen.query_one("#answer").value == REFUSED
+        await pilot.press(*"; and one wheelchair user", "enter")
+        await pilot.pause()
+        found = {r.zone.id: (r.status, r.detail) for r in sweep.results(store, run_id, site.zones) if r.recorded}
+        assert found == {"lower": ("assistance", REFUSED + "; and one wheelchair user")}
+        # y on clear: the person has left.
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        found = {r.zone.id: r.status for r in sweep.results(store, run_id, site.zones) if r.recorded}
+        assert found == {"lower": "clear"}
+
+
+async def test_the_sweep_title_says_how_many_entries_wait_for_storage(store, site, shift, clock, monkeypatch):
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await walk_to(app, pilot, clock, "Sweep the zones you can reach safely")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "waiting for storage" not in drawn(app)
+        monkeypatch.setattr(app.core, "waiting", lambda: 3)
+        app.screen.tick()
+        await pilot.pause()
+        assert "3 waiting for storage" in screen_lines(app)[1]

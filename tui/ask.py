@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -9,36 +10,94 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 
+class AnswerInput(Input):
+    """The answer's line. From the Enter that submits it, no later key is added to it.
+
+    Keys typed in one burst (a keyboard wedge, a paste, fast fingers: "Enter ↓ a") reach
+    this widget before the Enter's action has run and the dialog has closed; Input would
+    type the "a" into the text being saved. So the line closes as Enter reaches it, and
+    the keys behind it are dropped (counted in `ignored`), never typed into the answer.
+    """
+
+    def __init__(self, value: str = "") -> None:
+        super().__init__(value, id="answer", select_on_focus=False)  # a given start is added to, not replaced
+        self.closed = False
+        self.ignored = 0
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Runs before Input's own handler (Textual calls each class's handler in MRO order):
+        # prevent_default keeps Input from typing the key, stop keeps it from a binding.
+        if self.closed:
+            self.ignored += 1
+            event.stop()
+            event.prevent_default()
+        elif event.key == "enter":
+            self.closed = True  # the Enter itself goes on to Input's submit binding
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if self.closed:
+            self.ignored += 1
+            event.stop()
+            event.prevent_default()
+
+    def reopen(self) -> None:
+        """The answer was refused (empty): typing goes on."""
+        self.closed = False
+        self.ignored = 0
+
+
 class AskText(ModalScreen[str | None]):
-    """Ask for a line of text; Esc cancels. `required` refuses an empty answer."""
+    """Ask for a line of text; Esc cancels. `required` refuses an empty answer.
+    `value` starts the line with text to edit. After the answer is given, keys typed
+    behind the Enter are ignored (`ignored` says how many), never added to it."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
 
-    def __init__(self, title: str, prompt: str, required: bool = False) -> None:
+    def __init__(self, title: str, prompt: str, required: bool = False, value: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.prompt = prompt
         self.required = required
+        self.value = value
+        self.answered = False
+        self.ignored = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(self.title_text, classes="title", markup=False)
             yield Static(self.prompt, markup=False)
-            yield Input(id="answer")
+            yield AnswerInput(self.value)
             yield Static("Enter saves · Esc cancels", classes="note", markup=False)
             yield Static("", id="ask-error", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.query_one(AnswerInput).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()  # the Enter that answered this dialog goes no further
+        if self.answered:
+            return
+        answer = self.query_one(AnswerInput)
         if self.required and not event.value.strip():
+            answer.reopen()
             self.query_one("#ask-error", Static).update("This needs an answer (Esc to cancel).")
             return
-        self.dismiss(event.value)
+        self.answer(event.value)
+
+    def answer(self, value: str | None) -> None:
+        self.answered = True
+        answer = self.query_one(AnswerInput)
+        answer.closed = True
+        self.ignored = answer.ignored
+        if self.ignored:
+            keys = "1 key" if self.ignored == 1 else f"{self.ignored} keys"
+            self.app.notify(f"{keys} typed right after Enter {'was' if self.ignored == 1 else 'were'} "
+                            "ignored (not added to the answer).", markup=False)
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.answered:
+            self.answer(None)
 
 
 class Confirm(ModalScreen[bool]):

@@ -12,6 +12,10 @@ terminal) does the summary scroll in a box of its own.
 A mark stays on the zone it was made on: only ↑↓ move, so ↓ pressed by
 habit after a mark never sends the next mark to the wrong zone. Clear and
 not checked are written as the key is handled, so a fast burst loses none.
+A zone with a person recorded (refused to leave, needs assistance) is only
+marked again after a y: the summary shows one result per zone, and never
+loses a person to a stray key. Keys typed in a burst behind the Enter that
+saves a person's description are dropped, never typed into it.
 """
 
 from __future__ import annotations
@@ -117,12 +121,15 @@ class SweepScreen(ModalScreen[bool]):
 
     def tick(self) -> None:
         box = self.query_one("#sweep-box")
+        waiting = self.app.core.waiting()
+        # As on the emergency screen's clock line: marks kept in memory while storage refuses them.
+        storage = f" · {waiting} waiting for storage" if waiting else ""
         if self.started_at is None:
-            box.border_title = "Floor sweep"
+            box.border_title = f"Floor sweep{storage}"
             return
         elapsed = max(0, int((self.app.clock.now() - self.started_at).total_seconds()))
         box.border_title = (f"Floor sweep · {elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}"
-                            " elapsed")
+                            f" elapsed{storage}")
 
     def zones(self) -> tuple[Zone, ...]:
         return self.app.site.zones
@@ -195,26 +202,57 @@ class SweepScreen(ModalScreen[bool]):
 
     def action_mark(self, status: str) -> None:
         """Record a result for the zone at ▶, which stays there. Clear and not checked are
-        written at once (a burst of keys loses none); a person waits for where and who."""
+        written at once (a burst of keys loses none); a person waits for where and who.
+        A zone with a person recorded is never marked again without a y: the fire
+        department's summary shows one result per zone, and must not lose a person."""
         if not self.zones():
             return
         if self.asking:  # keys typed before the question opened were meant for it: never a mark
             return
         zone = self.zones()[self.cursor]  # the zone is the one at ▶ when the key is pressed
-        if status in ("refused", "assistance"):
+        current = self.found()[self.cursor]
+        if current.person:
+            self.asking = True
+            self.replace_person(zone, status, current)
+            return
+        if status in sweep.PEOPLE:
             self.asking = True
             self.ask_then_record(zone, status)
             return
         self.record(zone, status, "")
 
     @work(group="sweep-dialog")
-    async def ask_then_record(self, zone: Zone, status: str) -> None:
-        prompt = ("Where is the person? Describe them neutrally (\"appears to be...\")."
-                  if status == "refused" else "Which area of refuge, and who is waiting there?")
+    async def replace_person(self, zone: Zone, status: str, current: sweep.ZoneResult) -> None:
+        """A person is recorded in this zone: replacing them needs y (never Enter, never a stray key)."""
         try:
-            detail = await self.app.push_screen_wait(AskText(zone.name, prompt, required=True))
+            question = (f"{printable(zone.name)} already has a person recorded:\n"
+                        f"{sweep.PEOPLE[current.status]} — {printable(current.detail)}\n\n"
+                        f"Replace this with \"{sweep.STATUSES[status]}\"? The fire department would "
+                        "no longer be told about this person.")
+            if status in sweep.PEOPLE:
+                question += "\n(More than one person here: y, then describe them all in one line.)"
+            if not await self.app.push_screen_wait(Confirm(question, enter_is_yes=False)):
+                return
+            if status in sweep.PEOPLE:
+                await self.ask_person(zone, status, current.detail)
+            else:
+                self.record(zone, status, "")
         finally:
             self.asking = False
+
+    @work(group="sweep-dialog")
+    async def ask_then_record(self, zone: Zone, status: str) -> None:
+        try:
+            await self.ask_person(zone, status)
+        finally:
+            self.asking = False
+
+    async def ask_person(self, zone: Zone, status: str, value: str = "") -> None:
+        """Where the person is and who, then the mark. Keys typed behind the Enter that saves the
+        description are never added to it (tui/ask.py), nor taken as marks (`asking` until here)."""
+        prompt = ("Where is the person? Describe them neutrally (\"appears to be...\")."
+                  if status == "refused" else "Which area of refuge, and who is waiting there?")
+        detail = await self.app.push_screen_wait(AskText(zone.name, prompt, required=True, value=value))
         if detail is not None:
             self.record(zone, status, detail)
 
@@ -225,6 +263,7 @@ class SweepScreen(ModalScreen[bool]):
             self.error(f"NOT saved: {exc}")
             return
         self.error("")
+        self.tick()  # the count waiting for storage changes with this mark
         self.show()
 
     def action_finish(self) -> None:
