@@ -417,3 +417,46 @@ async def test_ctrl_o_exports_what_the_browser_shows(store, site, shift):
         await pilot.pause()
         written = open(path.replace(".txt", "-2.txt"), encoding="utf-8").read()
         assert "Said [red] then \x1b[31m <b>x</b>" in written  # every character as written
+
+
+async def test_a_draft_kept_while_storage_is_locked_is_listed_and_reopened_at_once(store, site, shift):
+    """Another process holds the database's write lock: the report is NOT saved, the draft waits
+    in memory, the toast says so, and Ctrl+F lists it and reopens it before the lock is released."""
+    app = SoloShiftApp(store, site)
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        with mock.patch.object(app, "notify", wraps=app.notify) as notify:
+            form = await open_form(app, pilot)
+            await fill_required(form, pilot, what="Smoke smell near the elevator.")
+            holder.execute("BEGIN IMMEDIATE")  # the lock a second process would hold
+            try:
+                await pilot.press("ctrl+s")
+                await pilot.pause()
+                assert "NOT saved" in shown(app, "#incident-error") and "locked" in shown(app, "#incident-error")
+                await pilot.press("escape", "d")
+                await pilot.pause()
+                assert isinstance(app.screen, DeskScreen)
+                assert store.rows("SELECT COUNT(*) AS n FROM incident_drafts")[0]["n"] == 0  # still in memory
+                toast = notify.call_args.args[0]
+                assert "IN MEMORY" in toast and "Ctrl+F" in toast
+                await pilot.press("ctrl+f")
+                await pilot.pause()
+                drafts = app.screen.query_one("#browser-drafts", OptionList)
+                assert drafts.display and drafts.option_count == 1
+                assert "Smoke smell near the elevator." in str(drafts.get_option_at_index(0).prompt)
+                drafts.focus()
+                await pilot.press("c")
+                await pilot.pause()
+                assert isinstance(app.screen, IncidentFormScreen)
+                assert app.screen.query_one("#what_happened", TextArea).text == "Smoke smell near the elevator."
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            # Storage is back: the draft reaches the disk once, and is listed once.
+            assert store.flush_pending() == 0
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, IncidentBrowser)
+            app.screen.reload()
+            assert app.screen.query_one("#browser-drafts", OptionList).option_count == 1
+            assert len(incidents.open_drafts(store)) == 1

@@ -413,14 +413,20 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
             self.app.push_screen(IdentifiersDialog(found, incidents.TEXT_FIELDS),
                                  lambda answer: self._draft_identifiers(answer, found))
             return
+        store = self.app.store
         try:
-            incidents.save_draft(self.app.store, self.shift, incidents.draft_fields(form),
-                                 run_id=form.run_id, replaces=self.draft.id if self.draft else None)
+            draft = incidents.save_draft(store, self.shift, incidents.draft_fields(form),
+                                         run_id=form.run_id, replaces=self.draft.id if self.draft else None)
         except (ValueError, sqlite3.Error) as exc:
             self._error(f"Draft NOT saved: {exc}. Everything you typed is still here.")
             return
         self.typing_done()  # the draft holds it now
-        self.app.notify("Kept as a draft: Ctrl+F lists drafts to finish.", markup=False)
+        if store.waiting("incident_drafts", id=draft.id):  # storage refused it: kept in memory
+            self.app.notify("Kept as a draft IN MEMORY: storage refused the write (it is written when "
+                            "storage returns). Ctrl+F lists it with the drafts to finish meanwhile.",
+                            markup=False, severity="warning", timeout=10)
+        else:
+            self.app.notify("Kept as a draft: Ctrl+F lists drafts to finish.", markup=False)
         self.dismiss(None)
 
     def _draft_identifiers(self, answer: str | None, found: dict[str, list[Finding]]) -> None:
