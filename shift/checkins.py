@@ -5,7 +5,7 @@ check-in (or the shift's start), never from an in-memory timer, so a restart
 during the grace period escalates at the original deadline.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, NamedTuple
 
 from shift.clock import from_iso, to_iso
@@ -38,7 +38,7 @@ class CheckinPolicy(NamedTuple):
 
 
 EVENT_KINDS = ("checkin", "duress", "panic", "reminder", "escalation", "alert_sent", "alert_failed",
-               "acknowledged", "channel_ok", "channel_failed")
+               "acknowledged", "channel_ok", "channel_failed", "stand_down_sent", "stand_down_failed")
 
 
 class CheckinState(NamedTuple):
@@ -232,24 +232,93 @@ def next_moment(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursC
     return min(later, default=None)
 
 
-def alarm_text(site_name: str, shift: Shift, st: CheckinState, zone, now: datetime) -> tuple[str, str]:
-    """Subject and body of an escalation message."""
+class Where(NamedTuple):
+    """Where the desk is, for a responder who may never have been there."""
+
+    library: str
+    desk: str  # the desk's name, not its id
+    address: str  # the civic address
+    zone: tzinfo
+
+
+def alarm_text(where: Where, shift: Shift, st: CheckinState, now: datetime) -> tuple[str, str]:
+    """Subject and body of an escalation message: who, where, since when, what to do."""
+    zone = where.zone
     last = st.last_checkin.astimezone(zone)
-    when = now.astimezone(zone)
+    since = (st.alarm_started or now).astimezone(zone)
+    place = f"{where.desk}, {where.library}"
     if st.alarm_reason == "panic":
-        subject = f"PANIC alarm at {site_name}"
-        first = f"{shift.worker} raised a panic alarm at {when:%H:%M} at the {shift.desk} desk."
+        subject = f"PANIC alarm: {place}"
+        first = f"{shift.worker} raised a panic alarm at {place} at {since:%H:%M on %a %d %b %Y}."
+        todo = "Send help to the desk now (security first), then acknowledge the alarm at the desk."
     elif st.alarm_reason == "duress":
-        subject = f"Duress: {site_name} desk needs help"
-        first = (f"{shift.worker} entered the duress code at {when:%H:%M} at the {shift.desk} desk. "
-                 "The screen shows a normal check-in: do not call the desk.")
+        subject = f"Duress: {place} needs help"
+        first = f"{shift.worker} entered the duress code at {place} at {since:%H:%M on %a %d %b %Y}."
+        todo = ("The desk's screen shows a normal check-in: the person may be under threat. Send security "
+                "to the desk now. Do not call the desk.")
     else:
-        subject = f"Missed check-in at {site_name}"
-        first = (f"{shift.worker} has not checked in since {last:%H:%M} "
-                 f"(due {st.deadline.astimezone(zone):%H:%M}) at the {shift.desk} desk.")
-    body = (f"{first}\n\nPlease go to the desk or call it now, and acknowledge this alarm.\n\n"
-            f"Solo Shift, {when:%Y-%m-%d %H:%M %Z}")
+        subject = f"Missed check-in: {place}"
+        first = (f"{shift.worker} has not checked in at {place} since {last:%H:%M} "
+                 f"(due {st.deadline.astimezone(zone):%H:%M}); the alarm started at "
+                 f"{since:%H:%M on %a %d %b %Y}.")
+        todo = "Call the desk now; if nobody answers, send security. Acknowledge the alarm at the desk."
+    body = (f"{first}\n\nAddress: {where.address or '(not set in the site file)'}\n"
+            f"Last check-in: {last:%H:%M}\n\nWhat to do: {todo}\n\n"
+            f"Solo Shift, {now.astimezone(zone):%Y-%m-%d %H:%M %Z}")
     return subject, body
+
+
+def stand_down_text(where: Where, shift: Shift, alarm: "EndedAlarm") -> tuple[str, str]:
+    """The message to everyone an alarm reached once it has ended."""
+    zone = where.zone
+    place = f"{where.desk}, {where.library}"
+    how = (f"{shift.worker} checked in at {alarm.ended_at.astimezone(zone):%H:%M}" if alarm.how == "checkin"
+           else f"answered by {alarm.by} at {alarm.ended_at.astimezone(zone):%H:%M}")
+    return (f"Stand down: {place} alarm ended",
+            f"The {alarm.reason} alarm at {place} raised at "
+            f"{alarm.started_at.astimezone(zone):%H:%M on %a %d %b %Y} has ended: {how}.\n\n"
+            "No further action is needed for this alarm.\n\n"
+            f"Solo Shift, {alarm.ended_at.astimezone(zone):%Y-%m-%d %H:%M %Z}")
+
+
+class EndedAlarm(NamedTuple):
+    started_at: datetime
+    reason: str
+    ended_at: datetime
+    how: str  # "checkin" (late) or "acknowledged"
+    by: str  # who answered
+    reached: tuple[int, ...]  # the steps whose alert was sent: each gets a stand-down
+    told: frozenset[int]  # the steps already told to stand down
+
+    @property
+    def key(self) -> str:
+        return to_iso(self.started_at)
+
+
+def ended_alarms(rows: list[dict]) -> list[EndedAlarm]:
+    """Every alarm of the shift that has ended, with who it reached and who was told it ended."""
+    ended: list[EndedAlarm] = []
+    started: datetime | None = None
+    reason = ""
+    reached: list[int] = []
+    for row in rows:
+        at, kind = from_iso(row["at"]), row["kind"]
+        if kind in ("panic", "duress"):
+            started, reason, reached = at, kind, []
+        elif kind == "escalation" and started is None:
+            started, reason, reached = at, "missed check-in", []
+        elif kind == "alert_sent" and started is not None and _index(row) not in reached:
+            reached.append(_index(row))
+        elif started is not None and (kind == "acknowledged" or (kind == "checkin" and reason == "missed check-in")):
+            ended.append(EndedAlarm(started, reason, at, "acknowledged" if kind == "acknowledged" else "checkin",
+                                    row["detail"], tuple(reached), frozenset()))
+            started, reason, reached = None, "", []
+    told: dict[str, set[int]] = {}
+    for row in rows:
+        if row["kind"] == "stand_down_sent":
+            step, _, key = row["detail"].partition(": ")[0].partition("@")  # "0@<alarm start>: detail"
+            told.setdefault(key, set()).add(int(step))
+    return [a._replace(told=frozenset(told.get(a.key, ()))) for a in ended]
 
 
 def deliver(step: EscalationStep, email: "EmailSettings | None", subject: str, body: str) -> str:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shift import checkins, prompts, tally
-from shift.clock import Clock
+from shift.clock import Clock, from_iso
 from shift.shifts import NOT_SIGNED_IN, Shift, end_shift, open_shift, start_shift
 from shift.site import Site
 from shift.store import Store
@@ -58,6 +58,7 @@ class DeskCore:
         self.site = site
         self.clock = clock or store.clock
         self._channel_tested_at: datetime | None = None
+        self._sending: set[str] = set()  # alerts on their way: one attempt at a time per step
 
     # -- reading the state ----------------------------------------------------
 
@@ -248,9 +249,34 @@ class DeskCore:
                 what = step.describe() if step else "desk alarm"
                 checkins.record(self.store, shift, "escalation", f"{action.step}:{what}")
                 if step is not None:
-                    effects.append(Effect("deliver", step=action.step))
+                    effects += self._send(Effect("deliver", step=action.step))
             elif action.kind == "resend":
-                effects.append(Effect("deliver", step=action.step))
+                effects += self._send(Effect("deliver", step=action.step))
+        return effects + self._stand_downs(shift, now)
+
+    def _send(self, effect: Effect) -> list[Effect]:
+        """One attempt at a time per step: nothing new while the last one is still on its way."""
+        key = f"{effect.kind}:{effect.step}:{effect.text}"
+        if key in self._sending:
+            return []
+        self._sending.add(key)
+        return [effect]
+
+    def _stand_downs(self, shift: Shift, now: datetime) -> list[Effect]:
+        """Everyone an ended alarm reached is told it ended (retried every minute until sent)."""
+        policy = self.site.checkins
+        assert policy is not None
+        rows = checkins.events(self.store, shift)
+        failed = {row["detail"].partition(": ")[0]: from_iso(row["at"]) for row in rows
+                  if row["kind"] == "stand_down_failed"}  # "0@<alarm start>: reason"
+        effects: list[Effect] = []
+        for alarm in checkins.ended_alarms(rows):
+            for step in alarm.reached:
+                tried = failed.get(f"{step}@{alarm.key}")
+                if step in alarm.told or step >= len(policy.escalation) or (
+                        tried is not None and now - tried < checkins.RETRY_AFTER):
+                    continue
+                effects += self._send(Effect("stand_down", step=step, text=alarm.key))
         return effects
 
     def _channel_test(self, shift: Shift, now: datetime) -> list[Effect]:
@@ -274,11 +300,29 @@ class DeskCore:
         now = self.now()
         st = self.checkin_state(shift, now)
         assert st is not None
-        subject, body = checkins.alarm_text(self.site.name, shift, st, self.site.zone, now)
+        subject, body = checkins.alarm_text(self.where(shift), shift, st, now)
         return policy.escalation[index], subject, body
 
+    def stand_down_message(self, shift: Shift, index: int, key: str) -> tuple[checkins.EscalationStep, str, str]:
+        """The step, and the stand-down to send it for the alarm that started at `key`."""
+        policy = self.site.checkins
+        assert policy is not None
+        alarm = next(a for a in checkins.ended_alarms(checkins.events(self.store, shift)) if a.key == key)
+        subject, body = checkins.stand_down_text(self.where(shift), shift, alarm)
+        return policy.escalation[index], subject, body
+
+    def where(self, shift: Shift) -> checkins.Where:
+        return checkins.Where(self.site.name, self.site.desk_name(shift.desk), self.site.civic_address,
+                              self.site.zone)
+
     def delivered(self, shift: Shift, index: int, ok: bool, detail: str) -> None:
+        self._sending.discard(f"deliver:{index}:")
         checkins.record(self.store, shift, "alert_sent" if ok else "alert_failed", f"{index}: {detail}")
+
+    def stood_down(self, shift: Shift, index: int, key: str, ok: bool, detail: str) -> None:
+        self._sending.discard(f"stand_down:{index}:{key}")
+        checkins.record(self.store, shift, "stand_down_sent" if ok else "stand_down_failed",
+                        f"{index}@{key}: {detail}")
 
     def channel_tested(self, shift: Shift, ok: bool, detail: str) -> None:
         checkins.record(self.store, shift, "channel_ok" if ok else "channel_failed", detail)

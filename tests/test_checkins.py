@@ -144,9 +144,11 @@ def test_no_check_ins_while_the_desk_is_staffed_in_the_day(store, site, clock):
 def test_messages_name_the_reason(store, site, shift, clock):
     clock.moment = local(2026, 11, 24, 20, 10)
     st = checkins.current(store, shift, POLICY, site.hours, clock.now())
-    subject, body = checkins.alarm_text("Bata Library", shift, st, site.hours.zone, clock.now())
-    assert subject == "Missed check-in at Bata Library"
-    assert "Sam has not checked in since 17:30 (due 18:30)" in body
+    where = checkins.Where("Bata Library", "Bata Library Service Desk", "1 Example Road, Peterborough", site.zone)
+    subject, body = checkins.alarm_text(where, shift, st, clock.now())
+    assert subject == "Missed check-in: Bata Library Service Desk, Bata Library"
+    assert "Sam has not checked in at Bata Library Service Desk, Bata Library since 17:30 (due 18:30)" in body
+    assert "Address: 1 Example Road, Peterborough" in body and "Tue 24 Nov 2026" in body
 
 
 # -- timed prompts ---------------------------------------------------------------

@@ -153,3 +153,38 @@ def test_a_check_in_kept_in_memory_counts_at_once(store, full_site, clock):
     store.conn.execute("PRAGMA query_only=OFF")
     assert core.flush() == (1, 0)
     assert store.rows("SELECT kind FROM checkin_events") == [{"kind": "checkin"}]
+
+
+def test_a_late_check_in_tells_everyone_alerted_to_stand_down(store, full_site, clock):
+    site = full_site._replace(email=None, tasks=())
+    clock.moment = local(2026, 11, 24, 18, 0, 13)  # an odd second
+    core = DeskCore(store, site, clock)
+    shift = core.start_shift("Sam", "main")
+    clock.moment = local(2026, 11, 24, 19, 10, 13)  # 60 min + 10 min grace: the chain starts
+    assert [(e.kind, e.step) for e in core.tick(clock.now()) if e.kind == "deliver"] == [("deliver", 0)]
+    assert [e for e in core.tick(clock.now()) if e.kind == "deliver"] == []  # one attempt at a time
+    core.delivered(shift, 0, True, "emailed security@library.example")
+    step, subject, body = core.alarm_message(shift, 0)
+    assert "Bata Library Service Desk" in subject and "Address:" in body and "since 18:00" in body
+    clock.advance(minutes=3)
+    core.check_in("")  # late: the missed check-in alarm ends
+    stand = [e for e in core.tick(clock.now()) if e.kind == "stand_down"]
+    assert [(e.step, e.text) for e in stand] == [(0, "2026-11-25T00:10:13.000000+00:00")]
+    step, subject, body = core.stand_down_message(shift, 0, stand[0].text)
+    assert subject.startswith("Stand down:") and "Sam checked in at 19:13" in body
+    core.stood_down(shift, 0, stand[0].text, False, "server busy")
+    assert [e for e in core.tick(clock.now()) if e.kind == "stand_down"] == []  # retried after a minute
+    clock.advance(minutes=1)
+    stand = [e for e in core.tick(clock.now()) if e.kind == "stand_down"]
+    core.stood_down(shift, 0, stand[0].text, True, "emailed security@library.example")
+    clock.advance(minutes=5)
+    assert [e for e in core.tick(clock.now()) if e.kind == "stand_down"] == []  # told once
+
+
+def test_the_duress_text_is_one_instruction(store, full_site, clock):
+    core = DeskCore(store, full_site._replace(email=None, tasks=(), checkins=full_site.checkins._replace(
+        duress_code="7319")), clock)
+    shift = core.start_shift("Sam", "main")
+    core.check_in("7319")
+    _, subject, body = core.alarm_message(shift, 0)
+    assert subject.startswith("Duress:") and "Do not call the desk" in body and "call it" not in body

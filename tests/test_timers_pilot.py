@@ -83,8 +83,8 @@ async def test_a_missed_check_in_is_emailed_over_real_smtp(request, store, site,
         envelope = handler.envelopes[0]
         assert envelope.rcpt_tos == ["security@library.example"]
         message = parsed(envelope)
-        assert message["Subject"] == "Missed check-in at Bata Library"
-        assert "Sam has not checked in since 19:00 (due 20:00)" in message.get_content()
+        assert message["Subject"] == "Missed check-in: Bata Library Service Desk, Bata Library"
+        assert "since 19:00 (due 20:00)" in message.get_content()
         await wait_for(pilot, lambda: store.rows("SELECT 1 FROM checkin_events WHERE kind = 'alert_sent'"))
         await pilot.pause()
         assert "ALARM (missed check-in) since 20:10" in shown(app, "#checkin-line")
@@ -122,7 +122,7 @@ async def test_duress_code_looks_normal_and_alerts_silently(request, store, site
             await pilot.press("enter")
             await wait_for(pilot, lambda: handler.envelopes)
         assert notify.call_args_list[0].args[0] == "Checked in at 19:00. Next check-in by 20:00."
-        assert parsed(handler.envelopes[0])["Subject"] == "Duress: Bata Library desk needs help"
+        assert parsed(handler.envelopes[0])["Subject"] == "Duress: Bata Library Service Desk, Bata Library needs help"
         await pilot.pause()
         assert shown(app, "#checkin-line") == "Next check-in by 20:00 (F5)"  # nothing on screen gives it away
         assert "19:00  checked in" in shown(app, "#log")

@@ -87,6 +87,8 @@ class DeskTimers:
                 self.app.bell()
         elif effect.kind == "deliver" and shift is not None:
             self.deliver(shift, effect.step)
+        elif effect.kind == "stand_down" and shift is not None:
+            self.stand_down(shift, effect.step, effect.text)
         elif effect.kind == "test_channel" and shift is not None:
             self._test_channel(shift)
 
@@ -147,7 +149,7 @@ class DeskTimers:
         def send() -> None:
             try:
                 result = checkins.deliver(step, email, subject, body)
-            except AlertError as exc:
+            except Exception as exc:  # AlertError, or a fault of ours: either way not sent, and retried
                 self.app.call_from_thread(self._delivered, shift, index, False, str(exc))
             else:
                 self.app.call_from_thread(self._delivered, shift, index, True, result)
@@ -159,6 +161,26 @@ class DeskTimers:
         if not ok:
             log.warning("alert step %d failed: %s", index, detail)
         self.app.refresh_timers()
+
+    def stand_down(self, shift: Shift, index: int, key: str) -> None:
+        """Tell one step's recipients the alarm ended, in a worker thread."""
+        step, subject, body = self.app.core.stand_down_message(shift, index, key)
+        email = self.app.site.email
+
+        def send() -> None:
+            try:
+                result = checkins.deliver(step, email, subject, body)
+            except Exception as exc:  # AlertError, or a fault of ours: either way not sent, and retried
+                self.app.call_from_thread(self._stood_down, shift, index, key, False, str(exc))
+            else:
+                self.app.call_from_thread(self._stood_down, shift, index, key, True, result)
+
+        self.app.run_worker(send, thread=True, group="alerts", exit_on_error=False)
+
+    def _stood_down(self, shift: Shift, index: int, key: str, ok: bool, detail: str) -> None:
+        self.app.core.stood_down(shift, index, key, ok, detail)
+        if not ok:
+            log.warning("stand-down %d not sent: %s", index, detail)
 
     def _test_channel(self, shift: Shift) -> None:
         email = self.app.site.email
