@@ -70,7 +70,9 @@ def shift_list(store: Store, site: Site) -> list[str]:
     return lines
 
 
-def build(store: Store, site: Site, shift_id: str) -> Report:
+def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Report:
+    """The shift's report. `at_desk`: as shown on the desk's screen, where a duress alarm
+    stays silent; the emailed and printed report (for the manager) tells it."""
     row = _shift_row(store, shift_id)
     shift = Shift(row["id"], from_iso(row["started_at"]), row["worker"], row["desk"])
     now = store.clock.now()
@@ -103,7 +105,7 @@ def build(store: Store, site: Site, shift_id: str) -> Report:
         _emergencies(store, site, runs, drill),
         _procedures(site, runs),
         _prompts(store, site, shift),
-        _checkins(store, site, shift),
+        _checkins(store, site, shift, at_desk),
         _statistics(store, site, shift, until),
         _circulation(store, site, shift, until),
         _money(store, shift),
@@ -226,22 +228,37 @@ def _prompts(store: Store, site: Site, shift: Shift) -> Section:
     return Section("Timed tasks", lines or ["None."])
 
 
-def _checkins(store: Store, site: Site, shift: Shift) -> Section:
+def _checkins(store: Store, site: Site, shift: Shift, at_desk: bool) -> Section:
     rows = store.rows("SELECT kind, at, detail FROM checkin_events WHERE shift_id = ? ORDER BY at, rowid",
                       (shift.id,))
-    # A duress check-in is counted as a check-in: the report may be read at the desk.
+    # A duress check-in is counted as a check-in. Its silent alarm is told only to the manager
+    # (the emailed report): the report on the desk's screen may be read by whoever stands there.
     count = sum(1 for r in rows if r["kind"] in ("checkin", "duress"))
     lines = [f"Check-ins: {count}"]
+    duress = False  # inside a duress alarm
     for r in rows:
         when = _t(from_iso(r["at"]), site)[:5]
-        if r["kind"] == "panic":
+        kind = r["kind"]
+        if kind == "panic":
+            duress = False
             lines.append(f"{when}  PANIC alarm raised")
-        elif r["kind"] == "escalation":
+        elif kind == "duress":
+            duress = True
+            if not at_desk:
+                lines.append(f"{when}  DURESS code entered: silent alarm raised")
+        elif duress and at_desk and kind in ("escalation", "alert_sent", "alert_failed", "acknowledged",
+                                             "stand_down_sent", "stand_down_failed"):
+            duress = duress and kind != "acknowledged"
+            continue
+        elif kind == "escalation":
             lines.append(f"{when}  alarm escalated ({r['detail'].split(':', 1)[-1]})")
-        elif r["kind"] == "acknowledged":
+        elif kind == "acknowledged":
+            duress = False
             lines.append(f"{when}  alarm answered by {r['detail']}")
-        elif r["kind"] == "alert_failed":
+        elif kind == "alert_failed":
             lines.append(f"{when}  ALERT NOT DELIVERED: {r['detail']}")
+        elif kind == "stand_down_sent":
+            lines.append(f"{when}  stand-down sent ({r['detail'].partition(': ')[2]})")
     return Section("Lone-worker check-ins", lines)
 
 

@@ -156,3 +156,30 @@ def test_report_command_with_no_shift_or_an_unknown_one(tmp_path):
     assert done.returncode == 1 and "No shift has been recorded" in done.stderr
     done = subprocess.run([*cmd, "--shift", "nope"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "no shift with id nope" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_duress_alarm_is_silent_in_the_report_at_the_desk_and_told_to_the_manager(store, site, shift):
+    from shift import checkins, report
+
+    checkins.record(store, shift, "duress")
+    checkins.record(store, shift, "escalation", "0:email security")
+    checkins.record(store, shift, "alert_sent", "0: emailed security@library.example")
+    at_desk = report.render_text(report.build(store, site, shift.id, at_desk=True))
+    manager = report.render_text(report.build(store, site, shift.id))
+    assert "Check-ins: 1" in at_desk and "uress" not in at_desk and "escalated" not in at_desk
+    assert "DURESS code entered: silent alarm raised" in manager and "alarm escalated (email security)" in manager
+
+
+def test_the_report_at_the_desk_after_duress_reads_as_after_a_normal_check_in(store, site, clock):
+    from shift import checkins, report
+    from shift.shifts import end_shift, start_shift
+
+    texts = []
+    for kind in ("checkin", "duress"):
+        shift = start_shift(store, "Sam", "main")
+        checkins.record(store, shift, kind)
+        if kind == "duress":
+            checkins.record(store, shift, "escalation", "0:email security")
+        texts.append(report.render_text(report.build(store, site, shift.id, at_desk=True)))
+        end_shift(store, shift, "")
+    assert texts[0] == texts[1]

@@ -29,7 +29,7 @@ class ReportScreen(Screen[None]):
         self.shift_id = shift_id
 
     def compose(self) -> ComposeResult:
-        built = report.build(self.app.store, self.app.site, self.shift_id)
+        built = report.build(self.app.store, self.app.site, self.shift_id, at_desk=True)
         yield Static(printable(built.title), id="report-head", markup=False)
         with VerticalScroll(id="report-body"):
             yield Static(printable(report.render_text(built), keep_newlines=True), id="report-text", markup=False)
