@@ -5,6 +5,7 @@ check-in (or the shift's start), never from an in-memory timer, so a restart
 during the grace period escalates at the original deadline.
 """
 
+import os
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -319,6 +320,36 @@ def ended_alarms(rows: list[dict]) -> list[EndedAlarm]:
             step, _, key = row["detail"].partition(": ")[0].partition("@")  # "0@<alarm start>: detail"
             told.setdefault(key, set()).add(int(step))
     return [a._replace(told=frozenset(told.get(a.key, ()))) for a in ended]
+
+
+def test_channels(steps: tuple[EscalationStep, ...], email: "EmailSettings | None") -> str:
+    """Test every alert channel without alerting anyone (blocking: off the desk's thread): the
+    mail server answers and logs in; each command exists and may be run. Raises AlertError
+    naming each channel that would fail; returns what was checked."""
+    import shutil
+
+    from shift.alerts import AlertError, test_channel
+
+    problems, checked = [], []
+    if any(step.action == "email" for step in steps):
+        try:
+            if email is None:
+                raise AlertError("email steps but no [email] settings in site.toml")
+            test_channel(email)
+            checked.append(f"mail {email.host}:{email.port}")
+        except AlertError as exc:
+            problems.append(str(exc))
+    for step in steps:
+        if step.action == "command" and step.command:
+            program = step.command[0]
+            found = program if "/" in program else shutil.which(program)
+            if found is None or not os.path.isfile(found) or not os.access(found, os.X_OK):
+                problems.append(f"command alert channel not working: {program} is missing or not executable")
+            else:
+                checked.append(f"command {program}")
+    if problems:
+        raise AlertError("; ".join(problems))
+    return ", ".join(checked)
 
 
 def deliver(step: EscalationStep, email: "EmailSettings | None", subject: str, body: str) -> str:

@@ -280,10 +280,9 @@ class DeskCore:
         return effects
 
     def _channel_test(self, shift: Shift, now: datetime) -> list[Effect]:
-        """Test the alert channel at the start of a shift, and again while it is failing."""
-        email = self.site.email
+        """Test every alert channel at the start of a shift, and again while one is failing."""
         policy = self.site.checkins
-        if email is None or policy is None or not any(s.action == "email" for s in policy.escalation):
+        if policy is None or not policy.escalation:
             return []
         ok = checkins.state(self.store, shift, policy).channel_ok
         last = self._channel_tested_at

@@ -28,7 +28,7 @@ async def test_ctrl_k_in_a_text_field_is_only_editing(store, full_site, shift):
         await pilot.press("ctrl+g")  # the acknowledge key does nothing without an alarm
         await pilot.pause()
         assert not isinstance(app.screen, AskText)
-    assert kinds(store, shift) == ["checkin"]
+    assert not {"acknowledged", "panic", "escalation"} & set(kinds(store, shift))
 
 
 async def test_the_acknowledge_key_answers_a_raised_alarm(store, full_site, shift):

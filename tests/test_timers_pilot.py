@@ -247,3 +247,15 @@ async def test_a_failing_command_step_shows_failed_on_the_desk(store, site, late
         await pilot.pause()
         line = shown(app, "#checkin-line")
         assert "FAILED" in line and "retrying every minute" in line and "taken" not in line
+
+
+async def test_a_missing_command_channel_is_found_at_the_start_of_the_shift(store, site, shift, tmp_path):
+    checkins.record(store, shift, "checkin")  # on time: no alarm, only the channel test
+    policy = POLICY._replace(escalation=(EscalationStep("command", command=(str(tmp_path / "no-such-pager"),)),))
+    app = SoloShiftApp(store, site._replace(checkins=policy, email=None))
+    async with app.run_test(size=(120, 40)) as pilot:
+        failed = "SELECT detail FROM checkin_events WHERE kind = 'channel_failed'"
+        await wait_for(pilot, lambda: store.rows(failed))
+        await pilot.pause()
+        assert "no-such-pager is missing or not executable" in store.rows(failed)[0]["detail"]
+        assert "ALERT CHANNEL UNREACHABLE" in shown(app, "#checkin-line")

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from shift import checkins, reportmail
-from shift.alerts import AlertError, test_channel
+from shift.alertconfig import AlertError
 from shift.desk import Effect
 from shift.scheduler import DeskScheduler
 from shift.shifts import Shift
@@ -183,17 +183,17 @@ class DeskTimers:
             log.warning("stand-down %d not sent: %s", index, detail)
 
     def _test_channel(self, shift: Shift) -> None:
-        email = self.app.site.email
-        if email is None:
+        policy, email = self.app.site.checkins, self.app.site.email
+        if policy is None:
             return
 
         def probe() -> None:
             try:
-                test_channel(email)
-            except AlertError as exc:
+                checked = checkins.test_channels(policy.escalation, email)
+            except Exception as exc:  # AlertError, or a fault of ours: either way the channel is not known good
                 self.app.call_from_thread(self._channel_result, shift, False, str(exc))
             else:
-                self.app.call_from_thread(self._channel_result, shift, True, f"{email.host}:{email.port}")
+                self.app.call_from_thread(self._channel_result, shift, True, checked)
 
         self.app.run_worker(probe, thread=True, group="alerts", exit_on_error=False)
 
