@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(PY) bench/startup.py
 	$(PY) bench/tally_latency.py
 	$(PY) bench/memory.py
+	$(PY) bench/alarm_latency.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
