@@ -566,11 +566,14 @@ def _draft(row: dict) -> Draft:
 
 
 def open_drafts(store: Store) -> list[Draft]:
-    """Drafts still to be completed, newest first: the latest per run or chain, not yet filed."""
-    drafts = [_draft(r) for r in store.rows("SELECT * FROM incident_drafts ORDER BY created_at, rowid")]
+    """Drafts still to be completed, newest first: the latest per run or chain, not yet filed.
+    Drafts and incidents still waiting for storage count too (listed at once, filed at once)."""
+    rows = store.rows("SELECT * FROM incident_drafts ORDER BY created_at, rowid") + store.waiting("incident_drafts")
+    drafts = [_draft(r) for r in rows]
     filed = store.rows("SELECT draft_id, run_id FROM incidents WHERE draft_id IS NOT NULL OR run_id IS NOT NULL")
-    filed_drafts = {r["draft_id"] for r in filed if r["draft_id"]}
-    filed_runs = {r["run_id"] for r in filed if r["run_id"]}
+    filed += store.waiting("incidents")
+    filed_drafts = {r.get("draft_id") for r in filed} - {None}
+    filed_runs = {r.get("run_id") for r in filed} - {None}
     group: dict[str, str] = {}  # draft id -> its chain (run id, or the first draft's id)
     latest: dict[str, Draft] = {}
     closed: set[str] = set()

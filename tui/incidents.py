@@ -31,26 +31,6 @@ def _one_line(text: str) -> str:
     return printable(" ".join(text.split()))
 
 
-def drafts_to_finish(store) -> list[incidents.Draft]:
-    """The open drafts (incidents.open_drafts), with those still waiting for storage: a draft
-    kept while the database refused it (locked, read-only, full) is listed at once, not only
-    once it reaches the disk. A waiting draft supersedes the one it replaces (or its run's),
-    and one a waiting incident files is not listed."""
-    drafts = incidents.open_drafts(store)
-    waiting = store.waiting("incident_drafts")
-    if not waiting:
-        return drafts
-    filed = store.waiting("incidents")
-    filed_drafts = {row.get("draft_id") for row in filed} - {None}
-    filed_runs = {row.get("run_id") for row in filed} - {None}
-    for row in waiting:
-        draft = incidents._draft(row)  # the same reading of a row as open_drafts
-        drafts = [d for d in drafts if d.id != draft.replaces and not (draft.run_id and d.run_id == draft.run_id)]
-        if draft.id not in filed_drafts and draft.run_id not in filed_runs:
-            drafts.append(draft)
-    return sorted(drafts, key=lambda d: d.created_at, reverse=True)
-
-
 class SupplementDialog(ModalScreen["incidents.Supplement | None"]):
     """Add to an incident without touching it; checked for card numbers like the original."""
 
@@ -316,7 +296,7 @@ class IncidentBrowser(Screen[None]):
             self.found = incidents.search(
                 self.app.store, text=text, category=None if category is Select.NULL else str(category),
                 since=since, until=until, zone=site.zone, supplement_hours=site.incidents.supplement_hours)
-            self.drafts = drafts_to_finish(self.app.store)
+            self.drafts = incidents.open_drafts(self.app.store)
         except sqlite3.Error as exc:
             status.set_class(True, "error")
             status.update(f"Could not read the incidents: {exc}")
