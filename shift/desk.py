@@ -37,12 +37,17 @@ CHANNEL_MIN_GAP = timedelta(seconds=30)
 class Effect(NamedTuple):
     """Something for the interface to do; the record of it is already written."""
 
-    kind: str  # "notify" | "bell" | "deliver" (an escalation step) | "test_channel"
-    text: str = ""
+    kind: str  # "notify" | "bell" | "deliver" (an escalation step) | "stand_down" | "test_channel"
+    text: str = ""  # notify: what to say; stand_down: the alarm's key (when it started)
     title: str = ""
     severity: str = "information"  # information | warning | error
     timeout: float = 5.0
-    step: int = 0  # deliver: the escalation step; bell: how many rings
+    step: int = 0  # deliver, stand_down: the escalation step; bell: how many rings
+
+    @property
+    def key(self) -> str:
+        """What identifies one delivery on its way (one attempt at a time per step)."""
+        return f"{self.kind}:{self.step}:{self.text}"
 
 
 class Said(NamedTuple):
@@ -256,10 +261,9 @@ class DeskCore:
 
     def _send(self, effect: Effect) -> list[Effect]:
         """One attempt at a time per step: nothing new while the last one is still on its way."""
-        key = f"{effect.kind}:{effect.step}:{effect.text}"
-        if key in self._sending:
+        if effect.key in self._sending:
             return []
-        self._sending.add(key)
+        self._sending.add(effect.key)
         return [effect]
 
     def _stand_downs(self, shift: Shift, now: datetime) -> list[Effect]:
@@ -315,11 +319,11 @@ class DeskCore:
                               self.site.zone)
 
     def delivered(self, shift: Shift, index: int, ok: bool, detail: str) -> None:
-        self._sending.discard(f"deliver:{index}:")
+        self._sending.discard(Effect("deliver", step=index).key)
         checkins.record(self.store, shift, "alert_sent" if ok else "alert_failed", f"{index}: {detail}")
 
     def stood_down(self, shift: Shift, index: int, key: str, ok: bool, detail: str) -> None:
-        self._sending.discard(f"stand_down:{index}:{key}")
+        self._sending.discard(Effect("stand_down", step=index, text=key).key)
         checkins.record(self.store, shift, "stand_down_sent" if ok else "stand_down_failed",
                         f"{index}@{key}: {detail}")
 
