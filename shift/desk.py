@@ -226,13 +226,16 @@ class DeskCore:
         return effects + self._checkin_effects(shift, now)
 
     def next_decision(self, now: datetime) -> datetime | None:
-        """When the next check-in reminder, escalation step, repeat or retry is due (prompts
-        have their own planned moments)."""
+        """When tick() next has something to do: the next prompt, check-in reminder, escalation
+        step, repeat or retry."""
         shift = self.shift()
-        policy = self.site.checkins
-        if shift is None or policy is None:
+        if shift is None:
             return None
-        return checkins.next_moment(self.store, shift, policy, self.site.hours, now, self.sweeping(shift))
+        later: list[datetime | None] = [p.due_at for p in self.shift_prompts(shift, now) if p.due_at > now]
+        policy = self.site.checkins
+        if policy is not None:
+            later.append(checkins.next_moment(self.store, shift, policy, self.site.hours, now, self.sweeping(shift)))
+        return min((moment for moment in later if moment is not None), default=None)
 
     def _checkin_effects(self, shift: Shift, now: datetime) -> list[Effect]:
         policy = self.site.checkins

@@ -217,3 +217,38 @@ async def test_app_keys_still_work_and_escape_goes_back(store, full_site, shift)
         assert isinstance(app.screen, CirculationScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, DeskScreen)
+
+
+async def test_a_prompt_due_during_a_burst_of_scans_fires_during_it(tmp_path, site):
+    """200 scans typed as one burst (a scanner, a pasted list) keep the loop busy for seconds;
+    a prompt that comes due in the middle is acted on as the next key arrives, not after."""
+    from conftest import local
+    from shift.clock import OffsetClock, to_iso
+    from shift.shifts import start_shift
+    from shift.store import Store
+    from shift.tasks import Task
+    from shift.timespec import parse_timespec
+    from test_sweep_80x24 import burst
+
+    clock = OffsetClock(local(2026, 11, 24, 19, 29, 59))
+    store = Store.open(tmp_path / "desk.db", clock=clock)
+    start_shift(store, "Sam", "main")
+    task = Task("hold-shelf", "Check the hold shelf", at=parse_timespec("19:30"))
+    app = SoloShiftApp(store, site._replace(tasks=(task,)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        while app.timers is None or app.timers.due_at is None:
+            await pilot.pause(0.05)
+        await open_scan_screen(pilot)
+        burst(app, *card(1), "enter")
+        for n in range(200):  # 200 loans, about 3,000 keys, queued at once
+            burst(app, *item(n), "enter")
+        for _ in range(600):
+            if len(store.rows("SELECT id FROM circ_transactions")) == 200:
+                break
+            await pilot.pause(0.1)
+    fired = store.rows("SELECT at FROM prompt_events WHERE event = 'fired'")
+    scans = [r["scanned_at"] for r in store.rows("SELECT scanned_at FROM circ_transactions ORDER BY scanned_at")]
+    due = to_iso(local(2026, 11, 24, 19, 30))
+    assert scans[0] < due < scans[-1]  # the prompt came due in the middle of the burst
+    assert len(fired) == 1 and fired[0]["at"] < scans[-1], "the prompt waited for the whole burst"
+    store.close()

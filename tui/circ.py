@@ -180,6 +180,8 @@ class CirculationScreen(Screen):
             app.bell()
             return False
         self.show_result(result)
+        if app.timers is not None:
+            app.timers.catch_up()  # a burst of scans holds the loop: a prompt or alarm due meanwhile goes first
         return True
 
     def unread_lines(self, count: int) -> None:
