@@ -38,6 +38,8 @@ def timeout_problem(value: object) -> str:
         return f"expected a number of seconds, found {value!r}"
     if not math.isfinite(value) or value <= 0:
         return f"{value:g} is not a number of seconds greater than 0"
+    if value < 1:
+        return f"{value:g} s is too short for a mail server on a real network (at least 1)"
     if value > TIMEOUT_LIMIT:
         return f"{value:g} s is too long to wait for a mail server (at most {TIMEOUT_LIMIT:g})"
     return ""

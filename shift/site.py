@@ -167,7 +167,7 @@ class _SiteReader:
         lib = root.table("library", required=True)
         name, zone, theme = fallback.name, fallback.zone, "textual-dark"
         if lib:
-            name = lib.text("name", name, required=True)
+            name = lib.line("name", name, required=True)
             zone = self._zone(lib) or zone
             theme = lib.text("theme", theme)
             if theme not in THEMES:
@@ -324,7 +324,7 @@ class _SiteReader:
     def _desks(self, root: Section) -> tuple[Desk, ...]:
         desks = []
         for sec, ident in self._unique_ids(root.tables("desks", required=True), "desk"):
-            desks.append(Desk(ident, sec.text("name", ident, required=True)))
+            desks.append(Desk(ident, sec.line("name", ident, required=True)))
             sec.finish()
         return tuple(desks)
 
@@ -332,7 +332,7 @@ class _SiteReader:
         sec = root.table("contacts", required=True)
         if sec is None:
             return "", {}
-        address = sec.text("civic_address", "", required=True) or ""
+        address = sec.line("civic_address", "", required=True)
         if "example" in address.lower():
             sec.warn("civic_address", "still the sample address: put the building's real civic address for 911")
         contacts: dict[str, Contact] = {}
@@ -503,9 +503,9 @@ class _SiteReader:
         if table is not None:
             for purpose in list(table.data):
                 addresses = table.texts(purpose)
-                bad = [a for a in addresses if not re.fullmatch(r"[^@\s]+@[^@\s]+", a)]
+                bad = [a for a in addresses if not re.fullmatch(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+", a)]
                 if bad:
-                    table.error(purpose, f"'{bad[0]}' is not an email address")
+                    table.error(purpose, f"{bad[0]!r} is not an email address")
                 recipients[purpose] = tuple(addresses)
             if not recipients.get("reports"):
                 table.warn(None, "no 'reports' addresses: end-of-shift reports will not be emailed to anyone")

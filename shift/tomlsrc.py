@@ -260,6 +260,14 @@ class Section:
             return default
         return value
 
+    def line(self, key: str, default: str, required: bool = False) -> str:
+        """Text shown on one line and put in alarm messages: no line break, tab or other control."""
+        value = self.text(key, default, required)
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            self.error(key, "must be one line, without a line break, tab or other control character")
+            return default
+        return value
+
     def flag(self, key: str, default: bool = False) -> bool:
         return self.get(key, (bool,), "true or false", default)
 

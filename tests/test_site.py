@@ -170,6 +170,12 @@ def test_email_without_report_addresses_is_a_warning(tmp_path):
         ('security = "starttls"', 'security = "starttls"\nca_file = "campus-ca.pem"', "campus-ca.pem does not exist"),
         ('repeat = "10m"', 'repeat = "soon"', "checkins.repeat: 'soon' is not a duration"),
         ('repeat = "10m"', 'repeat = "0m"', "checkins.repeat: '0m' is zero"),
+        ('# timeout = 10', 'timeout = 0.001', "too short for a mail server"),
+        ('name = "Bata Library Service Desk"', 'name = "Bata Library\\r\\nBcc: evil@x.example"',
+         "name: must be one line"),
+        ('name = "Bata Library"', 'name = "Bata\\nX-Injected: yes"', "library.name: must be one line"),
+        ('civic_address = "1 Example Road', 'civic_address = "1 Example\\r\\nRoad', "must be one line"),
+        ('security = ["', 'security = ["nul\\u0000x@library.example", "', "is not an email address"),
     ],
 )
 def test_mail_settings_that_cannot_work_are_located_errors(tmp_path, old, new, expected):
