@@ -93,6 +93,9 @@ def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = Fa
                 alarm_started, reason = at, "missed check-in"
             steps += 1
         elif kind == "acknowledged":
+            # Someone answered and saw to the person: the next check-in counts from then, so an
+            # overdue check-in does not raise a new alarm the moment the last one is answered.
+            last = at
             alarm_started, reason, steps = None, "", 0
         elif kind in ("channel_ok", "channel_failed"):
             channel = kind == "channel_ok"

@@ -109,9 +109,14 @@ class DeskCore:
         return [] if st is None else checkins.step_statuses(checkins.events(self.store, shift), st)
 
     def alarm_open(self) -> bool:
+        """An alarm the desk shows and may answer. A duress alarm is never one: the desk looks
+        as after a normal check-in, and whoever stands there cannot call it off."""
         shift = self.shift()
         policy = self.site.checkins
-        return shift is not None and policy is not None and checkins.state(self.store, shift, policy).alarm_open
+        if shift is None or policy is None:
+            return False
+        st = checkins.state(self.store, shift, policy)
+        return st.alarm_open and st.alarm_reason != "duress"
 
     def waiting(self) -> int:
         """How many entries are held in memory until storage takes them."""

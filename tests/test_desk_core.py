@@ -189,3 +189,27 @@ def test_the_duress_text_is_one_instruction(store, full_site, clock):
     core.check_in("7319")
     _, subject, body = core.alarm_message(shift, 0)
     assert subject.startswith("Duress:") and "Do not call the desk" in body and "call it" not in body
+
+
+def test_a_duress_alarm_cannot_be_seen_or_called_off_at_the_desk(store, full_site, clock):
+    core = DeskCore(store, full_site._replace(email=None, tasks=(), checkins=full_site.checkins._replace(
+        duress_code="7319")), clock)
+    shift = core.start_shift("Sam", "main")
+    core.check_in("7319")
+    assert not core.alarm_open()  # the acknowledge key stays dead, as with no alarm
+    assert not core.acknowledge("Nobody").ok
+    assert "acknowledged" not in kinds(store, shift)
+
+
+def test_acknowledging_a_missed_check_in_restarts_the_interval(store, full_site, clock):
+    core = DeskCore(store, full_site._replace(email=None, tasks=()), clock)
+    clock.moment = local(2026, 11, 24, 18, 0)
+    shift = core.start_shift("Sam", "main")
+    clock.moment = local(2026, 11, 24, 19, 10)
+    core.tick(clock.now())  # the chain starts
+    core.delivered(shift, 0, True, "emailed security@library.example")
+    clock.advance(minutes=1)
+    assert core.acknowledge("Sgt. Kim, Campus Security").ok
+    effects = core.tick(clock.now())
+    assert [e.kind for e in effects if e.kind in ("deliver", "stand_down")] == ["stand_down"]  # no new alarm
+    assert core.checkin_state(shift, clock.now()).deadline == local(2026, 11, 24, 20, 11)

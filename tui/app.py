@@ -311,7 +311,7 @@ class SoloShiftApp(App[None]):
     def _acknowledged(self, who: str | None) -> None:
         if who:
             self.say(self.core.acknowledge(who))
-            self.refresh_timers()
+            self._tick_now()  # the stand-down goes out now, not at the next wake-up
 
     def _tick_now(self) -> None:
         if self.timers is not None:
