@@ -50,7 +50,8 @@ class CheckinState(NamedTuple):
     alarm_started: datetime | None
     alarm_reason: str
     steps_done: int  # escalation steps already taken for the open alarm
-    channel_ok: bool | None  # last test of the alert channel this shift
+    channel_ok: bool | None  # last test of the alert channels this shift
+    channel_detail: str = ""  # what that test found (why a channel fails, and what to change)
 
 
 def record(store: Store, shift: Shift, kind: str, detail: str = "", at: datetime | None = None) -> None:
@@ -77,6 +78,7 @@ def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = Fa
     reason = ""
     steps = 0
     channel: bool | None = None
+    channel_detail = ""
     for row in events(store, shift):
         at = from_iso(row["at"])
         kind = row["kind"]
@@ -98,11 +100,11 @@ def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = Fa
             last = at
             alarm_started, reason, steps = None, "", 0
         elif kind in ("channel_ok", "channel_failed"):
-            channel = kind == "channel_ok"
+            channel, channel_detail = kind == "channel_ok", row["detail"]
     interval = policy.sweep_interval if sweeping else policy.interval
     deadline = last + interval
     return CheckinState(last, deadline, deadline + policy.grace, alarm_started is not None,
-                        alarm_started, reason, steps, channel)
+                        alarm_started, reason, steps, channel, channel_detail)
 
 
 # How loud each reminder is, and when, as fractions of the grace period.
@@ -250,24 +252,27 @@ def alarm_text(where: Where, shift: Shift, st: CheckinState, now: datetime) -> t
     zone = where.zone
     last = st.last_checkin.astimezone(zone)
     since = (st.alarm_started or now).astimezone(zone)
+    checked_in = (f"none since the shift began at {last:%H:%M}" if st.last_checkin <= shift.started_at
+                  else f"{last:%H:%M}")
     place = f"{where.desk}, {where.library}"
     if st.alarm_reason == "panic":
         subject = f"PANIC alarm: {place}"
-        first = f"{shift.worker} raised a panic alarm at {place} at {since:%H:%M on %a %d %b %Y}."
-        todo = "Send help to the desk now (security first), then acknowledge the alarm at the desk."
+        first = f"{shift.worker} raised a panic alarm at {place} at {since:%H:%M %Z on %a %d %b %Y}."
+        todo = "Send help to the desk now (security first). Whoever reaches the desk records there who answered."
     elif st.alarm_reason == "duress":
         subject = f"Duress: {place} needs help"
-        first = f"{shift.worker} entered the duress code at {place} at {since:%H:%M on %a %d %b %Y}."
+        first = f"{shift.worker} entered the duress code at {place} at {since:%H:%M %Z on %a %d %b %Y}."
         todo = ("The desk's screen shows a normal check-in: the person may be under threat. Send security "
                 "to the desk now. Do not call the desk.")
     else:
         subject = f"Missed check-in: {place}"
         first = (f"{shift.worker} has not checked in at {place} since {last:%H:%M} "
                  f"(due {st.deadline.astimezone(zone):%H:%M}); the alarm started at "
-                 f"{since:%H:%M on %a %d %b %Y}.")
-        todo = "Call the desk now; if nobody answers, send security. Acknowledge the alarm at the desk."
+                 f"{since:%H:%M %Z on %a %d %b %Y}.")
+        todo = ("Call the desk now; if nobody answers, send security. Whoever reaches the desk records there "
+                "who answered.")
     body = (f"{first}\n\nAddress: {where.address or '(not set in the site file)'}\n"
-            f"Last check-in: {last:%H:%M}\n\nWhat to do: {todo}\n\n"
+            f"Last check-in: {checked_in}\n\nWhat to do: {todo}\n\n"
             f"Solo Shift, {now.astimezone(zone):%Y-%m-%d %H:%M %Z}")
     return subject, body
 

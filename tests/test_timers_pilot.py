@@ -258,4 +258,5 @@ async def test_a_missing_command_channel_is_found_at_the_start_of_the_shift(stor
         await wait_for(pilot, lambda: store.rows(failed))
         await pilot.pause()
         assert "no-such-pager is missing or not executable" in store.rows(failed)[0]["detail"]
-        assert "ALERT CHANNEL UNREACHABLE" in shown(app, "#checkin-line")
+        line = shown(app, "#checkin-line")
+        assert "ALERT CHANNEL UNREACHABLE" in line and "no-such-pager is missing or not executable" in line

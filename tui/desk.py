@@ -220,7 +220,7 @@ class DeskScreen(SteadyScreen):
         else:
             parts.append(f"Next check-in by {st.deadline.astimezone(zone):%H:%M} (F5)")
         if st.channel_ok is False:
-            parts.append("ALERT CHANNEL UNREACHABLE: alarms cannot reach security")
+            parts.append(f"ALERT CHANNEL UNREACHABLE: {st.channel_detail or 'alarms cannot reach anyone'}")
             line.add_class("alarm-line")
         line.update(" · ".join(parts))
 
