@@ -399,5 +399,10 @@ def first_of_kind(procedures: list[Procedure], kind: str) -> Procedure | None:
 
 
 def last_drill(store: Store) -> datetime | None:
-    rows = store.rows("SELECT MAX(started_at) AS at FROM procedure_runs WHERE drill = 1")
+    """When the last drill held to its end started: one left unfinished (or ended because a real
+    event came) is not a drill held."""
+    rows = store.rows(
+        """SELECT MAX(r.started_at) AS at FROM procedure_runs r JOIN run_ends e ON e.run_id = r.id
+           WHERE r.drill = 1 AND NOT EXISTS (SELECT 1 FROM step_notes n WHERE n.run_id = r.id AND n.text = ?)""",
+        (ABANDONED_DRILL_NOTE,))
     return from_iso(rows[0]["at"]) if rows and rows[0]["at"] else None

@@ -67,7 +67,8 @@ async def test_drills_are_recorded_apart(store, site, shift):
         assert shown(app, "#emergency-clock").startswith("DRILL · Started")
         await pilot.press("escape", "f8")
         await pilot.pause()
-        assert "Last drill: 24 Nov 2026" in str(app.screen.query(".note").first().content)
+        # Left unfinished, it is not yet a drill held: the date comes once it is finished.
+        assert "No drill recorded yet" in str(app.screen.query(".note").first().content)
     assert fire_runs(store)[0]["drill"] == 1
 
 
