@@ -86,6 +86,7 @@ def test_an_evening_through_the_desk_core(store, full_site, clock, procedures):
     assert not real.drill and real.id != drill.id
     stored = store.rows("SELECT drill FROM procedure_runs WHERE id = ?", (real.id,))
     assert stored == [{"drill": 0}]
+    assert runs.last_drill(store) is None  # the abandoned drill was not a drill held
 
     # The closing procedure shortens the interval: the deadline shown is the one enforced.
     advance_to(core, clock, shift, local(2026, 11, 24, 22, 20), seen)
