@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from contextlib import contextmanager
 
 import pytest
@@ -21,6 +20,7 @@ from shift import checkins
 from shift.procedures import load_procedures
 from shift.shifts import open_shift
 from shift.store import Store
+from tmux_terminal import WriteLock
 from tui.app import SoloShiftApp
 from tui.checkin import PanicScreen
 from tui.desk import DeskScreen
@@ -42,16 +42,9 @@ def read_only(store):
 
 @contextmanager
 def locked(store):
-    """Another process holds the write lock until told to let go."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
-         "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.readline()", str(store.path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    """Another process holds the write lock until the block ends."""
+    with WriteLock(store.path):
         yield
-    finally:
-        holder.communicate("\n", timeout=10)
 
 
 @contextmanager

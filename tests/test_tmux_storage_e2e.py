@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 
 import pytest
 
 from conftest import ROOT
 from shift.store import Store
-from tmux_terminal import Terminal, count, needs_tmux, wait_until
+from tmux_terminal import Terminal, WriteLock, count, needs_tmux, wait_until
 
 pytestmark = [needs_tmux, pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is not installed")]
 NO_OVERRIDE = "setpriv --bounding-set=-dac_override,-dac_read_search,-fowner --inh-caps=-all"
@@ -91,13 +90,9 @@ def test_quitting_with_entries_waiting_keeps_them_for_the_next_start(tmp_path):
 
 def test_locked_database_emergency_then_written_when_the_lock_goes(tmp_path):
     db = new_db(tmp_path)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
-         "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.readline()", str(db)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    lock = WriteLock(db)
     term = Terminal(f"solo-lock-{os.getpid()}")
     try:
-        assert holder.stdout.readline().strip() == "locked"
         run_desk(term, db)
         term.keys("F8")
         term.wait_for("press the protocol's key")
@@ -106,27 +101,22 @@ def test_locked_database_emergency_then_written_when_the_lock_goes(tmp_path):
         assert "Make sure the fire alarm is sounding" in screen
         term.keys("Enter")  # the first step done while locked
         term.wait_for("Step 2 of")
-        holder.communicate("\n", timeout=10)  # the other process lets go
+        lock.release()  # the other process lets go
         wait_until(lambda: count(db, "SELECT COUNT(*) FROM step_outcomes") == 1)
         assert count(db, "SELECT COUNT(*) FROM procedure_runs WHERE drill = 0") == 1
         term.wait_for("Storage is back")
     finally:
         term.tmux("kill-server")
-        if holder.poll() is None:
-            holder.kill()
+        lock.release()
 
 
 def test_a_killed_desk_loses_nothing_kept_for_a_locked_database(tmp_path):
     """Entries kept while another program holds the lock are also in a file beside the
     database: a kill -9 loses none of them, and the next start writes them in."""
     db = new_db(tmp_path)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
-         "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.readline()", str(db)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    lock = WriteLock(db)
     term = Terminal(f"solo-kill-{os.getpid()}")
     try:
-        assert holder.stdout.readline().strip() == "locked"
         run_desk(term, db)
         term.keys("Sam", "Enter")
         term.wait_for("On duty: Sam")
@@ -137,7 +127,7 @@ def test_a_killed_desk_loses_nothing_kept_for_a_locked_database(tmp_path):
         wait_until(lambda: "Sam" not in term.screen() or not term.alive())
     finally:
         term.tmux("kill-server")
-        holder.communicate("\n", timeout=10)
+        lock.release()
     assert count(db, "SELECT COUNT(*) FROM tallies") == 0
     term = Terminal(f"solo-kill2-{os.getpid()}")
     try:

@@ -76,3 +76,25 @@ def count(db, sql: str) -> int:
         return 0  # not created yet
     finally:
         conn.close()
+
+
+class WriteLock:
+    """Another process holding the database's write lock (as a backup tool or a sqlite3 shell
+    would) until `release()`, or the end of the `with` block."""
+
+    def __init__(self, db) -> None:
+        self.holder = subprocess.Popen(
+            [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+             "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.readline()", str(db)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.holder.stdout is not None and self.holder.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        if self.holder.poll() is None:
+            self.holder.communicate("\n", timeout=10)
+
+    def __enter__(self) -> "WriteLock":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
