@@ -9,7 +9,7 @@ import os
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, NamedTuple
 
-from shift.clock import from_iso, to_iso
+from shift.clock import UTC, from_iso, to_iso
 from shift.hours import HoursCalendar, local_moment
 from shift.shifts import Shift
 from shift.store import Store
@@ -49,7 +49,6 @@ class CheckinState(NamedTuple):
     alarm_open: bool  # an escalation (missed check-in, panic or duress) not yet acknowledged
     alarm_started: datetime | None
     alarm_reason: str
-    steps_done: int  # escalation steps already taken for the open alarm
     channel_ok: bool | None  # last test of the alert channels this shift
     channel_detail: str = ""  # what that test found (why a channel fails, and what to change)
 
@@ -71,40 +70,68 @@ def events(store: Store, shift: Shift) -> list[dict]:
     return sorted(rows + waiting, key=lambda r: r["at"]) if waiting else rows
 
 
-def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = False) -> CheckinState:
-    """Recompute everything from the shift's check-in events."""
-    last = shift.started_at
-    alarm_started: datetime | None = None
-    reason = ""
-    steps = 0
+class Alarm(NamedTuple):
+    """One alarm of the shift, from the log: open, or ended by a late check-in or an answer."""
+
+    started_at: datetime
+    reason: str  # "missed check-in", "panic" or "duress"
+    reached: tuple[int, ...]  # the steps whose alert was sent: each is told when it ends
+    ended_at: datetime | None = None
+    how: str = ""  # "checkin" (late) or "acknowledged"
+    by: str = ""  # who answered
+
+    @property
+    def key(self) -> str:
+        """Names the alarm in stand-down events: when it started."""
+        return to_iso(self.started_at)
+
+
+class _Log(NamedTuple):
+    last_checkin: datetime
+    alarms: list[Alarm]
+    channel_ok: bool | None
+    channel_detail: str
+
+
+def _read_log(rows: list[dict], started_at: datetime) -> _Log:
+    """The one reading of the check-in events: when the person last checked in, every alarm
+    (the last one possibly still open), the last channel test."""
+    last = started_at
+    alarms: list[Alarm] = []
     channel: bool | None = None
     channel_detail = ""
-    for row in events(store, shift):
-        at = from_iso(row["at"])
-        kind = row["kind"]
-        if kind == "checkin":
+    for row in rows:
+        at, kind = from_iso(row["at"]), row["kind"]
+        open_alarm = alarms[-1] if alarms and alarms[-1].ended_at is None else None
+        if kind in ("checkin", "duress", "acknowledged"):
+            # A duress check-in is a check-in on screen; an answer means someone saw to the
+            # person, so the next check-in counts from then (no new alarm the moment it ends).
             last = at
-            if reason == "missed check-in":  # checking in late ends that alarm, not a panic or duress
-                alarm_started, reason, steps = None, "", 0
-        elif kind in ("duress", "panic"):
-            if kind == "duress":
-                last = at  # on screen a duress check-in is a check-in
-            alarm_started, reason, steps = at, kind, 0
-        elif kind == "escalation":
-            if alarm_started is None:
-                alarm_started, reason = at, "missed check-in"
-            steps += 1
-        elif kind == "acknowledged":
-            # Someone answered and saw to the person: the next check-in counts from then, so an
-            # overdue check-in does not raise a new alarm the moment the last one is answered.
-            last = at
-            alarm_started, reason, steps = None, "", 0
+        if kind in ("duress", "panic"):
+            alarms.append(Alarm(at, kind, ()))
+        elif kind == "escalation" and open_alarm is None:
+            alarms.append(Alarm(at, "missed check-in", ()))
+        elif kind == "alert_sent" and open_alarm is not None and _index(row) not in open_alarm.reached:
+            alarms[-1] = open_alarm._replace(reached=(*open_alarm.reached, _index(row)))
+        elif open_alarm is not None and (kind == "acknowledged" or (
+                kind == "checkin" and open_alarm.reason == "missed check-in")):
+            # Checking in late ends a missed-check-in alarm, not a panic or duress.
+            alarms[-1] = open_alarm._replace(ended_at=at, how="acknowledged" if kind == "acknowledged"
+                                             else "checkin", by=row["detail"])
         elif kind in ("channel_ok", "channel_failed"):
             channel, channel_detail = kind == "channel_ok", row["detail"]
+    return _Log(last, alarms, channel, channel_detail)
+
+
+def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = False) -> CheckinState:
+    """Recompute everything from the shift's check-in events."""
+    log = _read_log(events(store, shift), shift.started_at)
+    alarm = log.alarms[-1] if log.alarms and log.alarms[-1].ended_at is None else None
     interval = policy.sweep_interval if sweeping else policy.interval
-    deadline = last + interval
-    return CheckinState(last, deadline, deadline + policy.grace, alarm_started is not None,
-                        alarm_started, reason, steps, channel, channel_detail)
+    deadline = log.last_checkin + interval
+    return CheckinState(log.last_checkin, deadline, deadline + policy.grace, alarm is not None,
+                        alarm.started_at if alarm else None, alarm.reason if alarm else "",
+                        log.channel_ok, log.channel_detail)
 
 
 # How loud each reminder is, and when, as fractions of the grace period.
@@ -113,7 +140,7 @@ RETRY_AFTER = timedelta(minutes=1)
 
 
 class Action(NamedTuple):
-    kind: str  # "reminder", "escalate" (take the next step) or "resend" (a step whose alert failed)
+    kind: str  # "reminder", "escalate" (take the next step), "resend" (a step whose alert failed), "stand_down"
     level: int = 0  # reminder loudness, 1-3
     step: int = 0  # escalation step index
     detail: str = ""  # what to record with it
@@ -202,7 +229,8 @@ def step_statuses(rows: list[dict], st: CheckinState) -> list[StepStatus]:
 def _plan(rows: list[dict], st: CheckinState, policy: CheckinPolicy, hours: HoursCalendar,
           now: datetime) -> list[tuple[datetime, Action]]:
     """Every action the log calls for, with the moment it is due (past or future)."""
-    planned = _alarm_plan(rows, st, policy) if st.alarm_open else []
+    planned = _stand_down_plan(rows, len(policy.escalation))
+    planned += _alarm_plan(rows, st, policy) if st.alarm_open else []
     if st.alarm_open and st.alarm_reason != "duress":
         return planned
     if not active(hours, policy, now):
@@ -225,7 +253,8 @@ def next_actions(store: Store, shift: Shift, policy: CheckinPolicy, hours: Hours
     st = current(store, shift, policy, hours, now, sweeping)
     due = [action for moment, action in _plan(events(store, shift), st, policy, hours, now) if moment <= now]
     if not st.alarm_open and any(a.kind == "escalate" for a in due):
-        return [Action("escalate", step=0)]  # past the grace period: the chain, not another reminder
+        # Past the grace period: the chain, not another reminder.
+        return [a for a in due if a.kind == "stand_down"] + [Action("escalate", step=0)]
     reminders = [a for a in due if a.kind == "reminder"]
     return [a for a in due if a.kind != "reminder"] + reminders[-1:]  # only the loudest reminder due
 
@@ -277,10 +306,11 @@ def alarm_text(where: Where, shift: Shift, st: CheckinState, now: datetime) -> t
     return subject, body
 
 
-def stand_down_text(where: Where, shift: Shift, alarm: "EndedAlarm") -> tuple[str, str]:
+def stand_down_text(where: Where, shift: Shift, alarm: Alarm) -> tuple[str, str]:
     """The message to everyone an alarm reached once it has ended."""
     zone = where.zone
     place = f"{where.desk}, {where.library}"
+    assert alarm.ended_at is not None
     how = (f"{shift.worker} checked in at {alarm.ended_at.astimezone(zone):%H:%M}" if alarm.how == "checkin"
            else f"answered by {alarm.by} at {alarm.ended_at.astimezone(zone):%H:%M}")
     return (f"Stand down: {place} alarm ended",
@@ -290,44 +320,30 @@ def stand_down_text(where: Where, shift: Shift, alarm: "EndedAlarm") -> tuple[st
             f"Solo Shift, {alarm.ended_at.astimezone(zone):%Y-%m-%d %H:%M %Z}")
 
 
-class EndedAlarm(NamedTuple):
-    started_at: datetime
-    reason: str
-    ended_at: datetime
-    how: str  # "checkin" (late) or "acknowledged"
-    by: str  # who answered
-    reached: tuple[int, ...]  # the steps whose alert was sent: each gets a stand-down
-    told: frozenset[int]  # the steps already told to stand down
-
-    @property
-    def key(self) -> str:
-        return to_iso(self.started_at)
+def ended_alarms(rows: list[dict]) -> list[Alarm]:
+    """Every alarm of the shift that has ended."""
+    return [a for a in _read_log(rows, datetime.min.replace(tzinfo=UTC)).alarms if a.ended_at is not None]
 
 
-def ended_alarms(rows: list[dict]) -> list[EndedAlarm]:
-    """Every alarm of the shift that has ended, with who it reached and who was told it ended."""
-    ended: list[EndedAlarm] = []
-    started: datetime | None = None
-    reason = ""
-    reached: list[int] = []
-    for row in rows:
-        at, kind = from_iso(row["at"]), row["kind"]
-        if kind in ("panic", "duress"):
-            started, reason, reached = at, kind, []
-        elif kind == "escalation" and started is None:
-            started, reason, reached = at, "missed check-in", []
-        elif kind == "alert_sent" and started is not None and _index(row) not in reached:
-            reached.append(_index(row))
-        elif started is not None and (kind == "acknowledged" or (kind == "checkin" and reason == "missed check-in")):
-            ended.append(EndedAlarm(started, reason, at, "acknowledged" if kind == "acknowledged" else "checkin",
-                                    row["detail"], tuple(reached), frozenset()))
-            started, reason, reached = None, "", []
-    told: dict[str, set[int]] = {}
-    for row in rows:
-        if row["kind"] == "stand_down_sent":
-            step, _, key = row["detail"].partition(": ")[0].partition("@")  # "0@<alarm start>: detail"
-            told.setdefault(key, set()).add(int(step))
-    return [a._replace(told=frozenset(told.get(a.key, ()))) for a in ended]
+def _stand_down_key(row: dict) -> str:
+    return row["detail"].partition(": ")[0]  # "0@<alarm start>: what happened"
+
+
+def _stand_down_plan(rows: list[dict], count: int) -> list[tuple[datetime, Action]]:
+    """Everyone an ended alarm reached is told it ended: at once, then every minute until sent."""
+    told = {_stand_down_key(r) for r in rows if r["kind"] == "stand_down_sent"}
+    failed = {_stand_down_key(r): from_iso(r["at"]) for r in rows if r["kind"] == "stand_down_failed"}
+    planned = []
+    for alarm in ended_alarms(rows):
+        assert alarm.ended_at is not None
+        for step in alarm.reached:
+            key = f"{step}@{alarm.key}"
+            if key in told or step >= count:
+                continue
+            tried = failed.get(key)
+            planned.append((alarm.ended_at if tried is None else tried + RETRY_AFTER,
+                            Action("stand_down", step=step, detail=alarm.key)))
+    return planned
 
 
 def test_channels(steps: tuple[EscalationStep, ...], email: "EmailSettings | None") -> str:

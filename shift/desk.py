@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shift import checkins, prompts, tally
-from shift.clock import Clock, from_iso
+from shift.clock import Clock
 from shift.shifts import NOT_SIGNED_IN, Shift, end_shift, open_shift, start_shift
 from shift.site import Site
 from shift.store import Store
@@ -265,7 +265,9 @@ class DeskCore:
                     effects += self._send(Effect("deliver", step=action.step))
             elif action.kind == "resend":
                 effects += self._send(Effect("deliver", step=action.step))
-        return effects + self._stand_downs(shift, now)
+            elif action.kind == "stand_down":
+                effects += self._send(Effect("stand_down", step=action.step, text=action.detail))
+        return effects
 
     def _send(self, effect: Effect) -> list[Effect]:
         """One attempt at a time per step: nothing new while the last one is still on its way."""
@@ -273,23 +275,6 @@ class DeskCore:
             return []
         self._sending.add(effect.key)
         return [effect]
-
-    def _stand_downs(self, shift: Shift, now: datetime) -> list[Effect]:
-        """Everyone an ended alarm reached is told it ended (retried every minute until sent)."""
-        policy = self.site.checkins
-        assert policy is not None
-        rows = checkins.events(self.store, shift)
-        failed = {row["detail"].partition(": ")[0]: from_iso(row["at"]) for row in rows
-                  if row["kind"] == "stand_down_failed"}  # "0@<alarm start>: reason"
-        effects: list[Effect] = []
-        for alarm in checkins.ended_alarms(rows):
-            for step in alarm.reached:
-                tried = failed.get(f"{step}@{alarm.key}")
-                if step in alarm.told or step >= len(policy.escalation) or (
-                        tried is not None and now - tried < checkins.RETRY_AFTER):
-                    continue
-                effects += self._send(Effect("stand_down", step=step, text=alarm.key))
-        return effects
 
     def _channel_test(self, shift: Shift, now: datetime) -> list[Effect]:
         """Test every alert channel at the start of a shift, and again while one is failing."""
