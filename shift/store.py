@@ -73,9 +73,10 @@ class Store:
         self.clock = clock
         self._db: Database | None = None
         self._check = check
-        # Rows that could not be written yet (a full or failing disk), in order.
-        # Only writes that asked for it are kept here: the emergency path.
+        # Rows that could not be written yet (read-only, locked, full), in order.
         self.pending: list[tuple[str, dict[str, Any]]] = []
+        # Rows an earlier run left in the waiting files and not taken up here (read once).
+        self._earlier: list[tuple[str, dict[str, Any]]] | None = None
         self._in_transaction = False
         self._access = _access(path)  # SQLite opens a read-only file read-only, for good
 
@@ -225,7 +226,7 @@ class Store:
                 self.pending.pop(0)
         finally:
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        if not self.pending:
+        if not self.pending and not self._earlier:
             for target in waiting_paths(self.path):  # everything is in the database now
                 target.unlink(missing_ok=True)
         return len(self.pending)
@@ -261,9 +262,10 @@ class Store:
         nothing waits, or when no file could be written."""
         if not self.pending:
             return None
+        if self._earlier is None:
+            self._earlier = [row for target in waiting_paths(self.path) for row in _read_waiting(target)]
         ids = {row["id"] for _, row in self.pending}
-        earlier = [(t, r) for target in waiting_paths(self.path) for t, r in _read_waiting(target)
-                   if r["id"] not in ids]
+        earlier = [(t, r) for t, r in self._earlier if r["id"] not in ids]
         text = json.dumps([[table, row] for table, row in earlier + self.pending])
         for target in waiting_paths(self.path):
             temporary = target.with_name(target.name + ".tmp")
@@ -280,6 +282,7 @@ class Store:
         """At start: take up the rows an earlier run left waiting and write them, in order.
         Those still refused stay waiting (and in the file); returns how many were written."""
         rows = [row for target in waiting_paths(self.path) for row in _read_waiting(target)]
+        self._earlier = []  # taken up: they wait in self.pending from here on
         if not rows:
             return 0
         self.verify()  # never write into a file that failed its check
