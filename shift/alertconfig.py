@@ -7,6 +7,8 @@ both the site file's check and the mail code apply live here, once.
 
 import ipaddress
 import math
+import os
+import stat
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
@@ -65,3 +67,13 @@ def is_local_host(host: str) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+def password_file_problem(info: os.stat_result, shown: str) -> str:
+    """Why a mail password file must not be used (not a plain file, or open to others), or ""."""
+    if not stat.S_ISREG(info.st_mode):
+        return f"{shown} is not a regular file"
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        return f"{shown} can be read or changed by others (mode {mode:04o}): run chmod 600 {shown}"
+    return ""

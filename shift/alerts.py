@@ -13,7 +13,6 @@ import signal
 import smtplib
 import socket
 import ssl
-import stat
 import subprocess
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -23,6 +22,7 @@ from shift.alertconfig import (  # noqa: F401 (AlertError and EmailSettings are 
     AlertError,
     EmailSettings,
     is_local_host,
+    password_file_problem,
     usable_timeout,
 )
 
@@ -74,18 +74,13 @@ def _read_password_file(path: str) -> str:
         raise AlertError(f"cannot read mail password file {shown} ({_os_reason(exc)})") from None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise AlertError(f"mail password file {shown} is not a regular file")
+        problem = password_file_problem(info, shown)
+        if problem:
+            raise AlertError(f"mail password file {problem}")
         if hasattr(os, "getuid") and info.st_uid != os.getuid():
             raise AlertError(
                 f"mail password file {shown} is owned by uid {info.st_uid}, not by you "
                 f"(uid {os.getuid()}); refusing to use it"
-            )
-        mode = stat.S_IMODE(info.st_mode)
-        if mode & 0o077:
-            raise AlertError(
-                f"mail password file {shown} can be read or changed by others "
-                f"(mode {mode:04o}); run: chmod 600 {shown}"
             )
         data = b""
         while len(data) <= _PASSWORD_FILE_LIMIT:

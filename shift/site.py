@@ -7,14 +7,19 @@ defaults), so the desk can always start.
 
 import os
 import re
-import stat
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, NamedTuple, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shift.alertconfig import DEFAULT_TIMEOUT, EmailSettings, is_local_host, timeout_problem
+from shift.alertconfig import (
+    DEFAULT_TIMEOUT,
+    EmailSettings,
+    is_local_host,
+    password_file_problem,
+    timeout_problem,
+)
 from shift.checkins import CheckinPolicy, EscalationStep
 from shift.hours import (
     WEEKDAYS,
@@ -573,12 +578,9 @@ class _SiteReader:
             except OSError as exc:
                 sec.error("password_file", f"cannot look at {password_file} ({exc.strerror})")
                 return
-            mode = stat.S_IMODE(info.st_mode)
-            if not stat.S_ISREG(info.st_mode):
-                sec.error("password_file", f"{password_file} is not a regular file")
-            elif mode & 0o077:
-                sec.error("password_file", f"{password_file} can be read or changed by others (mode {mode:04o}): "
-                                           f"run chmod 600 {password_file}")
+            problem = password_file_problem(info, password_file)
+            if problem:
+                sec.error("password_file", problem)
             elif hasattr(os, "getuid") and info.st_uid != os.getuid():
                 sec.warn("password_file", f"{password_file} belongs to uid {info.st_uid}, not to the user running "
                                           "this check: the desk only uses it when it runs as that user")
