@@ -12,10 +12,9 @@ import logging
 import os
 import sqlite3
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from shift import checkins, reportmail
-from shift.alertconfig import AlertError
 from shift.desk import Effect
 from shift.scheduler import DeskScheduler
 from shift.shifts import Shift
@@ -123,15 +122,11 @@ class DeskTimers:
                 continue
             self._reports_sending.add(shift_id)
 
-            def send(shift_id=shift_id, subject=subject, body=body) -> None:
-                try:
-                    detail = reportmail.deliver(settings, subject, body)
-                except AlertError as exc:
-                    self.app.call_from_thread(self._report_sent, shift_id, subject, False, str(exc), announce)
-                else:
-                    self.app.call_from_thread(self._report_sent, shift_id, subject, True, detail, announce)
-
-            self.app.run_worker(send, thread=True, group="reports", exit_on_error=False)
+            self._off_the_loop(
+                lambda subject=subject, body=body: reportmail.deliver(settings, subject, body),
+                lambda ok, detail, shift_id=shift_id, subject=subject:
+                    self._report_sent(shift_id, subject, ok, detail, announce),
+                group="reports")
 
     def _report_sent(self, shift_id: str, subject: str, ok: bool, detail: str, announce: bool) -> None:
         self._reports_sending.discard(shift_id)
@@ -150,20 +145,27 @@ class DeskTimers:
 
     # -- alerts ---------------------------------------------------------------
 
+    def _off_the_loop(self, blocking: Callable[[], str], done: Callable[[bool, str], None],
+                      group: str = "alerts") -> None:
+        """Run a delivery or a test in a worker thread; `done(ok, detail)` runs back on the loop.
+        Any exception is a failure (an AlertError, or a fault of ours): never shown as sent."""
+
+        def work() -> None:
+            try:
+                detail = blocking()
+            except Exception as exc:
+                self.app.call_from_thread(done, False, str(exc))
+            else:
+                self.app.call_from_thread(done, True, detail)
+
+        self.app.run_worker(work, thread=True, group=group, exit_on_error=False)
+
     def deliver(self, shift: Shift, index: int) -> None:
-        """Send one escalation step in a worker thread; record the outcome from the loop."""
+        """Send one escalation step; record the outcome from the loop."""
         step, subject, body = self.app.core.alarm_message(shift, index)
         email = self.app.site.email
-
-        def send() -> None:
-            try:
-                result = checkins.deliver(step, email, subject, body)
-            except Exception as exc:  # AlertError, or a fault of ours: either way not sent, and retried
-                self.app.call_from_thread(self._delivered, shift, index, False, str(exc))
-            else:
-                self.app.call_from_thread(self._delivered, shift, index, True, result)
-
-        self.app.run_worker(send, thread=True, group="alerts", exit_on_error=False)
+        self._off_the_loop(lambda: checkins.deliver(step, email, subject, body),
+                           lambda ok, detail: self._delivered(shift, index, ok, detail))
 
     def _delivered(self, shift: Shift, index: int, ok: bool, detail: str) -> None:
         self.app.core.delivered(shift, index, ok, detail)
@@ -172,19 +174,11 @@ class DeskTimers:
         self.app.refresh_timers()
 
     def stand_down(self, shift: Shift, index: int, key: str) -> None:
-        """Tell one step's recipients the alarm ended, in a worker thread."""
+        """Tell one step's recipients the alarm ended."""
         step, subject, body = self.app.core.stand_down_message(shift, index, key)
         email = self.app.site.email
-
-        def send() -> None:
-            try:
-                result = checkins.deliver(step, email, subject, body)
-            except Exception as exc:  # AlertError, or a fault of ours: either way not sent, and retried
-                self.app.call_from_thread(self._stood_down, shift, index, key, False, str(exc))
-            else:
-                self.app.call_from_thread(self._stood_down, shift, index, key, True, result)
-
-        self.app.run_worker(send, thread=True, group="alerts", exit_on_error=False)
+        self._off_the_loop(lambda: checkins.deliver(step, email, subject, body),
+                           lambda ok, detail: self._stood_down(shift, index, key, ok, detail))
 
     def _stood_down(self, shift: Shift, index: int, key: str, ok: bool, detail: str) -> None:
         self.app.core.stood_down(shift, index, key, ok, detail)
@@ -193,18 +187,9 @@ class DeskTimers:
 
     def _test_channel(self, shift: Shift) -> None:
         policy, email = self.app.site.checkins, self.app.site.email
-        if policy is None:
-            return
-
-        def probe() -> None:
-            try:
-                checked = checkins.test_channels(policy.escalation, email)
-            except Exception as exc:  # AlertError, or a fault of ours: either way the channel is not known good
-                self.app.call_from_thread(self._channel_result, shift, False, str(exc))
-            else:
-                self.app.call_from_thread(self._channel_result, shift, True, checked)
-
-        self.app.run_worker(probe, thread=True, group="alerts", exit_on_error=False)
+        if policy is not None:
+            self._off_the_loop(lambda: checkins.test_channels(policy.escalation, email),
+                               lambda ok, detail: self._channel_result(shift, ok, detail))
 
     def _channel_result(self, shift: Shift, ok: bool, detail: str) -> None:
         self.app.core.channel_tested(shift, ok, detail)
