@@ -39,7 +39,8 @@ class CheckinPolicy(NamedTuple):
 
 
 EVENT_KINDS = ("checkin", "duress", "panic", "reminder", "escalation", "alert_sent", "alert_failed",
-               "acknowledged", "channel_ok", "channel_failed", "stand_down_sent", "stand_down_failed")
+               "acknowledged", "channel_ok", "channel_failed", "stand_down_sent", "stand_down_failed",
+               "missed")  # missed: a check-in missed while a duress alarm is open
 
 
 class CheckinState(NamedTuple):
@@ -51,6 +52,7 @@ class CheckinState(NamedTuple):
     alarm_reason: str
     channel_ok: bool | None  # last test of the alert channels this shift
     channel_detail: str = ""  # what that test found (why a channel fails, and what to change)
+    duress_since: datetime | None = None  # an open duress alarm, beneath whatever the desk shows
 
 
 def record(store: Store, shift: Shift, kind: str, detail: str = "", at: datetime | None = None) -> None:
@@ -77,8 +79,9 @@ class Alarm(NamedTuple):
     reason: str  # "missed check-in", "panic" or "duress"
     reached: tuple[int, ...]  # the steps whose alert was sent: each is told when it ends
     ended_at: datetime | None = None
-    how: str = ""  # "checkin" (late) or "acknowledged"
+    how: str = ""  # "checkin" (late), "acknowledged", or "duress" (the duress code, which raises its own)
     by: str = ""  # who answered
+    within: datetime | None = None  # a missed check-in during the duress alarm that started then
 
     @property
     def key(self) -> str:
@@ -91,47 +94,87 @@ class _Log(NamedTuple):
     alarms: list[Alarm]
     channel_ok: bool | None
     channel_detail: str
+    silent: set[int]  # the rows of a duress alarm: never shown to whoever stands at the desk
+
+
+def _top(alarms: list[Alarm]) -> int | None:
+    """The open alarm the desk answers to: alarms stack (a missed check-in or a panic may come
+    while a duress alarm is open, and when it ends the duress alarm is the open one again)."""
+    return next((i for i in range(len(alarms) - 1, -1, -1) if alarms[i].ended_at is None), None)
 
 
 def _read_log(rows: list[dict], started_at: datetime) -> _Log:
     """The one reading of the check-in events: when the person last checked in, every alarm
-    (the last one possibly still open), the last channel test."""
+    (open or ended), the last channel test, and which rows belong to a silent duress alarm."""
     last = started_at
     alarms: list[Alarm] = []
     channel: bool | None = None
     channel_detail = ""
-    for row in rows:
+    silent: set[int] = set()
+
+    def end(index: int, at: datetime, how: str, by: str = "") -> None:
+        alarms[index] = alarms[index]._replace(ended_at=at, how=how, by=by)
+
+    for number, row in enumerate(rows):
         at, kind = from_iso(row["at"]), row["kind"]
-        open_alarm = alarms[-1] if alarms and alarms[-1].ended_at is None else None
+        top = _top(alarms)
+        open_alarm = alarms[top] if top is not None else None
+        duress = next((a for a in alarms if a.reason == "duress" and a.ended_at is None), None)
         if kind in ("checkin", "duress", "acknowledged"):
             # A duress check-in is a check-in on screen; an answer means someone saw to the
             # person, so the next check-in counts from then (no new alarm the moment it ends).
             last = at
-        if kind in ("duress", "panic"):
-            alarms.append(Alarm(at, kind, ()))
+        if open_alarm is not None and open_alarm.reason == "duress" and kind in (
+                "escalation", "alert_sent", "alert_failed", "acknowledged"):
+            silent.add(number)
+        if kind == "duress":
+            silent.add(number)
+            if top is not None and open_alarm and open_alarm.reason == "missed check-in":
+                end(top, at, "duress")  # answered with the duress code: the duress alarm takes over
+            if duress is None:
+                alarms.append(Alarm(at, "duress", ()))
+        elif kind == "panic":
+            alarms.append(Alarm(at, "panic", ()))
+        elif kind == "missed":
+            silent.add(number)
+            alarms.append(Alarm(at, "missed check-in", (), within=duress.started_at if duress else None))
         elif kind == "escalation" and open_alarm is None:
             alarms.append(Alarm(at, "missed check-in", ()))
-        elif kind == "alert_sent" and open_alarm is not None and _index(row) not in open_alarm.reached:
-            alarms[-1] = open_alarm._replace(reached=(*open_alarm.reached, _index(row)))
-        elif open_alarm is not None and (kind == "acknowledged" or (
-                kind == "checkin" and open_alarm.reason == "missed check-in")):
-            # Checking in late ends a missed-check-in alarm, not a panic or duress.
-            alarms[-1] = open_alarm._replace(ended_at=at, how="acknowledged" if kind == "acknowledged"
-                                             else "checkin", by=row["detail"])
+        elif kind == "alert_sent" and top is not None and open_alarm and _index(row) not in open_alarm.reached:
+            alarms[top] = open_alarm._replace(reached=(*open_alarm.reached, _index(row)))
+        elif kind == "acknowledged" and top is not None:
+            # An answer ends what the desk shows; a duress alarm beneath it stays open.
+            for index in range(top, -1, -1):
+                if alarms[index].ended_at is None and (index == top or alarms[index].reason != "duress"):
+                    end(index, at, "acknowledged", row["detail"])
+                elif alarms[index].reason == "duress":
+                    break
+        elif kind == "checkin" and top is not None and open_alarm and open_alarm.reason == "missed check-in":
+            end(top, at, "checkin", row["detail"])  # late: ends a missed-check-in alarm, not a panic or duress
         elif kind in ("channel_ok", "channel_failed"):
             channel, channel_detail = kind == "channel_ok", row["detail"]
-    return _Log(last, alarms, channel, channel_detail)
+        elif kind.startswith("stand_down") and _stand_down_key(row).partition("@")[2] in {
+                a.key for a in alarms if a.reason == "duress"}:
+            silent.add(number)
+    return _Log(last, alarms, channel, channel_detail, silent)
+
+
+def silent_rows(rows: list[dict]) -> set[int]:
+    """The positions in `rows` that belong to a duress alarm (the report on the desk leaves them out)."""
+    return _read_log(rows, datetime.min.replace(tzinfo=UTC)).silent
 
 
 def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = False) -> CheckinState:
     """Recompute everything from the shift's check-in events."""
     log = _read_log(events(store, shift), shift.started_at)
-    alarm = log.alarms[-1] if log.alarms and log.alarms[-1].ended_at is None else None
+    top = _top(log.alarms)
+    alarm = log.alarms[top] if top is not None else None
+    duress = next((a for a in log.alarms if a.reason == "duress" and a.ended_at is None), None)
     interval = policy.sweep_interval if sweeping else policy.interval
     deadline = log.last_checkin + interval
     return CheckinState(log.last_checkin, deadline, deadline + policy.grace, alarm is not None,
                         alarm.started_at if alarm else None, alarm.reason if alarm else "",
-                        log.channel_ok, log.channel_detail)
+                        log.channel_ok, log.channel_detail, duress.started_at if duress else None)
 
 
 # How loud each reminder is, and when, as fractions of the grace period.
@@ -140,7 +183,9 @@ RETRY_AFTER = timedelta(minutes=1)
 
 
 class Action(NamedTuple):
-    kind: str  # "reminder", "escalate" (take the next step), "resend" (a step whose alert failed), "stand_down"
+    # "reminder", "escalate" (take the next step), "resend" (a step whose alert failed), "stand_down",
+    # "missed" (a check-in missed while a duress alarm is open: a missed-check-in alarm opens on top)
+    kind: str
     level: int = 0  # reminder loudness, 1-3
     step: int = 0  # escalation step index
     detail: str = ""  # what to record with it
@@ -235,9 +280,9 @@ def _plan(rows: list[dict], st: CheckinState, policy: CheckinPolicy, hours: Hour
         return planned
     if not active(hours, policy, now):
         return planned
-    if not st.alarm_open:
-        planned.append((st.escalate_at, Action("escalate", step=0)))
-    # After a duress check-in the desk behaves exactly as after a normal one: reminders included.
+    # After a duress check-in the desk behaves exactly as after a normal one: reminders, and a
+    # missed check-in alarm it shows, while the duress alarm goes on beneath it.
+    planned.append((st.escalate_at, Action("missed") if st.alarm_open else Action("escalate", step=0)))
     deadline = to_iso(st.deadline)
     done = {r["detail"] for r in rows if r["kind"] == "reminder"}
     for level, fraction in REMINDERS:
@@ -255,6 +300,9 @@ def next_actions(store: Store, shift: Shift, policy: CheckinPolicy, hours: Hours
     if not st.alarm_open and any(a.kind == "escalate" for a in due):
         # Past the grace period: the chain, not another reminder.
         return [a for a in due if a.kind == "stand_down"] + [Action("escalate", step=0)]
+    if any(a.kind == "missed" for a in due):
+        # The duress chain waits beneath the new alarm, whose chain starts now.
+        return [a for a in due if a.kind == "stand_down"] + [Action("missed"), Action("escalate", step=0)]
     reminders = [a for a in due if a.kind == "reminder"]
     return [a for a in due if a.kind != "reminder"] + reminders[-1:]  # only the loudest reminder due
 
@@ -288,11 +336,16 @@ def alarm_text(where: Where, shift: Shift, st: CheckinState, now: datetime) -> t
         subject = f"PANIC alarm: {place}"
         first = f"{shift.worker} raised a panic alarm at {place} at {since:%H:%M %Z on %a %d %b %Y}."
         todo = "Send help to the desk now (security first). Whoever reaches the desk records there who answered."
-    elif st.alarm_reason == "duress":
+    elif st.alarm_reason == "duress" or st.duress_since is not None:
+        duress = (st.duress_since or since).astimezone(zone)
         subject = f"Duress: {place} needs help"
-        first = f"{shift.worker} entered the duress code at {place} at {since:%H:%M %Z on %a %d %b %Y}."
-        todo = ("The desk's screen shows a normal check-in: the person may be under threat. Send security "
-                "to the desk now. Do not call the desk.")
+        first = f"{shift.worker} entered the duress code at {place} at {duress:%H:%M %Z on %a %d %b %Y}."
+        if st.alarm_reason == "missed check-in":
+            subject = f"Duress, and now a missed check-in: {place} needs help"
+            first += (f" Since then no check-in came by {st.deadline.astimezone(zone):%H:%M}: the desk "
+                      f"shows a missed check-in alarm since {since:%H:%M}.")
+        todo = ("The desk's screen shows what it would without the duress code: the person may be under "
+                "threat. Send security to the desk now. Do not call the desk.")
     else:
         subject = f"Missed check-in: {place}"
         first = (f"{shift.worker} has not checked in at {place} since {last:%H:%M} "
@@ -313,10 +366,15 @@ def stand_down_text(where: Where, shift: Shift, alarm: Alarm) -> tuple[str, str]
     assert alarm.ended_at is not None
     how = (f"{shift.worker} checked in at {alarm.ended_at.astimezone(zone):%H:%M}" if alarm.how == "checkin"
            else f"answered by {alarm.by} at {alarm.ended_at.astimezone(zone):%H:%M}")
-    return (f"Stand down: {place} alarm ended",
+    subject, action = f"Stand down: {place} alarm ended", "No further action is needed for this alarm."
+    if alarm.within is not None:
+        subject = f"Missed check-in ended, DURESS alarm still open: {place}"
+        action = (f"The duress alarm raised at {alarm.within.astimezone(zone):%H:%M} is still open: do not "
+                  "stand down. Send security to the desk; do not call the desk.")
+    return (subject,
             f"The {alarm.reason} alarm at {place} raised at "
             f"{alarm.started_at.astimezone(zone):%H:%M on %a %d %b %Y} has ended: {how}.\n\n"
-            "No further action is needed for this alarm.\n\n"
+            f"{action}\n\n"
             f"Solo Shift, {alarm.ended_at.astimezone(zone):%Y-%m-%d %H:%M %Z}")
 
 
@@ -336,6 +394,8 @@ def _stand_down_plan(rows: list[dict], count: int) -> list[tuple[datetime, Actio
     planned = []
     for alarm in ended_alarms(rows):
         assert alarm.ended_at is not None
+        if alarm.how == "duress":
+            continue  # the duress alarm that ended it goes to the same people at once
         for step in alarm.reached:
             key = f"{step}@{alarm.key}"
             if key in told or step >= count:

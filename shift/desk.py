@@ -257,6 +257,8 @@ class DeskCore:
                 effects += [Effect("bell", step=action.level),
                             Effect("notify", "Check in now: press F5.", title="Lone-worker check-in",
                                    severity="warning" if action.level < 3 else "error", timeout=20)]
+            elif action.kind == "missed":
+                checkins.record(self.store, shift, "missed")
             elif action.kind == "escalate":
                 step = policy.escalation[action.step] if action.step < len(policy.escalation) else None
                 what = step.describe() if step else "desk alarm"

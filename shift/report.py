@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from shift import circulation, incidents, money
+from shift import checkins, circulation, incidents, money
 from shift.clock import from_iso
 from shift.hours import duration_text
 from shift.runs import RunState, last_drill
@@ -229,31 +229,26 @@ def _prompts(store: Store, site: Site, shift: Shift) -> Section:
 
 
 def _checkins(store: Store, site: Site, shift: Shift, at_desk: bool) -> Section:
-    rows = store.rows("SELECT kind, at, detail FROM checkin_events WHERE shift_id = ? ORDER BY at, rowid",
-                      (shift.id,))
+    rows = checkins.events(store, shift)
     # A duress check-in is counted as a check-in. Its silent alarm is told only to the manager
     # (the emailed report): the report on the desk's screen may be read by whoever stands there.
     count = sum(1 for r in rows if r["kind"] in ("checkin", "duress"))
     lines = [f"Check-ins: {count}"]
-    duress = False  # inside a duress alarm
-    for r in rows:
+    silent = checkins.silent_rows(rows) if at_desk else set()
+    for number, r in enumerate(rows):
         when = _t(from_iso(r["at"]), site)[:5]
         kind = r["kind"]
+        if number in silent:
+            continue
         if kind == "panic":
-            duress = False
             lines.append(f"{when}  PANIC alarm raised")
         elif kind == "duress":
-            duress = True
-            if not at_desk:
-                lines.append(f"{when}  DURESS code entered: silent alarm raised")
-        elif duress and at_desk and kind in ("escalation", "alert_sent", "alert_failed", "acknowledged",
-                                             "stand_down_sent", "stand_down_failed"):
-            duress = duress and kind != "acknowledged"
-            continue
+            lines.append(f"{when}  DURESS code entered: silent alarm raised")
+        elif kind == "missed":
+            lines.append(f"{when}  check-in missed during the duress alarm")
         elif kind == "escalation":
             lines.append(f"{when}  alarm escalated ({r['detail'].split(':', 1)[-1]})")
         elif kind == "acknowledged":
-            duress = False
             lines.append(f"{when}  alarm answered by {r['detail']}")
         elif kind == "alert_failed":
             lines.append(f"{when}  ALERT NOT DELIVERED: {r['detail']}")

@@ -214,3 +214,73 @@ def test_acknowledging_a_missed_check_in_restarts_the_interval(store, full_site,
     effects = core.tick(clock.now())
     assert [e.kind for e in effects if e.kind in ("deliver", "stand_down")] == ["stand_down"]  # no new alarm
     assert core.checkin_state(shift, clock.now()).deadline == local(2026, 11, 24, 20, 11)
+
+
+def _evening_at_the_desk(tmp_path, full_site, code: str) -> list:
+    """What whoever stands at the desk can see, minute by minute, after a check-in with `code` at
+    18:20 and none after it until 20:00: the deadline, the alarm line, its steps, toasts and bells,
+    and the report on screen. Every alert is delivered."""
+    from shift import report
+    from shift.clock import FixedClock
+    from shift.store import Store
+
+    clock = FixedClock(local(2026, 11, 24, 18, 0))
+    store = Store.open(tmp_path / f"desk-{code or 'normal'}.db", clock=clock)
+    site = full_site._replace(email=None, tasks=(), checkins=full_site.checkins._replace(duress_code="7319"))
+    core = DeskCore(store, site, clock)
+    shift = core.start_shift("Sam", "main")
+    core.channel_tested(shift, True, "mail")
+    seen = []
+    while clock.now() < local(2026, 11, 24, 20, 30):
+        clock.advance(minutes=1)
+        now = clock.now()
+        if now == local(2026, 11, 24, 18, 20):
+            core.check_in(code)
+        if now == local(2026, 11, 24, 20, 0):
+            core.check_in("")  # late: after the grace period
+        effects = core.tick(now)
+        for effect in effects:
+            if effect.kind == "deliver":
+                core.delivered(shift, effect.step, True, "emailed security@library.example")
+            elif effect.kind == "stand_down":
+                core.stood_down(shift, effect.step, effect.text, True, "emailed security@library.example")
+        st = core.checkin_state(shift, now)
+        shown = core.alarm_open()
+        seen.append((now, st.deadline, shown, (st.alarm_reason, st.alarm_started) if shown else None,
+                     [(s.what, s.state, s.at) for s in core.alarm_steps(shift, now)] if shown else [],
+                     [(e.kind, e.text, e.step) for e in effects if e.kind in ("notify", "bell")]))
+    seen.append(report.render_text(report.build(store, site, shift.id, at_desk=True)).replace(shift.id, "ID"))
+    store.close()
+    return seen
+
+
+def test_after_duress_a_missed_check_in_looks_exactly_as_after_a_normal_check_in(tmp_path, full_site):
+    normal = _evening_at_the_desk(tmp_path, full_site, "")
+    duress = _evening_at_the_desk(tmp_path, full_site, "7319")
+    # The missed check-in shows its alarm at 19:30 (due 19:20, ten minutes' grace) in both.
+    assert any(row[3] == ("missed check-in", local(2026, 11, 24, 19, 30)) for row in normal[:-1])
+    assert "stand-down sent" in normal[-1]
+    assert duress == normal
+
+
+def test_a_missed_check_in_during_duress_alerts_with_both_and_stands_down_only_its_own(store, full_site, clock):
+    site = full_site._replace(email=None, tasks=(), checkins=full_site.checkins._replace(duress_code="7319"))
+    core = DeskCore(store, site, clock)
+    clock.moment = local(2026, 11, 24, 18, 0)
+    shift = core.start_shift("Sam", "main")
+    clock.moment = local(2026, 11, 24, 18, 20)
+    core.check_in("7319")
+    clock.moment = local(2026, 11, 24, 19, 30)
+    assert [e.kind for e in core.tick(clock.now()) if e.kind == "deliver"] == ["deliver"]
+    _, subject, body = core.alarm_message(shift, 0)
+    assert subject.startswith("Duress, and now a missed check-in") and "18:20" in body
+    assert "Do not call the desk" in body
+    core.delivered(shift, 0, True, "emailed security@library.example")
+    clock.moment = local(2026, 11, 24, 19, 35)
+    assert core.acknowledge("Sam").ok  # ends what the desk shows...
+    stand = [e for e in core.tick(clock.now()) if e.kind == "stand_down"]
+    _, subject, body = core.stand_down_message(shift, stand[0].step, stand[0].text)
+    assert "DURESS alarm still open" in subject and "do not stand down" in body
+    st = core.checkin_state(shift, clock.now())
+    assert st.alarm_open and st.alarm_reason == "duress"  # ...the duress alarm goes on, unseen
+    assert not core.alarm_open()
