@@ -322,6 +322,7 @@ class Where(NamedTuple):
     desk: str  # the desk's name, not its id
     address: str  # the civic address
     zone: tzinfo
+    phone: str = ""  # the desk's line
 
 
 def alarm_text(where: Where, shift: Shift, st: CheckinState, now: datetime) -> tuple[str, str]:
@@ -351,8 +352,8 @@ def alarm_text(where: Where, shift: Shift, st: CheckinState, now: datetime) -> t
         first = (f"{shift.worker} has not checked in at {place} since {last:%H:%M} "
                  f"(due {st.deadline.astimezone(zone):%H:%M}); the alarm started at "
                  f"{since:%H:%M %Z on %a %d %b %Y}.")
-        todo = ("Call the desk now; if nobody answers, send security. Whoever reaches the desk records there "
-                "who answered.")
+        todo = (f"Call the desk now{f' ({where.phone})' if where.phone else ''}; if nobody answers, send "
+                "security. Whoever reaches the desk records there who answered.")
     body = (f"{first}\n\nAddress: {where.address or '(not set in the site file)'}\n"
             f"Last check-in: {checked_in}\n\nWhat to do: {todo}\n\n"
             f"Solo Shift, {now.astimezone(zone):%Y-%m-%d %H:%M %Z}")

@@ -311,7 +311,7 @@ class DeskCore:
 
     def where(self, shift: Shift) -> checkins.Where:
         return checkins.Where(self.site.name, self.site.desk_name(shift.desk), self.site.civic_address,
-                              self.site.zone)
+                              self.site.zone, self.site.desk_phone(shift.desk))
 
     def delivered(self, shift: Shift, index: int, ok: bool, detail: str) -> None:
         self._sending.discard(Effect("deliver", step=index).key)

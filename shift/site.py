@@ -64,6 +64,7 @@ class Zone(NamedTuple):
 class Desk(NamedTuple):
     id: str
     name: str
+    phone: str = ""  # the desk's own line: what a responder calls after a missed check-in
 
 
 class Channel(NamedTuple):
@@ -111,6 +112,9 @@ class Site(NamedTuple):
     def desk_name(self, desk_id: str) -> str:
         """The desk's name, or its id when the site file no longer has it."""
         return next((d.name for d in self.desks if d.id == desk_id), desk_id)
+
+    def desk_phone(self, desk_id: str) -> str:
+        return next((d.phone for d in self.desks if d.id == desk_id), "")
 
 
 def default_tally() -> TallyConfig:
@@ -329,7 +333,12 @@ class _SiteReader:
     def _desks(self, root: Section) -> tuple[Desk, ...]:
         desks = []
         for sec, ident in self._unique_ids(root.tables("desks", required=True), "desk"):
-            desks.append(Desk(ident, sec.line("name", ident, required=True)))
+            phone = sec.line("phone", "") or ""
+            if phone and not re.fullmatch(r"[0-9+\-() ,#*x.]+", phone):
+                sec.error("phone", f"'{phone}' is not a phone number to dial")
+            if _FICTIONAL.search(phone):
+                sec.warn("phone", f"{phone} is still a sample (fictional 555-01xx) number")
+            desks.append(Desk(ident, sec.line("name", ident, required=True), phone))
             sec.finish()
         return tuple(desks)
 
@@ -526,8 +535,14 @@ class _SiteReader:
             else:
                 sec.warn("security", f'"none": alarms and reports cross the network to {host} unencrypted; '
                                      'use starttls or ssl unless it is a relay on this machine')
-        if host.endswith(".example") or sender.endswith(".example"):
-            sec.warn("host", "the email settings are still the sample: alerts cannot be delivered")
+        # Name each sample value left: a real host with sample recipients still reaches nobody.
+        if host.endswith(".example"):
+            sec.warn("host", f"'{host}' is still the sample mail server: alerts cannot be delivered")
+        if sender.endswith(".example"):
+            sec.warn("sender", f"'{sender}' is still the sample sender: servers may refuse it")
+        for purpose, listed in recipients.items():
+            if any(a.endswith(".example") for a in listed):
+                sec.warn(f"recipients.{purpose}", "still the sample addresses (.example): nobody receives these")
         return EmailSettings(host, port, security, user, password_env, password_file, sender, recipients,
                              timeout, ca_file)
 

@@ -144,8 +144,10 @@ def test_no_check_ins_while_the_desk_is_staffed_in_the_day(store, site, clock):
 def test_messages_name_the_reason(store, site, shift, clock):
     clock.moment = local(2026, 11, 24, 20, 10)
     st = checkins.current(store, shift, POLICY, site.hours, clock.now())
-    where = checkins.Where("Bata Library", "Bata Library Service Desk", "1 Example Road, Peterborough", site.zone)
+    where = checkins.Where("Bata Library", "Bata Library Service Desk", "1 Example Road, Peterborough", site.zone,
+                           "705-555-0142")
     subject, body = checkins.alarm_text(where, shift, st, clock.now())
+    assert "Call the desk now (705-555-0142)" in body
     assert subject == "Missed check-in: Bata Library Service Desk, Bata Library"
     assert "Sam has not checked in at Bata Library Service Desk, Bata Library since 17:30 (due 18:30)" in body
     assert "Address: 1 Example Road, Peterborough" in body and "Tue 24 Nov 2026" in body

@@ -186,6 +186,16 @@ def test_mail_settings_that_cannot_work_are_located_errors(tmp_path, old, new, e
     assert all(f.split(":")[1].isdigit() for f in found), found  # every error has a line
 
 
+def test_each_sample_mail_value_left_is_named(tmp_path):
+    text = edited('host = "mail.library.example"', 'host = "smtp.campus.ca"')
+    text = text.replace('sender = "desk-alerts@library.example"', 'sender = "desk-alerts@campus.ca"')
+    _, problems = load_text(tmp_path, text)
+    found = [str(p) for p in problems if "email" in str(p) and "sample" in str(p)]
+    # Only the recipients are still the sample: the warning says so, not "the email settings".
+    assert found and all("email.recipients." in f for f in found), found
+    assert any("email.recipients.security" in f and "nobody receives" in f for f in found)
+
+
 def test_a_plain_relay_elsewhere_without_a_login_is_only_a_warning(tmp_path):
     text = edited('security = "starttls"', 'security = "none"').replace('user = "desk-alerts"\n', "")
     text = text.replace('password_env = "SOLO_SHIFT_SMTP_PASSWORD"', "")
