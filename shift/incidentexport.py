@@ -24,7 +24,7 @@ from shift.text import not_a_formula
 FORMATS = {"text": ".txt", "csv": ".csv"}
 CSV_HEADER = ("id", "occurred", "recorded", "category", "zone", "location", "what_happened", "people",
               "witnesses", "refused_details", "actions", "security_called", "police_called",
-              "ambulance_called", "injury", "injury_details", "severity", "followup", "followup_by",
+              "ambulance_called", "injury", "hurt", "injury_details", "severity", "followup", "followup_by",
               "reporter", "supplements")
 _STAMP = "%Y-%m-%d %H:%M"
 
@@ -53,7 +53,7 @@ def render_csv(found: list[incidents.Incident], site: Site) -> bytes:
             i.id, _local(i.occurred_at, site), _local(i.recorded_at, site), i.category, i.zone_id, i.location,
             i.what_happened, i.people, i.witnesses, i.refused_details, i.actions,
             _local(i.security_called_at, site), _local(i.police_called_at, site),
-            _local(i.ambulance_called_at, site), i.injury, i.injury_details, i.severity, i.followup,
+            _local(i.ambulance_called_at, site), i.injury, i.hurt, i.injury_details, i.severity, i.followup,
             i.followup_by, i.reporter, supplements)])
     # With a BOM, so that a spreadsheet opens accented names as UTF-8.
     return out.getvalue().encode("utf-8-sig")

@@ -11,9 +11,11 @@ incident. A save that finds one is refused (IdentifiersFound, carrying what
 was found) unless the person confirmed they are not patron identifiers
 (`identifiers_confirmed`, kept on the row).
 
-A critical injury (Ontario OHSA s. 51) or one needing medical attention
-(s. 52) creates follow-ups with deadlines in the same transaction as the
-incident, so the next shift sees them at the top of the follow-up list.
+What the law asks when someone is hurt comes from the site's jurisdiction
+file (shift.jurisdiction): the form shows the duties for the injury level and
+who was hurt, and filing creates their follow-ups with deadlines in the same
+transaction as the incident, so the next shift sees them at the top of the
+follow-up list.
 
 Drafts (`incident_drafts`) are incidents waiting to be completed: prefilled
 from an emergency (with its run id) or kept when a person leaves the form.
@@ -31,34 +33,27 @@ import json
 from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from shift.clock import UTC, from_iso, to_iso
 from shift.hours import local_moment
+from shift.jurisdiction import INJURY_LEVELS, Duty
 from shift.privacy import Finding, find_identifiers, remove_identifiers
 from shift.shifts import WORKER, FollowUp, Shift
 from shift.site import Site
 from shift.siterecords import SUPPLEMENT_HOURS
 from shift.store import Store
 
-INJURY_LEVELS = ("none", "first_aid", "medical", "critical")
-INJURY_LABELS = {
-    "none": "No injury",
-    "first_aid": "First aid only",
-    "medical": "Needed medical attention",
-    "critical": "Critical injury (life in jeopardy, unconscious, fracture of arm or leg, ...)",
+HURT = ("worker", "other", "unsure")  # who was hurt: the law often differs
+HURT_LABELS = {
+    "worker": "A worker (staff, student employee, contractor)",
+    "other": "Someone else (a patron, a visitor)",
+    "unsure": "Not sure yet",
 }
 SEVERITIES = ("low", "medium", "high")
 SEVERITY_LABELS = {"low": "Low", "medium": "Medium", "high": "High"}
 MAX_AGE = timedelta(days=7)  # older events go to the coordinator, not the desk form
-CRITICAL_REPORT_WITHIN = timedelta(hours=48)  # OHSA s. 51(1): written report within 48 hours
-MEDICAL_NOTICE_WITHIN = timedelta(days=4)  # OHSA s. 52(1): written notice within 4 days
-CRITICAL_INJURY_MEANS = (
-    "life in jeopardy, unconsciousness, substantial blood loss, fracture of a leg or arm "
-    "(not a finger or toe), amputation of a leg, arm, hand or foot, burns to a major part "
-    "of the body, or loss of sight in an eye"
-)
 
 # Text fields a person types, in the order of the form, with their labels.
 TEXT_FIELDS = {
@@ -110,6 +105,7 @@ class IncidentForm:
     police_called_at: datetime | None = None
     ambulance_called_at: datetime | None = None
     injury: str = "none"
+    hurt: str = ""  # who was hurt (HURT), when anyone was
     injury_details: str = ""
     severity: str = "low"
     followup: str = ""
@@ -153,6 +149,7 @@ class Incident:
     police_called_at: datetime | None
     ambulance_called_at: datetime | None
     injury: str
+    hurt: str
     injury_details: str
     severity: str
     followup: str
@@ -255,6 +252,8 @@ def problems(form: IncidentForm, site: Site, shift: Shift | None, now: datetime)
         found.append("Who is reporting? (your name)")
     if form.injury not in INJURY_LEVELS:
         found.append(f"'{form.injury}' is not an injury level.")
+    elif form.injury != "none" and form.hurt not in HURT:
+        found.append("Who was hurt: a worker, someone else, or not sure yet?")
     if form.severity not in SEVERITIES:
         found.append(f"'{form.severity}' is not a severity.")
     for name in _CALLS:
@@ -280,38 +279,54 @@ def without_identifiers(form: IncidentForm, findings: dict[str, list[Finding]]) 
     return replace(form, **cleaned)
 
 
-def obligations(injury: str, site: Site) -> list[str]:
-    """What Ontario law asks of the desk for this injury level, as lines to show at once."""
-    number = site.incidents.ministry_of_labour
-    if injury == "critical":
-        return [
-            f"Call the Ministry of Labour NOW: {number} (after emergency services).",
-            "Do not disturb the scene (except to save life, relieve suffering or prevent more "
-            "harm) until a Ministry inspector releases it.",
-            "A written report to the Ministry of Labour is due within 48 hours.",
-            f"Critical means: {CRITICAL_INJURY_MEANS}.",
-        ]
-    if injury == "medical":
-        return ["If a worker was hurt: written notice to the Ministry of Labour within 4 days "
-                "(and tell the manager)."]
-    return []
+class Obligations(NamedTuple):
+    heading: str  # e.g. "ONTARIO: A CRITICAL INJURY"
+    lines: list[str]  # each duty, with its source
+    grave: bool  # the level has a legal definition: shown loudest
+
+
+def _duties(injury: str, hurt: str, site: Site) -> list[Duty]:
+    rules = site.jurisdiction.injuries.get(injury)
+    if rules is None:
+        return []
+    applies = {"worker": ("worker", "anyone"), "other": ("other", "anyone")}.get(hurt, ("worker", "other", "anyone"))
+    return [d for d in rules.duties if d.who in applies and (not d.desk_calls or site.incidents.desk_calls_authority)]
+
+
+def _filled(text: str, duty: Duty, hurt: str, site: Site) -> str:
+    """A duty's words with the site's numbers; said conditionally while who was hurt is not known."""
+    law = site.jurisdiction
+    manager = site.contacts.get("manager_on_call")
+    words = text.format(authority=law.authority_short or law.authority,
+                        authority_phone=site.incidents.authority_phone or law.authority_phone,
+                        manager=f"{manager.name}, {manager.phone}" if manager else "the manager on call")
+    if hurt not in ("worker", "other") and duty.who != "anyone":
+        words = ("If a worker was hurt: " if duty.who == "worker" else "If it was someone else: ") + words
+    return words
+
+
+def obligations(injury: str, hurt: str, site: Site) -> Obligations:
+    """What the law where the library is asks for this injury level and who was hurt: to show at once."""
+    law = site.jurisdiction
+    rules = law.injuries.get(injury)
+    if rules is None:
+        return Obligations("", [], False)
+    lines = [f"{_filled(d.say, d, hurt, site)} ({d.source.short})" for d in _duties(injury, hurt, site)]
+    if rules.means:
+        lines.append(f"{rules.label.split(' (')[0]} means: {rules.means}"
+                     + (f" ({rules.means_source.short})" if rules.means_source else ""))
+    if hurt not in HURT:
+        lines.insert(0, "Say who was hurt (a worker or someone else): the duties differ.")
+    heading = f"{law.name.upper()}: {rules.heading}" if rules.heading else law.name
+    return Obligations(heading, lines, bool(rules.means))
 
 
 def planned_followups(form: IncidentForm, site: Site) -> list[PlannedFollowUp]:
     """Follow-ups filing this form creates, with their deadlines."""
     when = form.occurred_at
-    planned = []
-    if form.injury == "critical":
-        planned += [
-            PlannedFollowUp(f"Call the Ministry of Labour now ({site.incidents.ministry_of_labour}) "
-                            "about the critical injury", when),
-            PlannedFollowUp("Keep the scene undisturbed until a Ministry inspector releases it", when),
-            PlannedFollowUp("Written report of the critical injury to the Ministry of Labour",
-                            when + CRITICAL_REPORT_WITHIN if when else None),
-        ]
-    elif form.injury == "medical":
-        planned.append(PlannedFollowUp("If a worker was hurt: written notice to the Ministry of Labour "
-                                       "within 4 days", when + MEDICAL_NOTICE_WITHIN if when else None))
+    planned = [PlannedFollowUp(_filled(d.followup, d, form.hurt, site),
+                               d.due.after(when, site.hours) if d.due is not None and when else None)
+               for d in _duties(form.injury, form.hurt, site) if d.followup]
     if form.followup.strip():
         local = when.astimezone(site.zone) if when else None
         by = f" (by {form.followup_by.strip()})" if form.followup_by.strip() else ""
@@ -412,7 +427,7 @@ def _incidents(store: Store, rows: list[dict], hours: int) -> list[Incident]:
             r["id"], r["shift_id"], recorded, from_iso(r["occurred_at"]), r["category"], r["zone_id"],
             r["location"], r["what_happened"], r["people"], r["witnesses"], r["refused_details"], r["actions"],
             times["security_called_at"], times["police_called_at"], times["ambulance_called_at"],
-            r["injury"], r["injury_details"], r["severity"], r["followup"], r["followup_by"], r["reporter"],
+            r["injury"], r["hurt"], r["injury_details"], r["severity"], r["followup"], r["followup_by"], r["reporter"],
             bool(r["identifiers_confirmed"]), r["draft_id"], r["run_id"],
             tuple(_supplement(s, recorded, hours) for s in extra.get(r["id"], ())),
         ))
@@ -515,7 +530,8 @@ def describe(found: Incident, site: Site, stamp: str = "%a %d %b %H:%M") -> list
 
     lines = [f"{found.occurred_at.astimezone(zone):{stamp}}  {found.category} — {place(found, site)}",
              f"  Recorded {found.recorded_at.astimezone(zone):{stamp}} by {found.reporter}; severity {found.severity}; "
-             f"injury: {found.injury.replace('_', ' ')}"]
+             f"injury: {found.injury.replace('_', ' ')}"
+             + (f" ({HURT_LABELS[found.hurt].split(' (')[0].lower()})" if found.hurt in HURT_LABELS else "")]
     for label, text in (("What happened", found.what_happened), ("People involved", found.people),
                         ("Witnesses", found.witnesses), ("Refused to give details", found.refused_details),
                         ("Actions taken", found.actions), ("Injuries", found.injury_details)):

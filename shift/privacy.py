@@ -16,7 +16,7 @@ looks like an identifier:
   such as "rooms 301 302 303" is not one.
 
 Not flagged: North American phone numbers written with separators
-("705-555-0123", "(705) 555-0123", "1-877-202-0008"), dates ("2026-11-24",
+("705-555-0123", "(705) 555-0123", "1-800-555-0199"), dates ("2026-11-24",
 "24-11-2026"), clock times ("19:30") and 24-hour ranges ("1930-2000").
 A phone number written as 10 plain digits is flagged: the person can say it
 is not a patron identifier and keep it.

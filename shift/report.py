@@ -14,14 +14,13 @@ from datetime import datetime, timedelta
 from shift import checkins, circulation, incidents, money
 from shift.clock import from_iso
 from shift.hours import duration_text
+from shift.jurisdiction import drill_note
 from shift.runs import RunState, last_drill
 from shift.shifts import WORKER, FollowUp, Shift, deadline_text, open_followups
 from shift.site import Site
 from shift.store import Store
 from shift.sweep import run_summary
 from shift.timeline import run_timeline, shift_runs
-
-DRILL_EVERY = timedelta(days=365)  # Ontario Fire Code: at least one fire drill a year
 
 
 @dataclass
@@ -146,9 +145,9 @@ def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now
     for f in waiting:
         if f.due_at is not None:
             lines.append(f"Follow-up {deadline_text(f, now, site.zone)}: {f.text}")
-    if drill is None or now - drill > DRILL_EVERY:
-        when = "none recorded" if drill is None else f"last one {drill.astimezone(site.zone):%d %b %Y}"
-        lines.append(f"No fire drill in the past year ({when}): Ontario requires one a year")
+    note, overdue = drill_note(site.jurisdiction, drill, now, site.zone)
+    if overdue:
+        lines.append(note)
     return Section("Needs attention", lines or ["Nothing."])
 
 

@@ -426,3 +426,11 @@ def _m010(db: "Database") -> None:
         )""",
         "CREATE INDEX shift_signins_shift ON shift_signins(shift_id, signed_in_at)",
     ], _SIGNIN_TABLES)
+
+
+@migration("011_incident_hurt")
+def _m011(db: "Database") -> None:
+    # Who was hurt (a worker, someone else, not sure yet): the law's duties differ.
+    # Incidents filed before this say '' (not asked).
+    _create(db, ["ALTER TABLE incidents ADD COLUMN hurt TEXT NOT NULL DEFAULT '' "
+                 "CHECK (hurt IN ('', 'worker', 'other', 'unsure'))"], ())

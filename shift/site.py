@@ -31,6 +31,9 @@ from shift.hours import (
     parse_clock,
     parse_period,
 )
+from shift.jurisdiction import NONE as NO_JURISDICTION
+from shift.jurisdiction import Jurisdiction
+from shift.jurisdiction import load as load_jurisdiction
 from shift.keymap import default_keys, reserved_keys
 from shift.problems import Problem
 from shift.siterecords import CirculationConfig, IncidentConfig, read_circulation, read_incidents
@@ -108,6 +111,7 @@ class Site(NamedTuple):
     email: EmailSettings | None = None
     incidents: IncidentConfig = IncidentConfig()
     circulation: CirculationConfig = CirculationConfig()
+    jurisdiction: Jurisdiction = NO_JURISDICTION  # the law where the library is (data/jurisdiction/)
 
     def desk_name(self, desk_id: str) -> str:
         """The desk's name, or its id when the site file no longer has it."""
@@ -175,8 +179,10 @@ class _SiteReader:
         fallback = fallback_site()
         lib = root.table("library", required=True)
         name, zone, theme = fallback.name, fallback.zone, "textual-dark"
+        law = NO_JURISDICTION
         if lib:
             name = lib.line("name", name, required=True)
+            law = self._jurisdiction(lib)
             zone = self._zone(lib) or zone
             theme = lib.text("theme", theme)
             if theme not in THEMES:
@@ -214,7 +220,21 @@ class _SiteReader:
             email=email,
             incidents=incidents,
             circulation=circulation,
+            jurisdiction=law,
         )
+
+    def _jurisdiction(self, lib: Section) -> Jurisdiction:
+        ident = lib.text("jurisdiction", "")
+        if not ident:
+            lib.warn(None, "no jurisdiction named (e.g. jurisdiction = \"ontario\"): the incident form "
+                           "shows no legal duties when someone is hurt")
+            return NO_JURISDICTION
+        law, problems = load_jurisdiction(self.src.path.parent, ident)
+        self.src.problems += problems
+        if any(p.is_error for p in problems):
+            lib.error("jurisdiction", f"the file for '{ident}' has errors (listed with it): "
+                                      "no legal duties are shown until it is fixed")
+        return law
 
     def _zone(self, lib: Section) -> ZoneInfo | None:
         tz = lib.text("timezone", required=True)
@@ -521,6 +541,8 @@ class _SiteReader:
                 if bad:
                     table.error(purpose, f"{bad[0]!r} is not an email address")
                 recipients[purpose] = tuple(addresses)
+                if any(a.endswith(".example") for a in addresses):
+                    table.warn(purpose, "still the sample addresses (.example): nobody receives these")
             if not recipients.get("reports"):
                 table.warn(None, "no 'reports' addresses: end-of-shift reports will not be emailed to anyone")
             table.finish()
@@ -540,9 +562,6 @@ class _SiteReader:
             sec.warn("host", f"'{host}' is still the sample mail server: alerts cannot be delivered")
         if sender.endswith(".example"):
             sec.warn("sender", f"'{sender}' is still the sample sender: servers may refuse it")
-        for purpose, listed in recipients.items():
-            if any(a.endswith(".example") for a in listed):
-                sec.warn(f"recipients.{purpose}", "still the sample addresses (.example): nobody receives these")
         return EmailSettings(host, port, security, user, password_env, password_file, sender, recipients,
                              timeout, ca_file)
 

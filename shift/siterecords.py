@@ -22,7 +22,6 @@ DEFAULT_INCIDENT_CATEGORIES = (
     "De-escalation",
     "Other",
 )
-MINISTRY_OF_LABOUR = "1-877-202-0008"  # Ontario MOL Health and Safety Contact Centre
 FEE_METHODS = ("cash", "debit", "credit", "cheque", "other")
 
 
@@ -30,7 +29,8 @@ class IncidentConfig(NamedTuple):
     categories: tuple[str, ...] = DEFAULT_INCIDENT_CATEGORIES
     retention_years: int = 7
     supplement_hours: int = SUPPLEMENT_HOURS
-    ministry_of_labour: str = MINISTRY_OF_LABOUR
+    authority_phone: str = ""  # how this desk dials the jurisdiction's authority ("": as published)
+    desk_calls_authority: bool = False  # the site's policy: the desk itself calls it after a critical injury
 
 
 class CirculationConfig(NamedTuple):
@@ -53,8 +53,12 @@ def read_incidents(root: Section) -> IncidentConfig:
         categories=categories or default.categories,
         retention_years=sec.whole("retention_years", default.retention_years, minimum=1, maximum=100),
         supplement_hours=sec.whole("supplement_hours", default.supplement_hours, minimum=1, maximum=24 * 30),
-        ministry_of_labour=sec.text("ministry_of_labour", default.ministry_of_labour) or default.ministry_of_labour,
+        authority_phone=sec.line("authority_phone", ""),
+        desk_calls_authority=sec.flag("desk_calls_authority", False),
     )
+    if sec.has("ministry_of_labour"):
+        sec.error("ministry_of_labour", "the number is now in the jurisdiction file; to dial it another way "
+                                        "from the desk, write authority_phone")
     sec.finish()
     return config
 

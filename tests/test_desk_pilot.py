@@ -317,15 +317,15 @@ async def test_desk_counts_circulation_and_fees_and_keeps_deadlines_in_view(stor
     money.record_fee(store, site.circulation, shift, "2.50", "cash", receipt="R-1")
     incidents.file_incident(store, site, shift, IncidentForm(
         category="Injury", occurred_at=local(2026, 11, 24, 19, 0), zone_id="main-floor",
-        what_happened="Fell on the stairs.", reporter="Sam", injury="critical"))
+        what_happened="Fell on the stairs.", reporter="Sam", injury="critical", hurt="worker"))
     app = SoloShiftApp(store, site)
     async with app.run_test(size=(120, 40)) as pilot:
         counts = shown(app, "#counts")
         assert "Loan                2" in counts and "Return              1" in counts
         assert "Fees this shift $2.50" in counts
         log = shown(app, "#log")
-        # The Ministry call was due when it happened: overdue at once; the written report in 48 h.
-        assert "OVERDUE since Tue 24 Nov 19:00: Call the Ministry of Labour now" in log
+        # Telling the manager was due when it happened: overdue at once; the written report in 48 h.
+        assert "OVERDUE since Tue 24 Nov 19:00: Manager on call told of the critical injury" in log
         assert "due Thu 26 Nov 19:00: Written report of the critical injury" in log
         await pilot.press("f")
         assert isinstance(app.screen, FollowUpsScreen)

@@ -181,21 +181,32 @@ async def test_a_critical_injury_shows_the_obligations_and_the_follow_ups(store,
         form = await open_form(app, pilot)
         await fill_required(form, pilot, what="Fell on stairwell B; appears to have a broken leg")
         assert not form.query_one("#obligations").display
+        assert not form.query_one("#hurt").display  # asked only when someone was hurt
         form.query_one("#injury", Select).value = "critical"
         await pilot.pause()
         panel = form.query_one("#obligations")
-        assert panel.display
+        assert panel.display and form.query_one("#hurt").display
         text = shown(app, "#obligations")
-        assert "Call the Ministry of Labour NOW: 1-877-202-0008" in text
+        assert text.startswith("ONTARIO: A CRITICAL INJURY") and "Say who was hurt" in text
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Who was hurt" in shown(app, "#incident-error") and not open_followups(store)
+        form.query_one("#hurt", Select).value = "worker"
+        await pilot.pause()
+        text = shown(app, "#obligations")
+        assert "Make sure the manager on call knows NOW (" in text and "the union at once" in text
         assert "Do not disturb the scene" in text and "within 48 hours" in text
+        assert "(Occupational Health and Safety Act, s. 51)" in text  # each duty with its source
+        assert "wrist, hand, ankle or foot" in text
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, SavedNotice)
         notice = shown(app, "#notice-text")
-        assert "Call the Ministry of Labour now (1-877-202-0008) about the critical injury \u2014 due NOW" in notice
-        assert ("Written report of the critical injury to the Ministry of Labour \u2014 due by Thu 26 Nov 2026 19:10"
-                in notice)
-        assert len(open_followups(store)) == 3  # written before it said so
+        assert "Keep the scene undisturbed until a Ministry inspector releases it \u2014 due NOW" in notice
+        assert ("Written report of the critical injury to the Ministry, the JHSC (or representative) and the "
+                "union \u2014 due by Thu 26 Nov 2026 19:10" in notice)
+        assert "WSIB Form 7 for the injured worker \u2014 due by Fri 27 Nov 2026 19:10" in notice
+        assert len(open_followups(store)) == 4  # written before it said so
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DeskScreen)

@@ -2,7 +2,7 @@
 
 import dataclasses
 import sqlite3
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -173,50 +173,83 @@ def test_a_supplement_needs_an_author_text_and_an_incident(store, site, shift):
 
 # -- Ontario deadlines ----------------------------------------------------------
 
-def test_a_critical_injury_creates_follow_ups_with_deadlines_in_one_go(store, site, shift):
-    when = local(2026, 11, 24, 19, 0)
-    incident = file(store, site, shift, category="Injury", injury="critical", occurred_at=when,
-                    injury_details="Fell down stairwell B; appears to have a broken leg")
+def test_a_critical_injury_to_a_worker_gives_the_immediate_notices_the_48_hour_report_and_form_7(
+        store, site, shift):
+    when = local(2026, 11, 24, 19, 0)  # a Tuesday
+    incident = file(store, site, shift, category="Injury", injury="critical", hurt="worker", occurred_at=when,
+                    injury_details="Fell down stairwell B; appears to have a broken wrist")
     waiting = open_followups(store)
-    assert [f.text for f in waiting] == [
-        "Call the Ministry of Labour now (1-877-202-0008) about the critical injury",
-        "Keep the scene undisturbed until a Ministry inspector releases it",
-        "Written report of the critical injury to the Ministry of Labour",
+    assert [(f.text, f.due_at) for f in waiting] == [
+        ("Manager on call told of the critical injury (the employer notifies the Ministry, the JHSC or "
+         "representative and the union at once)", when),
+        ("Keep the scene undisturbed until a Ministry inspector releases it", when),
+        ("Written report of the critical injury to the Ministry, the JHSC (or representative) and the union",
+         local(2026, 11, 26, 19, 0)),
+        ("WSIB Form 7 for the injured worker", local(2026, 11, 27, 19, 0)),  # Wed, Thu, Fri
     ]
-    assert [f.due_at for f in waiting] == [when, when, when + timedelta(hours=48)]
-    assert waiting[2].due_at == local(2026, 11, 26, 19, 0)
     assert {f.incident_id for f in waiting} == {incident.id}
     assert {f.worker for f in waiting} == {"Sam"}
+    assert incident.hurt == "worker"
 
 
-def test_deadlines_come_first_then_the_rest_by_creation(store, site, shift, clock):
+def test_someone_else_critically_hurt_asks_the_connection_question_and_the_manager_decides(store, site, shift):
+    shown = incidents.obligations("critical", "other", site)
+    assert any("reasonably connected to a hazard to workers" in line and "the manager decides" in line
+               and "Blue Mountain" in line for line in shown.lines)
+    assert not any("Form 7" in line or "48 hours" in line for line in shown.lines)
+    file(store, site, shift, category="Injury", injury="critical", hurt="other")
+    texts = [f.text for f in open_followups(store)]
+    assert "Manager to decide whether the critical injury to a non-worker must be reported " \
+           "(is it connected to a hazard to workers?)" in texts
+    assert not any("Form 7" in t or "Written report" in t for t in texts)
+
+
+def test_not_knowing_who_was_hurt_shows_every_duty_conditionally(store, site, shift):
+    shown = incidents.obligations("critical", "unsure", site)
+    assert any(line.startswith("If a worker was hurt: The employer files WSIB Form 7") for line in shown.lines)
+    assert any(line.startswith("If it was someone else: ") for line in shown.lines)
+    assert shown.heading == "ONTARIO: A CRITICAL INJURY" and shown.grave
+    blank = incidents.obligations("critical", "", site)
+    assert blank.lines[0].startswith("Say who was hurt")
+    with pytest.raises(incidents.IncidentProblems, match="Who was hurt"):
+        file(store, site, shift, category="Injury", injury="medical")
+
+
+def test_a_worker_needing_medical_attention_gives_notice_to_the_committee_and_union_not_the_ministry(
+        store, site, shift, clock):
     from shift.shifts import add_followup
 
     add_followup(store, shift, "Umbrella at the desk")
     clock.advance(minutes=1)
-    file(store, site, shift, category="Injury", injury="medical", followup="Call the patron back",
-         followup_by="Coordinator")
+    file(store, site, shift, category="Injury", injury="medical", hurt="worker",
+         followup="Call the patron back", followup_by="Coordinator")
     waiting = open_followups(store)
     assert [f.text for f in waiting] == [
-        "If a worker was hurt: written notice to the Ministry of Labour within 4 days",
+        "WSIB Form 7 for the injured worker",
+        "Written notice of the worker's injury to the JHSC (or health and safety representative) and the union",
         "Umbrella at the desk",
         "Incident 24 Nov 19:10, Injury: Call the patron back (by Coordinator)",
     ]
-    assert waiting[0].due_at == local(2026, 11, 28, 19, 10)
-    assert waiting[1].due_at is None and waiting[1].incident_id is None
+    assert waiting[1].due_at == local(2026, 11, 28, 19, 10)  # 4 days
+    assert waiting[0].due_at == local(2026, 11, 27, 19, 10)  # 3 business days
+    assert waiting[2].due_at is None and waiting[2].incident_id is None
+    line = incidents.obligations("medical", "worker", site).lines[0]
+    assert "joint health and safety committee" in line and "union" in line and "only if an inspector asks" in line
     resolve_followup(store, shift, waiting[0].id, "Sent")
-    assert len(open_followups(store)) == 2
+    assert len(open_followups(store)) == 3
 
 
-def test_the_site_ministry_number_is_used(store, site, shift):
-    moved = site._replace(incidents=site.incidents._replace(ministry_of_labour="9-1-877-202-0008"))
-    file(store, moved, shift, category="Injury", injury="critical")
-    assert "(9-1-877-202-0008)" in open_followups(store)[0].text
-    assert "9-1-877-202-0008" in incidents.obligations("critical", moved)[0]
+def test_the_desk_calls_the_authority_only_where_the_site_says_so_and_dials_it_the_sites_way(store, site, shift):
+    assert not any("This desk calls" in line for line in incidents.obligations("critical", "worker", site).lines)
+    moved = site._replace(incidents=site.incidents._replace(desk_calls_authority=True,
+                                                            authority_phone="9-1-877-202-0008"))
+    file(store, moved, shift, category="Injury", injury="critical", hurt="worker")
+    assert "Call the Ministry (9-1-877-202-0008) about the critical injury" in [f.text for f in open_followups(store)]
+    assert any("9-1-877-202-0008" in line for line in incidents.obligations("critical", "worker", moved).lines)
 
 
 def test_a_failed_write_leaves_neither_incident_nor_follow_ups(store, site, shift):
-    bad = form(category="Injury", injury="critical", run_id="no-such-run")  # refused by the foreign key
+    bad = form(category="Injury", injury="critical", hurt="worker", run_id="no-such-run")  # refused by the foreign key
     with pytest.raises(sqlite3.IntegrityError):
         incidents.file_incident(store, site, shift, bad)
     assert store.rows("SELECT COUNT(*) AS n FROM incidents")[0]["n"] == 0

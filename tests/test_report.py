@@ -90,7 +90,7 @@ def test_report_shows_each_incident_with_its_supplements_and_deadlines(store, si
     form = incidents.IncidentForm(
         category="Injury", occurred_at=local(2026, 11, 24, 19, 5), zone_id="second",
         location="By the [stairs] <b>", what_happened="Patron slipped on a wet step.\nSaid: \"my arm!\"",
-        injury="critical", injury_details="Appears to be a broken arm", reporter="Sam",
+        injury="critical", hurt="unsure", injury_details="Appears to be a broken arm", reporter="Sam",
         security_called_at=local(2026, 11, 24, 19, 7))
     filed = incidents.file_incident(store, site, shift, form)
     clock.advance(minutes=30)

@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from shift.clock import Clock
 from shift.desk import DeskCore, Said
+from shift.jurisdiction import drill_note
 from shift.keymap import COMMAND_BY_ID, COMMANDS
 from shift.problems import Problem
 from shift.shifts import Shift, open_shift
@@ -231,7 +232,8 @@ class SoloShiftApp(App[None]):
             return
         shift = open_shift(self.store)
         in_progress = {r.procedure.id for r in runs.open_runs(self.store, shift)} if shift else set()
-        picker = EmergencyPicker(self.emergency_protocols, in_progress, runs.last_drill(self.store), self.site.zone)
+        note, _ = drill_note(self.site.jurisdiction, runs.last_drill(self.store), self.clock.now(), self.site.zone)
+        picker = EmergencyPicker(self.emergency_protocols, in_progress, note)
         self.push_screen(picker, self._start_emergency)
 
     def _start_emergency(self, chosen: "tuple[Procedure, bool] | None") -> None:

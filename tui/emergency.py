@@ -8,7 +8,6 @@ campus security, and a running clock since the start.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -35,23 +34,19 @@ class EmergencyPicker(ModalScreen["tuple[Procedure, bool] | None"]):
 
     """Each protocol's own key starts it at once; Tab switches to drill mode first."""
 
-    def __init__(self, protocols: list[Procedure], in_progress: set[str], last_drill: datetime | None,
-                 zone) -> None:
+    def __init__(self, protocols: list[Procedure], in_progress: set[str], drill_note: str) -> None:
         super().__init__()
         self.protocols = protocols
         self.in_progress = in_progress
         self.drill = False
-        self.last_drill = last_drill
-        self.zone = zone
+        self.drill_note = drill_note
 
     def compose(self) -> ComposeResult:
         with Vertical(id="emergency-picker"):
             yield Static("EMERGENCY — press the protocol's key", classes="title", markup=False)
             yield Static("", id="drill-state", markup=False)
             yield Static(self.listing(), id="protocol-keys", markup=False)
-            last = (f"Last drill: {self.last_drill.astimezone(self.zone):%d %b %Y}" if self.last_drill
-                    else "No drill recorded yet (Ontario requires at least one a year)")
-            yield Static(f"Tab: drill mode on/off · Esc: back · {last}", classes="note", markup=False)
+            yield Static(f"Tab: drill mode on/off · Esc: back · {self.drill_note}", classes="note", markup=False)
 
     def listing(self) -> str:
         lines = []

@@ -18,7 +18,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, Select, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
-from shift import incidents
+from shift import incidents, jurisdiction
 from shift.incidents import IdentifiersFound, IncidentForm, IncidentProblems
 from shift.privacy import Finding, judgement_words
 from shift.shifts import Shift
@@ -187,8 +187,13 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
                         yield Input(incidents.when_text(getattr(form, name), zone),
                                     placeholder="HH:MM, blank = not called", id=name)
             yield Label("Injury")
-            yield Select([(Content(incidents.INJURY_LABELS[i]), i) for i in incidents.INJURY_LEVELS],
+            law = self.app.site.jurisdiction
+            yield Select([(Content(jurisdiction.label(law, i)), i) for i in jurisdiction.INJURY_LEVELS],
                          value=form.injury, allow_blank=False, id="injury")
+            yield Label("Who was hurt", id="hurt-label")
+            yield Select([(Content(incidents.HURT_LABELS[h]), h) for h in incidents.HURT],
+                         value=form.hurt if form.hurt in incidents.HURT else Select.NULL,
+                         prompt="Choose: the law's duties differ", id="hurt")
             yield Static("", id="obligations", markup=False)
             yield Label("Injury details")
             yield Input(form.injury_details, placeholder="what the injury appears to be, first aid given",
@@ -254,7 +259,7 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
             values[name] = self.query_one(f"#{name}", TextArea).text
         for name in _LINES + ("when",) + tuple(n for n, _ in _CALLS):
             values[name] = self.query_one(f"#{name}", Input).value
-        for name in ("category", "zone", "injury", "severity"):
+        for name in ("category", "zone", "injury", "hurt", "severity"):
             value = self.query_one(f"#{name}", Select).value
             values[name] = "" if value is Select.NULL else str(value)
         return values
@@ -279,7 +284,7 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
                 times[name] = None
         return IncidentForm(
             category=str(values["category"]), zone_id=str(values["zone"]),
-            injury=str(values["injury"]), severity=str(values["severity"]),
+            injury=str(values["injury"]), hurt=str(values["hurt"]), severity=str(values["severity"]),
             draft_id=self.draft.id if self.draft else None,
             run_id=self.draft.run_id if self.draft else None,
             **{name: str(values[name]) for name in _AREAS + _LINES}, **times,
@@ -300,9 +305,9 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
     # -- live hints ---------------------------------------------------------------
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "injury":
+        if event.select.id in ("injury", "hurt"):
             self._show_obligations()
-            if event.value == "critical":
+            if self.query_one("#obligations").display:
                 self.query_one("#obligations").scroll_visible(animate=False)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -313,13 +318,16 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
             self._show_judgement()
 
     def _show_obligations(self) -> None:
-        injury = self.query_one("#injury", Select).value
-        lines = incidents.obligations(str(injury), self.app.site)
+        injury = str(self.query_one("#injury", Select).value)
+        hurt = self.query_one("#hurt", Select).value
+        hurt_asked = injury != "none"
+        self.query_one("#hurt-label").display = hurt_asked
+        self.query_one("#hurt").display = hurt_asked
+        found = incidents.obligations(injury, "" if hurt is Select.NULL else str(hurt), self.app.site)
         panel = self.query_one("#obligations", Static)
-        panel.display = bool(lines)
-        panel.set_class(injury == "medical", "medical")
-        heading = "ONTARIO: A CRITICAL INJURY" if injury == "critical" else "Ontario"
-        panel.update("\n".join([heading] + [f"\u2022 {line}" for line in lines]) if lines else "")
+        panel.display = bool(found.lines)
+        panel.set_class(not found.grave, "medical")
+        panel.update("\n".join([found.heading] + [f"\u2022 {line}" for line in found.lines]) if found.lines else "")
 
     def _show_judgement(self) -> None:
         text = "\n".join(self.query_one(f"#{name}", TextArea).text for name in _AREAS)
@@ -373,7 +381,7 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
         zone = self.app.site.zone
         created = incidents.followups_of(self.app.store, incident.id)
         summary = f"Incident saved ({incident.category}, {local_text(incident.occurred_at, zone)})."
-        if incident.injury in ("critical", "medical"):
+        if any(f.due_at is not None for f in created):  # a duty with a deadline: said, not toasted
             lines = [summary, "", "Follow-ups created (the desk and every next shift will see them):"]
             now = self.app.clock.now()
             for f in created:

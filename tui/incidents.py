@@ -14,7 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from shift import incidentexport, incidents
+from shift import incidentexport, incidents, jurisdiction
 from shift.incidents import IdentifiersFound
 from shift.privacy import Finding, remove_identifiers
 from shift.shifts import Shift
@@ -161,7 +161,8 @@ class IncidentDetailScreen(Screen[None]):
         for label, moment in (("Security called", i.security_called_at), ("Police called", i.police_called_at),
                               ("Ambulance called", i.ambulance_called_at)):
             add(label, local_text(moment, zone) if moment else "no")
-        add("Injury", incidents.INJURY_LABELS.get(i.injury, i.injury))
+        add("Injury", jurisdiction.label(site.jurisdiction, i.injury))
+        add("Who was hurt", incidents.HURT_LABELS.get(i.hurt, ""))
         add("Injury details", i.injury_details)
         add("Severity", incidents.SEVERITY_LABELS.get(i.severity, i.severity))
         add("Follow-up needed", i.followup)
