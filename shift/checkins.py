@@ -40,7 +40,8 @@ class CheckinPolicy(NamedTuple):
 
 EVENT_KINDS = ("checkin", "duress", "panic", "reminder", "escalation", "alert_sent", "alert_failed",
                "acknowledged", "channel_ok", "channel_failed", "stand_down_sent", "stand_down_failed",
-               "missed")  # missed: a check-in missed while a duress alarm is open
+               "missed",  # a check-in missed while a duress alarm is open
+               "shift_ended")  # the shift ended with alarms open: they end, and who they reached is told
 
 
 class CheckinState(NamedTuple):
@@ -79,9 +80,9 @@ class Alarm(NamedTuple):
     reason: str  # "missed check-in", "panic" or "duress"
     reached: tuple[int, ...]  # the steps whose alert was sent: each is told when it ends
     ended_at: datetime | None = None
-    how: str = ""  # "checkin" (late), "acknowledged", or "duress" (the duress code, which raises its own)
+    how: str = ""  # "checkin" (late), "acknowledged", "shift ended", or "duress" (which raises its own)
     by: str = ""  # who answered
-    within: datetime | None = None  # a missed check-in during the duress alarm that started then
+    within: datetime | None = None  # raised during the duress alarm that started then
 
     @property
     def key(self) -> str:
@@ -134,7 +135,7 @@ def _read_log(rows: list[dict], started_at: datetime) -> _Log:
             if duress is None:
                 alarms.append(Alarm(at, "duress", ()))
         elif kind == "panic":
-            alarms.append(Alarm(at, "panic", ()))
+            alarms.append(Alarm(at, "panic", (), within=duress.started_at if duress else None))
         elif kind == "missed":
             silent.add(number)
             alarms.append(Alarm(at, "missed check-in", (), within=duress.started_at if duress else None))
@@ -151,6 +152,10 @@ def _read_log(rows: list[dict], started_at: datetime) -> _Log:
                     break
         elif kind == "checkin" and top is not None and open_alarm and open_alarm.reason == "missed check-in":
             end(top, at, "checkin", row["detail"])  # late: ends a missed-check-in alarm, not a panic or duress
+        elif kind == "shift_ended":
+            for index, alarm in enumerate(alarms):
+                if alarm.ended_at is None:
+                    end(index, at, "shift ended", row["detail"])
         elif kind in ("channel_ok", "channel_failed"):
             channel, channel_detail = kind == "channel_ok", row["detail"]
         elif kind.startswith("stand_down") and _stand_down_key(row).partition("@")[2] in {
@@ -337,6 +342,11 @@ def alarm_text(where: Where, shift: Shift, st: CheckinState, now: datetime) -> t
         subject = f"PANIC alarm: {place}"
         first = f"{shift.worker} raised a panic alarm at {place} at {since:%H:%M %Z on %a %d %b %Y}."
         todo = "Send help to the desk now (security first). Whoever reaches the desk records there who answered."
+        if st.duress_since is not None:
+            subject = f"PANIC alarm, DURESS alarm open: {place}"
+            first += (f" The duress code was entered at {st.duress_since.astimezone(zone):%H:%M} before it, and "
+                      "that alarm stays open whatever the desk says.")
+            todo = "Send security to the desk now. Do not call the desk: the person may be under threat."
     elif st.alarm_reason == "duress" or st.duress_since is not None:
         duress = (st.duress_since or since).astimezone(zone)
         subject = f"Duress: {place} needs help"
@@ -365,11 +375,18 @@ def stand_down_text(where: Where, shift: Shift, alarm: Alarm) -> tuple[str, str]
     zone = where.zone
     place = f"{where.desk}, {where.library}"
     assert alarm.ended_at is not None
-    how = (f"{shift.worker} checked in at {alarm.ended_at.astimezone(zone):%H:%M}" if alarm.how == "checkin"
-           else f"answered by {alarm.by} at {alarm.ended_at.astimezone(zone):%H:%M}")
+    ended = alarm.ended_at.astimezone(zone)
+    how = (f"{shift.worker} checked in at {ended:%H:%M}" if alarm.how == "checkin"
+           else f"answered by {alarm.by} at {ended:%H:%M}")
     subject, action = f"Stand down: {place} alarm ended", "No further action is needed for this alarm."
-    if alarm.within is not None:
-        subject = f"Missed check-in ended, DURESS alarm still open: {place}"
+    if alarm.how == "shift ended":
+        # Not a stand-down: nobody answered, and the desk stops alerting.
+        how = f"the shift was ended at {ended:%H:%M} with the alarm open; nobody acknowledged it at the desk"
+        subject = f"Desk closed with the {alarm.reason} alarm unanswered: {place}"
+        action = (f"The desk sends no more alerts for this alarm. Make sure someone has checked on "
+                  f"{shift.worker} in person.")
+    elif alarm.within is not None:
+        subject = f"{alarm.reason.capitalize()} alarm ended, DURESS alarm still open: {place}"
         action = (f"The duress alarm raised at {alarm.within.astimezone(zone):%H:%M} is still open: do not "
                   "stand down. Send security to the desk; do not call the desk.")
     return (subject,
@@ -386,6 +403,13 @@ def ended_alarms(rows: list[dict]) -> list[Alarm]:
 
 def _stand_down_key(row: dict) -> str:
     return row["detail"].partition(": ")[0]  # "0@<alarm start>: what happened"
+
+
+def stand_downs(rows: list[dict], count: int, now: datetime) -> tuple[list[Action], datetime | None]:
+    """For a shift that has ended: the stand-downs due now, and when the next one is."""
+    planned = _stand_down_plan(rows, count)
+    return ([a for moment, a in planned if moment <= now],
+            min((moment for moment, _ in planned if moment > now), default=None))
 
 
 def _stand_down_plan(rows: list[dict], count: int) -> list[tuple[datetime, Action]]:

@@ -43,6 +43,7 @@ class Effect(NamedTuple):
     severity: str = "information"  # information | warning | error
     timeout: float = 5.0
     step: int = 0  # deliver, stand_down: the escalation step; bell: how many rings
+    shift: Shift | None = None  # stand_down for a shift that has ended (else the open one)
 
     @property
     def key(self) -> str:
@@ -64,6 +65,7 @@ class DeskCore:
         self.clock = clock or store.clock
         self._channel_tested_at: datetime | None = None
         self._sending: set[str] = set()  # alerts on their way: one attempt at a time per step
+        self._finishing: Shift | None = None  # ended with alarms open: those they reached are still told
 
     # -- reading the state ----------------------------------------------------
 
@@ -83,8 +85,10 @@ class DeskCore:
         return [p for p in self.planned(now) if p.due_at >= shift.started_at]
 
     def due_items(self, shift: Shift, now: datetime) -> list[prompts.PromptStatus]:
-        """What the Due now panel lists (and what x, z and s act on)."""
-        return prompts.open_items(self.store, self.shift_prompts(shift, now), now)
+        """What the Due now panel lists, most pressing first: escalated, then the newest (what
+        is due this minute before what was missed hours ago)."""
+        found = prompts.open_items(self.store, self.shift_prompts(shift, now), now)
+        return sorted(found, key=lambda s: (not s.escalated, -s.prompt.due_at.timestamp()))
 
     def sweeping(self, shift: Shift) -> bool:
         """A closing or routine procedure is open: check-ins come more often while it runs."""
@@ -118,6 +122,16 @@ class DeskCore:
         st = checkins.state(self.store, shift, policy)
         return st.alarm_open and st.alarm_reason != "duress"
 
+    def quit_warning(self, now: datetime) -> str:
+        """What closing the app now would stop, or "": the lone-worker protection of an open shift
+        (said the same whether or not a duress alarm is open, so that it gives nothing away)."""
+        if self._finishing is not None:
+            return "Alerts about the last shift's open alarm are still being sent: they stop if you quit."
+        if self.shift() is not None and self.checkins_active(now):
+            return ("Check-ins and alarms stop while Solo Shift is closed: nobody is alerted if a check-in "
+                    "is missed. To finish for the night, end the shift instead.")
+        return ""
+
     def waiting(self) -> int:
         """How many entries are held in memory until storage takes them."""
         return len(self.store.pending)
@@ -142,6 +156,12 @@ class DeskCore:
         return tally.void_last(self.store, shift)
 
     def end_shift(self, shift: Shift, handover: str, followups: list[str]) -> None:
+        """End the shift. Alarms still open (a duress alarm too) end with it, and everyone they
+        reached is told the desk closed with nobody answering: the desk alerts no more."""
+        policy = self.site.checkins
+        if policy is not None and checkins.state(self.store, shift, policy).alarm_open:
+            checkins.record(self.store, shift, "shift_ended", shift.worker)
+            self._finishing = shift
         end_shift(self.store, shift, handover, followups)
 
     def check_in(self, code: str) -> Said:
@@ -210,10 +230,10 @@ class DeskCore:
 
     def tick(self, now: datetime) -> list[Effect]:
         """Record whatever is due at `now` and say what the interface must do about it."""
+        effects = self._finishing_effects(now)
         shift = self.shift()
         if shift is None:
-            return []
-        effects: list[Effect] = []
+            return effects
         planned = self.shift_prompts(shift, now)
         fire, missed = prompts.to_fire(self.store, planned, now)
         for prompt in missed:
@@ -233,10 +253,11 @@ class DeskCore:
     def next_decision(self, now: datetime) -> datetime | None:
         """When tick() next has something to do: the next prompt, check-in reminder, escalation
         step, repeat or retry."""
+        later: list[datetime | None] = [self._finishing_next(now)]
         shift = self.shift()
         if shift is None:
-            return None
-        later: list[datetime | None] = [p.due_at for p in self.shift_prompts(shift, now) if p.due_at > now]
+            return min((moment for moment in later if moment is not None), default=None)
+        later += [p.due_at for p in self.shift_prompts(shift, now) if p.due_at > now]
         policy = self.site.checkins
         if policy is not None:
             later.append(checkins.next_moment(self.store, shift, policy, self.site.hours, now, self.sweeping(shift)))
@@ -270,6 +291,22 @@ class DeskCore:
             elif action.kind == "stand_down":
                 effects += self._send(Effect("stand_down", step=action.step, text=action.detail))
         return effects
+
+    def _finishing_effects(self, now: datetime) -> list[Effect]:
+        """The stand-downs of a shift that ended with alarms open, until each is sent."""
+        ended, policy = self._finishing, self.site.checkins
+        if ended is None or policy is None:
+            return []
+        due, later = checkins.stand_downs(checkins.events(self.store, ended), len(policy.escalation), now)
+        if not due and later is None:
+            self._finishing = None
+        return [e for a in due for e in self._send(Effect("stand_down", step=a.step, text=a.detail, shift=ended))]
+
+    def _finishing_next(self, now: datetime) -> datetime | None:
+        ended, policy = self._finishing, self.site.checkins
+        if ended is None or policy is None:
+            return None
+        return checkins.stand_downs(checkins.events(self.store, ended), len(policy.escalation), now)[1]
 
     def _send(self, effect: Effect) -> list[Effect]:
         """One attempt at a time per step: nothing new while the last one is still on its way."""

@@ -98,7 +98,7 @@ def _live(store: Store, start: datetime, end: datetime) -> list[dict]:
     """Live (not voided) entries between two moments, those still waiting for storage
     included: what the desk confirmed counts at once."""
     first, last = to_iso(start), to_iso(end)
-    rows = store.rows(f"SELECT t.id, t.occurred_at, t.category, t.quantity {_LIVE}", (first, last))
+    rows = store.rows(f"SELECT t.id, t.shift_id, t.occurred_at, t.category, t.quantity {_LIVE}", (first, last))
     if not store.pending:
         return rows
     waiting = [row for row in store.waiting("tallies") if first <= row["occurred_at"] < last]
@@ -112,6 +112,30 @@ def counts(store: Store, start: datetime, end: datetime) -> Counter:
     for row in _live(store, start, end):
         found[row["category"]] += row["quantity"]
     return found
+
+
+class DeskCounts(NamedTuple):
+    """What the desk's statistics panel shows: this shift's counts beside today's (the shift
+    report counts the shift; the day may have had another shift before it), and today by hour."""
+
+    shift: Counter
+    today: Counter
+    by_hour: Counter  # local hour of day -> count, today
+
+
+def desk_counts(store: Store, shift: Shift, now: datetime, zone: ZoneInfo) -> DeskCounts:
+    start, end = day_bounds(now, zone)
+    today: Counter = Counter()
+    by_hour: Counter = Counter()
+    mine: Counter = Counter()
+    for row in _live(store, start, end):
+        today[row["category"]] += row["quantity"]
+        by_hour[from_iso(row["occurred_at"]).astimezone(zone).hour] += row["quantity"]
+    # A shift may have begun yesterday evening: all of it counts as this shift.
+    for row in _live(store, min(shift.started_at, start), end):
+        if row["shift_id"] == shift.id:
+            mine[row["category"]] += row["quantity"]
+    return DeskCounts(mine, today, by_hour)
 
 
 def counts_by_hour(store: Store, start: datetime, end: datetime, zone: ZoneInfo) -> Counter:

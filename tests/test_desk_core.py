@@ -284,3 +284,65 @@ def test_a_missed_check_in_during_duress_alerts_with_both_and_stands_down_only_i
     st = core.checkin_state(shift, clock.now())
     assert st.alarm_open and st.alarm_reason == "duress"  # ...the duress alarm goes on, unseen
     assert not core.alarm_open()
+
+
+def test_a_panic_during_duress_says_so_and_its_answer_is_no_all_clear(store, full_site, clock):
+    site = full_site._replace(email=None, tasks=(), checkins=full_site.checkins._replace(duress_code="7319"))
+    core = DeskCore(store, site, clock)
+    clock.moment = local(2026, 11, 24, 18, 0)
+    shift = core.start_shift("Sam", "main")
+    core.check_in("7319")
+    clock.advance(minutes=2)
+    core.panic()
+    deliveries = [e for e in core.tick(clock.now()) if e.kind == "deliver"]
+    _, subject, body = core.alarm_message(shift, deliveries[0].step)
+    assert subject.startswith("PANIC alarm, DURESS alarm open") and "Do not call the desk" in body
+    core.delivered(shift, 0, True, "emailed security@library.example")
+    clock.advance(minutes=1)
+    assert core.acknowledge("Kim").ok  # whoever stands at the desk may be made to do this
+    stand = [e for e in core.tick(clock.now()) if e.kind == "stand_down"]
+    _, subject, body = core.stand_down_message(shift, stand[0].step, stand[0].text)
+    assert subject.startswith("Panic alarm ended, DURESS alarm still open") and "do not stand down" in body
+    assert core.checkin_state(shift, clock.now()).alarm_reason == "duress"
+
+
+@pytest.mark.parametrize("code", ["", "7319"])
+def test_ending_a_shift_with_an_alarm_open_tells_everyone_it_reached(store, full_site, clock, code):
+    site = full_site._replace(email=None, tasks=(), checkins=full_site.checkins._replace(duress_code="7319"))
+    core = DeskCore(store, site, clock)
+    clock.moment = local(2026, 11, 24, 18, 0)
+    shift = core.start_shift("Sam", "main")
+    if code:
+        core.check_in(code)
+    clock.moment = local(2026, 11, 24, 19, 31)  # a missed check-in, or the duress alarm, is open
+    for effect in core.tick(clock.now()):
+        if effect.kind == "deliver":
+            core.delivered(shift, effect.step, True, "emailed security@library.example")
+    core.end_shift(shift, "Going home", [])
+    assert core.shift() is None
+    clock.advance(seconds=1)
+    stand = [e for e in core.tick(clock.now()) if e.kind == "stand_down"]
+    assert stand and all(e.shift == shift for e in stand)
+    _, subject, body = core.stand_down_message(shift, stand[0].step, stand[0].text)
+    assert subject.startswith("Desk closed with the") and "unanswered" in subject
+    assert "nobody acknowledged it" in body and "checked on Sam in person" in body
+    assert core.next_decision(clock.now()) is None  # in flight: nothing else to wake for
+    core.stood_down(shift, stand[0].step, stand[0].text, False, "server down")
+    assert core.next_decision(clock.now()) == clock.now() + checkins.RETRY_AFTER  # retried, on its moment
+    clock.advance(minutes=1)
+    again = [e for e in core.tick(clock.now()) if e.kind == "stand_down"]
+    core.stood_down(shift, again[0].step, again[0].text, True, "emailed security@library.example")
+    assert core.tick(clock.now() + timedelta(minutes=5)) == [] and core.quit_warning(clock.now()) == ""
+
+
+def test_quitting_during_a_solo_shift_warns_the_same_with_or_without_duress(store, full_site, clock):
+    site = full_site._replace(email=None, tasks=(), checkins=full_site.checkins._replace(duress_code="7319"))
+    core = DeskCore(store, site, clock)
+    clock.moment = local(2026, 11, 24, 12, 0)  # a weekday at noon: not alone, no check-ins
+    core.start_shift("Sam", "main")
+    assert core.quit_warning(clock.now()) == ""
+    clock.moment = local(2026, 11, 24, 19, 0)
+    normal = core.quit_warning(clock.now())
+    assert "Check-ins and alarms stop while Solo Shift is closed" in normal
+    core.check_in("7319")
+    assert core.quit_warning(clock.now()) == normal

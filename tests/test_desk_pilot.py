@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Input, Select, Static, TextArea
 
 import main
-from conftest import shown
+from conftest import local, shown
 from shift.shifts import open_shift, start_shift
 from shift.store import StoreError
 from tui.app import SoloShiftApp
@@ -59,7 +59,8 @@ async def test_tally_keys_write_rows_before_the_screen_says_saved(store, site, s
         assert {r["channel"] for r in rows} == {"in_person"}
         assert "Saved 19:30:00: Reference" in shown(app, "#saved")
         counts = shown(app, "#counts")
-        assert "Directional         1" in counts and "Total               3" in counts
+        assert "d  Directional          1      1" in counts and "Total                3      3" in counts
+        assert counts.startswith("Desk statistics       shift  today")  # this shift beside today, labelled
 
 
 async def test_channel_and_read_prefix_apply_to_the_next_entry_only(store, site, shift):
@@ -84,7 +85,7 @@ async def test_undo_voids_the_last_entry(store, site, shift, clock):
         voids = store.rows("SELECT tally_id FROM tally_voids")
         assert [v["tally_id"] for v in voids] == [tallies(store)[1]["id"]]
         assert len(tallies(store)) == 2  # nothing deleted
-        assert "Total               1" in shown(app, "#counts")
+        assert "Total                1      1" in shown(app, "#counts")
         assert "undone: Circulation" in shown(app, "#saved")
 
 
@@ -359,19 +360,21 @@ def test_a_refused_database_does_not_leave_the_garbage_collector_paused(tmp_path
     assert gc.isenabled()
 
 
-async def test_the_key_bar_breaks_between_keys_when_the_terminal_narrows(store, site, shift):
+async def test_the_key_bar_is_one_line_safety_keys_first_and_the_help_key_always(store, site, shift):
     app = SoloShiftApp(store, site)
     async with app.run_test(size=(240, 40)) as pilot:
         await pilot.pause()
         bar = app.screen.query_one("KeyBar")
         wide = str(bar.content)
-        assert "\n" not in wide and "f8 EMERGENCY" in wide and "^p palette" in wide
+        assert wide.startswith("f8 EMERGENCY  f5 Check in") and "^p palette" in wide
+        assert wide.endswith("f1 all keys") and bar.size.height == 1
         await pilot.resize_terminal(70, 40)
         await pilot.pause()
         narrow = str(bar.content)
-        assert narrow.count("\n") >= 1
-        assert narrow.replace("\n", "  ") == wide  # the same keys, broken between them
-        assert all(len(line) <= 68 for line in narrow.splitlines())
+        assert "\n" not in narrow and len(narrow) <= 68 and bar.size.height == 1
+        assert narrow.startswith("f8 EMERGENCY  f5 Check in") and narrow.endswith("f1 all keys")
+        kept = narrow.removesuffix("  f1 all keys").split("  ")
+        assert kept == wide.split("  ")[:len(kept)]  # whole keys, in order, none cut in half
 
 
 async def test_a_resize_under_a_dialog_reaches_the_desk_beneath(store, site, shift):
@@ -379,13 +382,15 @@ async def test_a_resize_under_a_dialog_reaches_the_desk_beneath(store, site, shi
     async with app.run_test(size=(240, 40)) as pilot:
         await pilot.pause()
         desk = app.screen
+        wide = str(desk.query_one("KeyBar").content)
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         await pilot.resize_terminal(70, 30)
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is desk and desk.outer_size == (70, 30)
-        assert str(desk.query_one("KeyBar").content).count("\n") >= 1  # re-wrapped to the new width
+        narrow = str(desk.query_one("KeyBar").content)
+        assert len(narrow) <= 68 < len(wide)  # laid out again for the new width
 
 
 async def test_a_narrow_terminal_keeps_the_header_to_its_three_lines(store, site, shift):
@@ -414,3 +419,32 @@ async def test_typing_ahead_across_tab_lands_in_the_next_field(store, site, shif
         await pilot.pause()
         assert app.screen.query_one("#handover", TextArea).text == "Quiet!"
         assert app.screen.query_one("#followups-text", TextArea).text == "IT"
+
+
+async def test_due_now_lists_the_most_pressing_first_and_x_acts_on_the_selected_row(store, full_site, clock):
+    """At 22:47 on a Tuesday: the 22:30 announcement is escalated, the 22:45 one just due, the
+    19:00 hold shelf and 19:30 returns bin long open. x does the selected one, not the oldest."""
+    site = full_site._replace(checkins=None, email=None)
+    clock.moment = local(2026, 11, 24, 18, 0)
+    shift = start_shift(store, "Sam", "main")
+    clock.moment = local(2026, 11, 24, 22, 47)
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.core.tick(clock.now())
+        app.screen.show_timers()
+        titles = [s.prompt.task.id for s in app.core.due_items(shift, clock.now())]
+        assert titles == ["announce-30", "announce-15", "returns-bin", "hold-shelf"]
+        due = shown(app, "#due")
+        assert due.index("22:30  MISSED Closing announcement: 30") < due.index("22:45  MISSED Closing announcement: 15")
+        assert "+1 more" in due and "19:00" not in due  # capped: three rows at 80x24
+        await pilot.press("down")
+        assert "▶ 22:45  MISSED Closing announcement: 15 minutes" in shown(app, "#due")
+        await pilot.press("x")
+        await pilot.pause()
+        done = [r["task_id"] for r in store.rows("SELECT task_id FROM prompt_events WHERE event = 'done'")]
+        assert done == ["announce-15"]
+        assert "done: Closing announcement: 15 minutes" in shown(app, "#saved")
+        assert "▶ 22:30  MISSED Closing announcement: 30 minutes" in shown(app, "#due")  # back to the first
+        await pilot.press("down", "down", "down")  # past the third row: the list scrolls with it
+        assert "▶ 19:00  MISSED Check the hold shelf" in shown(app, "#due")

@@ -34,8 +34,7 @@ def test_fire_alarm_in_a_real_terminal(tmp_path):
         term.keys("f")
         screen = term.wait_for("Step 2 of")
         assert "DIAL 9-911" in screen
-        term.keys("C-q")
-        wait_until(lambda: not term.alive())
+        term.quit()
         assert count(db, "SELECT COUNT(*) FROM procedure_runs WHERE procedure_id = 'fire-alarm'") == 1
     finally:
         term.tmux("kill-server")

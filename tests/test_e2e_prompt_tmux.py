@@ -18,7 +18,7 @@ from shift.clock import UTC, FixedClock, from_iso
 from shift.prompts import MISSED_AFTER
 from shift.shifts import start_shift
 from shift.store import Store
-from tmux_terminal import Terminal, needs_tmux, wait_until
+from tmux_terminal import Terminal, needs_tmux
 
 pytestmark = needs_tmux
 
@@ -65,7 +65,6 @@ def test_a_task_due_now_fires_at_start_and_is_acknowledged(tmp_path):
         assert from_iso(rows[0][2]) == due.astimezone(UTC)
         response = from_iso(rows[1][1]) - from_iso(rows[1][2])
         assert response >= timedelta(0)  # recorded, counted from the due time
-        term.keys("C-q")
-        wait_until(lambda: not term.alive())
+        term.quit()
     finally:
         term.tmux("kill-server")

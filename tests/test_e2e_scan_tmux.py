@@ -43,8 +43,7 @@ def test_a_burst_of_twenty_scans_in_a_real_terminal(tmp_path):
 
         term.keys("Escape")
         term.wait_for("On duty: Jordan")
-        term.keys("C-q")
-        wait_until(lambda: not term.alive())
+        term.quit()
         assert scanned(db) == codes  # nothing more, nothing less
     finally:
         term.tmux("kill-server")

@@ -148,7 +148,7 @@ async def test_the_desk_offers_closing_as_closing_nears(store, site, shift, proc
     clock.advance(hours=2, minutes=50)  # 22:20, closing at 23:00
     app = SoloShiftApp(store, site, procedures=[procedure])
     async with app.run_test(size=(100, 40)):
-        assert "Due now: Closing (test) — press F4" in shown(app, "#suggest")
+        assert "Suggested: Closing (test) — press F4" in shown(app, "#suggest")
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "procedure: run closing (test)" in titles and "procedure: closing" in titles
 

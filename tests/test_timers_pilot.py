@@ -100,7 +100,8 @@ async def test_with_the_mail_server_down_the_desk_warns_and_retries(store, site,
         await wait_for(pilot, lambda: store.rows("SELECT 1 FROM checkin_events WHERE kind = 'channel_failed'"))
         await pilot.pause()
         line = shown(app, "#checkin-line")
-        assert "ALERT CHANNEL UNREACHABLE" in line and "ALARM (missed check-in)" in line
+        # The alarm line says FAILED with the reason; the channel warning would say it twice.
+        assert "ALARM (missed check-in)" in line and "FAILED (" in line and "retrying every minute" in line
         detail = store.rows(failed)[0]["detail"]
         assert "cannot reach 127.0.0.1" in detail or "127.0.0.1" in detail
         clock.advance(minutes=1, seconds=1)
@@ -260,3 +261,21 @@ async def test_a_missing_command_channel_is_found_at_the_start_of_the_shift(stor
         assert "no-such-pager is missing or not executable" in store.rows(failed)[0]["detail"]
         line = shown(app, "#checkin-line")
         assert "ALERT CHANNEL UNREACHABLE" in line and "no-such-pager is missing or not executable" in line
+
+
+async def test_the_next_moment_is_counted_from_the_moment_the_tick_decided_at(store, site, shift, clock):
+    """A moment that comes while a tick runs (a repeat 4 ms after a reminder) is still scheduled:
+    the next decision is asked from the tick's own moment, not from a later reading of the clock."""
+    app = SoloShiftApp(store, alarm_site(site, free_port()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.timers is not None)
+        decided = clock.now()
+
+        def slow_tick(now):
+            clock.advance(seconds=1)  # the clock moves on while the tick works
+            return []
+
+        with mock.patch.object(app.core, "tick", side_effect=slow_tick), \
+                mock.patch.object(app.core, "next_decision", return_value=None) as next_decision:
+            app.timers.check()
+        assert next_decision.call_args.args[0] == decided

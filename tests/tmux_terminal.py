@@ -51,6 +51,17 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
 
+    def quit(self) -> None:
+        """Ctrl+Q, and y if the desk asks (it does while check-ins are running: evenings, weekends)."""
+        self.keys("C-q")
+        deadline = time.monotonic() + 10
+        while self.alive() and time.monotonic() < deadline:
+            if "Quit anyway?" in self.screen():
+                self.keys("y")
+                break
+            time.sleep(0.1)
+        wait_until(lambda: not self.alive())
+
     def pid(self) -> int:
         return int(self.tmux("display-message", "-p", "#{pane_pid}").strip())
 

@@ -184,13 +184,15 @@ class SoloShiftApp(App[None]):
         from tui.ask import Confirm
 
         _, left = self.core.flush()
-        if not left:
+        stops = self.core.quit_warning(self.clock.now())
+        if not left and not stops:
             self.exit()
             return
         question = (f"{left} entries are still waiting for storage (the database refuses them). If you "
                     "quit, they are kept in a file beside the database and written at the next start; "
-                    "if that file cannot be written either, they are lost. Quit anyway?")
-        self.push_screen(Confirm(question, enter_is_yes=False), lambda yes: self.exit() if yes else None)
+                    "if that file cannot be written either, they are lost. " if left else "") + stops
+        self.push_screen(Confirm(f"{question} Quit anyway?".strip(), enter_is_yes=False),
+                         lambda yes: self.exit() if yes else None)
 
     def key_for(self, command_id: str) -> str:
         """How the key of a command is shown (after the site's remapping)."""
@@ -349,6 +351,8 @@ class SoloShiftApp(App[None]):
             await below.load(shift)
         else:
             await self.push_screen(desk_screen(self.site)(shift))
+        if self.timers is not None:
+            self.timers.check()  # the new shift's alert channels are tested now, not at the next wake-up
 
     async def show_start(self) -> None:
         """From the desk back to the start screen, shown afresh with the new handover."""

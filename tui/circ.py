@@ -109,14 +109,15 @@ class CirculationScreen(Screen):
     CirculationScreen #circ-list { padding: 0 1; height: 1fr; overflow-y: auto; }
     """
     BINDINGS = [
+        # In the order the key bar shows them as far as the line goes (F1 lists them all).
+        Binding("escape", "leave", "Back to desk", id="circ.leave"),
         Binding("ctrl+l", "mode('loan')", "Loan", id="circ.loan"),
         Binding("ctrl+r", "mode('return')", "Return", id="circ.return"),
+        Binding("ctrl+u", "undo", "Undo last scan", id="circ.undo"),
         Binding("ctrl+n", "mode('renew')", "Renew", id="circ.renew"),
         Binding("ctrl+o", "mode('in_house')", "In-house use", id="circ.in_house"),
         Binding("ctrl+d", "patron_done", "Done with patron", id="circ.patron_done"),
-        Binding("ctrl+u", "undo", "Undo last scan", id="circ.undo"),
         Binding("ctrl+x", "export", "Export file", id="circ.export"),
-        Binding("escape", "leave", "Back to desk", id="circ.leave"),
     ]
     HELP_NOTE = ("Letters and digits go into the scan box, so this screen's keys are Ctrl+ keys. Scan the "
                  "patron's card, then the items; another card switches patron. A bad scan is refused with "

@@ -43,6 +43,8 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         command_binding("prompt.done", "prompt_done", show=False),
         command_binding("prompt.snooze", "prompt_snooze", show=False),
         command_binding("prompt.skip", "prompt_skip", show=False),
+        command_binding("prompt.up", "prompt_move(-1)", show=False),
+        command_binding("prompt.down", "prompt_move(1)", show=False),
         command_binding("procedure.list", "procedures"),
         command_binding("procedure.opening", "procedure_kind('opening')"),
         command_binding("procedure.closing", "procedure_kind('closing')"),
@@ -80,6 +82,7 @@ class DeskScreen(SteadyScreen):
         self.greeting = greeting  # first shown in the status line (e.g. that the shift was resumed)
         self.pending_channel: str | None = None
         self.pending_read: int | None = None
+        self.due_selected: tuple[str, datetime] | None = None  # the Due now row x, z and s act on
 
     @property
     def site(self) -> Site:
@@ -178,14 +181,34 @@ class DeskScreen(SteadyScreen):
         items = self.open_prompts()
         due.display = bool(items)
         due.set_class(any(s.escalated for s in items), "escalated")
-        lines = [Content.styled("Due now  (x done · z snooze · s skip)", "bold")]
-        for status in items:
+        chosen = self._selected(items)
+        keys = "↑↓ select · x done · z snooze · s skip" if len(items) > 1 else "x done · z snooze · s skip"
+        lines = [Content.styled(f"Due now  ({keys})", "bold")]
+        first = max(0, min(chosen - DUE_ROWS + 1, len(items) - DUE_ROWS))  # the selected row stays in view
+        for index, status in enumerate(items[first:first + DUE_ROWS], start=first):
             ago = duration_text(self.now() - status.prompt.due_at)
-            tag = " — MISSED" if status.state == "missed" else (" — OVERDUE" if status.escalated else "")
-            lines.append(Content(f"{status.prompt.due_at.astimezone(zone):%H:%M}  "
-                                 f"{printable(status.prompt.task.title)}  ({ago} ago){tag}"))
+            # The state before the title: a long title is cut at the panel's edge, never the state.
+            tag = "MISSED " if status.state == "missed" else ("OVERDUE " if status.escalated else "")
+            row = (f"{'▶' if index == chosen else ' '} {status.prompt.due_at.astimezone(zone):%H:%M}  "
+                   f"{tag}{printable(status.prompt.task.title)}  ({ago} ago)")
+            lines.append(Content.styled(row, "reverse") if index == chosen and len(items) > 1 else Content(row))
+        hidden = len(items) - min(len(items), DUE_ROWS)
+        if hidden:
+            lines.append(Content.styled(f"  +{hidden} more (↑↓)", "dim"))
         due.update(Content("\n").join(lines))
         self.show_checkin()
+
+    def _selected(self, items: list[prompts.PromptStatus]) -> int:
+        """Where the selection is: it follows its task when others come due or are settled."""
+        keys = [(s.prompt.task.id, s.prompt.due_at) for s in items]
+        return keys.index(self.due_selected) if self.due_selected in keys else 0
+
+    def action_prompt_move(self, step: int) -> None:
+        items = self.open_prompts()
+        if items:
+            chosen = max(0, min(len(items) - 1, self._selected(items) + step))
+            self.due_selected = (items[chosen].prompt.task.id, items[chosen].prompt.due_at)
+            self.show_timers()
 
     def show_checkin(self) -> None:
         line = self.query_one("#checkin-line", Static)
@@ -198,6 +221,7 @@ class DeskScreen(SteadyScreen):
         assert st is not None
         line.remove_class("warning-line", "alarm-line")
         parts = []
+        failed_shown = False  # an open alarm's line already says FAILED, with the reason
         if st.alarm_open and st.alarm_reason != "duress":  # a duress alarm stays silent on screen
             key = self.app.key_for("checkin.acknowledge")
             steps = []
@@ -205,7 +229,9 @@ class DeskScreen(SteadyScreen):
                 if step.state == "sent":
                     steps.append(f"{step.what}: sent {step.at.astimezone(zone):%H:%M}")
                 elif step.state == "failed":
-                    steps.append(f"{step.what}: FAILED ({step.detail}) — retrying every minute")
+                    why = step.detail if len(step.detail) <= 48 else step.detail[:47] + "…"  # in full in the report
+                    failed_shown = True
+                    steps.append(f"{step.what}: FAILED ({why}) — retrying every minute")
                 else:
                     steps.append(f"{step.what}: sending…")
             parts.append(f"ALARM ({st.alarm_reason}) since {st.alarm_started.astimezone(zone):%H:%M}: "
@@ -219,20 +245,21 @@ class DeskScreen(SteadyScreen):
             line.add_class("warning-line")
         else:
             parts.append(f"Next check-in by {st.deadline.astimezone(zone):%H:%M} (F5)")
-        if st.channel_ok is False:
+        if st.channel_ok is False and not failed_shown:
             parts.append(f"ALERT CHANNEL UNREACHABLE: {st.channel_detail or 'alarms cannot reach anyone'}")
             line.add_class("alarm-line")
         line.update(" · ".join(parts))
 
-    def first_open(self) -> "prompts.PromptStatus | None":
+    def selected_open(self) -> "prompts.PromptStatus | None":
+        """The selected Due now row (the first, most pressing, until another is chosen)."""
         items = self.open_prompts()
         if not items:
-            self.notify("Nothing is due now.", markup=False)
+            self.notify("No timed task is due now.", markup=False)
             return None
-        return items[0]
+        return items[self._selected(items)]
 
     def action_prompt_done(self) -> None:
-        status = self.first_open()
+        status = self.selected_open()
         if status is None:
             return
         self.app.core.settle_prompt(self.shift, status.prompt, "done")
@@ -244,7 +271,7 @@ class DeskScreen(SteadyScreen):
     def action_prompt_snooze(self) -> None:
         from tui.checkin import SnoozeScreen
 
-        status = self.first_open()
+        status = self.selected_open()
         if status is not None:
             self.app.push_screen(SnoozeScreen(status.prompt.task.title),
                                  lambda minutes: self._snoozed(status, minutes))
@@ -260,7 +287,7 @@ class DeskScreen(SteadyScreen):
     def action_prompt_skip(self) -> None:
         from tui.ask import AskText
 
-        status = self.first_open()
+        status = self.selected_open()
         if status is not None:
             self.app.push_screen(AskText(f"Skip: {status.prompt.task.title}", "Why is it skipped?", required=True),
                                  lambda reason: self._skipped(status, reason))
@@ -300,7 +327,7 @@ class DeskScreen(SteadyScreen):
             offer = runs.suggested(self.app.procedures_loaded, self.site.hours, now, self.finished)
         if offer is not None and offer.id not in self.in_progress:
             key = "F3" if offer.kind == "opening" else "F4"
-            lines.append(f"Due now: {printable(offer.title)} — press {key}")
+            lines.append(f"Suggested: {printable(offer.title)} — press {key}")
         box = self.query_one("#suggest", Static)
         box.display = bool(lines)
         text = "\n".join(lines)
@@ -328,26 +355,27 @@ class DeskScreen(SteadyScreen):
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
-        store, zone, config = self.app.store, self.site.zone, self.site.tally
-        start, end = tally.day_bounds(self.now(), zone)
-        counts = tally.counts(store, start, end)
-        lines = [f"{c.key:>3}  {printable(c.name):<16}{counts.get(c.id, 0):>5}" for c in config.categories]
-        lines.append(f"     {'Total':<16}{sum(counts.values()):>5}")
-        by_hour = tally.counts_by_hour(store, start, end, zone)
-        if by_hour:
-            hours = range(min(by_hour), max(by_hour) + 1)
-            hour_lines = [" ".join(f"{h:02d}" for h in hours), " ".join(f"{by_hour.get(h, 0):>2}" for h in hours)]
-        else:
-            hour_lines = ["nothing logged yet today"]
+        store, zone, config, now = self.app.store, self.site.zone, self.site.tally, self.now()
+        found = tally.desk_counts(store, self.shift, now, zone)
+        width = 16
+
+        def row(key: str, name: str, category: str | None) -> str:
+            mine = sum(found.shift.values()) if category is None else found.shift.get(category, 0)
+            today = sum(found.today.values()) if category is None else found.today.get(category, 0)
+            return f"{key:>3}  {printable(name)[:width]:<{width}}{mine:>6}{today:>7}"
+
+        # The total first: at 80x24 the panel may be cut before the last category.
+        lines = [Content.styled(row("", "Total", None), "bold")]
+        lines += [Content(row(c.key, c.name, c.id)) for c in config.categories]
         records = self.record_lines
         self.query_one("#counts", Static).update(Content("\n").join([
-            _heading("Today's desk statistics"), Content("\n".join(lines)),
-            *([Content(""), _heading("Circulation and fees"), Content("\n".join(records))] if records else []),
-            Content(""), _heading("By hour"), Content("\n".join(hour_lines)),
+            _heading(f"{'Desk statistics':<21}{'shift':>6}{'today':>7}"), *lines,
+            *([_heading("Circulation and fees (today)"), Content("\n".join(records))] if records else []),
+            *self._by_hour(found.by_hour, now),
         ]))
         log = [
             f"{line.at.astimezone(zone):%H:%M}  {printable(line.text)}"
-            for line in desklog.recent(store, config, zone, self.shift,
+            for line in desklog.recent(store, config, zone, self.shift, limit=LOG_LINES,
                                        task_titles={t.id: t.title for t in self.site.tasks})
         ]
         deadlines = self.deadline_lines
@@ -355,6 +383,27 @@ class DeskScreen(SteadyScreen):
                           Content("")] if deadlines else [])
         self.query_one("#log", Static).update(Content("\n").join(
             [*deadline_part, _heading("Recent log"), Content("\n".join(log))]))
+
+    def _by_hour(self, by_hour, now: datetime) -> list[Content]:
+        """Today's entries as a bar per hour, from opening (or the first entry) to now, the
+        current hour marked."""
+        local = now.astimezone(self.site.zone)
+        opening = self.site.hours.opening(local.date())
+        first = min([local.hour] + ([opening.astimezone(self.site.zone).hour] if opening else []) + list(by_hour))
+        hours = range(first, local.hour + 1)
+        if not by_hour:
+            return [_heading("By hour"), Content("nothing logged yet today")]
+        most = max(by_hour.values())
+        bars, labels = [], ""
+        for hour in hours:
+            count = by_hour.get(hour, 0)
+            bar = BARS[-(-count * (len(BARS) - 1) // most)] if count else "·"
+            bars.append(Content.styled(bar, "reverse") if hour == local.hour else Content(bar))
+            label = f"{hour:02d}" if hour == local.hour or (hour - first) % 4 == 0 else ""
+            if label and len(labels) <= 2 * (hour - first):
+                labels = labels.ljust(2 * (hour - first)) + label
+        return [_heading(f"By hour today  (now {by_hour.get(local.hour, 0)}, most {most})"),
+                Content(" ").join(bars), Content(labels)]
 
     def show_pending(self) -> None:
         parts = []
@@ -556,6 +605,11 @@ class DeskScreen(SteadyScreen):
         for procedure in self.app.procedures:
             yield SystemCommand(f"procedure: run {procedure.title.lower()}", procedure.description or procedure.kind,
                                 lambda p=procedure: self.start_procedure(p))
+
+
+DUE_ROWS = 3  # Due now rows shown; the rest are "+N more", reached with the arrows
+LOG_LINES = 40  # the recent log fills whatever height the terminal has
+BARS = " ▁▂▃▄▅▆▇█"
 
 
 def _heading(text: str) -> Content:

@@ -12,10 +12,14 @@ from textual.widgets import Static
 
 
 class KeyBar(Static):
+    """One line: the safety keys first, then the screen's keys as far as they fit, and the
+    help key (every key of the screen) last, always shown."""
+
     parts: list[Content] = []
+    help_part: Content | None = None
 
     DEFAULT_CSS = """
-    KeyBar { dock: bottom; height: auto; max-height: 3; background: $panel; padding: 0 1; }
+    KeyBar { dock: bottom; height: 1; background: $panel; padding: 0 1; }
     """
 
     def on_mount(self) -> None:
@@ -24,7 +28,8 @@ class KeyBar(Static):
     def show_keys(self) -> None:
         parts: list[Content] = []
         seen: set[str] = set()
-        # App-wide keys (emergency, check-in, help) first, so they show however narrow the screen.
+        self.help_part = None
+        # App-wide keys (emergency, check-in) first, so they show however narrow the screen.
         ordered = sorted(self.screen.active_bindings.values(), key=lambda active: not active.binding.priority)
         for active in ordered:
             binding = active.binding
@@ -32,6 +37,9 @@ class KeyBar(Static):
                 continue
             seen.add(binding.action)
             key = self.app.get_key_display(binding)
+            if binding.action == "help":
+                self.help_part = Content.assemble((key, "bold $accent"), " all keys")
+                continue
             parts.append(Content.assemble((key, "bold $accent"), " ", binding.description))
         parts.append(Content.assemble(("^p", "bold $accent"), " palette"))
         self.parts = parts
@@ -42,17 +50,17 @@ class KeyBar(Static):
             self.lay_out()
 
     def lay_out(self) -> None:
-        """Break between keys, never inside one, when they do not fit on one line."""
+        """As many keys as fit on the line, never half of one; the help key always."""
         width = max(self.content_size.width, 20)
-        lines: list[list[Content]] = [[]]
-        used = 0
+        last = [self.help_part] if self.help_part is not None else []
+        room = width - sum(part.cell_length + 2 for part in last)
+        shown: list[Content] = []
         for part in self.parts:
-            need = part.cell_length + (2 if lines[-1] else 0)
-            if lines[-1] and used + need > width:
-                lines.append([])
-                used, need = 0, part.cell_length
-            lines[-1].append(part)
-            used += need
-        text = Content("\n").join(Content("  ").join(line) for line in lines)
-        if text != self.content:  # a resize mostly keeps the same lines: no layout then
+            need = part.cell_length + (2 if shown else 0)
+            if need > room:
+                break
+            shown.append(part)
+            room -= need
+        text = Content("  ").join(shown + last)
+        if text != self.content:  # a resize mostly keeps the same line: no layout then
             self.update(text)

@@ -75,7 +75,9 @@ class DeskTimers:
         shift = core.shift()
         for effect in core.tick(now):
             self._carry_out(effect, shift)
-        self.due_at = core.next_decision(core.now())
+        # From the moment this tick decided at: a moment that came during the tick is still ahead of
+        # it, so it is scheduled (at once), not skipped until the next 20-second wake.
+        self.due_at = core.next_decision(now)
         self.scheduler.wake_at(self.due_at)
         self.app.refresh_timers()
 
@@ -95,8 +97,8 @@ class DeskTimers:
                 self.app.bell()
         elif effect.kind == "deliver" and shift is not None:
             self.deliver(shift, effect.step)
-        elif effect.kind == "stand_down" and shift is not None:
-            self.stand_down(shift, effect.step, effect.text)
+        elif effect.kind == "stand_down" and (effect.shift or shift) is not None:
+            self.stand_down(effect.shift or shift, effect.step, effect.text)
         elif effect.kind == "test_channel" and shift is not None:
             self._test_channel(shift)
 
