@@ -147,12 +147,16 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def parse_procedure(text: str, path: Path) -> tuple[Procedure | None, list[Problem]]:
-    """Parse one procedure's text; None when it has any error."""
+def parse_procedure(text: str, path: Path, pinned: bool = False) -> tuple[Procedure | None, list[Problem]]:
+    """Parse one procedure's text; None when it has any error.
+
+    `pinned`: the text a run already started with, read as it was accepted then. Sources
+    written as plain text (before sources were tables) are kept as titles, so a shift
+    recorded before that change still resumes and reports."""
     src = Source.parse(text, path)
     if not src.ok:
         return None, src.problems
-    procedure = _Reader(src, text).read()
+    procedure = _Reader(src, text, pinned).read()
     return (None if src.has_errors else procedure), src.problems
 
 
@@ -206,9 +210,10 @@ def review_warnings(procedure: Procedure, today: date) -> list[Problem]:
 
 
 class _Reader:
-    def __init__(self, src: Source, text: str) -> None:
+    def __init__(self, src: Source, text: str, pinned: bool = False) -> None:
         self.src = src
         self.text = text
+        self.pinned = pinned
 
     def read(self) -> Procedure | None:
         root = self.src.root()
@@ -260,6 +265,9 @@ class _Reader:
         found = []
         for number, item in enumerate(raw, start=1):
             label = f"sources: source {number}"
+            if isinstance(item, str) and self.pinned:
+                found.append(Citation(item, ""))
+                continue
             if not isinstance(item, dict):
                 root.error("sources", f"source {number}: {item!r} is plain text; write it as a table: "
                                       '{ title = "...", publisher = "...", url = "https://..." } or '

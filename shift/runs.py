@@ -251,7 +251,7 @@ def load_run(store: Store, run_id: str) -> RunState:
            LEFT JOIN run_ends e ON e.run_id = r.id WHERE r.id = ?""",
         (run_id,),
     )[0]
-    procedure, problems = parse_procedure(run["text"], Path(run["path"]))
+    procedure, problems = parse_procedure(run["text"], Path(run["path"]), pinned=True)
     if procedure is None:  # only if the format itself changed incompatibly
         raise ValueError(f"the stored version of {run['path']} no longer loads: {problems[0]}")
     history = [

@@ -94,7 +94,10 @@ async def test_the_runner_shows_where_the_naloxone_kit_is(store, site, shift):
         await pilot.press("f8")
         await pilot.pause()
         assert isinstance(app.screen, EmergencyPicker)
-        assert " n   Suspected opioid overdose  (template)" in shown(app, "#protocol-keys")
+        listing = shown(app, "#protocol-keys").splitlines()
+        assert " n   Suspected opioid overdose  (template)" in listing
+        assert len(listing) == 16 and all(line.endswith("(template)") for line in listing)  # every bundled one
+        assert "not yet adapted to this library" in shown(app, "#template-legend")
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, EmergencyScreen)
@@ -142,3 +145,14 @@ async def test_the_service_disruption_notice_is_filled_shown_and_recorded(store,
     assert row["status"] == "done"
     assert row["answer"] == notices.fill(site.notices["service_disruption"], answers)
     assert row["answer"].startswith("NOTICE: TEMPORARY SERVICE DISRUPTION")
+    # The run's record (the shift report and the draft incident) says the notice was posted, on one line.
+    from shift.runs import open_runs
+    from shift.timeline import run_timeline
+
+    [run] = open_runs(store, shift)
+    posted = [e.text for e in run_timeline(store, run, site) if "notice posted:" in e.text]
+    assert posted == ["Post the notice at the elevator on every floor and at the entrance: notice posted: "
+                      "NOTICE: TEMPORARY SERVICE DISRUPTION / The main elevator (east side) is out of service. / "
+                      "Reason: a mechanical fault / Expected back in service: Wednesday morning / "
+                      "Alternatives: Staff at the Service Desk will fetch items / Bata Library apologises for the "
+                      "inconvenience. For help, ask at the / Service Desk on the main floor or call 705-555-0142."]
