@@ -297,8 +297,9 @@ def _filled(text: str, duty: Duty, hurt: str, site: Site) -> str:
     """A duty's words with the site's numbers; said conditionally while who was hurt is not known."""
     law = site.jurisdiction
     manager = site.contacts.get("manager_on_call")
+    dialled = site.contacts.get(law.authority_contact)  # as the desk phone dials it, when the site says
     words = text.format(authority=law.authority_short or law.authority,
-                        authority_phone=site.incidents.authority_phone or law.authority_phone,
+                        authority_phone=dialled.phone if dialled else law.authority_phone,
                         manager=f"{manager.name}, {manager.phone}" if manager else "the manager on call")
     if hurt not in ("worker", "other") and duty.who != "anyone":
         words = ("If a worker was hurt: " if duty.who == "worker" else "If it was someone else: ") + words

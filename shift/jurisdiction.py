@@ -94,6 +94,7 @@ class Jurisdiction(NamedTuple):
     authority: str = ""  # who is notified (e.g. a ministry)
     authority_short: str = ""
     authority_phone: str = ""
+    authority_contact: str = ""  # the site contact (as the desk dials it) that stands for the authority
     injuries: dict[str, InjuryRules] = {}
     drill_every: timedelta | None = None
     drill_rule: str = ""
@@ -162,11 +163,12 @@ class _Reader:
         if sources:
             sources.finish()
         authority = root.table("authority")
-        auth_name = auth_short = auth_phone = ""
+        auth_name = auth_short = auth_phone = contact = ""
         if authority:
             auth_name = authority.line("name", "", required=True)
             auth_short = authority.line("short", auth_name)
             auth_phone = authority.line("phone", "", required=True)
+            contact = authority.line("contact", "")
             self._source(authority, "source")
             authority.finish()
         injuries: dict[str, InjuryRules] = {}
@@ -191,7 +193,8 @@ class _Reader:
             drill_source = self._source(drills, "source")
             drills.finish()
         root.finish()
-        return Jurisdiction(ident, name, auth_name, auth_short, auth_phone, injuries, every, rule, drill_source)
+        return Jurisdiction(ident, name, auth_name, auth_short, auth_phone, contact, injuries, every, rule,
+                            drill_source)
 
     def _citation(self, sec: Section) -> Citation:
         cite = Citation(sec.line("title", "", required=True), sec.line("publisher", "", required=True),

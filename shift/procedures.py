@@ -21,9 +21,15 @@ KINDS = ("opening", "closing", "routine", "emergency")
 STEP_KINDS = ("check", "yesno", "number", "text", "choice")
 # Figures from the desk's own records a step can show beside its instructions.
 STEP_SHOWS = ("fees",)
+# Step kinds whose answer can fill a notice's placeholder ({reason} is the answer to step "reason").
+NOTICE_FIELD_KINDS = ("text", "choice", "number")
 YES_NO = ("yes", "no")
 REVIEW_AFTER = timedelta(days=365)
+# The step whose time, counted from the start of the run, is the evacuation time on the record (drills).
+BUILDING_CLEAR = "building-clear"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+_SITE_ID = re.compile(r"^[a-z0-9_]+$")  # a contact, place or notice id in the site file
+_URL = re.compile(r"^https://[^\s/]+\.[^\s]+$")
 
 
 def parse_due(text: str) -> TimeSpec:
@@ -37,6 +43,21 @@ class Condition:
 
     step: str
     answers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a procedure's content comes from: a page (url) or a law (statute and section)."""
+
+    title: str
+    publisher: str
+    url: str = ""
+    statute: str = ""
+    section: str = ""
+
+    def __str__(self) -> str:
+        law = ", ".join(part for part in (self.statute, self.section) if part)
+        return ", ".join(part for part in (f"{self.title} ({self.publisher})", law, self.url) if part)
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,8 @@ class Step:
     call: str = ""  # a contact id (e.g. "emergency"): doing the step records when the call was made
     sweep: bool = False  # a floor sweep: the site's zones become a checklist
     show: str = ""  # "fees": the fines and fees recorded this shift (for the cash count)
+    places: tuple[str, ...] = ()  # place ids from the site file, shown as "Where: ..."
+    notice: str = ""  # a notice template id from the site file, filled from earlier answers and recorded
 
     @property
     def skippable(self) -> bool:
@@ -92,14 +115,14 @@ class Procedure:
     title: str
     kind: str
     owner: str
-    reviewed: date
+    reviewed: date | None  # None only for a template nobody has reviewed yet
     steps: tuple[Step, ...]
     text: str  # the exact file text, kept so a run can finish against its own version
     sha256: str
     path: str = ""
     description: str = ""
     template: bool = False  # a bundled template the site has not reviewed yet
-    sources: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
     key: str = ""  # a single key to start it from a picker (emergency protocols)
     # Emergency protocols: how the draft incident report after a real event is prefilled.
     incident_category: str = ""
@@ -108,17 +131,32 @@ class Procedure:
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
 
+    def review_text(self, today: date | None = None) -> str:
+        """'never reviewed', 'last reviewed 2026-11-01', and whether that is more than twelve months ago."""
+        if self.reviewed is None:
+            return "never reviewed"
+        old = today is not None and today - self.reviewed > REVIEW_AFTER
+        return f"last reviewed {self.reviewed}" + (", more than twelve months ago" if old else "")
+
+    def template_text(self, today: date | None = None) -> str:
+        """What the picker, the walkthrough, the report and check say about a template: one line."""
+        return f"Template: not yet adapted to this library ({self.review_text(today)})"
+
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def parse_procedure(text: str, path: Path) -> tuple[Procedure | None, list[Problem]]:
-    """Parse one procedure's text; None when it has any error."""
+def parse_procedure(text: str, path: Path, pinned: bool = False) -> tuple[Procedure | None, list[Problem]]:
+    """Parse one procedure's text; None when it has any error.
+
+    `pinned`: the text a run already started with, read as it was accepted then. Sources
+    written as plain text (before sources were tables) are kept as titles, so a shift
+    recorded before that change still resumes and reports."""
     src = Source.parse(text, path)
     if not src.ok:
         return None, src.problems
-    procedure = _Reader(src, text).read()
+    procedure = _Reader(src, text, pinned).read()
     return (None if src.has_errors else procedure), src.problems
 
 
@@ -153,17 +191,29 @@ def load_procedures(directory: Path, today: date | None = None) -> tuple[list[Pr
         seen[procedure.id] = procedure.path
         if procedure.key:
             keys[procedure.key] = procedure.path
-        if today is not None and today - procedure.reviewed > REVIEW_AFTER:
-            problems.append(Problem(procedure.path, None, "reviewed",
-                                    f"last reviewed {procedure.reviewed}, more than twelve months ago", "warning"))
+        if today is not None:
+            problems += review_warnings(procedure, today)
         procedures.append(procedure)
     return procedures, problems
 
 
+def review_warnings(procedure: Procedure, today: date) -> list[Problem]:
+    """A template is named as such (with whether anyone ever reviewed it); any other procedure
+    is named when its last review is more than twelve months old."""
+    if procedure.template:
+        return [Problem(procedure.path, None, "template",
+                        f"not yet adapted to this library ({procedure.review_text(today)}): adapt it, then set "
+                        "reviewed = <today's date> and remove template = true", "warning")]
+    if procedure.reviewed is not None and today - procedure.reviewed > REVIEW_AFTER:
+        return [Problem(procedure.path, None, "reviewed", procedure.review_text(today), "warning")]
+    return []
+
+
 class _Reader:
-    def __init__(self, src: Source, text: str) -> None:
+    def __init__(self, src: Source, text: str, pinned: bool = False) -> None:
         self.src = src
         self.text = text
+        self.pinned = pinned
 
     def read(self) -> Procedure | None:
         root = self.src.root()
@@ -175,12 +225,13 @@ class _Reader:
         if kind and kind not in KINDS:
             root.error("kind", f"'{kind}' is not a procedure kind; use one of {', '.join(KINDS)}")
         owner = root.text("owner", required=True) or ""
-        reviewed = root.get("reviewed", (date,), "a date such as 2026-09-01 (no quotes)", required=True)
+        template = root.flag("template", False)
+        # A template may have no review date: nobody has reviewed it for this library yet.
+        reviewed = root.get("reviewed", (date,), "a date such as 2026-09-01 (no quotes)", required=not template)
         if isinstance(reviewed, datetime):
             reviewed = reviewed.date()
         description = root.text("description", "") or ""
-        template = root.flag("template", False)
-        sources = tuple(root.texts("sources"))
+        sources = self._sources(root, kind)
         key = root.text("key", "") or ""
         incident_category = root.text("incident_category", "") or ""
         incident_location = root.text("incident_location", "") or ""
@@ -205,6 +256,45 @@ class _Reader:
         return Procedure(ident, title, kind, owner, reviewed, tuple(steps), self.text, text_hash(self.text),
                          self.src.name, description, template, sources, key, incident_category,
                          incident_location)
+
+    def _sources(self, root: Section, kind: str) -> tuple[Citation, ...]:
+        """Each source a table: title and publisher, then a url (https://...) or a statute and section.
+        Only a procedure that is not an emergency protocol may cite an internal document (title and
+        publisher alone, e.g. a job description)."""
+        raw = root.get("sources", (list,), "a list of sources ({ title = ..., publisher = ..., url = ... })", [])
+        found = []
+        for number, item in enumerate(raw, start=1):
+            label = f"sources: source {number}"
+            if isinstance(item, str) and self.pinned:
+                found.append(Citation(item, ""))
+                continue
+            if not isinstance(item, dict):
+                root.error("sources", f"source {number}: {item!r} is plain text; write it as a table: "
+                                      '{ title = "...", publisher = "...", url = "https://..." } or '
+                                      '{ title = "...", publisher = "...", statute = "...", section = "..." }')
+                continue
+            sec = Section(self.src, item, ("sources",), label)
+            title = sec.text("title", "", required=True)
+            publisher = sec.text("publisher", "", required=True)
+            url = sec.text("url", "")
+            statute = sec.text("statute", "")
+            section = sec.text("section", "")
+            sec.finish()
+            if url and not _URL.match(url):
+                sec.error("url", f"'{url}' is not a web address starting with https://")
+                continue
+            if bool(statute) != bool(section):
+                missing = "section" if statute else "statute"
+                sec.error(missing, "a law is cited with both its statute (e.g. R.S.O. 1990, c. O.1) "
+                                   "and the section (e.g. s. 51)")
+                continue
+            if kind == "emergency" and not url and not statute:
+                sec.error(None, "an emergency protocol's source needs a url (https://...) or a statute and section, "
+                                "so anyone can check what the worker is told")
+                continue
+            if title and publisher:
+                found.append(Citation(title, publisher, url, statute, section))
+        return tuple(found)
 
     def _steps(self, root: Section) -> list[Step]:
         raw = root.get("steps", (list,), "a list of steps ([[steps]])", [], required=True)
@@ -240,6 +330,9 @@ class _Reader:
         call = sec.text("call", "") or ""
         sweep = sec.flag("sweep", False)
         show = sec.text("show", "") or ""
+        place = sec.get("place", (str, list), "a place id, or a list of them, e.g. \"aed\"", "")
+        places = tuple([place] if isinstance(place, str) and place else place if isinstance(place, list) else [])
+        notice = sec.text("notice", "") or ""
         show_if = self._condition(sec, earlier, number)
         sec.finish()
         ok = True
@@ -252,9 +345,20 @@ class _Reader:
         if show and show not in STEP_SHOWS:
             sec.error("show", f"'{show}' is not something a step can show; use one of {', '.join(STEP_SHOWS)}")
             ok = False
+        bad_place = next((p for p in places if not isinstance(p, str) or not _SITE_ID.match(p)), None)
+        if bad_place is not None:
+            sec.error("place", f"{bad_place!r} should be a place id from the site file's [places], e.g. aed")
+            ok = False
+        if notice and not _SITE_ID.match(notice):
+            sec.error("notice", f"'{notice}' should be a notice id from the site file's [notices], "
+                                "e.g. service_disruption")
+            ok = False
         if kind not in STEP_KINDS:
             sec.error("kind", f"'{kind}' is not a step kind; use one of {', '.join(STEP_KINDS)}")
             return None
+        if notice and kind != "check":
+            sec.error("notice", "a notice step is a check step: the worker posts the notice and presses Enter")
+            ok = False
         if kind != "number" and (minimum is not None or maximum is not None or unit):
             sec.error("min" if minimum is not None else "max" if maximum is not None else "unit",
                       "min, max and unit are only for number steps")
@@ -293,7 +397,7 @@ class _Reader:
             return None
         return Step(ident, title, kind, instructions.strip(), announce.strip(), required, unit,
                     None if minimum is None else float(minimum), None if maximum is None else float(maximum),
-                    choices, show_if, note_when, due, immediate, call, sweep, show)
+                    choices, show_if, note_when, due, immediate, call, sweep, show, places, notice)
 
     def _condition(self, sec: Section, earlier: list[Step], number: int) -> Condition | None:
         cond = sec.table("show_if")

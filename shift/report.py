@@ -122,7 +122,10 @@ def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now
                found: list[incidents.Incident], drafts: list[incidents.Draft], waiting: list[FollowUp],
                drill: datetime | None) -> Section:
     lines = []
+    templates = {}
     for run in runs:
+        if run.procedure.template:
+            templates[run.procedure.title] = run.procedure.template_text(site.hours.local_date(now))
         if run.procedure.kind == "emergency":
             label = "Drill" if run.drill else "EMERGENCY"
             lines.append(f"{label}: {run.procedure.title} at {_t(run.started_at, site)}")
@@ -145,6 +148,8 @@ def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now
     for f in waiting:
         if f.due_at is not None:
             lines.append(f"Follow-up {deadline_text(f, now, site.zone)}: {f.text}")
+    for title, text in templates.items():  # the coordinator's to review: the worker followed an unadapted text
+        lines.append(f"{text}: {title}")
     note, overdue = drill_note(site.jurisdiction, drill, now, site.zone)
     if overdue:
         lines.append(note)
@@ -167,6 +172,13 @@ def _emergencies(store: Store, site: Site, runs: list[RunState], drill: datetime
         if run.procedure.kind != "emergency":
             continue
         lines.append(("DRILL: " if run.drill else "") + run.procedure.title)
+        if run.procedure.template:
+            lines.append(f"  {run.procedure.template_text(site.hours.local_date(run.started_at))}")
+        evacuation = run.evacuation_time()
+        if evacuation is not None:
+            seconds = int(evacuation.total_seconds())
+            lines.append(f"  Evacuation time: {seconds // 60} min {seconds % 60:02d} s "
+                         "(from the start of the walkthrough to 'building clear')")
         lines += [f"  {_t(e.at, site)}  {e.text}" for e in run_timeline(store, run, site)]
         if any(step.sweep for step in run.procedure.steps):
             lines.append("  For the fire department:")
@@ -183,6 +195,8 @@ def _procedures(site: Site, runs: list[RunState]) -> Section:
             continue
         state = f"finished {_t(run.ended_at, site)}" if run.ended_at else "NOT FINISHED"
         lines.append(f"{run.procedure.title}: started {_t(run.started_at, site)}, {state}")
+        if run.procedure.template:
+            lines.append(f"  {run.procedure.template_text(site.hours.local_date(run.started_at))}")
         summary = run.summary()
         lines += [f"  skipped: {s.title} — {reason or 'no reason'}" for s, reason in summary.skipped]
         lines += [f"  out of range: {s.title} — {value}" for s, value in summary.out_of_range]

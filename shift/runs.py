@@ -17,7 +17,7 @@ from pathlib import Path
 
 from shift.clock import from_iso
 from shift.hours import HoursCalendar
-from shift.procedures import Procedure, Step, parse_procedure
+from shift.procedures import BUILDING_CLEAR, Procedure, Step, parse_procedure
 from shift.shifts import Shift
 from shift.store import Store
 
@@ -117,6 +117,13 @@ class RunState:
         # Relative times count from the opening and closing the run belongs to (a late
         # night's 00:30 closing, not the day's last one).
         return step.due.relative_to(*span)
+
+    def evacuation_time(self) -> timedelta | None:
+        """From the start of the run to its 'building clear' step, when that step was done."""
+        outcome = self.latest.get(BUILDING_CLEAR)
+        if outcome is None or outcome.status == "skipped":
+            return None
+        return outcome.recorded_at - self.started_at
 
     def summary(self) -> Summary:
         summary = Summary()
@@ -244,7 +251,7 @@ def load_run(store: Store, run_id: str) -> RunState:
            LEFT JOIN run_ends e ON e.run_id = r.id WHERE r.id = ?""",
         (run_id,),
     )[0]
-    procedure, problems = parse_procedure(run["text"], Path(run["path"]))
+    procedure, problems = parse_procedure(run["text"], Path(run["path"]), pinned=True)
     if procedure is None:  # only if the format itself changed incompatibly
         raise ValueError(f"the stored version of {run['path']} no longer loads: {problems[0]}")
     history = [
@@ -280,9 +287,10 @@ def parse_number(text: str) -> float:
 
 def check_answer(step: Step, answer: str | None, note: str = "", confirm: bool = False) -> tuple[str | None, bool]:
     """Validate an answer for a step: (the answer to store, whether it is out of range)."""
-    if step.kind == "check":
-        return None, False
     text = (answer or "").strip()
+    if step.kind == "check":
+        # A notice step records the notice exactly as it was shown for posting.
+        return (text or None) if step.notice else None, False
     if step.kind == "number":
         value = parse_number(text)
         if not math.isfinite(value):

@@ -35,6 +35,7 @@ from shift.jurisdiction import NONE as NO_JURISDICTION
 from shift.jurisdiction import Jurisdiction
 from shift.jurisdiction import load as load_jurisdiction
 from shift.keymap import default_keys, reserved_keys
+from shift.notices import placeholders
 from shift.problems import Problem
 from shift.siterecords import CirculationConfig, IncidentConfig, read_circulation, read_incidents
 from shift.tasks import Task
@@ -112,6 +113,9 @@ class Site(NamedTuple):
     incidents: IncidentConfig = IncidentConfig()
     circulation: CirculationConfig = CirculationConfig()
     jurisdiction: Jurisdiction = NO_JURISDICTION  # the law where the library is (data/jurisdiction/)
+    # Where things are (place id -> text shown as "Where: ..."), and notice templates (id -> text).
+    places: Mapping[str, str] = MappingProxyType({})
+    notices: Mapping[str, str] = MappingProxyType({})
 
     def desk_name(self, desk_id: str) -> str:
         """The desk's name, or its id when the site file no longer has it."""
@@ -203,6 +207,8 @@ class _SiteReader:
         checkins = self._checkins(root, email)
         incidents = read_incidents(root)
         circulation = read_circulation(root)
+        places = self._places(root)
+        notices = self._notices(root)
         root.finish()
         return Site(
             name=name,
@@ -221,6 +227,8 @@ class _SiteReader:
             incidents=incidents,
             circulation=circulation,
             jurisdiction=law,
+            places=MappingProxyType(places),
+            notices=MappingProxyType(notices),
         )
 
     def _jurisdiction(self, lib: Section) -> Jurisdiction:
@@ -235,6 +243,48 @@ class _SiteReader:
             lib.error("jurisdiction", f"the file for '{ident}' has errors (listed with it): "
                                       "no legal duties are shown until it is fixed")
         return law
+
+    def _places(self, root: Section) -> dict[str, str]:
+        """[places]: where things are, by id: `aed = "AED: main floor, beside the elevator"`."""
+        sec = root.table("places")
+        if sec is None:
+            return {}
+        places = {}
+        for ident in list(sec.data):
+            if not re.fullmatch(r"[a-z0-9_]+", ident):
+                sec.known.add(ident)
+                sec.error(ident, f"'{ident}' must be lower-case letters, digits or '_' (e.g. first_aid_kit)")
+                continue
+            text = sec.line(ident, "", required=True)
+            if text:
+                places[ident] = text
+        sec.finish()
+        return places
+
+    def _notices(self, root: Section) -> dict[str, str]:
+        """[notices.<id>] text = "... {step-id} ...": notices the desk fills in from a run's answers."""
+        sec = root.table("notices")
+        if sec is None:
+            return {}
+        notices = {}
+        for ident in list(sec.data):
+            sub = sec.table(ident)
+            if sub is None:
+                continue
+            if not re.fullmatch(r"[a-z0-9_]+", ident):
+                sec.error(ident, f"'{ident}' must be lower-case letters, digits or '_' (e.g. service_disruption)")
+                continue
+            text = sub.text("text", "", required=True)
+            sub.finish()
+            try:
+                placeholders(text)
+            except ValueError as exc:
+                sub.error("text", str(exc))
+                continue
+            if text.strip():
+                notices[ident] = text
+        sec.finish()
+        return notices
 
     def _zone(self, lib: Section) -> ZoneInfo | None:
         tz = lib.text("timezone", required=True)

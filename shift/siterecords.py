@@ -29,7 +29,6 @@ class IncidentConfig(NamedTuple):
     categories: tuple[str, ...] = DEFAULT_INCIDENT_CATEGORIES
     retention_years: int = 7
     supplement_hours: int = SUPPLEMENT_HOURS
-    authority_phone: str = ""  # how this desk dials the jurisdiction's authority ("": as published)
     desk_calls_authority: bool = False  # the site's policy: the desk itself calls it after a critical injury
 
 
@@ -53,12 +52,12 @@ def read_incidents(root: Section) -> IncidentConfig:
         categories=categories or default.categories,
         retention_years=sec.whole("retention_years", default.retention_years, minimum=1, maximum=100),
         supplement_hours=sec.whole("supplement_hours", default.supplement_hours, minimum=1, maximum=24 * 30),
-        authority_phone=sec.line("authority_phone", ""),
         desk_calls_authority=sec.flag("desk_calls_authority", False),
     )
     if sec.has("ministry_of_labour"):
         sec.error("ministry_of_labour", "the number is now in the jurisdiction file; to dial it another way "
-                                        "from the desk, write authority_phone")
+                                        "from the desk, give it as a contact (see the jurisdiction's "
+                                        "[authority] contact)")
     sec.finish()
     return config
 

@@ -33,6 +33,8 @@ def run_timeline(store: Store, run: RunState, site: Site) -> list[Event]:
         elif step is not None and step.call:
             contact = site.contacts.get(step.call)
             what = f"call made to {contact.name} ({contact.phone})" if contact else f"call made ({step.call})"
+        elif step is not None and step.notice and outcome.answer is not None:
+            what = "notice posted: " + " / ".join(line.strip() for line in outcome.answer.splitlines() if line.strip())
         elif outcome.answer is not None:
             what = f"answer: {outcome.answer}"
         else:

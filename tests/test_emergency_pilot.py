@@ -3,7 +3,7 @@
 import shutil
 
 from conftest import ROOT, shown
-from shift.procedures import load_procedures
+from shift.procedures import BUNDLED, load_procedures
 from shift.runs import open_runs
 from shift.shifts import open_shift
 from shift.site import fallback_site
@@ -136,7 +136,7 @@ async def test_a_broken_site_file_still_shows_a_number_to_dial(store, shift):
         await pilot.press("f8", "f")
         await pilot.pause()
         assert shown(app, "#emergency-dial").startswith("DIAL 911 (site file not loaded")
-        assert len(app.emergency_protocols) == 14
+        assert len(app.emergency_protocols) == len(list(BUNDLED.glob("*.toml"))) == 16
 
 
 def test_first_emergency_screen_snapshot(snap_compare, store, site, shift):
@@ -185,8 +185,10 @@ async def test_fire_alarm_with_sweep_refusal_refuge_and_all_clear(store, site, s
                 await pilot.press("2")
             elif step.kind == "choice":
                 await pilot.press("1")
-            elif step.kind in ("text", "number"):
+            elif step.kind == "text":
                 await pilot.press(*"n/a")
+            elif step.kind == "number":  # the head count of staff on duty
+                await pilot.press("3")
             await pilot.press("enter")
             await pilot.pause()
             if not isinstance(app.screen, EmergencyScreen):  # a note asked for
@@ -281,8 +283,10 @@ async def _walk_to_the_end(app, pilot, clock):
             await pilot.press("2")
         elif step.kind == "choice":
             await pilot.press("1")
-        elif step.kind in ("text", "number"):
+        elif step.kind == "text":
             await pilot.press(*("Captain Reyes, 20:05" if step.id == "all-clear" else "20"))
+        elif step.kind == "number":  # within its range: an answer outside it asks for a confirmation
+            await pilot.press(*f"{step.minimum or 0:g}")
         await pilot.press("enter")
         await pilot.pause()
         if isinstance(app.screen, SweepScreen):

@@ -241,8 +241,9 @@ def test_a_worker_needing_medical_attention_gives_notice_to_the_committee_and_un
 
 def test_the_desk_calls_the_authority_only_where_the_site_says_so_and_dials_it_the_sites_way(store, site, shift):
     assert not any("This desk calls" in line for line in incidents.obligations("critical", "worker", site).lines)
-    moved = site._replace(incidents=site.incidents._replace(desk_calls_authority=True,
-                                                            authority_phone="9-1-877-202-0008"))
+    ministry = site.contacts["ministry_of_labour"]._replace(phone="9-1-877-202-0008")
+    moved = site._replace(incidents=site.incidents._replace(desk_calls_authority=True),
+                          contacts={**site.contacts, "ministry_of_labour": ministry})
     file(store, moved, shift, category="Injury", injury="critical", hurt="worker")
     assert "Call the Ministry (9-1-877-202-0008) about the critical injury" in [f.text for f in open_followups(store)]
     assert any("9-1-877-202-0008" in line for line in incidents.obligations("critical", "worker", moved).lines)

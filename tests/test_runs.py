@@ -213,6 +213,20 @@ def test_the_stored_version_is_the_source_of_truth(store, procedure, shift):
     assert load_run(store, run.id).procedure == procedure
 
 
+def test_a_run_pinned_before_sources_were_tables_still_loads(store, shift, tmp_path):
+    """Shifts recorded with the old format (plain-text sources) still resume and report;
+    a file in that format is refused by the loader, with its line."""
+    old_format = CLOSING.replace('reviewed = 2026-10-01', 'reviewed = 2026-10-01\nsources = ["Fire safety plan, 2026"]')
+    refused, problems = parse_procedure(old_format, tmp_path / "closing.toml")
+    assert refused is None and "is plain text; write it as a table" in str(problems[0])
+    pinned, problems = parse_procedure(old_format, tmp_path / "closing.toml", pinned=True)
+    assert problems == []
+    run = start_run(store, shift, pinned)
+    run = record_answer(store, run, run.current())
+    loaded = load_run(store, run.id)
+    assert loaded.procedure.sources[0].title == "Fire safety plan, 2026" and len(loaded.history) == 1
+
+
 def test_an_all_clear_step_is_never_skipped(store, shift, tmp_path):
     text = CLOSING.replace('id = "lock-main-doors"', 'id = "all-clear"')
     procedure, _ = parse_procedure(text, tmp_path / "closing.toml")

@@ -54,7 +54,7 @@ def fully_visible(app, widget) -> bool:
 
 
 async def walk_to(app, pilot, clock, title: str) -> None:
-    """Answer each fire-alarm step (yes/no: no; text: 20) until the step with this title."""
+    """Answer each fire-alarm step (yes/no: no; text: 20; number: 2) until the step with this title."""
     for _ in range(30):
         if shown(app, "#step-title") == title:
             return
@@ -62,8 +62,10 @@ async def walk_to(app, pilot, clock, title: str) -> None:
         clock.advance(seconds=20)
         if step.kind == "yesno":
             await pilot.press("2")
-        elif step.kind in ("text", "number"):
+        elif step.kind == "text":
             await pilot.press(*"20")
+        elif step.kind == "number":
+            await pilot.press("2")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, EmergencyScreen), f"a dialog opened at {step.title}"
@@ -178,6 +180,8 @@ async def test_every_step_after_the_sweep_shows_the_summary_and_the_call_shows_t
                 await pilot.press("2")
             elif step.kind == "text":
                 await pilot.press(*"20")
+            elif step.kind == "number":
+                await pilot.press("2")
             await pilot.press("enter")
             await pilot.pause()
         assert "meet-fire-department" in seen and "call-manager" in seen
@@ -187,7 +191,7 @@ async def test_every_step_after_the_sweep_shows_the_summary_and_the_call_shows_t
 def test_every_call_step_names_a_contact_the_site_has(site):
     """The runner shows the number from site.contacts: every bundled call step must find one."""
     protocols = [p for p in PROCEDURES if p.kind == "emergency"]
-    assert len(protocols) == 14
+    assert len(protocols) == 16
     calls = {(p.id, s.id): s.call for p in protocols for s in p.steps if s.call}
     assert len(calls) >= 30
     missing = {where: call for where, call in calls.items() if call not in site.contacts}
@@ -283,6 +287,9 @@ async def test_every_step_after_the_sweep_keeps_its_title_instructions_and_answe
                 assert fully_visible(app, app.screen.query_one("#step-instructions")), step.id
             if step.call:
                 assert fully_visible(app, app.screen.query_one("#step-call")), step.id
+            if step.places:  # "Where: ..." (the assembly point) is part of the step: never pushed off
+                assert fully_visible(app, app.screen.query_one("#step-where")), step.id
+                assert "Where: Assembly point:" in drawn(app), step.id
             # The summary is below the step, in a box of its own that starts on screen.
             box = app.screen.query_one("#run-sweep")
             assert box.region.height >= 2 and Region(0, 0, *app.size).contains_region(box.region), step.id
@@ -302,11 +309,14 @@ async def test_every_step_after_the_sweep_keeps_its_title_instructions_and_answe
                 await pilot.press(*"Captain Reyes 20:05")
                 await pilot.pause()
                 assert "Captain Reyes 20:05" in drawn(app), step.id  # what is typed is seen
+            elif step.kind == "number":
+                assert fully_visible(app, app.screen.query_one("#step-value")), step.id
+                await pilot.press("2")
             seen.append(step.id)
             await pilot.press("enter")
             await pilot.pause()
-        assert {"needs-assistance", "meet-fire-department", "fire-department-arrived", "all-clear",
-                "call-manager", "cause"} <= set(seen)
+        assert {"needs-assistance", "building-clear", "assembly-point", "head-count", "meet-fire-department",
+                "fire-department-arrived", "all-clear", "call-manager", "cause"} <= set(seen)
 
 
 async def test_with_room_the_whole_summary_stays_in_view_below_every_step(store, site, shift, clock):
@@ -331,6 +341,9 @@ async def test_with_room_the_whole_summary_stays_in_view_below_every_step(store,
             elif step.kind == "text":
                 assert fully_visible(app, app.screen.query_one("#step-value")), step.id
                 await pilot.press(*"20")
+            elif step.kind == "number":
+                assert fully_visible(app, app.screen.query_one("#step-value")), step.id
+                await pilot.press("2")
             await pilot.press("enter")
             await pilot.pause()
 

@@ -47,12 +47,16 @@ class EmergencyPicker(ModalScreen["tuple[Procedure, bool] | None"]):
             yield Static("", id="drill-state", markup=False)
             yield Static(self.listing(), id="protocol-keys", markup=False)
             yield Static(f"Tab: drill mode on/off · Esc: back · {self.drill_note}", classes="note", markup=False)
+            if any(p.template for p in self.protocols):
+                yield Static("(template): not yet adapted to this library; follow it all the same",
+                             id="template-legend", classes="note", markup=False)
 
     def listing(self) -> str:
         lines = []
         for protocol in self.protocols:
             state = "  — IN PROGRESS" if protocol.id in self.in_progress else ""
-            lines.append(f" {protocol.key}   {printable(protocol.title)}{state}")
+            template = "  (template)" if protocol.template else ""
+            lines.append(f" {protocol.key}   {printable(protocol.title)}{template}{state}")
         return "\n".join(lines)
 
     def on_mount(self) -> None:

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from shift import money, runs, sweep
+from shift import money, notices, runs, sweep
 from shift.hours import duration_text
 from shift.procedures import Step
 from shift.text import printable, reflow
@@ -27,6 +27,7 @@ class RunnerScreen(Screen):
     DEFAULT_CSS = """
     #run-head { height: 1; padding: 0 1; background: $primary-muted; text-style: bold; }
     #run-title { width: 1fr; }
+    #run-template { width: auto; color: $warning; padding: 0 1; }
     #run-progress { width: auto; }
     #run-main { height: 1fr; }
     #run-body { padding: 1 2; height: 1fr; }
@@ -45,6 +46,9 @@ class RunnerScreen(Screen):
     #step-due.late { color: $error; background: $error 20%; }
     #step-call { text-style: bold; background: $error 20%; padding: 0 1; margin-bottom: 1; }
     #step-call.missing { color: $error; }
+    #step-where { text-style: bold; margin-bottom: 1; }
+    #step-where.missing { color: $error; }
+    #step-notice { border: round $accent; padding: 0 1; margin-bottom: 1; }
     #step-sweep { border-left: thick $warning; background: $warning 10%; padding: 0 1; text-style: bold; }
     #step-instructions { margin-bottom: 1; }
     #step-announce { border: round $warning; padding: 0 1; margin-bottom: 1; text-style: bold; }
@@ -81,14 +85,20 @@ class RunnerScreen(Screen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="run-head"):
             yield Static(printable(self.run.procedure.title), id="run-title", markup=False)
+            # One word in the title row: the full line is in the picker, check and the shift report.
+            template = Static("TEMPLATE", id="run-template", markup=False)
+            template.display = self.run.procedure.template
+            yield template
             yield Static("", id="run-progress", markup=False)
         with Vertical(id="run-main"):
             with VerticalScroll(id="run-body"):
                 yield Static("", id="step-title", markup=False)
                 yield Static("", id="step-due", markup=False)
                 yield Static("", id="step-call", markup=False)
+                yield Static("", id="step-where", markup=False)
                 yield Static("", id="step-instructions", markup=False)
                 yield Static("", id="step-announce", markup=False)
+                yield Static("", id="step-notice", markup=False)
                 yield Static("", id="step-figures", markup=False)
                 yield Static("", id="step-options", markup=False)
                 yield Input(id="step-value")
@@ -118,9 +128,9 @@ class RunnerScreen(Screen):
     def show(self) -> None:
         step = self.step()
         summary = self.query_one("#summary", Static)
-        for widget_id in ("#step-title", "#step-due", "#step-call", "#step-instructions",
-                          "#step-announce", "#step-figures", "#step-options", "#step-value", "#step-earlier",
-                          "#step-notes"):
+        for widget_id in ("#step-title", "#step-due", "#step-call", "#step-where", "#step-instructions",
+                          "#step-announce", "#step-notice", "#step-figures", "#step-options", "#step-value",
+                          "#step-earlier", "#step-notes"):
             self.query_one(widget_id).display = step is not None
         summary.display = step is None
         if step is None:
@@ -133,6 +143,8 @@ class RunnerScreen(Screen):
         self.query_one("#run-progress", Static).update(f"Step {number} of {total}")
         self.query_one("#step-title", Static).update(printable(step.title))
         self.show_call(step)
+        self.show_where(step)
+        self.show_notice(step)
         self.show_sweep_summary(step)
         instructions = self.query_one("#step-instructions", Static)
         instructions.display = bool(step.instructions)
@@ -173,6 +185,33 @@ class RunnerScreen(Screen):
             return
         notes = f"\n{printable(contact.notes)}" if contact.notes else ""
         box.update(f"CALL {printable(contact.name)}: {printable(contact.phone)}{notes}")
+
+    def show_where(self, step: Step) -> None:
+        """Where the things a step needs are kept (the site's [places]): "Where: ..." beside the instructions."""
+        box = self.query_one("#step-where", Static)
+        box.display = bool(step.places)
+        places = self.app.site.places
+        missing = [p for p in step.places if p not in places]
+        box.set_class(bool(missing), "missing")
+        box.update("\n".join(f"Where: {printable(places[p])}" if p in places else
+                             f"Where: no '{printable(p)}' place in site.toml: ask Campus Security"
+                             for p in step.places))
+
+    def notice_text(self, step: Step) -> str | None:
+        return notices.for_step(self.app.site.notices, self.run, step) if step.notice else None
+
+    def show_notice(self, step: Step) -> None:
+        """A notice step shows the notice, filled from this run's answers, as it will be recorded."""
+        box = self.query_one("#step-notice", Static)
+        box.display = bool(step.notice)
+        if not step.notice:
+            return
+        text = self.notice_text(step)
+        if text is None:
+            box.update(f"No '{printable(step.notice)}' notice in site.toml: write the notice by hand.")
+        else:
+            box.update("Notice to post (kept with this step when you press Enter):\n\n"
+                       + printable(text, keep_newlines=True))
 
     def sweep_lines(self) -> list[str]:
         return sweep.run_summary(self.app.store, self.run.id, self.app.site.zones)
@@ -296,6 +335,8 @@ class RunnerScreen(Screen):
             answer = step.options()[self.selected]
         elif step.kind in ("number", "text"):
             answer = self.query_one("#step-value", Input).value
+        elif step.notice:
+            answer = self.notice_text(step)  # the exact text shown is what is recorded
         self.record(step, answer)
 
     def open_sweep(self, step: Step) -> None:
