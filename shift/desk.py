@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shift import checkins, prompts, tally
 from shift.clock import Clock
-from shift.shifts import NOT_SIGNED_IN, Shift, end_shift, open_shift, start_shift
+from shift.shifts import NOT_SIGNED_IN, Shift, end_shift, handover_note, open_shift, start_shift
 from shift.site import Site
 from shift.store import Store
 from shift.tally import TallyEntry
@@ -28,6 +28,7 @@ from shift.tasks import Prompt, plan
 
 if TYPE_CHECKING:
     from shift.procedures import Procedure
+    from shift.report import OpenItem
     from shift.runs import RunState
 
 CHANNEL_RETEST = timedelta(minutes=10)  # an unreachable alert channel is tried again this often
@@ -141,8 +142,18 @@ class DeskCore:
         """Void the shift's latest entry (one still waiting for storage first)."""
         return tally.void_last(self.store, shift)
 
-    def end_shift(self, shift: Shift, handover: str, followups: list[str]) -> None:
-        end_shift(self.store, shift, handover, followups)
+    def left_open(self, shift: Shift) -> list[OpenItem]:
+        """What the shift leaves open (the end-of-shift screen lists it; the report gives the same
+        lines). As the desk shows it: a duress alarm stays silent."""
+        from shift.report import still_open
+
+        return still_open(self.store, self.site, shift, self.now(), at_desk=True)
+
+    def end_shift(self, shift: Shift, handover: str, followups: list[str],
+                  nothing_to_hand_over: bool = False) -> None:
+        """End the shift with its handover: a note, or an explicit nothing to hand over
+        (ValueError for an empty note alone)."""
+        end_shift(self.store, shift, handover_note(handover, nothing_to_hand_over), followups)
 
     def check_in(self, code: str) -> Said:
         shift = self.shift()
