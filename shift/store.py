@@ -410,6 +410,14 @@ class ReadOnlyStore(Store):
                     f"{path} is held exclusively by the desk or another program, which keeps even readers "
                     "out (a desk that cannot make its shared-memory file, on a full disk, does). It has not "
                     "been changed. Try again in a moment, or once the desk is closed.") from exc
+            shm = path.with_name(path.name + "-shm")
+            if wal.exists() and not shm.exists():
+                # SQLite reads a log only through its shared-memory file, which it could not make.
+                raise StoreError(
+                    f"{path} could not be read ({exc}): its log {wal.name} holds entries not yet in the file, "
+                    f"and reading them needs a {shm.name} file, which could not be made in {path.parent}. "
+                    "It has not been changed. Open the desk on it once (it takes the log in), or copy the "
+                    "database with its -wal file to a folder you can write, then try again.") from exc
             raise StoreError(f"{path} could not be read ({exc}). It has not been changed.") from exc
         except sqlite3.DatabaseError as exc:
             conn.close()

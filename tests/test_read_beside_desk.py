@@ -225,6 +225,38 @@ def test_a_desk_running_in_a_folder_the_reader_cannot_write(tmp_path):
         desk.do("tally")  # the desk is none the worse
 
 
+def test_a_desk_killed_mid_shift_leaves_a_log_the_report_reads(tmp_path):
+    db = tmp_path / "desk.db"
+    desk = Desk(db)
+    desk.process.kill()  # a power cut: the log is not taken into the file
+    desk.process.wait(timeout=20)
+    assert (tmp_path / "desk.db-wal").stat().st_size > 0
+    done = run("report", db=db)
+    assert done.returncode == 0, done.stderr
+    assert statistics(done.stdout).splitlines()[0] == "Total: 1"
+
+
+@needs_setpriv
+def test_a_log_without_its_shared_memory_in_a_read_only_folder_says_what_to_do(tmp_path):
+    folder = tmp_path / "copied"
+    folder.mkdir()
+    db = folder / "desk.db"
+    desk = Desk(db)
+    desk.process.kill()
+    desk.process.wait(timeout=20)
+    (folder / "desk.db-shm").unlink()  # copied without it, to a share the reader cannot write
+    before = files(folder)
+    folder.chmod(0o555)
+    try:
+        done = run("report", db=db, prefix=tuple(NO_OVERRIDE))
+    finally:
+        folder.chmod(0o755)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "needs a desk.db-shm file, which could not be made" in done.stderr
+    assert "Open the desk on it once" in done.stderr
+    assert files(folder) == before
+
+
 def test_a_missing_or_empty_or_foreign_database_is_a_message_and_is_left_as_it_was(tmp_path):
     missing = tmp_path / "nothing-here.db"
     done = run("report", db=missing)
