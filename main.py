@@ -117,10 +117,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_store(args: argparse.Namespace, must_exist: bool):
-    """The site and the store for a command-line tool, or None after printing why not."""
+def _open_store(args: argparse.Namespace, must_exist: bool, read_only: bool = False, busy: str = ""):
+    """The site and the store for a command-line tool, or None after printing why not.
+
+    `read_only`: for a command that only reads, which runs beside an open desk (no lock, no
+    migration, nothing written). Otherwise the command holds the desk's single-instance lock,
+    waiting a few seconds for another command to let go of it; `busy` says why it cannot run
+    beside an open desk.
+    """
     from shift.site import load_site
-    from shift.store import Store, StoreError, resolve_db_path
+    from shift.store import LOCK_WAIT_SECONDS, DatabaseBusy, Store, StoreError, resolve_db_path
 
     site, problems = load_site(args.site)
     if any(p.is_error for p in problems):
@@ -133,10 +139,32 @@ def _open_store(args: argparse.Namespace, must_exist: bool):
         print(f"{path} does not exist: there is no desk database there. Check the --db path.", file=sys.stderr)
         return None
     try:
-        return site, Store.open(path)
-    except StoreError as exc:  # e.g. the desk is open on this file in another window
+        if read_only:
+            return site, Store.open_read_only(path)
+        return site, Store.open(path, lock_wait=LOCK_WAIT_SECONDS)
+    except DatabaseBusy as exc:  # e.g. the desk is open on this file in another window
+        print(exc, file=sys.stderr)
+        if busy and not read_only:
+            print(busy, file=sys.stderr)
+        return None
+    except StoreError as exc:
         print(exc, file=sys.stderr)
         return None
+
+
+# Why the commands that write wait for the desk to close (each runs on its own when it is closed).
+CIRC_EXPORT_BUSY = (
+    "An export of offline circulation records which transactions it wrote, so that the next file "
+    "holds only new ones and nothing is uploaded twice: it runs in one place at a time. Export from "
+    "the desk itself (F7, then Ctrl+X), or close the desk first. Reports and incident exports run "
+    "beside an open desk.")
+EMAIL_BUSY = (
+    "The open desk emails each ended shift's report itself and retries a refused one every 5 minutes "
+    "(it records every attempt): --email runs when the desk is closed. The report itself prints "
+    "beside an open desk (python main.py report).")
+IMPORT_BUSY = (
+    "Importing the blocked list writes to the database, which the open desk holds: close the desk "
+    "first (Ctrl+Q; the shift stays open), import, then open it again.")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -146,13 +174,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     from shift.circexport import ExportError, export
     from shift.store import StoreError
 
-    opened = _open_store(args, must_exist=True)
+    # Incident reports are only read; a circulation export records what it wrote.
+    reading = args.what == "incidents"
+    opened = _open_store(args, must_exist=True, read_only=reading, busy=CIRC_EXPORT_BUSY)
     if opened is None:
         return 1
     site, store = opened
     with store:
         try:
-            if args.what == "incidents":
+            if reading:
                 count = incidentexport.export(store, site, args.format, Path(args.output),
                                               args.since, args.until, args.category)
                 print(f"Wrote {count} incident report(s) to {args.output}")
@@ -172,7 +202,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from shift.circulation import import_blocked
     from shift.store import StoreError
 
-    opened = _open_store(args, must_exist=False)
+    opened = _open_store(args, must_exist=False, busy=IMPORT_BUSY)
     if opened is None:
         return 1
     _site, store = opened
@@ -197,7 +227,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from shift.files import FileRefused, write_new_file
     from shift.text import printable
 
-    opened = _open_store(args, must_exist=True)
+    # Printing a report only reads (also beside an open desk); emailing one records the attempt.
+    opened = _open_store(args, must_exist=True, read_only=not args.email, busy=EMAIL_BUSY)
     if opened is None:
         return 1
     site, store = opened

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shift import checkins, prompts, tally
 from shift.clock import Clock
-from shift.shifts import NOT_SIGNED_IN, Shift, end_shift, open_shift, start_shift
+from shift.shifts import NOT_SIGNED_IN, Shift, end_shift, handover_note, open_shift, start_shift
 from shift.site import Site
 from shift.store import Store
 from shift.tally import TallyEntry
@@ -28,6 +28,7 @@ from shift.tasks import Prompt, plan
 
 if TYPE_CHECKING:
     from shift.procedures import Procedure
+    from shift.report import OpenItem
     from shift.runs import RunState
 
 CHANNEL_RETEST = timedelta(minutes=10)  # an unreachable alert channel is tried again this often
@@ -155,14 +156,24 @@ class DeskCore:
         """Void the shift's latest entry (one still waiting for storage first)."""
         return tally.void_last(self.store, shift)
 
-    def end_shift(self, shift: Shift, handover: str, followups: list[str]) -> None:
-        """End the shift. Alarms still open (a duress alarm too) end with it, and everyone they
-        reached is told the desk closed with nobody answering: the desk alerts no more."""
+    def left_open(self, shift: Shift) -> list[OpenItem]:
+        """What the shift leaves open (the end-of-shift screen lists it; the report gives the same
+        lines). As the desk shows it: a duress alarm stays silent."""
+        from shift.report import still_open
+
+        return still_open(self.store, self.site, shift, self.now(), at_desk=True)
+
+    def end_shift(self, shift: Shift, handover: str, followups: list[str],
+                  nothing_to_hand_over: bool = False) -> None:
+        """End the shift with its handover: a note, or an explicit nothing to hand over
+        (ValueError for an empty note alone). Alarms still open (a duress alarm too) end with
+        it, and everyone they reached is told the desk closed with nobody answering."""
+        note = handover_note(handover, nothing_to_hand_over)
         policy = self.site.checkins
         if policy is not None and checkins.state(self.store, shift, policy).alarm_open:
             checkins.record(self.store, shift, "shift_ended", shift.worker)
             self._finishing = shift
-        end_shift(self.store, shift, handover, followups)
+        end_shift(self.store, shift, note, followups)
 
     def check_in(self, code: str) -> Said:
         shift = self.shift()

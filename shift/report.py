@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from shift import checkins, circulation, incidents, money
 from shift.clock import from_iso
@@ -97,9 +98,11 @@ def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Rep
     drafts = incidents.open_drafts(store)
     waiting = open_followups(store)
     drill = last_drill(store)
+    left = still_open(store, site, shift, now, until=end, at_desk=at_desk, runs=runs, drafts=drafts,
+                      waiting=waiting)
     sections = [
         head,
-        _attention(store, site, shift, runs, now, found, drafts, waiting, drill),
+        _attention(store, site, shift, runs, now, found, left, drill),
         _incidents(site, found, drafts),
         _emergencies(store, site, runs, drill),
         _procedures(site, runs),
@@ -118,9 +121,76 @@ def _t(moment: datetime, site: Site) -> str:
     return f"{moment.astimezone(site.zone):%H:%M:%S}"
 
 
+class OpenItem(NamedTuple):
+    """One thing a shift leaves open for the next person."""
+
+    kind: str  # "alarm" | "procedure" | "closing" | "task" | "deadline" | "draft"
+    text: str
+
+
+def still_open(store: Store, site: Site, shift: Shift, now: datetime, *, until: datetime | None = None,
+               at_desk: bool = False, runs: list[RunState] | None = None,
+               drafts: list[incidents.Draft] | None = None, waiting: list[FollowUp] | None = None) -> list[OpenItem]:
+    """What the shift leaves open, most urgent first: an alarm nobody has answered (while the
+    shift is open; at the desk never the silent duress alarm), procedures started and not
+    finished, the closing procedure not run when the library closed during the shift, timed
+    tasks not done, follow-up deadlines, incident drafts to complete.
+
+    The end-of-shift screen lists exactly these before the handover, and the report's Needs
+    attention section gives the same lines. `until`: when the shift ended (None: open, now).
+    `runs`, `drafts` and `waiting` are what the caller has already read, if it has.
+    """
+    items: list[OpenItem] = []
+    zone = site.zone
+    if until is None and site.checkins is not None:
+        st = checkins.state(store, shift, site.checkins)
+        if st.alarm_open and st.alarm_started is not None and not (at_desk and st.alarm_reason == "duress"):
+            items.append(OpenItem("alarm", f"ALARM raised at {st.alarm_started.astimezone(zone):%H:%M} "
+                                           f"({st.alarm_reason}) and not answered"))
+    runs = shift_runs(store, shift.id) if runs is None else runs
+    for run in runs:
+        if run.ended_at is not None:
+            continue
+        step = run.current()
+        if step is None:
+            where = "every step answered, not closed"
+        else:
+            number, total = run.position(step)
+            where = f"step {number} of {total}"
+        kind = ("drill, " if run.drill else "emergency, ") if run.procedure.kind == "emergency" else ""
+        items.append(OpenItem("procedure", f"Not finished: {run.procedure.title} ({kind}{where})"))
+    if not any(run.procedure.kind == "closing" for run in runs):
+        for closed in _closings(site, shift.started_at, until or now):
+            items.append(OpenItem("closing", f"Closing procedure not run: the library closed at "
+                                             f"{closed.astimezone(zone):%H:%M}"))
+    titles = {t.id: t for t in site.tasks}
+    for events, final in _prompt_finals(store, shift):
+        task = titles.get(events[0]["task_id"])
+        if final in ("done", "skipped") or (task is not None and not task.acknowledge):
+            continue
+        title = task.title if task else events[0]["task_id"]
+        due = from_iso(events[0]["due_at"]).astimezone(zone)
+        escalated = " (escalated)" if any(e["event"] == "escalated" for e in events) else ""
+        state = "missed" if final == "missed" else "not done"
+        items.append(OpenItem("task", f"Timed task {state}: {due:%H:%M} {title}{escalated}"))
+    for f in open_followups(store) if waiting is None else waiting:
+        if f.due_at is not None:
+            items.append(OpenItem("deadline", f"Follow-up {deadline_text(f, now, zone)}: {f.text}"))
+    for draft in incidents.open_drafts(store) if drafts is None else drafts:
+        items.append(OpenItem("draft", "Incident report still to complete"
+                                       f" (draft from {draft.created_at.astimezone(zone):%a %d %b %H:%M})"))
+    return items
+
+
+def _closings(site: Site, start: datetime, end: datetime) -> list[datetime]:
+    """Every moment the building really closed between `start` and `end`."""
+    first, last = site.hours.local_date(start) - timedelta(days=1), site.hours.local_date(end)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return [c for day in days for c in site.hours.real_closings(day) if start < c <= end]
+
+
 def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now: datetime,
-               found: list[incidents.Incident], drafts: list[incidents.Draft], waiting: list[FollowUp],
-               drill: datetime | None) -> Section:
+               found: list[incidents.Incident], left: list[OpenItem], drill: datetime | None) -> Section:
     lines = []
     templates = {}
     for run in runs:
@@ -129,8 +199,8 @@ def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now
         if run.procedure.kind == "emergency":
             label = "Drill" if run.drill else "EMERGENCY"
             lines.append(f"{label}: {run.procedure.title} at {_t(run.started_at, site)}")
-        elif run.ended_at is None:
-            lines.append(f"Not finished: {run.procedure.title}")
+    lines += [item.text for item in left]
+    for run in runs:
         summary = run.summary()
         for step, reason in summary.skipped:
             lines.append(f"Skipped in {run.procedure.title}: {step.title} — {reason or 'no reason'}")
@@ -139,15 +209,9 @@ def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now
     for incident in found:
         if incident.shift_id == shift.id:
             lines.append(f"Incident: {incident.category} at {incident.occurred_at.astimezone(site.zone):%H:%M}")
-    for draft in drafts:
-        lines.append("Incident report still to complete"
-                     f" (draft from {draft.created_at.astimezone(site.zone):%a %d %b %H:%M})")
-    for state, count in _prompt_outcomes(store, shift).items():
-        if state in ("missed", "escalated"):
-            lines.append(f"Timed tasks {state}: {count}")
-    for f in waiting:
-        if f.due_at is not None:
-            lines.append(f"Follow-up {deadline_text(f, now, site.zone)}: {f.text}")
+    escalated = _prompt_outcomes(store, shift)["escalated"]
+    if escalated:
+        lines.append(f"Timed tasks escalated: {escalated}")
     for title, text in templates.items():  # the coordinator's to review: the worker followed an unadapted text
         lines.append(f"{text}: {title}")
     note, overdue = drill_note(site.jurisdiction, drill, now, site.zone)
@@ -206,20 +270,31 @@ def _procedures(site: Site, runs: list[RunState]) -> Section:
     return Section("Procedures", lines or ["None run."])
 
 
-def _prompt_outcomes(store: Store, shift: Shift) -> Counter:
-    counts: Counter = Counter()
+def _prompt_finals(store: Store, shift: Shift) -> list[tuple[list[dict], str]]:
+    """Each prompt of the shift with its events and where it ended: done, skipped, missed, or
+    not dealt with (it rang, or was snoozed, and nothing closed it)."""
+    found = []
     for events in _prompt_events(store, shift).values():
         kinds = [e["event"] for e in events]
         final = next((k for k in reversed(kinds) if k in ("done", "skipped")), None)
-        counts[final or ("missed" if "missed" in kinds else "not dealt with")] += 1
-        if "escalated" in kinds:
+        found.append((events, final or ("missed" if "missed" in kinds else "not dealt with")))
+    return found
+
+
+def _prompt_outcomes(store: Store, shift: Shift) -> Counter:
+    counts: Counter = Counter()
+    for events, final in _prompt_finals(store, shift):
+        counts[final] += 1
+        if any(e["event"] == "escalated" for e in events):
             counts["escalated"] += 1
     return counts
 
 
 def _prompt_events(store: Store, shift: Shift) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
-    for row in store.rows("SELECT * FROM prompt_events WHERE shift_id = ? ORDER BY due_at, at, rowid", (shift.id,)):
+    rows = store.rows("SELECT * FROM prompt_events WHERE shift_id = ? ORDER BY due_at, at, rowid", (shift.id,))
+    # Events still waiting for storage count too (in order, after what is written).
+    for row in rows + store.waiting("prompt_events", shift_id=shift.id):
         found.setdefault(row["prompt_key"], []).append(row)
     return found
 

@@ -38,6 +38,11 @@ def migrations() -> "Migrations":
     return built
 
 
+def migration_names() -> list[str]:
+    """Every migration this version knows, in order."""
+    return [name for name, _ in _STEPS]
+
+
 def pending(conn: sqlite3.Connection) -> list[str]:
     """Names of migrations not yet applied, read with plain SQL."""
     exists = conn.execute(

@@ -79,6 +79,24 @@ def start_shift(store: Store, worker: str, desk: str) -> Shift:
     return _shift(row)
 
 
+NOTHING_TO_HAND_OVER = "Nothing to hand over."
+
+
+class HandoverMissing(ValueError):
+    """An empty handover note, and nothing-to-hand-over not chosen."""
+
+
+def handover_note(note: str, nothing_to_hand_over: bool) -> str:
+    """The handover to record: the note as written, or, when the person said so explicitly,
+    that there is nothing to hand over. An empty note alone is refused (ValueError): the next
+    person cannot tell a quiet shift from a forgotten note."""
+    if note.strip():
+        return note
+    if nothing_to_hand_over:
+        return NOTHING_TO_HAND_OVER
+    raise HandoverMissing("Write a handover note, or say there is nothing to hand over.")
+
+
 def end_shift(store: Store, shift: Shift, handover: str, followups: Sequence[str] = ()) -> None:
     """Record the handover and any follow-ups, then the end, in one transaction."""
     now = store.now_iso()
@@ -127,8 +145,12 @@ def add_followup(store: Store, shift: Shift, text: str) -> None:
     store.insert("followups", {"shift_id": shift.id, "created_at": store.now_iso(), "text": text.strip()})
 
 
-def resolve_followup(store: Store, shift: Shift, followup_id: str, note: str = "") -> None:
+def resolve_followup(store: Store, shift: Shift, followup_id: str, note: str) -> None:
+    """Record a follow-up as resolved, with what was done (ValueError without it: the next
+    person and the manager read the note, not only that it is gone)."""
+    if not note.strip():
+        raise ValueError("Say briefly what was done: a resolved follow-up needs a note.")
     store.insert(
         "followup_resolutions",
-        {"followup_id": followup_id, "shift_id": shift.id, "resolved_at": store.now_iso(), "note": note},
+        {"followup_id": followup_id, "shift_id": shift.id, "resolved_at": store.now_iso(), "note": note.strip()},
     )

@@ -4,6 +4,10 @@ Opening refuses, with a message a person can act on, a file that is not a
 SQLite database, a database that fails its integrity check, and a database
 already held by another copy of the app. None of these is ever overwritten.
 
+Commands that only read (the report, the incident export) open it with
+`open_read_only` instead: beside a running desk, without its lock, never
+migrating and never writing (see ReadOnlyStore).
+
 Migrations and bulk writes go through sqlite-utils (imported only when
 needed); the hot path — one entry, one commit — uses the same connection with
 a plain INSERT, which keeps a keypress-to-disk round trip short.
@@ -20,13 +24,15 @@ import socket
 import sqlite3
 import tempfile
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
+from urllib.parse import quote
 
 from shift.clock import Clock, SystemClock, to_iso
-from shift.schema import migrate, pending
+from shift.schema import migrate, migration_names, pending
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -35,6 +41,11 @@ log = logging.getLogger("solo_shift.store")
 SQLITE_HEADER = b"SQLite format 3\x00"
 DB_ENV = "SOLO_SHIFT_DB"
 BUSY_TIMEOUT_MS = 250  # the longest a write may wait for another process's lock
+# The longest a reader waits for a lock that keeps even readers out (a desk that could make no
+# shared-memory file holds the database exclusively), and a one-off writing command for the
+# desk's single-instance lock (another command that holds it for a moment).
+READ_BUSY_TIMEOUT_MS = 3000
+LOCK_WAIT_SECONDS = 3.0
 DEFAULT_DB = Path("data/desk.db")
 
 
@@ -52,6 +63,10 @@ class NotADatabase(StoreError):
 
 class CorruptDatabase(StoreError):
     pass
+
+
+class ReadOnly(StoreError):
+    """A write asked of a store opened only for reading."""
 
 
 def new_id() -> str:
@@ -81,14 +96,17 @@ class Store:
         self._access = _access(path)  # SQLite opens a read-only file read-only, for good
 
     @classmethod
-    def open(cls, path: Path | str, clock: Clock | None = None, check: str = "quick") -> "Store":
+    def open(cls, path: Path | str, clock: Clock | None = None, check: str = "quick",
+             lock_wait: float = 0.0) -> "Store":
+        """Open (or create) the database for the desk or a command that writes, holding its
+        single-instance lock; `lock_wait`: seconds to wait for another holder to let go."""
         path = Path(path)
         clock = clock or SystemClock()
         if not path.parent.is_dir():
             raise StoreError(f"{path.parent} does not exist: check the --db path.")
         _refuse_non_sqlite(path)
         try:
-            lock_fd = _take_lock(path)
+            lock_fd = _take_lock(path, lock_wait)
         except PermissionError:
             raise StoreError(f"{path.parent} cannot be written by this user, so the desk cannot keep its "
                              "records there. Choose another --db path, or ask for write access.") from None
@@ -130,6 +148,15 @@ class Store:
             _release_lock(lock_fd)
             raise
         return cls(conn, path, lock_fd, clock, background)
+
+    @staticmethod
+    def open_read_only(path: Path | str, clock: Clock | None = None) -> "ReadOnlyStore":
+        """The one way a command that only reads opens the database: see ReadOnlyStore."""
+        return ReadOnlyStore.open_file(Path(path), clock or SystemClock())
+
+    @property
+    def read_only(self) -> bool:
+        return False
 
     def verify(self) -> None:
         """Wait for the integrity check started at open; raise CorruptDatabase if it failed."""
@@ -339,6 +366,112 @@ class Store:
         self._lock_fd = None
 
 
+class ReadOnlyStore(Store):
+    """A desk database opened for reading only: the report and the incident export, also while
+    a desk is open on the same file (SQLite's write-ahead log lets readers beside the writer).
+
+    It takes no lock (a report printing never stops a desk from starting), runs no migration
+    (a database that needs one says so: only the desk upgrades it) and never writes: not the
+    database, not a waiting file, not a lock file, and it creates no -wal or -shm file.
+
+    A desk keeps the database's -wal file while it is open. With none there, nobody is writing
+    through the log, and the file is read as it stands (`immutable`): a plain read-only open of
+    a WAL database would create the -wal and -shm files (and leave them, owned by whoever ran
+    the report), and fails in a folder this user cannot write. One desk starting during such a
+    read (well under a second) writes to its new log, not to the file read here; only its first
+    checkpoint, after a thousand pages or when it closes, touches the file. With a -wal file
+    there, the open goes through SQLite's shared memory like any reader: it sees every
+    committed row, the desk's latest included, and never one still being written.
+    """
+
+    @classmethod
+    def open_file(cls, path: Path, clock: Clock) -> "ReadOnlyStore":
+        if not path.exists():
+            raise StoreError(f"{path} does not exist: there is no desk database there. Check the --db path.")
+        _refuse_non_sqlite(path)
+        if path.stat().st_size == 0:
+            raise StoreError(f"{path} is empty: no desk has recorded anything in it yet.")
+        uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+        wal = path.with_name(path.name + "-wal")
+        if _wal_mode(path) and not wal.exists():
+            uri += "&immutable=1"
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path} could not be opened for reading ({exc}). It has not been changed.") from exc
+        try:
+            conn.execute("PRAGMA query_only=ON")
+            conn.execute(f"PRAGMA busy_timeout={READ_BUSY_TIMEOUT_MS}")
+            needed = pending(conn)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise DatabaseBusy(
+                    f"{path} is held exclusively by the desk or another program, which keeps even readers "
+                    "out (a desk that cannot make its shared-memory file, on a full disk, does). It has not "
+                    "been changed. Try again in a moment, or once the desk is closed.") from exc
+            shm = path.with_name(path.name + "-shm")
+            if wal.exists() and not shm.exists():
+                # SQLite reads a log only through its shared-memory file, which it could not make.
+                raise StoreError(
+                    f"{path} could not be read ({exc}): its log {wal.name} holds entries not yet in the file, "
+                    f"and reading them needs a {shm.name} file, which could not be made in {path.parent}. "
+                    "It has not been changed. Open the desk on it once (it takes the log in), or copy the "
+                    "database with its -wal file to a folder you can write, then try again.") from exc
+            raise StoreError(f"{path} could not be read ({exc}). It has not been changed.") from exc
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise CorruptDatabase(f"{path} could not be read as a desk database ({exc}). "
+                                  "It has not been changed.") from exc
+        if needed:
+            conn.close()
+            if len(needed) == len(migration_names()):
+                raise StoreError(f"{path} holds no desk records: it is not a Solo Shift database, or the "
+                                 "desk has never opened it. Check the --db path.")
+            raise StoreError(
+                f"{path} was written by an earlier version of Solo Shift and needs an upgrade first, which "
+                "only the desk makes: open the desk on it once (python main.py --db ...), then try again. "
+                "It has not been changed.")
+        return cls(conn, path, None, clock)
+
+    @property
+    def read_only(self) -> bool:
+        return True
+
+    def _refuse(self) -> ReadOnly:
+        return ReadOnly(f"{self.path} is open for reading only: nothing can be recorded from here.")
+
+    def insert(self, table: str, row: dict[str, Any], keep_on_failure: bool = True) -> dict[str, Any]:
+        raise self._refuse()  # never kept in memory nor in a waiting file: nothing is written
+
+    def insert_all(self, rows: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        raise self._refuse()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        raise self._refuse()
+        yield  # pragma: no cover
+
+    def flush_pending(self) -> int:
+        return 0
+
+    def save_waiting(self) -> Path | None:
+        return None
+
+    def write_saved_waiting(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _wal_mode(path: Path) -> bool:
+    """Whether the file's header says write-ahead logging (read and write versions 2)."""
+    with path.open("rb") as fh:
+        head = fh.read(20)
+    return len(head) == 20 and head[18] == 2 and head[19] == 2
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     # Durability first: every confirmed entry must survive a power cut.
     conn.execute("PRAGMA journal_mode=WAL")
@@ -445,19 +578,26 @@ def lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 
 
-def _take_lock(path: Path) -> int:
-    """An advisory lock beside the database; the kernel drops it when the process dies."""
+def _take_lock(path: Path, wait: float = 0.0) -> int:
+    """An advisory lock beside the database; the kernel drops it when the process dies.
+    `wait`: seconds to keep trying while another process holds it."""
     lp = lock_path(path)
     fd = os.open(lp, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "an unknown process"
-        os.close(fd)
-        raise DatabaseBusy(
-            f"{path} is already open in another copy of Solo Shift ({holder}). "
-            "Switch to that window, or close it first."
-        ) from None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() < deadline:
+                time.sleep(0.1)
+                continue
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "an unknown process"
+            os.close(fd)
+            raise DatabaseBusy(
+                f"{path} is already open in another copy of Solo Shift ({holder}). "
+                "Switch to that window, or close it first."
+            ) from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"process {os.getpid()} on {socket.gethostname()}".encode(), 0)
     return fd

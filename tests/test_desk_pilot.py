@@ -241,7 +241,8 @@ async def test_followups_can_be_resolved_and_added_from_the_desk(store, site, sh
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f")
         assert isinstance(app.screen, FollowUpsScreen)
-        await pilot.press("r")
+        await pilot.press("r", *"Both items back on the shelf", "enter")
+        await pilot.pause()
         assert open_followups(store) == []
         await pilot.press("tab", *"Umbrella at the desk", "enter")
         assert [f.text for f in open_followups(store)] == ["Umbrella at the desk"]

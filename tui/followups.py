@@ -31,7 +31,8 @@ class FollowUpsScreen(ModalScreen[None]):
             yield OptionList(id="followup-list", markup=False)
             yield Label("Add a follow-up (Enter saves it)")
             yield Input(placeholder="What needs doing", id="new-followup")
-            yield Static("r resolves the selected one · Tab moves · Esc goes back", classes="note", markup=False)
+            yield Static("r resolves (asks what was done) · Tab moves · Esc goes back", classes="note",
+                         markup=False)
             yield Static("", id="followup-status", markup=False)
 
     def on_mount(self) -> None:
@@ -54,19 +55,34 @@ class FollowUpsScreen(ModalScreen[None]):
             listing.add_option(Option("Nothing is waiting.", id="", disabled=True))
 
     def action_resolve(self) -> None:
+        from tui.ask import AskText
+
         listing = self.query_one(OptionList)
         if listing.highlighted is None:
             return
         option = listing.get_option_at_index(listing.highlighted)
         if not option.id:
             return
-        try:
-            resolve_followup(self.app.store, self.shift, option.id)
-        except sqlite3.Error as exc:
-            self.query_one("#followup-status", Static).update(f"NOT saved: {exc}")
+        item = next((f for f in open_followups(self.app.store) if f.id == option.id), None)
+        if item is None:
             return
-        self.query_one("#followup-status", Static).update("Resolved.")
+        ask = AskText(f"Resolve: {printable(item.text)}", "What was done? (a short note, e.g. \"Called IT, "
+                      "ticket 4512\")", required=True)
+        self.app.push_screen(ask, lambda note: self._resolved(item.id, note))
+
+    def _resolved(self, followup_id: str, note: str | None) -> None:
+        status = self.query_one("#followup-status", Static)
+        if note is None:  # Esc: still open
+            status.update("Not resolved: it stays open.")
+            return
+        try:
+            resolve_followup(self.app.store, self.shift, followup_id, note)
+        except (ValueError, sqlite3.Error) as exc:
+            status.update(f"NOT saved: {exc}")
+            return
+        status.update("Resolved.")
         self.reload()
+        self.query_one(OptionList).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
