@@ -53,6 +53,9 @@ class KeyBar(Static):
                 used, need = 0, part.cell_length
             lines[-1].append(part)
             used += need
+        # Toasts rise above the key bar, never over it (Textual's rack leaves one line).
+        for rack in self.screen.query("ToastRack"):
+            rack.styles.margin = (0, 0, len(lines), 0)
         text = Content("\n").join(Content("  ").join(line) for line in lines)
         if text != self.content:  # a resize mostly keeps the same lines: no layout then
             self.update(text)
