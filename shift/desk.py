@@ -45,6 +45,9 @@ class Effect(NamedTuple):
     timeout: float = 5.0
     step: int = 0  # deliver, stand_down: the escalation step; bell: how many rings
     shift: Shift | None = None  # stand_down for a shift that has ended (else the open one)
+    # notify: the condition it is about ("checkin", "prompt:KEY"), so the interface can withdraw
+    # the message once `DeskCore.still_so` says the condition is gone; "" for news that stands.
+    about: str = ""
 
     @property
     def key(self) -> str:
@@ -254,7 +257,8 @@ class DeskCore:
                                   "see Due now.", severity="warning", timeout=10))
         for prompt in fire:
             prompts.record(self.store, prompt, "fired", shift)
-            effects += [Effect("notify", prompt.task.title, title="Due now", timeout=15), Effect("bell", step=1)]
+            effects += [Effect("notify", prompt.task.title, title="Due now", timeout=15, about=f"prompt:{prompt.key}"),
+                        Effect("bell", step=1)]
         for prompt in prompts.to_escalate(self.store, planned, now):
             prompts.record(self.store, prompt, "escalated", shift)
         if any(s.escalated for s in prompts.open_items(self.store, planned, now)):
@@ -288,7 +292,8 @@ class DeskCore:
                 checkins.record(self.store, shift, "reminder", action.detail)
                 effects += [Effect("bell", step=action.level),
                             Effect("notify", "Check in now: press F5.", title="Lone-worker check-in",
-                                   severity="warning" if action.level < 3 else "error", timeout=20)]
+                                   severity="warning" if action.level < 3 else "error", timeout=20,
+                                   about="checkin")]
             elif action.kind == "missed":
                 checkins.record(self.store, shift, "missed")
             elif action.kind == "escalate":
@@ -370,5 +375,32 @@ class DeskCore:
         checkins.record(self.store, shift, "stand_down_sent" if ok else "stand_down_failed",
                         f"{index}@{key}: {detail}")
 
-    def channel_tested(self, shift: Shift, ok: bool, detail: str) -> None:
+    def channel_tested(self, shift: Shift, ok: bool, detail: str) -> bool:
+        """Record a test of the alert channels; True when the failure is news to announce.
+
+        Only the change from working (or untested) to failing is announced: while it keeps
+        failing (each retest, each restart of the desk) the desk's check-in line says so.
+        """
+        policy = self.site.checkins
+        before = checkins.state(self.store, shift, policy).channel_ok if policy is not None else None
         checkins.record(self.store, shift, "channel_ok" if ok else "channel_failed", detail)
+        return not ok and before is not False
+
+    def still_so(self, about: str, now: datetime) -> bool:
+        """Whether what a message was about (Effect.about) still holds: a check-in still owed,
+        a prompt still open, an alert channel still failing. Unknown subjects stand."""
+        if not about:
+            return True
+        shift = self.shift()
+        if shift is None:  # the shift ended: nothing of it is owed any more
+            return False
+        if about == "checkin":
+            st = self.checkin_state(shift, now)
+            return st is not None and self.checkins_active(now) and now >= st.deadline
+        if about == "channel":
+            st = self.checkin_state(shift, now)
+            return st is not None and st.channel_ok is False
+        if about.startswith("prompt:"):
+            key = about.split(":", 1)[1]
+            return any(s.prompt.key == key for s in self.due_items(shift, now))
+        return True

@@ -1,4 +1,5 @@
-"""Writing a file a person asked for: all or nothing, and never over an existing one."""
+"""Writing files all or nothing: a file a person asked for never over an existing one;
+the desk's own small files (its settings) replaced whole."""
 
 from __future__ import annotations
 
@@ -33,6 +34,23 @@ def write_new_file(path: Path, data: bytes, create_folder: bool = False) -> None
             raise FileRefused(f"{path} already exists: choose another name (nothing was written)")
         if not path.parent.is_dir():
             raise FileRefused(f"{path.parent} does not exist: choose another folder (nothing was written)")
+    except OSError as exc:
+        raise FileRefused(f"Cannot write {path}: {exc.strerror or exc} (nothing was written)") from exc
+    _write_whole(path, data)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """All or nothing over an existing file: a crash leaves the old file or the new, never half."""
+    if path.is_dir():
+        raise FileRefused(f"{path} is a folder: give a file name")
+    if not path.parent.is_dir():
+        raise FileRefused(f"{path.parent} does not exist (nothing was written)")
+    _write_whole(path, data)
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """A temporary file in the same folder, fsynced, renamed into place."""
+    try:
         # mkstemp makes it readable by its owner only: it holds card numbers.
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as exc:

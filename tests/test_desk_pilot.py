@@ -229,7 +229,7 @@ async def test_high_contrast_theme_toggles(store, site, shift):
         await pilot.press("f9")
         assert app.theme == "high-contrast"
         await pilot.press("f9")
-        assert app.theme == "textual-dark"
+        assert app.theme == "desk-dark"
 
 
 async def test_followups_can_be_resolved_and_added_from_the_desk(store, site, shift):
@@ -276,7 +276,7 @@ async def test_high_contrast_toggles_back_when_it_is_the_site_theme(store, site,
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.theme == "high-contrast"
         await pilot.press("f9")
-        assert app.theme == "textual-dark"
+        assert app.theme == "desk-dark"
         await pilot.press("f9")
         assert app.theme == "high-contrast"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -11,10 +12,13 @@ from typing import TYPE_CHECKING, Iterable
 from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from shift import settings
 from shift.clock import Clock
 from shift.desk import DeskCore, Said
+from shift.files import FileRefused
 from shift.jurisdiction import drill_note
 from shift.keymap import COMMAND_BY_ID, COMMANDS
 from shift.problems import Problem
@@ -23,7 +27,8 @@ from shift.site import Site
 from shift.store import Store, StoreError
 from shift.text import printable
 from tui.bindings import action_runner, command_binding
-from tui.theme import HIGH_CONTRAST
+from tui.theme import THEMES, app_theme
+from tui.toasts import Toast, Toasts
 
 if TYPE_CHECKING:
     from shift.incidents import Draft
@@ -38,7 +43,8 @@ class SoloShiftApp(App[None]):
     TITLE = "Solo Shift"
     BINDINGS = [
         command_binding("app.help", "help"),
-        command_binding("app.theme", "toggle_contrast", show=False),
+        # Priority: a modal dialog (check-in, panic, any form) keeps only priority keys of the app.
+        command_binding("app.theme", "toggle_contrast", show=False, priority=True),
         command_binding("app.quit", "quit", show=False, priority=True),
         command_binding("emergency.open", "emergency", priority=True),
         command_binding("checkin.now", "check_in", priority=True),
@@ -74,6 +80,8 @@ class SoloShiftApp(App[None]):
         self.survive_errors = False  # headless only (tests): set to try what the real desk does
         self._started = started
         self.title = site.name
+        # Every toast goes through here: at most two, withdrawn with their cause, none over an emergency.
+        self.toasts = Toasts(self, self._emergency_on_stack, self._say_in_emergency)
 
     def _set_procedures(self, procedures: list[Procedure], problems: list[Problem]) -> None:
         from shift.procedures import emergency_protocols
@@ -139,8 +147,12 @@ class SoloShiftApp(App[None]):
         if self._refused:
             self.exit(return_code=1, message=self._refused)
             return
-        self.register_theme(HIGH_CONTRAST)
-        self.theme = self.site.theme
+        for theme in THEMES:
+            self.register_theme(theme)
+        # The desk's last F9 choice, kept beside the database, wins over the site's theme.
+        self.settings_path = settings.settings_path(self.store.path)
+        self.desk_settings = settings.load(self.settings_path)
+        self.theme = app_theme(settings.theme_at_start(self.site.theme, self.desk_settings))
         if self.site.keys:
             self.set_keymap(self.site.keys)
         self.call_after_refresh(self._first_paint_done)
@@ -148,6 +160,7 @@ class SoloShiftApp(App[None]):
         # start APScheduler, which the first paint does not need to wait for.
         self.set_timer(0.25, self._start_timers)
         self.set_interval(2, self._flush_pending)
+        self.set_interval(1, self._check_toasts)
 
     def _handle_exception(self, error: Exception) -> None:
         """An error nobody expected: logged with its traceback, and the desk goes on.
@@ -162,7 +175,8 @@ class SoloShiftApp(App[None]):
             return
         log.error("unexpected error; the desk goes on", exc_info=error)
         self.notify(f"Something went wrong ({type(error).__name__}); it is written in the desk log. "
-                    "The desk goes on: F8 and F12 work.", severity="error", markup=False, timeout=15)
+                    "The desk goes on: F8 and F12 work.", severity="error", markup=False, timeout=15,
+                    about="fault")  # the same fault again replaces this toast, not stacks another
 
     def action_next_field(self, forward: bool) -> None:
         if not self.screen.focus_chain:
@@ -194,6 +208,42 @@ class SoloShiftApp(App[None]):
         self.push_screen(Confirm(f"{question} Quit anyway?".strip(), enter_is_yes=False),
                          lambda yes: self.exit() if yes else None)
 
+    # -- toasts -------------------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True, about: str = "") -> None:
+        """A toast, through the desk's rules (tui/toasts.py); `about` names the condition it is
+        about ("checkin", "channel", "prompt:KEY"), so it goes when that condition does."""
+        if threading.current_thread() is not threading.main_thread():
+            self.call_from_thread(self.notify, message, title=title, severity=severity, timeout=timeout,
+                                  markup=markup, about=about)
+            return
+        self.toasts.add(Toast(message, title, severity, self.NOTIFICATION_TIMEOUT if timeout is None else timeout,
+                              markup, about))
+
+    def _emergency_on_stack(self) -> bool:
+        return any(getattr(screen, "NO_TOASTS", False) for screen in self.screen_stack)
+
+    def _say_in_emergency(self, toast: Toast) -> None:
+        """A toast held back during an emergency is said on the walkthrough's message line."""
+        for screen in reversed(self.screen_stack):
+            show_news = getattr(screen, "show_news", None)
+            if show_news is not None:
+                show_news(toast.message, toast.severity)
+                return
+
+    def _check_toasts(self) -> None:
+        """Each second: toasts whose time is up, or whose cause is gone, come down; held ones go up."""
+        if any(t.about for t in self.toasts.toasts):
+            self.withdraw_settled()
+        else:
+            self.toasts.sync()
+
+    def withdraw_settled(self) -> None:
+        """Take down toasts about something that is no longer so (asked of the desk core)."""
+        now = self.clock.now()
+        self.toasts.withdraw(lambda about: self.core.still_so(about, now))
+
     def key_for(self, command_id: str) -> str:
         """How the key of a command is shown (after the site's remapping)."""
         keys = self.site.keys.get(command_id) if self.site.keys else None
@@ -223,6 +273,7 @@ class SoloShiftApp(App[None]):
 
         for screen in self.screen_stack:
             screen.post_message(DeskChanged(runs))
+        self.withdraw_settled()
 
     # -- emergencies ------------------------------------------------------
 
@@ -237,11 +288,13 @@ class SoloShiftApp(App[None]):
         note, _ = drill_note(self.site.jurisdiction, runs.last_drill(self.store), self.clock.now(), self.site.zone)
         picker = EmergencyPicker(self.emergency_protocols, in_progress, note)
         self.push_screen(picker, self._start_emergency)
+        self.toasts.sync()  # toasts come down before the picker is drawn
 
     def _start_emergency(self, chosen: "tuple[Procedure, bool] | None") -> None:
         from tui.emergency import EmergencyScreen, contacts_block
 
         if chosen is None:
+            self.call_later(self.toasts.sync)  # what waited during the picker may show now
             return
         procedure, drill = chosen
         try:
@@ -253,11 +306,13 @@ class SoloShiftApp(App[None]):
                         severity="error", markup=False, timeout=60)
             return
         self.push_screen(EmergencyScreen(run), self._after_emergency)
+        self.toasts.sync()
 
     def _after_emergency(self, draft: "Draft | None") -> None:
         from tui.ask import Confirm
 
         self.refresh_timers(runs=True)
+        self.call_later(self.toasts.sync)  # what waited during the walkthrough shows now
         if draft is None:
             return
 
@@ -385,8 +440,16 @@ class SoloShiftApp(App[None]):
         self.push_screen(HelpScreen(rows, note))
 
     def action_toggle_contrast(self) -> None:
-        normal = self.site.theme if self.site.theme != "high-contrast" else "textual-dark"
-        self.theme = normal if self.theme == "high-contrast" else "high-contrast"
+        """F9 on every screen, remembered at this desk (a file beside the database) for the next start."""
+        chosen = settings.toggled(self.site.theme, self.theme)
+        self.theme = app_theme(chosen)
+        self.desk_settings = self.desk_settings._replace(high_contrast=chosen == settings.HIGH_CONTRAST)
+        try:
+            settings.save(self.settings_path, self.desk_settings)
+        except FileRefused as exc:
+            log.warning("theme choice not kept: %s", exc)
+            self.notify(f"{'High contrast' if chosen == settings.HIGH_CONTRAST else 'Normal colours'} until the "
+                        f"desk closes; not remembered after a restart: {exc}", severity="warning", markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Every app-wide binding (those that work on every screen) is also a palette command.

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from shift import circulation, desklog, money, prompts, tally
+from shift import circulation, desklog, money, prompts, tally, urgency
 from shift.hours import duration_text
 from shift.keymap import COMMANDS
 from shift.shifts import Shift, deadline_text, open_followups
@@ -28,6 +28,7 @@ from tui.header import SplitLines
 from tui.keybar import KeyBar
 from tui.messages import DeskChanged
 from tui.steadyscreen import SteadyScreen
+from tui.theme import LEVEL_STYLE
 
 
 def desk_screen(site: Site) -> type["DeskScreen"]:
@@ -147,13 +148,15 @@ class DeskScreen(SteadyScreen):
         header.set_line(0, Content.styled(f"{printable(self.site.name)} · {printable(desk)}", "bold"),
                         Content.styled(f"{local:%a %d %b %Y  %H:%M:%S}", "bold"))
         solo = " · solo shift" if hours.is_solo(now) else ""
+        # "closes in 2 h" is plain; under 30 minutes a warning, under 5 an error (shift/urgency.py).
+        closing = urgency.time_left(hours.time_until_close(now))
         header.set_line(1, f"On duty: {printable(self.shift.worker)}",
-                        Content.styled(hours.status_text(now) + solo, "bold"))
+                        Content.assemble((hours.status_text(now), f"bold {LEVEL_STYLE[closing]}"), (solo, "bold")))
         drill = ("" if not self.runs_read
                  else f"Last drill: {self.last_drill.astimezone(self.site.zone):%d %b %Y}" if self.last_drill
                  else "No drill recorded")
-        header.set_line(2, Content.styled(f"Today: {hours.day(local.date()).text()}", "dim"),
-                        Content.styled(drill, "dim"))
+        header.set_line(2, Content.styled(f"Today: {hours.day(local.date()).text()}", "$text-muted"),
+                        Content.styled(drill, "$text-muted"))
         self.show_suggestion(now)
         self.show_waiting()
         if local.minute != self.shown_minute:  # deadlines turn OVERDUE and the day rolls over
@@ -189,9 +192,11 @@ class DeskScreen(SteadyScreen):
             ago = duration_text(self.now() - status.prompt.due_at)
             # The state before the title: a long title is cut at the panel's edge, never the state.
             tag = "MISSED " if status.state == "missed" else ("OVERDUE " if status.escalated else "")
-            row = (f"{'▶' if index == chosen else ' '} {status.prompt.due_at.astimezone(zone):%H:%M}  "
-                   f"{tag}{printable(status.prompt.task.title)}  ({ago} ago)")
-            lines.append(Content.styled(row, "reverse") if index == chosen and len(items) > 1 else Content(row))
+            mark = "▶" if index == chosen else " "
+            row = Content.assemble(f"{mark} {status.prompt.due_at.astimezone(zone):%H:%M}  ",
+                                   (tag, LEVEL_STYLE[urgency.prompt(status.escalated)]),
+                                   f"{printable(status.prompt.task.title)}  ({ago} ago)")
+            lines.append(row.stylize("reverse") if index == chosen and len(items) > 1 else row)
         hidden = len(items) - min(len(items), DUE_ROWS)
         if hidden:
             lines.append(Content.styled(f"  +{hidden} more (↑↓)", "dim"))
@@ -219,7 +224,6 @@ class DeskScreen(SteadyScreen):
         now, zone = self.now(), self.site.zone
         st = self.app.core.checkin_state(self.shift, now)  # the deadline the timers enforce
         assert st is not None
-        line.remove_class("warning-line", "alarm-line")
         parts = []
         failed_shown = False  # an open alarm's line already says FAILED, with the reason
         if st.alarm_open and st.alarm_reason != "duress":  # a duress alarm stays silent on screen
@@ -237,17 +241,19 @@ class DeskScreen(SteadyScreen):
             parts.append(f"ALARM ({st.alarm_reason}) since {st.alarm_started.astimezone(zone):%H:%M}: "
                          + ("; ".join(steps) or "no alert step set: call for help by phone")
                          + f" — {key} when answered")
-            line.add_class("alarm-line")
         elif not self.app.core.checkins_active(now):
             parts.append("Check-ins start when you are alone (F5 checks in)")
         elif now >= st.deadline:
             parts.append(f"CHECK IN NOW (F5): due {st.deadline.astimezone(zone):%H:%M}")
-            line.add_class("warning-line")
         else:
             parts.append(f"Next check-in by {st.deadline.astimezone(zone):%H:%M} (F5)")
         if st.channel_ok is False and not failed_shown:
             parts.append(f"ALERT CHANNEL UNREACHABLE: {st.channel_detail or 'alarms cannot reach anyone'}")
-            line.add_class("alarm-line")
+        shown_alarm = st.alarm_open and st.alarm_reason != "duress"
+        due = self.app.core.checkins_active(now) and now >= st.deadline
+        level = urgency.checkin(shown_alarm, due, st.channel_ok is False)
+        for name in ("warning", "error"):
+            line.set_class(level == name, f"level-{name}")
         line.update(" · ".join(parts))
 
     def selected_open(self) -> "prompts.PromptStatus | None":
@@ -327,10 +333,11 @@ class DeskScreen(SteadyScreen):
             offer = runs.suggested(self.app.procedures_loaded, self.site.hours, now, self.finished)
         if offer is not None and offer.id not in self.in_progress:
             key = "F3" if offer.kind == "opening" else "F4"
-            lines.append(f"Suggested: {printable(offer.title)} — press {key}")
+            lines.append(Content.styled(f"Suggested: {printable(offer.title)} — press {key}",
+                                        LEVEL_STYLE["warning"]))
         box = self.query_one("#suggest", Static)
         box.display = bool(lines)
-        text = "\n".join(lines)
+        text = Content("\n").join(Content(line) if isinstance(line, str) else line for line in lines)
         if text != box.content:  # asked every second: a new layout only when the text changes
             box.update(text)
 
@@ -350,8 +357,11 @@ class DeskScreen(SteadyScreen):
         if taken:
             total = money.dollars(sum(f.amount_cents for f in taken))
             self.record_lines.append(f"     {'Fees this shift':<16}{total:>5}")
-        self.deadline_lines = [f"{deadline_text(f, now, zone)}: {printable(f.text)}"
-                               for f in open_followups(store) if f.due_at is not None]
+        # OVERDUE (and due within five minutes) in the error colour, due within 30 minutes a warning.
+        self.deadline_lines = [
+            Content.assemble((deadline_text(f, now, zone), LEVEL_STYLE[urgency.deadline(f.due_at, now)] or "bold"),
+                             f": {printable(f.text)}")
+            for f in open_followups(store) if f.due_at is not None]
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
@@ -379,8 +389,7 @@ class DeskScreen(SteadyScreen):
                                        task_titles={t.id: t.title for t in self.site.tasks})
         ]
         deadlines = self.deadline_lines
-        deadline_part = ([_heading("Deadlines (f: follow-ups)"), Content.styled("\n".join(deadlines), "bold"),
-                          Content("")] if deadlines else [])
+        deadline_part = ([_heading("Deadlines (f: follow-ups)"), *deadlines, Content("")] if deadlines else [])
         self.query_one("#log", Static).update(Content("\n").join(
             [*deadline_part, _heading("Recent log"), Content("\n".join(log))]))
 
@@ -613,4 +622,5 @@ BARS = " ▁▂▃▄▅▆▇█"
 
 
 def _heading(text: str) -> Content:
-    return Content.styled(text, "bold $accent")
+    """Headings are bold and neutral: colour on this screen means state."""
+    return Content.styled(text, "bold")

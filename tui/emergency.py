@@ -29,10 +29,13 @@ class EmergencyPicker(ModalScreen["tuple[Procedure, bool] | None"]):
         width: 70; max-width: 100%; height: auto; max-height: 100%;
         border: thick $error; background: $surface; padding: 0 1;
     }
-    #drill-state { color: $warning; text-style: bold; }
+    #drill-state { color: $text-warning; text-style: bold; }
+    #emergency-picker .title { color: $text-error; }
     """
 
     """Each protocol's own key starts it at once; Tab switches to drill mode first."""
+
+    NO_TOASTS = True  # nothing covers the emergency (tui/toasts.py)
 
     def __init__(self, protocols: list[Procedure], in_progress: set[str], drill_note: str) -> None:
         super().__init__()
@@ -98,13 +101,16 @@ class EmergencyScreen(RunnerScreen):
     #emergency-dial { height: 1; padding: 0 1; background: $error; color: $text; text-style: bold; }
     #emergency-address { height: auto; padding: 0 1; background: $error 60%; color: $text; text-style: bold; }
     #emergency-clock { height: 1; padding: 0 1; background: $error 30%; text-style: bold; }
+    EmergencyScreen #run-message { height: auto; max-height: 2; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     BINDINGS = RunnerScreen.BINDINGS
     resilient = True
+    NO_TOASTS = True  # nothing covers the walkthrough (tui/toasts.py)
 
     def __init__(self, run: runs.RunState) -> None:
         super().__init__(run)
+        self.news: list[tuple[str, str]] = []  # toasts held back while this screen is up
 
     def compose(self) -> ComposeResult:
         dial, address = contacts_block(self.app.site)
@@ -117,6 +123,16 @@ class EmergencyScreen(RunnerScreen):
         super().on_mount()
         self.tick_clock()
         self.set_interval(1, self.tick_clock)
+
+    def show_news(self, text: str, severity: str) -> None:
+        """What would have been a toast, on this screen's own message lines (the last two, one
+        line each): nothing covers the walkthrough. The next step's hint takes the place again."""
+        self.news = [*self.news[-1:], (text, severity)]
+        super().message("\n".join(t for t, _ in self.news), error=any(s == "error" for _, s in self.news))
+
+    def message(self, text: str, error: bool = False) -> None:
+        self.news = []  # the screen's own message (the next step's hint) replaces the news
+        super().message(text, error)
 
     def finish(self) -> None:
         """Finish; after a real event (not a drill) keep a draft incident report from the timeline."""

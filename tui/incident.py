@@ -52,7 +52,7 @@ class IdentifiersDialog(ModalScreen[str | None]):
         Binding("escape", "answer(None)", "Back to editing", id="privacy.back"),
     ]
     DEFAULT_CSS = """
-    IdentifiersDialog #privacy-findings { margin: 1 0; color: $warning; text-style: bold; }
+    IdentifiersDialog #privacy-findings { margin: 1 0; color: $text-warning; text-style: bold; }
     """
 
     def __init__(self, findings: dict[str, list[Finding]], labels: dict[str, str]) -> None:
@@ -123,7 +123,7 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
                  "a called-at time left blank means not called.")
     DEFAULT_CSS = """
     IncidentFormScreen #incident-head { height: 1; padding: 0 1; background: $primary-muted; text-style: bold; }
-    IncidentFormScreen #incident-reminder { padding: 0 1; color: $warning; }
+    IncidentFormScreen #incident-reminder { padding: 0 1; color: $text-warning; }
     IncidentFormScreen #incident-body { height: 1fr; padding: 0 1; }
     IncidentFormScreen #incident-body > Label { margin-top: 1; text-style: bold; }
     IncidentFormScreen #incident-body TextArea { height: 5; }
@@ -135,7 +135,7 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
                                       padding: 0 1; margin-top: 1; text-style: bold; }
     IncidentFormScreen #obligations.medical { border: round $warning; background: $warning 10%; }
     IncidentFormScreen #judgement { display: none; padding: 0 1; color: $text-muted; }
-    IncidentFormScreen #incident-error { padding: 0 1; color: $error; text-style: bold; height: auto; }
+    IncidentFormScreen #incident-error { padding: 0 1; color: $text-error; text-style: bold; height: auto; }
     """
 
     def __init__(self, shift: Shift, draft: incidents.Draft | None = None) -> None:

@@ -42,7 +42,7 @@ class SupplementDialog(ModalScreen["incidents.Supplement | None"]):
     ]
     DEFAULT_CSS = """
     SupplementDialog #supplement-text { height: 8; }
-    SupplementDialog #supplement-error { color: $error; text-style: bold; }
+    SupplementDialog #supplement-error { color: $text-error; text-style: bold; }
     """
 
     def __init__(self, shift: Shift, incident: incidents.Incident) -> None:
@@ -115,7 +115,7 @@ class IncidentDetailScreen(Screen[None]):
     DEFAULT_CSS = """
     IncidentDetailScreen #detail-head { height: 1; padding: 0 1; background: $primary-muted; text-style: bold; }
     IncidentDetailScreen #detail-body { height: 1fr; padding: 0 1; }
-    IncidentDetailScreen #detail-original { border: round $accent; padding: 0 1; }
+    IncidentDetailScreen #detail-original { border: round $primary; padding: 0 1; }
     IncidentDetailScreen #detail-supplements { margin-top: 1; padding: 0 1; }
     """
 
@@ -213,10 +213,10 @@ class IncidentBrowser(Screen[None]):
     IncidentBrowser #browser-filters #filter-category { width: 30; }
     IncidentBrowser #browser-filters #filter-text { width: 1fr; min-width: 16; margin-right: 0; }
     IncidentBrowser #browser-results { height: 1fr; margin: 0 1; }
-    IncidentBrowser .list-title { padding: 0 1; text-style: bold; color: $accent; }
+    IncidentBrowser .list-title { padding: 0 1; text-style: bold; }
     IncidentBrowser #browser-drafts { height: auto; max-height: 6; margin: 0 1; }
     IncidentBrowser #browser-status { padding: 0 1; height: auto; color: $text-muted; }
-    IncidentBrowser #browser-status.error { color: $error; text-style: bold; }
+    IncidentBrowser #browser-status.error { color: $text-error; text-style: bold; }
     """
 
     def __init__(self, shift: Shift) -> None:

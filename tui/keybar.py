@@ -61,6 +61,9 @@ class KeyBar(Static):
                 break
             shown.append(part)
             room -= need
+        # Toasts rise above the key bar, never over it (Textual's rack leaves one line).
+        for rack in self.screen.query("ToastRack"):
+            rack.styles.margin = (0, 0, 1, 0)
         text = Content("  ").join(shown + last)
         if text != self.content:  # a resize mostly keeps the same line: no layout then
             self.update(text)

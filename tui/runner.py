@@ -40,14 +40,14 @@ class RunnerScreen(Screen):
        summary a few rows even beside a long instruction. */
     RunnerScreen.short #run-main.after-sweep #run-body { padding: 0 1; }
     RunnerScreen.short #run-main.after-sweep #run-sweep { padding: 0 1; }
-    RunnerScreen.short #run-main.after-sweep #step-title { border: none; background: $accent 20%; }
-    #step-title { text-style: bold; color: $accent; margin-bottom: 1; border: tall $accent; padding: 0 1; }
+    RunnerScreen.short #run-main.after-sweep #step-title { border: none; background: $primary-muted; }
+    #step-title { text-style: bold; margin-bottom: 1; border: tall $primary; padding: 0 1; }
     #step-due { text-style: bold; }
-    #step-due.late { color: $error; background: $error 20%; }
+    #step-due.late { color: $text-warning; }
     #step-call { text-style: bold; background: $error 20%; padding: 0 1; margin-bottom: 1; }
-    #step-call.missing { color: $error; }
+    #step-call.missing { color: $text-error; }
     #step-where { text-style: bold; margin-bottom: 1; }
-    #step-where.missing { color: $error; }
+    #step-where.missing { color: $text-error; }
     #step-notice { border: round $accent; padding: 0 1; margin-bottom: 1; }
     #step-sweep { border-left: thick $warning; background: $warning 10%; padding: 0 1; text-style: bold; }
     #step-instructions { margin-bottom: 1; }
@@ -56,9 +56,9 @@ class RunnerScreen(Screen):
     #step-options { padding: 0 2; margin-bottom: 1; text-style: bold; }
     #step-value { max-width: 60; }
     #step-earlier { color: $text-muted; margin-top: 1; }
-    #step-notes { color: $secondary; }
+    #step-notes { color: $text-muted; }
     #run-message { height: 1; padding: 0 1; color: $text-muted; }
-    #run-message.error { color: $error; text-style: bold; }
+    #run-message.error { color: $text-error; text-style: bold; }
     """
 
     BINDINGS = [

@@ -73,8 +73,8 @@ class SweepScreen(ModalScreen[bool]):
     .sweep-zone { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
     .sweep-zone.cursor { background: $accent 30%; text-style: bold; text-wrap: wrap; }
     #sweep-summary-box { height: auto; margin-top: 1; }
-    #sweep-summary { height: auto; text-style: bold; color: $warning; }
-    #sweep-error { height: auto; color: $error; }
+    #sweep-summary { height: auto; text-style: bold; color: $text-warning; }
+    #sweep-error { height: auto; color: $text-error; }
     """
 
     BINDINGS = [

@@ -91,7 +91,7 @@ class DeskTimers:
     def _carry_out(self, effect: Effect, shift: Shift | None) -> None:
         if effect.kind == "notify":
             self.app.notify(effect.text, title=effect.title, severity=effect.severity, markup=False,  # type: ignore[arg-type]
-                            timeout=effect.timeout)
+                            timeout=effect.timeout, about=effect.about)
         elif effect.kind == "bell":
             for _ in range(effect.step):
                 self.app.bell()
@@ -194,7 +194,8 @@ class DeskTimers:
                                lambda ok, detail: self._channel_result(shift, ok, detail))
 
     def _channel_result(self, shift: Shift, ok: bool, detail: str) -> None:
-        self.app.core.channel_tested(shift, ok, detail)
-        if not ok:
-            self.app.notify(f"Alert channel unreachable: {detail}", severity="error", markup=False, timeout=15)
+        # Announced once, when it starts failing; while it keeps failing the desk's check-in line says so.
+        if self.app.core.channel_tested(shift, ok, detail):
+            self.app.notify(f"Alert channel unreachable: {detail}", severity="error", markup=False, timeout=15,
+                            about="channel")
         self.app.refresh_timers()
