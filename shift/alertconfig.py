@@ -76,4 +76,6 @@ def password_file_problem(info: os.stat_result, shown: str) -> str:
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o077:
         return f"{shown} can be read or changed by others (mode {mode:04o}): run chmod 600 {shown}"
+    if info.st_size == 0:
+        return f"{shown} is empty: write the mail password in it"
     return ""

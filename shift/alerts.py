@@ -102,6 +102,8 @@ def _read_password_file(path: str) -> str:
         text = text[:-2]
     elif text.endswith("\n"):
         text = text[:-1]
+    if not text:
+        raise AlertError(f"mail password file {shown} is empty: write the password in it")
     return text
 
 

@@ -164,6 +164,11 @@ def _read_log(rows: list[dict], started_at: datetime) -> _Log:
     return _Log(last, alarms, channel, channel_detail, silent)
 
 
+def alarms(rows: list[dict]) -> list[Alarm]:
+    """Every alarm of the shift, open or ended, in the order they were raised."""
+    return _read_log(rows, datetime.min.replace(tzinfo=UTC)).alarms
+
+
 def silent_rows(rows: list[dict]) -> set[int]:
     """The positions in `rows` that belong to a duress alarm (the report on the desk leaves them out)."""
     return _read_log(rows, datetime.min.replace(tzinfo=UTC)).silent

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from shift import checkins, circulation, incidents, money
-from shift.clock import from_iso
+from shift.clock import from_iso, to_iso
 from shift.hours import duration_text
 from shift.jurisdiction import drill_note
 from shift.runs import RunState, last_drill
@@ -323,6 +323,7 @@ def _checkins(store: Store, site: Site, shift: Shift, at_desk: bool) -> Section:
     count = sum(1 for r in rows if r["kind"] in ("checkin", "duress"))
     lines = [f"Check-ins: {count}"]
     silent = checkins.silent_rows(rows) if at_desk else set()
+    missed = {to_iso(a.started_at) for a in checkins.alarms(rows) if a.reason == "missed check-in"}
     for number, r in enumerate(rows):
         when = _t(from_iso(r["at"]), site)[:5]
         kind = r["kind"]
@@ -335,6 +336,9 @@ def _checkins(store: Store, site: Site, shift: Shift, at_desk: bool) -> Section:
         elif kind == "missed":
             lines.append(f"{when}  check-in missed during the duress alarm")
         elif kind == "escalation":
+            if r["at"] in missed:  # the first step of an alarm a missed check-in raised
+                missed.discard(r["at"])
+                lines.append(f"{when}  check-in missed: alarm raised")
             lines.append(f"{when}  alarm escalated ({r['detail'].split(':', 1)[-1]})")
         elif kind == "acknowledged":
             lines.append(f"{when}  alarm answered by {r['detail']}")

@@ -7,6 +7,7 @@ defaults), so the desk can always start.
 
 import os
 import re
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -28,6 +29,7 @@ from shift.hours import (
     Period,
     SoloPolicy,
     check_no_overlap,
+    duration_text,
     parse_clock,
     parse_period,
 )
@@ -49,6 +51,8 @@ THEMES = ("textual-dark", "textual-light", "high-contrast")
 _FICTIONAL = re.compile(r"555-?01\d\d")
 # After the last escalation step, every step is sent again this often until someone acknowledges.
 REPEAT_DEFAULT = timedelta(minutes=10)
+MAX_INTERVAL = timedelta(hours=4)  # a lone worker unchecked longer than this is not looked after
+MAX_GRACE = timedelta(hours=1)
 _KEY_NAME = re.compile(r"^(ctrl\+|shift\+|alt\+)*([a-z0-9]|f\d{1,2}|[a-z_]+)$")
 
 
@@ -650,7 +654,7 @@ class _SiteReader:
             sec.error("user", f"'{user}' has no password: set password_env (an environment variable's name) "
                               "or password_file (a file only you can read)")
             return
-        if not user and (password_env or password_file):
+        if not user and "user" not in sec.data and (password_env or password_file):  # not one refused above
             sec.warn("password_env" if password_env else "password_file",
                      "no 'user' is set, so this password is never used")
         if password_file:
@@ -718,8 +722,16 @@ class _SiteReader:
             elif action == "command":
                 if not command:
                     step.error("command", "a command step needs command = [\"program\", \"argument\", ...]")
-                else:
-                    steps.append(EscalationStep("command", command=command, wait=wait))
+                    continue
+                program = command[0]
+                found = program if "/" in program else shutil.which(program)
+                if "/" in program and not program.startswith("/"):
+                    step.error("command", f"'{program}': give the full path (from /) or a program name on PATH; "
+                                          "a relative path depends on the folder the desk was started from")
+                elif found is None or not os.path.isfile(found) or not os.access(found, os.X_OK):
+                    # Kept in the chain: the desk tests it at each shift start and shows it FAILED.
+                    step.warn("command", f"'{program}' is missing or not executable here: this step would fail")
+                steps.append(EscalationStep("command", command=command, wait=wait))
             else:
                 step.error("action", f"'{action}' must be email or command")
         sec.finish()
@@ -729,6 +741,12 @@ class _SiteReader:
             sec.warn("escalation", "no escalation steps: a missed check-in will only ring at the desk")
         if policy.duress_code and not re.fullmatch(r"[0-9]{4,8}", policy.duress_code):
             sec.error("duress_code", "use 4 to 8 digits")
+        if "duress_code" in sec.data and not policy.duress_code:
+            sec.warn("duress_code", "empty: there is no duress code (remove the line, or give 4 to 8 digits)")
+        for name, longest in (("interval", MAX_INTERVAL), ("sweep_interval", MAX_INTERVAL), ("grace", MAX_GRACE)):
+            if getattr(policy, name) > longest:
+                sec.error(name, f"longer than {duration_text(longest)}: a lone worker would go that long "
+                                "without anyone noticing")
         return policy._replace(escalation=tuple(steps))
 
     def _keys(self, root: Section) -> dict[str, str]:

@@ -208,3 +208,14 @@ def test_the_report_at_the_desk_after_duress_reads_as_after_a_normal_check_in(st
         texts.append(report.render_text(report.build(store, site, shift.id, at_desk=True)))
         end_shift(store, shift, "")
     assert texts[0] == texts[1]
+
+
+def test_a_missed_check_in_is_named_in_the_report(store, site, shift):
+    from shift import checkins, report
+
+    checkins.record(store, shift, "escalation", "0:email security")
+    checkins.record(store, shift, "alert_sent", "0: emailed security@library.example")
+    text = report.render_text(report.build(store, site, shift.id))
+    assert text.index("check-in missed: alarm raised") < text.index("alarm escalated (email security)")
+    checkins.record(store, shift, "escalation", "1:email supervisor")  # a later step: not a new miss
+    assert report.render_text(report.build(store, site, shift.id)).count("check-in missed") == 1

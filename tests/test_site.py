@@ -242,3 +242,37 @@ def test_checkins_repeat_is_read_when_the_policy_has_it(tmp_path):
         assert site.checkins.repeat == timedelta(minutes=15)
         default, _ = load_text(tmp_path, text.replace('repeat = "15m"', ""))
         assert default.checkins.repeat == timedelta(minutes=10)
+
+
+@pytest.mark.parametrize("old, new, expected, is_error", [
+    ('interval = "60m"', 'interval = "99999h"', "checkins.interval: longer than 4 h", True),
+    ('grace = "10m"', 'grace = "3h"', "checkins.grace: longer than 1 h", True),
+    ('interval = "60m"', 'interval = "60m"\nduress_code = ""', "checkins.duress_code: empty: there is no duress",
+     False),
+])
+def test_check_in_settings_that_leave_a_lone_worker_unwatched_are_caught(tmp_path, old, new, expected, is_error):
+    _, problems = load_text(tmp_path, edited(old, new))
+    found = [p for p in problems if expected in str(p)]
+    assert found and found[0].is_error == is_error, [str(p) for p in problems]
+
+
+def test_a_command_step_that_cannot_run_is_caught_and_kept_to_fail_visibly(tmp_path):
+    steps = '[[checkins.escalation]]\naction = "command"\ncommand = ["{}"]\nwait = "5m"\n'
+    base = SITE_FILE.read_text()
+    _, problems = load_text(tmp_path, base + "\n" + steps.format("bin/page-security"))
+    assert any("bin/page-security': give the full path" in str(p) and p.is_error for p in problems)
+    site, problems = load_text(tmp_path, base + "\n" + steps.format("/nonexistent/pager"))
+    assert any("'/nonexistent/pager' is missing or not executable" in str(p) and not p.is_error for p in problems)
+    assert site.checkins.escalation[-1].command == ("/nonexistent/pager",)  # the desk shows it FAILED
+
+
+def test_an_empty_password_file_is_refused_and_a_refused_user_is_not_reported_twice(tmp_path):
+    secret = tmp_path / "smtp"
+    secret.write_text("")
+    secret.chmod(0o600)
+    text = edited('password_env = "SOLO_SHIFT_SMTP_PASSWORD"', f'password_file = "{secret}"')
+    _, problems = load_text(tmp_path, text)
+    assert any(f"{secret} is empty" in str(p) and p.is_error for p in problems)
+    text = edited('user = "desk-alerts"', 'user = "desk\\nAUTH PLAIN"')
+    found = [str(p) for p in load_text(tmp_path, text)[1] if "email." in str(p) and "user" in str(p)]
+    assert len(found) == 1 and "line break" in found[0], found
