@@ -228,16 +228,18 @@ class DeskScreen(SteadyScreen):
         failed_shown = False  # an open alarm's line already says FAILED, with the reason
         if st.alarm_open and st.alarm_reason != "duress":  # a duress alarm stays silent on screen
             key = self.app.key_for("checkin.acknowledge")
-            steps = []
+            steps, failed = [], []
             for step in self.app.core.alarm_steps(self.shift, now):
                 if step.state == "sent":
                     steps.append(f"{step.what}: sent {step.at.astimezone(zone):%H:%M}")
                 elif step.state == "failed":
-                    why = step.detail if len(step.detail) <= 48 else step.detail[:47] + "…"  # in full in the report
-                    failed_shown = True
-                    steps.append(f"{step.what}: FAILED ({why}) — retrying every minute")
+                    failed.append(step)
                 else:
                     steps.append(f"{step.what}: sending…")
+            if failed:  # one line for them all: the reasons in full are in the report
+                why = failed[0].detail if len(failed[0].detail) <= 48 else failed[0].detail[:47] + "…"
+                steps.insert(0, f"{', '.join(s.what for s in failed)}: FAILED ({why}) — retrying every minute")
+                failed_shown = True
             parts.append(f"ALARM ({st.alarm_reason}) since {st.alarm_started.astimezone(zone):%H:%M}: "
                          + ("; ".join(steps) or "no alert step set: call for help by phone")
                          + f" — {key} when answered")
