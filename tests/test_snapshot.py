@@ -29,3 +29,54 @@ def test_procedure_step_snapshot(snap_compare, store, site, clock):
     clock.advance(hours=5, minutes=20)  # 22:50: the 22:45 announcement is late
     app = SoloShiftApp(store, site, procedures=[procedure])
     assert snap_compare(app, press=["f4"], terminal_size=(100, 30))
+
+
+def _busy_desk(store, full_site, clock):
+    """A Tuesday at 22:47, shift since 18:00: the closing tasks due, a missed check-in alarm."""
+    from conftest import local
+    from shift import checkins
+
+    clock.moment = local(2026, 11, 24, 18, 0)
+    shift = start_shift(store, "Sam Okafor", "main")
+    for category in ("directional", "reference", "technology"):
+        record(store, full_site.tally, shift, category)
+    clock.moment = local(2026, 11, 24, 22, 47)
+    checkins.record(store, shift, "escalation", "0:email security")
+    checkins.record(store, shift, "alert_failed", "0: cannot reach mail.library.example:587")
+    return full_site._replace(email=None)
+
+
+def _visible_text(app) -> str:
+    """What the terminal shows, as text: the screenshot's characters, one row per line."""
+    import re
+    from html import unescape
+
+    svg = app.export_screenshot()
+    return unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+
+
+async def test_the_busy_desk_at_80x24_shows_total_due_now_the_alarm_and_a_one_line_key_bar(store, full_site, clock):
+    site = _busy_desk(store, full_site, clock)
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.core.tick(clock.now())
+        app.refresh_timers()
+        await pilot.pause()
+        shown = _visible_text(app)
+        assert "ALARM (missed check-in)" in shown and "FAILED" in shown
+        assert "Due now" in shown and "Closing announcement: 30 minutes" in shown
+        assert "Total                3      3" in shown
+        assert "f8 EMERGENCY  f5 Check in" in shown and "f1 all keys" in shown
+        assert app.screen.query_one("KeyBar").size.height == 1
+
+
+def test_busy_desk_snapshot_at_80x24(snap_compare, store, full_site, clock):
+    site = _busy_desk(store, full_site, clock)
+    assert snap_compare(SoloShiftApp(store, site), terminal_size=(80, 24))
+
+
+def test_quiet_desk_snapshot_at_80x24(snap_compare, store, site, clock):
+    shift = start_shift(store, "Sam Okafor", "main")
+    record(store, site.tally, shift, "directional")
+    assert snap_compare(SoloShiftApp(store, site), terminal_size=(80, 24))
