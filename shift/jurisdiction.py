@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import NamedTuple
 
+from shift.citations import Citation, read_citation
 from shift.hours import HoursCalendar, local_moment
 from shift.problems import Problem
 from shift.tomlsrc import Section, Source
@@ -22,26 +23,6 @@ INJURY_LEVELS = ("none", "first_aid", "medical", "critical")  # the incident for
 WHO = ("worker", "other", "anyone")  # who a duty is for
 PLACEHOLDERS = ("authority", "authority_phone", "manager")
 _DUE = re.compile(r"now|(\d{1,3}) (hours|days|business days)")
-
-
-class Citation(NamedTuple):
-    """Where a rule comes from: a title and publisher, and a URL or a statute and section."""
-
-    title: str
-    publisher: str
-    url: str = ""
-    statute: str = ""
-    section: str = ""
-
-    @property
-    def short(self) -> str:
-        """For a line on screen: the statute and section, or the title."""
-        name = self.title.split(":")[0]
-        return f"{name}, {self.section}" if self.section else name
-
-    def __str__(self) -> str:
-        law = f"{self.statute}, {self.section}" if self.statute else ""
-        return "; ".join(part for part in (f"{self.title} ({self.publisher})", law, self.url) if part)
 
 
 class Due(NamedTuple):
@@ -157,9 +138,10 @@ class _Reader:
         sources = root.table("sources", required=True)
         for key in list(sources.data) if sources else []:
             assert sources is not None
-            cite = sources.table(key)
+            table = sources.table(key)
+            cite = read_citation(table) if table is not None else None
             if cite is not None:
-                self.sources[key] = self._citation(cite)
+                self.sources[key] = cite
         if sources:
             sources.finish()
         authority = root.table("authority")
@@ -195,18 +177,6 @@ class _Reader:
         root.finish()
         return Jurisdiction(ident, name, auth_name, auth_short, auth_phone, contact, injuries, every, rule,
                             drill_source)
-
-    def _citation(self, sec: Section) -> Citation:
-        cite = Citation(sec.line("title", "", required=True), sec.line("publisher", "", required=True),
-                        sec.line("url", ""), sec.line("statute", ""), sec.line("section", ""))
-        if cite.url and not re.fullmatch(r"https://[^\s/]+\.[^\s]+", cite.url):
-            sec.error("url", f"'{cite.url}' is not an https:// address")
-        if not cite.url and not (cite.statute and cite.section):
-            sec.error(None, "give a url, or a statute and its section")
-        if bool(cite.statute) != bool(cite.section):
-            sec.error("section" if cite.statute else "statute", "a statute and its section go together")
-        sec.finish()
-        return cite
 
     def _source(self, sec: Section, key: str) -> Citation | None:
         name = sec.text(key, "", required=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from shift.citations import Citation, read_citation
 from shift.problems import Problem
 from shift.timespec import TimeSpec, parse_timespec
 from shift.tomlsrc import Section, Source
@@ -29,7 +30,6 @@ REVIEW_AFTER = timedelta(days=365)
 BUILDING_CLEAR = "building-clear"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 _SITE_ID = re.compile(r"^[a-z0-9_]+$")  # a contact, place or notice id in the site file
-_URL = re.compile(r"^https://[^\s/]+\.[^\s]+$")
 
 
 def parse_due(text: str) -> TimeSpec:
@@ -43,21 +43,6 @@ class Condition:
 
     step: str
     answers: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Citation:
-    """Where a procedure's content comes from: a page (url) or a law (statute and section)."""
-
-    title: str
-    publisher: str
-    url: str = ""
-    statute: str = ""
-    section: str = ""
-
-    def __str__(self) -> str:
-        law = ", ".join(part for part in (self.statute, self.section) if part)
-        return ", ".join(part for part in (f"{self.title} ({self.publisher})", law, self.url) if part)
 
 
 @dataclass(frozen=True)
@@ -273,27 +258,9 @@ class _Reader:
                                       '{ title = "...", publisher = "...", url = "https://..." } or '
                                       '{ title = "...", publisher = "...", statute = "...", section = "..." }')
                 continue
-            sec = Section(self.src, item, ("sources",), label)
-            title = sec.text("title", "", required=True)
-            publisher = sec.text("publisher", "", required=True)
-            url = sec.text("url", "")
-            statute = sec.text("statute", "")
-            section = sec.text("section", "")
-            sec.finish()
-            if url and not _URL.match(url):
-                sec.error("url", f"'{url}' is not a web address starting with https://")
-                continue
-            if bool(statute) != bool(section):
-                missing = "section" if statute else "statute"
-                sec.error(missing, "a law is cited with both its statute (e.g. R.S.O. 1990, c. O.1) "
-                                   "and the section (e.g. s. 51)")
-                continue
-            if kind == "emergency" and not url and not statute:
-                sec.error(None, "an emergency protocol's source needs a url (https://...) or a statute and section, "
-                                "so anyone can check what the worker is told")
-                continue
-            if title and publisher:
-                found.append(Citation(title, publisher, url, statute, section))
+            cite = read_citation(Section(self.src, item, ("sources",), label), checkable=kind == "emergency")
+            if cite is not None:
+                found.append(cite)
         return tuple(found)
 
     def _steps(self, root: Section) -> list[Step]:

@@ -101,9 +101,9 @@ def edited(old: str, new: str) -> str:
     ('who = "other"', 'who = "patron"', "'patron' must be one of worker, other, anyone"),
     ("[injuries.first_aid]", "[injuries.scratch]", "'scratch' is not an injury level"),
     ('url = "https://www.ontariocourts.ca/decisions/2013/2013ONCA0075.htm"', 'url = "www.example.ca"',
-     "'www.example.ca' is not an https:// address"),
+     "'www.example.ca' is not a web address starting with https://"),
     ('section = "s. 21(1)"\nurl = "https://www.wsib.ca/en/businesses/claims/report-injury-or-illness"', "",
-     "a statute and its section go together"),
+     "a law is cited with both its statute"),
     ('checked = 2026-11-30', 'checked = "recently"', "expected a date"),
     ('every_days = 365', 'every_days = 365\neverydays = 1', "unknown key 'everydays'"),
 ])

@@ -255,7 +255,7 @@ def test_sources_are_tables_with_a_way_to_check_them(tmp_path):
     assert plain[0].startswith(str(tmp_path / "x.toml") + ":")  # located on its line
     internal = '[{ title = "Desk manual", publisher = "Bata Library" }]'
     assert problems_for(internal) == []  # an internal document, for a routine checklist
-    assert any("needs a url (https://...) or a statute and section" in m
+    assert any("give a url (https://...) or a statute and section" in m
                for m in problems_for(internal, kind="emergency"))
     assert any("is not a web address starting with https://" in m for m in problems_for(
         '[{ title = "Fire Code", publisher = "Ontario", url = "http://www.ontario.ca/laws" }]'))

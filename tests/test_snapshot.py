@@ -71,11 +71,6 @@ async def test_the_busy_desk_at_80x24_shows_total_due_now_the_alarm_and_a_one_li
         assert app.screen.query_one("KeyBar").size.height == 1
 
 
-def test_busy_desk_snapshot_at_80x24(snap_compare, store, full_site, clock):
-    site = _busy_desk(store, full_site, clock)
-    assert snap_compare(SoloShiftApp(store, site), terminal_size=(80, 24))
-
-
 def test_quiet_desk_snapshot_at_80x24(snap_compare, store, site, clock):
     shift = start_shift(store, "Sam Okafor", "main")
     record(store, site.tally, shift, "directional")
