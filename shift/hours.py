@@ -38,6 +38,7 @@ class HoursException(NamedTuple):
     last: date
     periods: tuple[Period, ...]  # empty: closed
     reason: str
+    holiday: bool = False  # a public holiday: not a business day (the library's own closures are)
 
     def covers(self, day: date) -> bool:
         return self.first <= day <= self.last

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 from shift.clock import UTC, from_iso, to_iso
 from shift.hours import local_moment
 from shift.jurisdiction import INJURY_LEVELS, Duty
+from shift.jurisdiction import NONE as NO_LAW
 from shift.privacy import Finding, find_identifiers, remove_identifiers
 from shift.shifts import WORKER, FollowUp, Shift
 from shift.site import Site
@@ -309,6 +310,10 @@ def _filled(text: str, duty: Duty, hurt: str, site: Site) -> str:
 def obligations(injury: str, hurt: str, site: Site) -> Obligations:
     """What the law where the library is asks for this injury level and who was hurt: to show at once."""
     law = site.jurisdiction
+    if law == NO_LAW and injury != "none":
+        return Obligations("LEGAL DUTIES UNKNOWN", [
+            "No jurisdiction file could be read (python main.py check): the law's duties for this injury "
+            "cannot be shown. Tell the manager on call now."], True)
     rules = law.injuries.get(injury)
     if rules is None:
         return Obligations("", [], False)
@@ -325,14 +330,15 @@ def obligations(injury: str, hurt: str, site: Site) -> Obligations:
 def planned_followups(form: IncidentForm, site: Site) -> list[PlannedFollowUp]:
     """Follow-ups filing this form creates, with their deadlines."""
     when = form.occurred_at
-    planned = [PlannedFollowUp(_filled(d.followup, d, form.hurt, site),
+    # Each names its incident: two injuries in a week must not read as one list of duties.
+    stamp = f" {when.astimezone(site.zone):%d %b %H:%M}" if when else ""
+    incident = f"Incident{stamp}, {form.category.strip()}"
+    planned = [PlannedFollowUp(f"{incident}: {_filled(d.followup, d, form.hurt, site)}",
                                d.due.after(when, site.hours) if d.due is not None and when else None)
                for d in _duties(form.injury, form.hurt, site) if d.followup]
     if form.followup.strip():
-        local = when.astimezone(site.zone) if when else None
         by = f" (by {form.followup_by.strip()})" if form.followup_by.strip() else ""
-        stamp = f" {local:%d %b %H:%M}" if local else ""
-        planned.append(PlannedFollowUp(f"Incident{stamp}, {form.category.strip()}: {form.followup.strip()}{by}", None))
+        planned.append(PlannedFollowUp(f"{incident}: {form.followup.strip()}{by}", None))
     return planned
 
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from shift.citations import Citation, read_citation
 from shift.hours import HoursCalendar, local_moment
-from shift.problems import Problem
+from shift.problems import Problem, display_path
 from shift.tomlsrc import Section, Source
 
 INJURY_LEVELS = ("none", "first_aid", "medical", "critical")  # the incident form's levels
@@ -48,8 +48,9 @@ class Due(NamedTuple):
 
 
 def business_day(day: date, hours: HoursCalendar) -> bool:
-    """A weekday the site is not closed for a holiday (a dated exception with no hours)."""
-    return day.weekday() < 5 and not any(exc.covers(day) and not exc.periods for exc in hours.exceptions)
+    """A weekday that is not a public holiday (a dated exception marked `holiday`). The library's
+    own closures (a winter break) still count: a legal deadline is never pushed later by them."""
+    return day.weekday() < 5 and not any(exc.covers(day) and exc.holiday for exc in hours.exceptions)
 
 
 class Duty(NamedTuple):
@@ -109,12 +110,26 @@ SHIPPED = Path(__file__).resolve().parent.parent / "data" / "jurisdiction"
 
 def load(site_folder: Path, ident: str) -> tuple[Jurisdiction, list[Problem]]:
     """Read `jurisdiction/<ident>.toml` beside the site file, or else the one shipped with the
-    app; never raises for a bad file (NONE and the problems)."""
+    app; never raises for a bad file. A site's own copy with errors gives way to the shipped
+    one (like a broken emergency protocol to its bundled copy): one typo must not take every
+    duty off the incident form. NONE only when no good file of that name exists."""
     if not re.fullmatch(r"[a-z0-9_-]+", ident):
-        return NONE, [Problem(str(site_folder), None, "", f"'{ident}' is not a jurisdiction file name")]
-    path = site_folder / "jurisdiction" / f"{ident}.toml"
-    if not path.exists() and (SHIPPED / path.name).exists():
-        path = SHIPPED / path.name
+        return NONE, [Problem(str(site_folder), None, "", f"'{ident}' is not a jurisdiction file name "
+                                                           "(lower-case letters, digits, - or _)")]
+    own, shipped = site_folder / "jurisdiction" / f"{ident}.toml", SHIPPED / f"{ident}.toml"
+    found, problems = _read(own if own.exists() else shipped, ident)
+    if found == NONE and own.exists() and own.resolve() != shipped.resolve() and shipped.exists():
+        fallback, more = _read(shipped, ident)
+        if fallback != NONE:
+            note = f"the shipped {display_path(shipped)} is used until this file is fixed"
+            return fallback, problems + [Problem(display_path(own), None, "", note, severity="warning")]
+        problems += more
+    if not own.exists() and not shipped.exists():
+        problems = [Problem(display_path(own), None, "", f"file not found (nor {display_path(shipped)})")]
+    return found, problems
+
+
+def _read(path: Path, ident: str) -> tuple[Jurisdiction, list[Problem]]:
     src = Source.read(path)
     if not src.ok:
         return NONE, src.problems

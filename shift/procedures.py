@@ -112,6 +112,7 @@ class Procedure:
     # Emergency protocols: how the draft incident report after a real event is prefilled.
     incident_category: str = ""
     incident_location: str = ""  # the id of the step whose answer says where it happened
+    critical_injury: str = ""  # the id of a yes/no step whose yes makes the draft a critical injury
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -220,6 +221,7 @@ class _Reader:
         key = root.text("key", "") or ""
         incident_category = root.text("incident_category", "") or ""
         incident_location = root.text("incident_location", "") or ""
+        critical_injury = root.text("critical_injury", "") or ""
         steps = self._steps(root)
         root.finish()
         if (incident_category or incident_location) and kind != "emergency":
@@ -227,6 +229,10 @@ class _Reader:
                        "only emergency protocols prefill an incident report")
         if incident_location and incident_location not in {s.id for s in steps}:
             root.error("incident_location", f"'{incident_location}' is not a step id of this procedure")
+        asked = next((s for s in steps if s.id == critical_injury), None)
+        if critical_injury and (asked is None or asked.kind != "yesno" or kind != "emergency"):
+            root.error("critical_injury", f"'{critical_injury}' should be the id of a yes/no step of this "
+                                          "emergency protocol (yes: the incident report is a critical injury)")
         if kind == "emergency" and not re.fullmatch(r"[a-z0-9]", key):
             root.error("key", "an emergency protocol needs a single key (a letter or digit) to start it")
         elif key and kind != "emergency":
@@ -240,7 +246,7 @@ class _Reader:
             return None
         return Procedure(ident, title, kind, owner, reviewed, tuple(steps), self.text, text_hash(self.text),
                          self.src.name, description, template, sources, key, incident_category,
-                         incident_location)
+                         incident_location, critical_injury)
 
     def _sources(self, root: Section, kind: str) -> tuple[Citation, ...]:
         """Each source a table: title and publisher, then a url (https://...) or a statute and section.

@@ -244,8 +244,9 @@ class _SiteReader:
         law, problems = load_jurisdiction(self.src.path.parent, ident)
         self.src.problems += problems
         if any(p.is_error for p in problems):
-            lib.error("jurisdiction", f"the file for '{ident}' has errors (listed with it): "
-                                      "no legal duties are shown until it is fixed")
+            meanwhile = ("the shipped copy is used meanwhile" if law != NO_JURISDICTION
+                         else "the incident form shows no legal duties until it is fixed")
+            lib.error("jurisdiction", f"the file for '{ident}' has errors (listed with it): {meanwhile}")
         return law
 
     def _places(self, root: Section) -> dict[str, str]:
@@ -347,6 +348,7 @@ class _SiteReader:
             start = sec.get("from", (date,), "a date such as 2026-12-24")
             end = sec.get("to", (date,), "a date such as 2027-01-01")
             reason = sec.text("reason", "", required=True)
+            holiday = sec.flag("holiday", False)
             periods = self._periods(sec, "hours")
             if not sec.has("hours"):
                 sec.error(None, "missing 'hours' ('closed' or HH:MM-HH:MM)")
@@ -371,7 +373,7 @@ class _SiteReader:
                                     f"{other.first}..{other.last})")
                     break
             else:
-                out.append(HoursException(start, end, periods, reason))
+                out.append(HoursException(start, end, periods, reason, holiday))
         return out
 
     def _solo(self, root: Section) -> SoloPolicy:

@@ -78,6 +78,7 @@ def incident_draft_fields(store: Store, run: RunState, site: Site, reporter: str
     security_called = next(
         (o.recorded_at for o in run.history
          if o.status != "skipped" and (step := procedure.step(o.step_id)) and step.call == "security"), None)
+    critical = run.latest.get(procedure.critical_injury) if procedure.critical_injury else None
     started = run.started_at.astimezone(site.zone)
     actions = [f"{e.at.astimezone(site.zone):%H:%M:%S}  {e.text}" for e in events]
     if any(step.sweep for step in procedure.steps):
@@ -91,6 +92,9 @@ def incident_draft_fields(store: Store, run: RunState, site: Site, reporter: str
                          "(Complete in your own words: what you saw and heard.)",
         "actions": "\n".join(actions),
         "security_called_at": security_called,
+        # Said yes during the walkthrough: the report's duties and deadlines follow from it.
+        **({"injury": "critical", "severity": "high"}
+           if critical is not None and critical.status != "skipped" and critical.answer == "yes" else {}),
         "reporter": reporter,
         "run_id": run.id,
     }

@@ -327,14 +327,14 @@ async def test_desk_counts_circulation_and_fees_and_keeps_deadlines_in_view(stor
         assert "Fees this shift $2.50" in counts
         log = shown(app, "#log")
         # Telling the manager was due when it happened: overdue at once; the written report in 48 h.
-        assert "OVERDUE since Tue 24 Nov 19:00: Manager on call told of the critical injury" in log
-        assert "due Thu 26 Nov 19:00: Written report of the critical injury" in log
+        assert "OVERDUE since Tue 24 Nov 19:00: Incident 24 Nov 19:00, Injury: Manager on call told" in log
+        assert "due Thu 26 Nov 19:00: Incident 24 Nov 19:00, Injury: Written report of the critical" in log
         await pilot.press("f")
         assert isinstance(app.screen, FollowUpsScreen)
         await pilot.press("escape")
         clock.advance(hours=48, minutes=1)
         app.screen.tick()
-        assert "OVERDUE since Thu 26 Nov 19:00: Written report" in shown(app, "#log")
+        assert "OVERDUE since Thu 26 Nov 19:00: Incident 24 Nov 19:00, Injury: Written report" in shown(app, "#log")
 
 
 async def test_the_garbage_collector_is_paused_only_until_the_first_paint(tmp_path):

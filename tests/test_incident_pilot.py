@@ -202,7 +202,9 @@ async def test_a_critical_injury_shows_the_obligations_and_the_follow_ups(store,
         await pilot.pause()
         assert isinstance(app.screen, SavedNotice)
         notice = shown(app, "#notice-text")
-        assert "Keep the scene undisturbed until a Ministry inspector releases it \u2014 due NOW" in notice
+        assert ("Incident 24 Nov 19:10, Injury: Keep the scene undisturbed until a Ministry inspector releases it "
+                "\u2014 no deadline" in notice)
+        assert "Manager on call told of the critical injury" in notice and "\u2014 due NOW" in notice
         assert ("Written report of the critical injury to the Ministry, the JHSC (or representative) and the "
                 "union \u2014 due by Thu 26 Nov 2026 19:10" in notice)
         assert "WSIB Form 7 for the injured worker \u2014 due by Fri 27 Nov 2026 19:10" in notice

@@ -179,13 +179,14 @@ def test_a_critical_injury_to_a_worker_gives_the_immediate_notices_the_48_hour_r
     incident = file(store, site, shift, category="Injury", injury="critical", hurt="worker", occurred_at=when,
                     injury_details="Fell down stairwell B; appears to have a broken wrist")
     waiting = open_followups(store)
+    it = "Incident 24 Nov 19:00, Injury: "  # each follow-up names its incident
     assert [(f.text, f.due_at) for f in waiting] == [
-        ("Manager on call told of the critical injury (the employer notifies the Ministry, the JHSC or "
+        (it + "Manager on call told of the critical injury (the employer notifies the Ministry, the JHSC or "
          "representative and the union at once)", when),
-        ("Keep the scene undisturbed until a Ministry inspector releases it", when),
-        ("Written report of the critical injury to the Ministry, the JHSC (or representative) and the union",
-         local(2026, 11, 26, 19, 0)),
-        ("WSIB Form 7 for the injured worker", local(2026, 11, 27, 19, 0)),  # Wed, Thu, Fri
+        (it + "Written report of the critical injury to the Ministry, the JHSC (or representative) and the "
+         "union", local(2026, 11, 26, 19, 0)),
+        (it + "WSIB Form 7 for the injured worker", local(2026, 11, 27, 19, 0)),  # Wed, Thu, Fri
+        (it + "Keep the scene undisturbed until a Ministry inspector releases it", None),  # until then
     ]
     assert {f.incident_id for f in waiting} == {incident.id}
     assert {f.worker for f in waiting} == {"Sam"}
@@ -199,8 +200,8 @@ def test_someone_else_critically_hurt_asks_the_connection_question_and_the_manag
     assert not any("Form 7" in line or "48 hours" in line for line in shown.lines)
     file(store, site, shift, category="Injury", injury="critical", hurt="other")
     texts = [f.text for f in open_followups(store)]
-    assert "Manager to decide whether the critical injury to a non-worker must be reported " \
-           "(is it connected to a hazard to workers?)" in texts
+    assert "Incident 24 Nov 19:10, Injury: Manager to decide whether the critical injury to a non-worker " \
+           "must be reported (is it connected to a hazard to workers?)" in texts
     assert not any("Form 7" in t or "Written report" in t for t in texts)
 
 
@@ -225,8 +226,9 @@ def test_a_worker_needing_medical_attention_gives_notice_to_the_committee_and_un
          followup="Call the patron back", followup_by="Coordinator")
     waiting = open_followups(store)
     assert [f.text for f in waiting] == [
-        "WSIB Form 7 for the injured worker",
-        "Written notice of the worker's injury to the JHSC (or health and safety representative) and the union",
+        "Incident 24 Nov 19:10, Injury: WSIB Form 7 for the injured worker",
+        "Incident 24 Nov 19:10, Injury: Written notice of the worker's injury to the JHSC (or health and "
+        "safety representative) and the union",
         "Umbrella at the desk",
         "Incident 24 Nov 19:10, Injury: Call the patron back (by Coordinator)",
     ]
@@ -245,7 +247,8 @@ def test_the_desk_calls_the_authority_only_where_the_site_says_so_and_dials_it_t
     moved = site._replace(incidents=site.incidents._replace(desk_calls_authority=True),
                           contacts={**site.contacts, "ministry_of_labour": ministry})
     file(store, moved, shift, category="Injury", injury="critical", hurt="worker")
-    assert "Call the Ministry (9-1-877-202-0008) about the critical injury" in [f.text for f in open_followups(store)]
+    assert "Incident 24 Nov 19:10, Injury: Call the Ministry (9-1-877-202-0008) about the critical injury" in [
+        f.text for f in open_followups(store)]
     assert any("9-1-877-202-0008" in line for line in incidents.obligations("critical", "worker", moved).lines)
 
 

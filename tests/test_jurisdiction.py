@@ -55,17 +55,17 @@ def test_no_rule_of_a_province_is_spelt_in_the_code():
     assert not [p for p in shipped if wrong in p.read_text(errors="ignore")]
 
 
-def test_business_days_skip_weekends_and_the_sites_closed_days(full_site):
+def test_business_days_skip_weekends_and_public_holidays_never_the_librarys_own_closures(full_site):
     hours = full_site.hours
     three = jurisdiction.Due(3, "business days")
     # Friday 19:00: Monday, Tuesday, Wednesday.
     assert three.after(local(2026, 11, 27, 19, 0), hours) == local(2026, 12, 2, 19, 0)
-    # Tuesday 22 December: the library is closed 23 Dec - 3 Jan (winter holiday closure).
-    assert three.after(local(2026, 12, 22, 15, 0), hours) == local(2027, 1, 6, 15, 0)
-    # Friday 12 February: Monday 15 February is Family Day (closed).
+    # Tuesday 22 December: the library's winter closure (23 Dec - 3 Jan) does not push it later.
+    assert three.after(local(2026, 12, 22, 15, 0), hours) == local(2026, 12, 25, 15, 0)
+    # Friday 12 February: Monday 15 February is Family Day, a public holiday.
     assert three.after(local(2027, 2, 12, 9, 30), hours) == local(2027, 2, 18, 9, 30)
     assert not jurisdiction.business_day(date(2027, 2, 15), hours)
-    assert jurisdiction.business_day(date(2026, 12, 22), hours)  # an early closing is still a working day
+    assert jurisdiction.business_day(date(2026, 12, 29), hours)  # closed, but not a public holiday
     assert jurisdiction.Due(48, "hours").after(local(2026, 11, 24, 19, 0), hours) == local(2026, 11, 26, 19, 0)
 
 
@@ -137,3 +137,25 @@ def test_the_site_names_its_jurisdiction_and_a_file_beside_it_wins(tmp_path, mon
     _, problems = load_site(tmp_path / "site.toml")
     assert any("incidents.ministry_of_labour: the number is now in the jurisdiction file" in str(p)
                for p in problems)
+
+
+def test_a_broken_copy_beside_the_site_gives_way_to_the_shipped_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "site.toml").write_text(SITE_FILE.read_text())
+    (tmp_path / "jurisdiction").mkdir()
+    broken = ONTARIO.read_text().replace('due = "4 days"', 'due = "four days"')
+    (tmp_path / "jurisdiction" / "ontario.toml").write_text(broken)
+    site, problems = load_site(tmp_path / "site.toml")
+    assert site.jurisdiction.name == "Ontario" and site.jurisdiction.injuries["critical"].duties
+    text = [str(p) for p in problems]
+    assert any("'four days' should be now" in t for t in text)  # still an error for check
+    assert any("the shipped copy is used meanwhile" in t for t in text)
+
+
+def test_with_no_jurisdiction_at_all_the_form_says_the_duties_are_unknown(site):
+    from shift import incidents
+
+    bare = site._replace(jurisdiction=jurisdiction.NONE)
+    shown = incidents.obligations("medical", "worker", bare)
+    assert shown.heading == "LEGAL DUTIES UNKNOWN" and "Tell the manager on call now" in shown.lines[0]
+    assert incidents.obligations("none", "", bare).lines == []

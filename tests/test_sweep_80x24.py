@@ -3,6 +3,7 @@ stay on screen through the sweep and after it; call steps show the number."""
 
 import re
 
+import pytest
 from textual import events
 from textual.geometry import Region
 
@@ -491,3 +492,13 @@ async def test_the_sweep_title_says_how_many_entries_wait_for_storage(store, sit
         app.screen.tick()
         await pilot.pause()
         assert "3 waiting for storage" in screen_lines(app)[1]
+
+
+@pytest.mark.parametrize("answer, injury", [("yes", "critical"), ("no", None)])
+def test_a_critical_injury_said_in_the_walkthrough_makes_the_draft_one(store, site, shift, answer, injury):
+    """Its legal duties follow: the form asks who was hurt, and saving creates the follow-ups."""
+    medical = next(p for p in PROCEDURES if p.id == "medical")
+    run = runs.start_run(store, shift, medical)
+    run = runs.record_answer(store, run, medical.step("critical-injury"), answer)
+    fields = timeline.incident_draft_fields(store, run, site, "Sam")
+    assert fields.get("injury") == injury and fields.get("severity") == ("high" if injury else None)
