@@ -117,6 +117,11 @@ class Procedure:
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
 
+    @property
+    def short_title(self) -> str:
+        """The title before its first colon: "Fire alarm: evacuate the building" → "Fire alarm"."""
+        return self.title.split(": ", 1)[0].strip() or self.title
+
     def review_text(self, today: date | None = None) -> str:
         """'never reviewed', 'last reviewed 2026-11-01', and whether that is more than twelve months ago."""
         if self.reviewed is None:
@@ -410,10 +415,48 @@ class _Reader:
 BUNDLED = Path(__file__).resolve().parent / "bundled_protocols"
 
 
+# The emergency picker lists the likeliest first: roughly how often each happens at an
+# academic library's service desk in the evening (false and real fire alarms far ahead,
+# then medical calls, disruptive people, overdoses, building failures), the rare and the
+# catastrophic last. A protocol a site adds itself (an id not listed) comes after these,
+# by title. One list here, so the picker, the palette and the tests agree.
+LIKELIEST_FIRST = (
+    "fire-alarm", "medical", "disruptive-person", "overdose", "power-outage", "elevator-entrapment",
+    "flood", "fire-discovered", "severe-weather", "suspicious-package", "hold-and-secure", "gas-leak",
+    "bomb-threat", "shelter-in-place", "chemical-spill", "lockdown",
+)
+
+
+def likeliest_first(protocols: list[Procedure]) -> list[Procedure]:
+    """Emergency protocols in the picker's order (LIKELIEST_FIRST, then others by title)."""
+    rank = {pid: n for n, pid in enumerate(LIKELIEST_FIRST)}
+    return sorted(protocols, key=lambda p: (rank.get(p.id, len(rank)), p.title))
+
+
+_NUMBER = re.compile(r"(?<![\w-])\d[\d-]*\d(?![\w-])")
+
+
+def dialled_title(step: Step, phone: str | None) -> str:
+    """A call step's title with the number as the site dials it: "Call 911" reads "Call 9-911"
+    when the emergency contact is dialled "9-911" (or "Call 112" where that is the number),
+    so the step agrees with the DIAL banner. A number of three or more digits in a call
+    step's title is the contact's number, written for everywhere; the rest of the title,
+    and every other step's, is shown as written."""
+    if not step.call or not phone:
+        return step.title
+    digits = re.sub(r"\D", "", phone)
+
+    def replace(match: re.Match[str]) -> str:
+        written = re.sub(r"\D", "", match.group())
+        return phone if len(written) >= 3 and written != digits else match.group()
+
+    return _NUMBER.sub(replace, step.title)
+
+
 def emergency_protocols(loaded: list[Procedure]) -> tuple[list[Procedure], list[str]]:
     """The site's emergency protocols, with the known-good bundled copy of any that
     did not load (a broken or missing file never hides a protocol). Returns the
-    protocols by key and the ids that fell back to the bundled copy."""
+    protocols likeliest first (LIKELIEST_FIRST) and the ids that fell back to the bundled copy."""
     protocols = {p.id: p for p in loaded if p.kind == "emergency"}
     used_keys = {p.key for p in protocols.values()}
     fallbacks = []
@@ -426,4 +469,4 @@ def emergency_protocols(loaded: list[Procedure]) -> tuple[list[Procedure], list[
         protocols[procedure.id] = procedure
         used_keys.add(procedure.key)
         fallbacks.append(procedure.id)
-    return sorted(protocols.values(), key=lambda p: p.title), fallbacks
+    return likeliest_first(list(protocols.values())), fallbacks

@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from shift.clock import from_iso
 from shift.hours import HoursCalendar
@@ -275,6 +276,49 @@ def open_runs(store: Store, shift: Shift) -> list[RunState]:
         (shift.id,),
     )
     return [load_run(store, r["id"]) for r in rows]
+
+
+class InProgress(NamedTuple):
+    """A run this shift left open, as the desk announces it."""
+
+    procedure_id: str
+    title: str  # the short title ("Fire alarm") for an emergency, the whole title otherwise
+    key: str  # an emergency protocol's key in the picker
+    emergency: bool
+    drill: bool
+    step: int  # the current step's number; 0 once every step is done (only finishing is left)
+    total: int
+
+    @property
+    def where(self) -> str:
+        return f"step {self.step} of {self.total}" if self.step else "all steps done"
+
+    @property
+    def level(self) -> str:
+        """How the desk shows it: a real emergency as an alarm ("error"), a drill as a drill
+        ("drill", never the emergency red), anything else plainly ("normal")."""
+        return ("drill" if self.drill else "error") if self.emergency else "normal"
+
+    def line(self, emergency_key: str, resume_key: str) -> str:
+        """ "EMERGENCY IN PROGRESS: Fire alarm, step 2 of 14 — F8, then f" (the keys as the screen shows them)."""
+        if self.emergency:
+            head = "DRILL IN PROGRESS" if self.drill else "EMERGENCY IN PROGRESS"
+            return f"{head}: {self.title}, {self.where} — {emergency_key}, then {self.key}"
+        return f"In progress: {self.title} ({self.where}) — {resume_key} to resume"
+
+
+def in_progress(store: Store, shift: Shift) -> list[InProgress]:
+    """What this shift left open, in the order the desk lists it: real emergencies first, then
+    drills, then other procedures; each group oldest first. One decision for the desk's lines
+    and the pickers' IN PROGRESS marks."""
+    found = []
+    for run in open_runs(store, shift):
+        step = run.current()
+        number, total = run.position(step) if step is not None else (0, len(run.visible_steps()))
+        emergency = run.procedure.kind == "emergency"
+        found.append(InProgress(run.procedure.id, run.procedure.short_title if emergency else run.procedure.title,
+                                run.procedure.key, emergency, run.drill, number, total))
+    return sorted(found, key=lambda item: (not item.emergency, item.drill))
 
 
 def parse_number(text: str) -> float:

@@ -39,13 +39,27 @@ class ZoneResult:
 
     @property
     def status_text(self) -> str:
-        """The zone's line on the checklist: a zone nobody has reported on yet reads
-        differently from one the marshal reported as not checked."""
+        """The zone's result on the checklist. A zone nobody has reported on yet ("not yet
+        reported": the sweep is still going) never reads like one the marshal could not
+        check ("COULD NOT CHECK": a fact the fire department needs); people inside in capitals."""
         if not self.recorded:
-            return "(not yet checked)"
-        if self.status == "not_checked":
-            return "NOT CHECKED (reported)"
-        return STATUSES[self.status]
+            return "not yet reported"
+        return LIST_TEXT[self.status]
+
+    @property
+    def level(self) -> str:
+        """The colour the result means: clear is "success"; not yet reported is "warning" (still
+        to do); a person inside or a zone that could not be checked is "error" (tell the fire
+        department)."""
+        if not self.recorded:
+            return "warning"
+        return "success" if self.status == "clear" else "error"
+
+
+# How each result reads in the checklist's status column (short: one column, 16 wide).
+LIST_TEXT = {"clear": "clear", "refused": "REFUSED TO LEAVE", "assistance": "NEEDS ASSISTANCE",
+             "not_checked": "COULD NOT CHECK"}
+STATUS_WIDTH = max(len(text) for text in [*LIST_TEXT.values(), "not yet reported"])
 
 
 def record(store: Store, run_id: str, zone_id: str, status: str, detail: str = "") -> None:
@@ -73,8 +87,8 @@ def results(store: Store, run_id: str, zones: tuple[Zone, ...]) -> list[ZoneResu
     return out
 
 
-def not_yet_checked(found: list[ZoneResult]) -> list[ZoneResult]:
-    """Zones with nothing recorded: finishing the sweep reports them as not checked."""
+def not_yet_reported(found: list[ZoneResult]) -> list[ZoneResult]:
+    """Zones with nothing recorded: finishing the sweep (after a y) reports them as not checked."""
     return [r for r in found if not r.recorded]
 
 

@@ -181,6 +181,31 @@ async def test_an_alarm_evening_at_80x24_reads_everywhere(theme, tmp_path, store
         problems += await look(app, pilot, ("escape", "f1"), "help")
         problems += await look(app, pilot, ("escape", "f8"), "emergency picker")
         problems += await look(app, pilot, ("f",), "fire alarm walkthrough")
+        problems += await look(app, pilot, ("escape",), "leave the walkthrough?")
+        problems += await look(app, pilot, ("y",), "desk with an emergency in progress")
+        problems += await look(app, pilot, ("f8", "tab"), "emergency picker, drill mode")
+        problems += await look(app, pilot, ("m",), "medical drill walkthrough")
+        problems += await look(app, pilot, ("escape", "y"), "desk with an emergency and a drill in progress")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("theme", THEMES, ids=lambda t: t.name)
+async def test_the_sweep_and_a_drills_sweep_read_at_80x24(theme, tmp_path, store, site, shift, clock):
+    """Each result in its colour (clear, a person inside, could not check, not yet reported),
+    the ▶ line among them, and a drill's top line in the drill colour."""
+    from test_sweep_80x24 import sweep_with_people_inside, walk_to
+
+    start_in(theme, tmp_path)
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8", "f")
+        await pilot.pause()
+        await sweep_with_people_inside(app, pilot, clock)
+        problems = await look(app, pilot, (), "sweep")
+        problems += await look(app, pilot, ("up", "up"), "sweep, ▶ on a person")
+        problems += await look(app, pilot, ("escape", "escape", "y", "f8", "tab", "f"), "fire drill")
+        await walk_to(app, pilot, clock, "Sweep the zones you can reach safely")
+        problems += await look(app, pilot, ("enter", "c"), "fire drill sweep")
     assert not problems, "\n".join(problems)
 
 

@@ -65,7 +65,7 @@ async def test_drills_are_recorded_apart(store, site, shift):
         await pilot.press("f")
         await pilot.pause()
         assert shown(app, "#emergency-clock").startswith("DRILL · Started")
-        await pilot.press("escape", "f8")
+        await pilot.press("escape", "y", "f8")
         await pilot.pause()
         # Left unfinished, it is not yet a drill held: the date comes once it is finished.
         assert "No fire drill in the past year (none recorded): the Ontario Fire Code requires" in str(
@@ -78,7 +78,7 @@ async def test_a_real_alarm_after_an_abandoned_drill_is_recorded_as_real(store, 
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f8", "tab", "f")  # a drill, left after its first step
         await pilot.pause()
-        await pilot.press("enter", "escape")
+        await pilot.press("enter", "escape", "y")
         await pilot.pause()
         clock.advance(minutes=10)
         await pilot.press("f8")  # the real alarm
@@ -175,7 +175,7 @@ async def test_fire_alarm_with_sweep_refusal_refuge_and_all_clear(store, site, s
         await pilot.press("enter")  # zones still pending: asked first
         await pilot.pause()
         assert isinstance(app.screen, Confirm)
-        assert "5 zones are not yet checked" in shown(app, ".title")
+        assert "5 zones are not yet reported" in shown(app, ".title")
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, EmergencyScreen)

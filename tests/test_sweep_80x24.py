@@ -127,12 +127,16 @@ async def test_zones_not_yet_checked_read_apart_and_finishing_early_asks_first(s
         await pilot.press("f8", "f")
         await pilot.pause()
         await sweep_with_people_inside(app, pilot, clock)
-        assert shown(app, "#sweep-zone-3").endswith("Third floor (silent study, group rooms): NOT CHECKED (reported)")
-        assert shown(app, "#sweep-zone-4").endswith(": (not yet checked)")
+        # Reported as not checked, and not reported at all, never read alike.
+        third, fourth = shown(app, "#sweep-zone-3"), shown(app, "#sweep-zone-4")
+        assert third.startswith("▶ Third floor (silent study, group rooms)") and " COULD NOT CHECK " in third
+        assert third.endswith("19:31") and "not yet reported" not in third
+        assert "not yet reported" in fourth and "COULD NOT CHECK" not in fourth
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, Confirm)
-        assert shown(app, ".title").startswith(f"{len(site.zones) - 4} zones are not yet checked: Main floor washrooms")
+        pending = len(site.zones) - 4
+        assert shown(app, ".title").startswith(f"{pending} zones are not yet reported: Main floor washrooms")
         await pilot.press("enter")  # a second Enter by reflex does not answer yes
         await pilot.pause()
         assert isinstance(app.screen, Confirm)
@@ -155,7 +159,9 @@ async def test_every_step_after_the_sweep_shows_the_summary_and_the_call_shows_t
         await pilot.press("f8", "f")
         await pilot.pause()
         assert not app.screen.query_one("#step-sweep").display  # before the sweep: nothing to tell yet
-        await walk_to(app, pilot, clock, "Call 911")
+        # The step says the number as the site dials it, as the DIAL line above it does.
+        await walk_to(app, pilot, clock, "Call 9-911")
+        assert screen_lines(app)[0].strip().startswith("DIAL 9-911")
         assert shown(app, "#step-call") == ("CALL Police, fire, ambulance: 9-911\n"
                                             "Dial 9 for an outside line first. Then call Campus Security.")
         await sweep_with_people_inside(app, pilot, clock)
@@ -361,7 +367,9 @@ async def test_a_mark_stays_on_its_zone_and_only_the_arrows_move(store, site, sh
         assert "a mark stays on its zone" in drawn(app)
         await pilot.press("c")
         await pilot.pause()
-        assert app.screen.cursor == 0 and "▶ Lower level (stacks, microfilm room): clear" in drawn(app)
+        # In columns: the zone, its result, the time it was reported.
+        assert app.screen.cursor == 0 and re.search(r"▶ Lower level \(stacks, microfilm room\) clear 19:\d\d ",
+                                                    drawn(app))
         await pilot.press("down", "r")  # the habit the hint teaches: move, then mark
         await pilot.pause()
         await pilot.press(*REFUSED, "enter")

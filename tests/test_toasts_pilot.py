@@ -96,7 +96,7 @@ async def test_no_toast_over_an_emergency_and_what_waited_shows_after(store, sit
         app.notify("Alert channel unreachable: connection refused", severity="error", timeout=5)
         await pilot.pause(1.2)  # the toasts' second-by-second check runs too
         assert drawn(app) == [] and app.toasts.showing() == []
-        await pilot.press("escape")  # leave the walkthrough (resume later)
+        await pilot.press("escape", "y")  # leave the walkthrough (resume later), after a y
         await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
         await wait_for(pilot, lambda: len(drawn(app)) == 2)
         assert sorted(t.message for t in app.toasts.showing()) == [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -248,7 +249,8 @@ class SoloShiftApp(App[None]):
         """How the key of a command is shown (after the site's remapping)."""
         keys = self.site.keys.get(command_id) if self.site.keys else None
         first = (keys or COMMAND_BY_ID[command_id].keys).split(",")[0].strip()
-        return self.get_key_display(Binding(first, ""))
+        shown = self.get_key_display(Binding(first, ""))
+        return shown.upper() if re.fullmatch(r"f\d{1,2}", shown) else shown  # F8, as on the keyboard
 
     def say(self, said: Said, title: str = "") -> None:
         self.notify(said.text, title=title, severity="information" if said.ok else "error",
@@ -277,11 +279,16 @@ class SoloShiftApp(App[None]):
 
     # -- emergencies ------------------------------------------------------
 
-    def action_emergency(self) -> None:
-        from shift import runs
+    def _in_emergency(self) -> bool:
         from tui.emergency import EmergencyPicker, EmergencyScreen
 
-        if isinstance(self.screen, (EmergencyPicker, EmergencyScreen)):
+        return isinstance(self.screen, (EmergencyPicker, EmergencyScreen))
+
+    def action_emergency(self) -> None:
+        from shift import runs
+        from tui.emergency import EmergencyPicker
+
+        if self._in_emergency():
             return
         shift = open_shift(self.store)
         in_progress = {r.procedure.id for r in runs.open_runs(self.store, shift)} if shift else set()
@@ -289,6 +296,12 @@ class SoloShiftApp(App[None]):
         picker = EmergencyPicker(self.emergency_protocols, in_progress, note)
         self.push_screen(picker, self._start_emergency)
         self.toasts.sync()  # toasts come down before the picker is drawn
+
+    def start_emergency(self, procedure: "Procedure") -> None:
+        """A protocol chosen by name (the palette's "emergency: fire alarm"): what F8 then its key
+        does — the emergency screen, with the number to dial — and nothing while one is open."""
+        if not self._in_emergency():
+            self._start_emergency((procedure, False))
 
     def _start_emergency(self, chosen: "tuple[Procedure, bool] | None") -> None:
         from tui.emergency import EmergencyScreen, contacts_block
@@ -457,6 +470,11 @@ class SoloShiftApp(App[None]):
         for command in COMMANDS:
             if command.id in actions:
                 yield SystemCommand(command.title, command.help, action_runner(self, actions[command.id]))
+        # Every emergency protocol by name, likeliest first, as "emergency: fire alarm".
+        for protocol in self.emergency_protocols:
+            yield SystemCommand(f"emergency: {protocol.short_title.lower()}",
+                                f"key: {self.key_for('emergency.open')}, then {protocol.key}",
+                                lambda p=protocol: self.start_emergency(p))
         commands = getattr(screen, "palette_commands", None)
         if commands:
             yield from commands()

@@ -91,6 +91,8 @@ class DeskScreen(SteadyScreen):
 
     def compose(self) -> ComposeResult:
         yield SplitLines(3, id="header")
+        yield Static("", id="emergency-line", markup=False)
+        yield Static("", id="drill-line", markup=False)
         yield Static("", id="suggest", markup=False)
         yield Static("", id="checkin-line", markup=False)
         yield Static("", id="due", markup=False)
@@ -117,6 +119,7 @@ class DeskScreen(SteadyScreen):
     def show_everything(self) -> None:
         self.finished: set[str] = set()
         self.in_progress: dict[str, str] = {}
+        self.open_runs: list = []  # shift.runs.InProgress, as the desk lists them
         self.last_drill: datetime | None = None
         self.runs_read = False
         self.refresh_records()
@@ -314,20 +317,15 @@ class DeskScreen(SteadyScreen):
         store = self.app.store
         self.last_drill = runs.last_drill(store)
         self.finished = runs.finished_procedure_ids(store, self.shift)
-        self.in_progress = {}
-        for run in runs.open_runs(store, self.shift):
-            step = run.current()
-            if step is None:
-                self.in_progress[run.procedure.id] = "all steps done"
-            else:
-                number, total = run.position(step)
-                self.in_progress[run.procedure.id] = f"step {number} of {total}"
+        self.open_runs = runs.in_progress(store, self.shift)
+        self.in_progress = {item.procedure_id: item.where for item in self.open_runs}
         self.runs_read = True
 
     def show_suggestion(self, now: datetime) -> None:
-        emergencies = {p.id for p in self.app.procedures_loaded if p.kind == "emergency"}
-        lines = [f"In progress: {printable(title)} ({where}) — {'F8' if pid in emergencies else 'F2'} to resume"
-                 for pid, title, where in self._in_progress_titles()]
+        self.show_open_emergencies()
+        emergency_key, resume_key = self.app.key_for("emergency.open"), self.app.key_for("procedure.list")
+        lines: list[str | Content] = [printable(item.line(emergency_key, resume_key))
+                                      for item in self.open_runs if not item.emergency]
         offer = None
         if self.app.procedures_loaded:
             from shift import runs
@@ -343,9 +341,18 @@ class DeskScreen(SteadyScreen):
         if text != box.content:  # asked every second: a new layout only when the text changes
             box.update(text)
 
-    def _in_progress_titles(self) -> list[tuple[str, str, str]]:
-        titles = {p.id: p.title for p in self.app.procedures_loaded}
-        return [(pid, titles.get(pid, pid), where) for pid, where in self.in_progress.items()]
+    def show_open_emergencies(self) -> None:
+        """An emergency left open is the desk's first line, a banner in the alarm colour ("EMERGENCY
+        IN PROGRESS: Fire alarm, step 2 of 14 — F8, then f"); a drill's below it in the drill
+        colour, never the red (shift.runs.InProgress.level)."""
+        key = self.app.key_for("emergency.open")
+        for selector, level in (("#emergency-line", "error"), ("#drill-line", "drill")):
+            box = self.query_one(selector, Static)
+            text = "\n".join(printable(item.line(key, "")) for item in self.open_runs
+                             if item.emergency and item.level == level)
+            box.display = bool(text)
+            if text != str(box.content):  # asked every second: a new layout only when the text changes
+                box.update(text)
 
     def refresh_records(self) -> None:
         """Circulation, fees and follow-up deadlines: they change on their own screens and with
@@ -613,7 +620,11 @@ class DeskScreen(SteadyScreen):
                     continue
                 title = command.title
             yield SystemCommand(title, f"key: {binding.key}", action_runner(self, binding.action))
+        # Emergency protocols are "emergency: …" on every screen (the app's commands), opening the
+        # emergency screen as F8 does; never the plain runner, which has no number to dial.
         for procedure in self.app.procedures:
+            if procedure.kind == "emergency":
+                continue
             yield SystemCommand(f"procedure: run {procedure.title.lower()}", procedure.description or procedure.kind,
                                 lambda p=procedure: self.start_procedure(p))
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -20,6 +22,7 @@ from shift.procedures import Procedure
 from shift.shifts import open_shift
 from shift.site import Site
 from shift.text import printable
+from tui.ask import Confirm
 from tui.runner import RunnerScreen
 
 
@@ -29,11 +32,13 @@ class EmergencyPicker(ModalScreen["tuple[Procedure, bool] | None"]):
         width: 70; max-width: 100%; height: auto; max-height: 100%;
         border: thick $error; background: $surface; padding: 0 1;
     }
-    #drill-state { color: $text-warning; text-style: bold; }
+    #drill-state { background: $secondary; color: $text; text-style: bold; padding: 0 1; }
     #emergency-picker .title { color: $text-error; }
     """
 
-    """Each protocol's own key starts it at once; Tab switches to drill mode first."""
+    """Each protocol's own key starts it at once; Tab switches to drill mode first. The
+    protocols come likeliest first (shift.procedures.LIKELIEST_FIRST), each key in the
+    key colour."""
 
     NO_TOASTS = True  # nothing covers the emergency (tui/toasts.py)
 
@@ -48,26 +53,29 @@ class EmergencyPicker(ModalScreen["tuple[Procedure, bool] | None"]):
         with Vertical(id="emergency-picker"):
             yield Static("EMERGENCY — press the protocol's key", classes="title", markup=False)
             yield Static("", id="drill-state", markup=False)
-            yield Static(self.listing(), id="protocol-keys", markup=False)
+            yield Static(self.listing(), id="protocol-keys")
             yield Static(f"Tab: drill mode on/off · Esc: back · {self.drill_note}", classes="note", markup=False)
             if any(p.template for p in self.protocols):
                 yield Static("(template): not yet adapted to this library; follow it all the same",
                              id="template-legend", classes="note", markup=False)
 
-    def listing(self) -> str:
+    def listing(self) -> Content:
+        """One line per protocol: its key (bold, in the key colour, as in the key bar), the title
+        as the file has it (plain text, never markup), and whether it is a template or in progress."""
         lines = []
         for protocol in self.protocols:
-            state = "  — IN PROGRESS" if protocol.id in self.in_progress else ""
+            state = ("  — IN PROGRESS", "bold $text-error") if protocol.id in self.in_progress else ""
             template = "  (template)" if protocol.template else ""
-            lines.append(f" {protocol.key}   {printable(protocol.title)}{template}{state}")
-        return "\n".join(lines)
+            lines.append(Content.assemble(" ", (protocol.key, "bold $text-accent"), "   ",
+                                          printable(protocol.title), template, state))
+        return Content("\n").join(lines)
 
     def on_mount(self) -> None:
         self.show_drill()
 
     def show_drill(self) -> None:
         box = self.query_one("#drill-state", Static)
-        box.update("DRILL MODE: recorded apart from real events" if self.drill else "")
+        box.update("DRILL MODE — do not dial: recorded apart from real events" if self.drill else "")
         box.display = self.drill
 
     def on_key(self, event) -> None:
@@ -85,11 +93,16 @@ class EmergencyPicker(ModalScreen["tuple[Procedure, bool] | None"]):
                 self.dismiss((chosen, self.drill))
 
 
-def contacts_block(site: Site) -> tuple[str, str]:
-    """The two lines the first minute needs: what to dial, where the building is."""
+def contacts_block(site: Site, drill: bool = False) -> tuple[str, str]:
+    """The two lines the first minute needs: what to dial, where the building is. In a drill
+    the first line says not to dial, before the number."""
     emergency = site.contacts.get("emergency")
     security = site.contacts.get("security")
-    dial = f"DIAL {emergency.phone}" if emergency else "DIAL 911 (site file not loaded: check the desk phone's prefix)"
+    if drill:
+        dial = f"DRILL — do not dial {emergency.phone}" if emergency else "DRILL — do not dial"
+    else:
+        dial = (f"DIAL {emergency.phone}" if emergency
+                else "DIAL 911 (site file not loaded: check the desk phone's prefix)")
     if security:
         dial += f"   ·   {security.name}: {security.phone}"
     address = site.civic_address or "(civic address not set in the site file)"
@@ -102,9 +115,15 @@ class EmergencyScreen(RunnerScreen):
     #emergency-address { height: auto; padding: 0 1; background: $error 60%; color: $text; text-style: bold; }
     #emergency-clock { height: 1; padding: 0 1; background: $error 30%; text-style: bold; }
     EmergencyScreen #run-message { height: auto; max-height: 2; text-wrap: nowrap; text-overflow: ellipsis; }
+    /* A drill: its own colour, never the emergency red, and "DRILL — do not dial" on the top line. */
+    EmergencyScreen.drill #emergency-dial { background: $secondary; }
+    EmergencyScreen.drill #emergency-address { background: $secondary; }
+    EmergencyScreen.drill #emergency-clock { background: $secondary 30%; }
     """
 
-    BINDINGS = RunnerScreen.BINDINGS
+    # Leaving asks first (y): the emergency goes on whether or not the screen is up.
+    BINDINGS = [b if b.id != "runner.leave" else Binding(b.key, b.action, "Leave (asks)", id=b.id)
+                for b in RunnerScreen.BINDINGS]
     resilient = True
     NO_TOASTS = True  # nothing covers the walkthrough (tui/toasts.py)
 
@@ -113,13 +132,14 @@ class EmergencyScreen(RunnerScreen):
         self.news: list[tuple[str, str]] = []  # toasts held back while this screen is up
 
     def compose(self) -> ComposeResult:
-        dial, address = contacts_block(self.app.site)
+        dial, address = contacts_block(self.app.site, self.run.drill)
         yield Static(Content.styled(printable(dial), "bold"), id="emergency-dial")
         yield Static(printable(address), id="emergency-address", markup=False)
         yield Static("", id="emergency-clock", markup=False)
         yield from super().compose()
 
     def on_mount(self) -> None:
+        self.set_class(self.run.drill, "drill")
         super().on_mount()
         self.tick_clock()
         self.set_interval(1, self.tick_clock)
@@ -133,6 +153,20 @@ class EmergencyScreen(RunnerScreen):
     def message(self, text: str, error: bool = False) -> None:
         self.news = []  # the screen's own message (the next step's hint) replaces the news
         super().message(text, error)
+
+    @work(exclusive=True, group="dialog")
+    async def action_leave(self) -> None:
+        """Leave the walkthrough only after a y (never Enter, which marks steps done): the
+        desk then shows the emergency in progress until it is finished."""
+        step = self.run.current()
+        where = "step {} of {}".format(*self.run.position(step)) if step else "the end (all steps done)"
+        kind = "drill" if self.run.drill else "emergency"
+        key = self.app.key_for("emergency.open")
+        question = (f"Leave the {printable(self.run.procedure.short_title)} walkthrough?\n"
+                    f"The {kind} stays open: the desk shows it, and {key} then {self.run.procedure.key} "
+                    f"comes back to {where}.")
+        if await self.app.push_screen_wait(Confirm(question, enter_is_yes=False)):
+            self.dismiss(None)
 
     def finish(self) -> None:
         """Finish; after a real event (not a drill) keep a draft incident report from the timeline."""

@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 
 from shift import money, notices, runs, sweep
 from shift.hours import duration_text
-from shift.procedures import Step
+from shift.procedures import Step, dialled_title
 from shift.text import printable, reflow
 from tui.ask import AskText, Confirm
 from tui.keybar import KeyBar
@@ -59,6 +59,8 @@ class RunnerScreen(Screen):
     #step-notes { color: $text-muted; }
     #run-message { height: 1; padding: 0 1; color: $text-muted; }
     #run-message.error { color: $text-error; text-style: bold; }
+    /* What to do about a call (Enter as soon as it is made) is an instruction, not a hint. */
+    #run-message.call { color: $text; text-style: bold; }
     """
 
     BINDINGS = [
@@ -141,7 +143,7 @@ class RunnerScreen(Screen):
             return
         number, total = self.run.position(step)
         self.query_one("#run-progress", Static).update(f"Step {number} of {total}")
-        self.query_one("#step-title", Static).update(printable(step.title))
+        self.query_one("#step-title", Static).update(printable(self.step_title(step)))
         self.show_call(step)
         self.show_where(step)
         self.show_notice(step)
@@ -171,6 +173,12 @@ class RunnerScreen(Screen):
             "\n".join(f"Note: {printable(n.text)}" for n in notes))
         self.query_one("#step-notes", Static).display = bool(notes)
 
+    def step_title(self, step: Step) -> str:
+        """The title as shown: a call step's number as the site dials it ("Call 9-911"), the same
+        number as the DIAL line and the CALL box."""
+        contact = self.app.site.contacts.get(step.call) if step.call else None
+        return dialled_title(step, contact.phone if contact else None)
+
     def show_call(self, step: Step) -> None:
         """A call step shows whom to call and the number exactly as it is dialled."""
         box = self.query_one("#step-call", Static)
@@ -184,6 +192,10 @@ class RunnerScreen(Screen):
             box.update(f"CALL: no '{printable(step.call)}' contact in site.toml: use the desk's phone list")
             return
         notes = f"\n{printable(contact.notes)}" if contact.notes else ""
+        if self.run.drill and step.call == "emergency":
+            box.update(f"DRILL — do not dial. Say what you would say to {printable(contact.name)} "
+                       f"({printable(contact.phone)}), then Enter.")
+            return
         box.update(f"CALL {printable(contact.name)}: {printable(contact.phone)}{notes}")
 
     def show_where(self, step: Step) -> None:
@@ -266,8 +278,12 @@ class RunnerScreen(Screen):
         scroll = " · ↑↓ scroll summary" if self.query_one("#step-sweep").display else ""
         if step.sweep:
             self.message("Enter opens the sweep checklist (zone by zone)")
+        elif step.call and self.run.drill and step.call == "emergency":
+            self.message("Enter when you have said it (a drill: nothing is dialled); its time is recorded" + scroll)
+            self.query_one("#run-message").add_class("call")
         elif step.call:
             self.message("Enter as soon as the call is made: its time is recorded" + scroll)
+            self.query_one("#run-message").add_class("call")
         elif step.kind == "check":
             self.message("Enter when done · s skip · n note" + scroll)
         elif step.kind in ("yesno", "choice"):
@@ -278,6 +294,7 @@ class RunnerScreen(Screen):
     def message(self, text: str, error: bool = False) -> None:
         box = self.query_one("#run-message", Static)
         box.set_class(error, "error")
+        box.remove_class("call")  # a call step's instruction adds it back after this
         box.update(text)
 
     def summary_text(self) -> str:
@@ -302,7 +319,8 @@ class RunnerScreen(Screen):
         lines.append(f"Done ({len(summary.done)}):")
         for step, outcome in summary.done:
             answer = f": {printable(step.value_text(outcome.answer))}" if outcome.answer is not None else ""
-            lines.append(f"  ✓ {printable(step.title)}{answer}  ({outcome.recorded_at.astimezone(zone):%H:%M})")
+            at = outcome.recorded_at.astimezone(zone)
+            lines.append(f"  ✓ {printable(self.step_title(step))}{answer}  ({at:%H:%M})")
         return "\n".join(lines)
 
     # -- recording ---------------------------------------------------------
@@ -346,7 +364,7 @@ class RunnerScreen(Screen):
             if done:
                 self.record(step, None)
 
-        self.app.push_screen(SweepScreen(self.run.id, self.run.started_at), swept)
+        self.app.push_screen(SweepScreen(self.run.id, self.run.started_at, self.run.drill), swept)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -365,7 +383,7 @@ class RunnerScreen(Screen):
 
     @work(exclusive=True, group="dialog")
     async def ask_note_then_record(self, step: Step, answer: str | None, why: str) -> None:
-        note = await self.app.push_screen_wait(AskText(step.title, why.capitalize() + ".", required=True))
+        note = await self.app.push_screen_wait(AskText(self.step_title(step), why.capitalize() + ".", required=True))
         if note is not None:
             self.record(step, answer, note=note)
 
@@ -386,7 +404,8 @@ class RunnerScreen(Screen):
                          "this step cannot be skipped.", error=True)
             return
         prompt = "Why is this step skipped?" + ("" if step.required else " (optional)")
-        reason = await self.app.push_screen_wait(AskText(f"Skip: {step.title}", prompt, required=step.required))
+        reason = await self.app.push_screen_wait(AskText(f"Skip: {self.step_title(step)}", prompt,
+                                                         required=step.required))
         if reason is None:
             return
         try:
@@ -399,7 +418,7 @@ class RunnerScreen(Screen):
         step = self.step()
         if step is None:
             return
-        text = await self.app.push_screen_wait(AskText(f"Note: {step.title}", "Add a note to this step.",
+        text = await self.app.push_screen_wait(AskText(f"Note: {self.step_title(step)}", "Add a note to this step.",
                                                        required=True))
         if text is None:
             return

@@ -72,8 +72,10 @@ class StartShiftScreen(SteadyScreen):
 
         core = self.app.core
         shift = core.shift()
-        lines = [f"In progress: {printable(run.procedure.title)} — F8 to resume"
-                 for run in (runs.open_runs(core.store, shift) if shift else []) if run.procedure.kind == "emergency"]
+        key = self.app.key_for("emergency.open")
+        # The desk's line (shift.runs.in_progress): "EMERGENCY IN PROGRESS: Fire alarm, step 2 of 14 — F8, then f".
+        lines = [printable(item.line(key, "")) for item in (runs.in_progress(core.store, shift) if shift else [])
+                 if item.emergency]
         if core.waiting():
             lines.append(f"{core.waiting()} entries waiting for storage: kept in memory, written when it returns")
         box = self.query_one("#start-status", Static)

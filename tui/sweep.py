@@ -38,8 +38,9 @@ from shift.site import Zone
 from shift.text import printable
 from tui.ask import AskText, Confirm
 from tui.emergency import contacts_block
+from tui.theme import LEVEL_STYLE
 
-KEYS = ("▶ zone: c clear · r refused to leave · a needs assistance · u not checked\n"
+KEYS = ("c clear · r refused to leave · a needs assistance · u could not check\n"
         "↑↓ move ▶ (a mark stays on its zone) · Enter sweep done · Esc back")
 ZONE_ROWS = 4  # the zone list keeps at least this many rows; the summary has the rest
 TALL = 30  # from this many rows, the address for 911 is shown too
@@ -64,6 +65,8 @@ class SweepScreen(ModalScreen[bool]):
     #sweep-dial { height: 1; width: 100%; padding: 0 1; background: $error; color: $text; text-style: bold; }
     #sweep-address { height: auto; width: 100%; padding: 0 1; background: $error 60%; color: $text;
                      text-style: bold; }
+    SweepScreen.drill #sweep-dial { background: $secondary; }
+    SweepScreen.drill #sweep-address { background: $secondary; }
     #sweep-box {
         width: 100%; height: 1fr; border: thick $error; background: $surface; padding: 0 1;
         border-title-style: bold; border-title-color: $text;
@@ -71,7 +74,7 @@ class SweepScreen(ModalScreen[bool]):
     #sweep-keys { height: auto; }
     #sweep-zones { height: 1fr; min-height: 3; }
     .sweep-zone { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
-    .sweep-zone.cursor { background: $accent 30%; text-style: bold; text-wrap: wrap; }
+    .sweep-zone.cursor { background: $panel; text-style: bold; text-wrap: wrap; }
     #sweep-summary-box { height: auto; margin-top: 1; }
     #sweep-summary { height: auto; text-style: bold; color: $text-warning; }
     #sweep-error { height: auto; color: $text-error; }
@@ -88,15 +91,16 @@ class SweepScreen(ModalScreen[bool]):
         Binding("escape", "leave", "Back", id="sweep.leave"),
     ]
 
-    def __init__(self, run_id: str, started_at: datetime | None = None) -> None:
+    def __init__(self, run_id: str, started_at: datetime | None = None, drill: bool = False) -> None:
         super().__init__()
         self.run_id = run_id
         self.started_at = started_at  # the emergency's start: the box's title counts from it
+        self.drill = drill  # a drill's top line says not to dial, in the drill colour
         self.cursor = 0
         self.asking = False  # a question (a person's details, or finish?) is on its way or open
 
     def compose(self) -> ComposeResult:
-        dial, address = contacts_block(self.app.site)
+        dial, address = contacts_block(self.app.site, self.drill)
         yield Static(Content.styled(printable(dial), "bold"), id="sweep-dial")
         yield Static(printable(address), id="sweep-address", markup=False)
         with Vertical(id="sweep-box"):
@@ -111,6 +115,7 @@ class SweepScreen(ModalScreen[bool]):
             yield Static("", id="sweep-error", markup=False)
 
     def on_mount(self) -> None:
+        self.set_class(self.drill, "drill")
         self.query_one("#sweep-error").display = False
         self.tick()
         self.set_interval(1, self.tick)
@@ -139,11 +144,11 @@ class SweepScreen(ModalScreen[bool]):
 
     def show(self) -> None:
         found = self.found()
+        names = self.name_width(found)
+        zone = self.app.site.zone
         for index, result in enumerate(found):
             line = self.query_one(f"#sweep-zone-{index}", Static)
-            mark = "▶" if index == self.cursor else " "
-            detail = f" — {printable(result.detail)}" if result.detail else ""
-            line.update(f"{mark} {printable(result.zone.name)}: {result.status_text}{detail}")
+            line.update(self.zone_line(result, index == self.cursor, names, zone))
             line.set_class(index == self.cursor, "cursor")
         if found:
             cursor = self.query_one(f"#sweep-zone-{self.cursor}")
@@ -157,6 +162,28 @@ class SweepScreen(ModalScreen[bool]):
         # tiny terminal): the summary scrolls rather than take the zone list away.
         self.query_one("#sweep-summary-box").styles.max_height = max(rows, 3)
 
+    def name_width(self, found: list[sweep.ZoneResult]) -> int:
+        """The zone-name column: as wide as the longest name, but leaving the status and the
+        time their columns on the line (a longer name is cut with …; the ▶ line wraps it whole)."""
+        longest = max((len(printable(r.zone.name)) for r in found), default=0)
+        # The box's border and padding (4), a scrollbar (2), "▶ " and the gaps between columns.
+        room = max(1, self.app.size.width) - 4 - 2 - 2 - 2 - sweep.STATUS_WIDTH - 2 - 5
+        return max(8, min(longest, room))
+
+    @staticmethod
+    def zone_line(result: sweep.ZoneResult, cursor: bool, names: int, zone) -> Content:
+        """"▶ Second floor         NEEDS ASSISTANCE  19:32  Stairwell B…": the name, the result in the
+        colour it means (shift.sweep: clear, still to report, tell the fire department), and when
+        it was reported, in columns; the detail after them."""
+        name = printable(result.zone.name)
+        if len(name) > names and not cursor:
+            name = name[:names - 1] + "…"
+        at = f"{result.at.astimezone(zone):%H:%M}" if result.at else ""
+        detail = f"  {printable(result.detail)}" if result.detail else ""
+        return Content.assemble(f"{'▶' if cursor else ' '} {name:<{names}}  ",
+                                (f"{result.status_text:<{sweep.STATUS_WIDTH}}", LEVEL_STYLE[result.level]),
+                                f"  {at:>5}{detail}")
+
     def summary_room(self) -> tuple[int, int]:
         """The width and the rows the summary can have with ZONE_ROWS left for the zone list."""
         width, height = self.app.size
@@ -164,7 +191,7 @@ class SweepScreen(ModalScreen[bool]):
         used = 1 + 2 + 1  # the dial line, the box's top and bottom border, the summary's margin
         used += self.rows(KEYS, inner)
         if height >= TALL:
-            used += self.rows(contacts_block(self.app.site)[1], max(1, width - 2))
+            used += self.rows(contacts_block(self.app.site, self.drill)[1], max(1, width - 2))
         error = self.query_one("#sweep-error", Static)
         if error.display:
             used += self.rows(str(error.content), inner)
@@ -273,18 +300,18 @@ class SweepScreen(ModalScreen[bool]):
 
     @work(group="sweep-dialog")
     async def finish(self) -> None:
-        """Done; with zones nobody reported on, ask first (they go to the fire department as not checked)."""
+        """Done; with zones nobody reported on, ask first, y only (they go to the fire department as not checked)."""
         try:
             await self.confirm_finish()
         finally:
             self.asking = False
 
     async def confirm_finish(self) -> None:
-        pending = sweep.not_yet_checked(self.found())
+        pending = sweep.not_yet_reported(self.found())
         if pending:
             names = "; ".join(printable(r.zone.name) for r in pending)
             zones = "1 zone is" if len(pending) == 1 else f"{len(pending)} zones are"
-            question = (f"{zones} not yet checked: {names}.\n"
+            question = (f"{zones} not yet reported: {names}.\n"
                         "Finish the sweep? The fire department will be told they were NOT CHECKED.")
             if not await self.app.push_screen_wait(Confirm(question, enter_is_yes=False)):
                 return

@@ -71,4 +71,5 @@ def app_theme(name: str) -> str:
 
 
 # How a level from shift/urgency.py looks inside a line of text (header, panels).
-LEVEL_STYLE = {"normal": "", "warning": "bold $text-warning", "error": "bold $text-error"}
+LEVEL_STYLE = {"normal": "", "warning": "bold $text-warning", "error": "bold $text-error",
+               "success": "bold $text-success"}
