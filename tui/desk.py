@@ -22,8 +22,8 @@ from shift.hours import duration_text
 from shift.keymap import COMMANDS
 from shift.shifts import Shift, deadline_text, open_followups
 from shift.site import Site
-from shift.text import printable
-from tui.bindings import action_runner, command_binding
+from shift.text import printable, reflow
+from tui.bindings import action_runner, command_binding, palette_help
 from tui.header import SplitLines
 from tui.keybar import KeyBar
 from tui.messages import DeskChanged
@@ -318,8 +318,7 @@ class DeskScreen(SteadyScreen):
             if step is None:
                 self.in_progress[run.procedure.id] = "all steps done"
             else:
-                number, total = run.position(step)
-                self.in_progress[run.procedure.id] = f"step {number} of {total}"
+                self.in_progress[run.procedure.id] = run.progress(step).short()
         self.runs_read = True
 
     def show_suggestion(self, now: datetime) -> None:
@@ -603,16 +602,19 @@ class DeskScreen(SteadyScreen):
         for binding in self.BINDINGS:
             if binding.id and binding.id.startswith("tally.log."):
                 title = f"tally: log {binding.description.lower()}"
+                about = "one question of this type, now"
             elif binding.id and binding.id.startswith(("tally.channel.", "tally.read.")):
                 title = f"tally: {binding.description.lower()}"
+                about = "then the type's key"
             else:
                 command = next((c for c in COMMANDS if c.id == binding.id), None)
                 if command is None:
                     continue
-                title = command.title
-            yield SystemCommand(title, f"key: {binding.key}", action_runner(self, binding.action))
+                title, about = command.title, command.help
+            yield SystemCommand(title, palette_help(binding.key, about), action_runner(self, binding.action))
         for procedure in self.app.procedures:
-            yield SystemCommand(f"procedure: run {procedure.title.lower()}", procedure.description or procedure.kind,
+            about = " ".join(reflow(procedure.description).split()) if procedure.description else procedure.kind
+            yield SystemCommand(f"procedure: run {procedure.title.lower()}", printable(about),
                                 lambda p=procedure: self.start_procedure(p))
 
 
