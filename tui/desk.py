@@ -451,6 +451,7 @@ class DeskScreen(SteadyScreen):
 
     def action_tally(self, category: str) -> None:
         config = self.site.tally
+        _, not_kept = tally.read_level_kept(config, category, self.pending_read)
         try:
             entry = self.app.core.tally(self.shift, category, channel=self.pending_channel,
                                         read_level=self.pending_read)
@@ -460,7 +461,7 @@ class DeskScreen(SteadyScreen):
         self.pending_channel = self.pending_read = None
         self.show_pending()
         self.refresh_counts()
-        self.saved(desklog.describe_tally(config, entry, self.site.zone))
+        self.saved(desklog.describe_tally(config, entry, self.site.zone) + (f" ({not_kept})" if not_kept else ""))
 
     def action_channel(self, channel: str) -> None:
         self.pending_channel = channel
