@@ -139,7 +139,8 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
     IncidentFormScreen #judgement { display: none; padding: 0 1; color: $text-muted; }
     IncidentFormScreen #incident-error { padding: 0 1; color: $text-error; text-style: bold; height: auto; }
     IncidentFormScreen #incident-discarded { display: none; padding: 0 1; color: $text-warning; }
-    IncidentFormScreen #incident-body > Label.missing, IncidentFormScreen .calls Label.missing { color: $text-error; }
+    IncidentFormScreen #incident-body > Label.missing, IncidentFormScreen .calls Label.missing {
+        color: $text-error; width: 100%; }
     IncidentFormScreen .missing Input, IncidentFormScreen Input.missing, IncidentFormScreen TextArea.missing,
     IncidentFormScreen Select.missing > SelectCurrent { border: tall $error; }
     """
@@ -414,8 +415,8 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
             incident = incidents.file_incident(self.app.store, self.app.site, self.shift, form)
         except IncidentProblems as exc:
             count = len(exc.problems)
-            self._error(f"Not saved: {count} field{'s' if count > 1 else ''} to fill in or correct, marked "
-                        "above (the first has the cursor).")
+            self._error(f"Not saved: {count} field{'s' if count > 1 else ''} to fill in, marked above; "
+                        "the cursor is on the first.")
             self._mark(list(zip(exc.fields, exc.problems, strict=True)))
             return
         except IdentifiersFound as exc:
