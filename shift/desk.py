@@ -177,6 +177,9 @@ class DeskCore:
             checkins.record(self.store, shift, "shift_ended", shift.worker)
             self._finishing = shift
         end_shift(self.store, shift, note, followups)
+        from shift.incidents import forget_discarded  # a discarded report lasts until the shift ends
+
+        forget_discarded(self.store, shift.id)
 
     def check_in(self, code: str) -> Said:
         shift = self.shift()

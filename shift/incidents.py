@@ -74,11 +74,13 @@ _ONE_LINE = ("category", "location", "followup_by", "reporter")
 
 
 class IncidentProblems(ValueError):
-    """The form is not complete: `problems` says what is missing, in words."""
+    """The form is not complete: `problems` says what is missing, in words; `fields` says
+    which field each is about (an IncidentForm field name), so a screen can mark it."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], fields: list[str] | None = None) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.fields = fields or [""] * len(problems)
 
 
 class IdentifiersFound(ValueError):
@@ -228,39 +230,51 @@ def when_text(moment: datetime | None, zone: tzinfo) -> str:
 
 def problems(form: IncidentForm, site: Site, shift: Shift | None, now: datetime) -> list[str]:
     """What stops this form being filed, in words; empty when it can be."""
-    found: list[str] = []
+    return [text for _, text in field_problems(form, site, shift, now)]
+
+
+def field_problems(form: IncidentForm, site: Site, shift: Shift | None, now: datetime,
+                   unreadable: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """What stops this form being filed, as (field name, words), in the order of the form.
+    `unreadable`: time fields whose text could not be read (field name -> why), said in their place."""
+    unreadable = unreadable or {}
+    found: list[tuple[str, str]] = []
     if not form.category.strip():
-        found.append("Choose a category.")
+        found.append(("category", "Choose a category."))
     elif form.category.strip() not in site.incidents.categories:
-        found.append(f"'{form.category}' is not an incident category of this site.")
+        found.append(("category", f"'{form.category}' is not an incident category of this site."))
     when = form.occurred_at
-    if when is None:
-        found.append("When did it happen? (now, HH:MM or YYYY-MM-DD HH:MM)")
+    if "occurred_at" in unreadable:
+        found.append(("occurred_at", unreadable["occurred_at"]))
+    elif when is None:
+        found.append(("occurred_at", "When did it happen? (now, HH:MM or YYYY-MM-DD HH:MM)"))
     elif when.tzinfo is None:
-        found.append("The time of the incident has no time zone.")
+        found.append(("occurred_at", "The time of the incident has no time zone."))
     elif when > now + timedelta(minutes=1):
-        found.append("The time of the incident is in the future.")
+        found.append(("occurred_at", "The time of the incident is in the future."))
     elif when < now - MAX_AGE:
-        found.append(f"The incident is more than {MAX_AGE.days} days old: tell the coordinator, "
-                     "who records older events.")
+        found.append(("occurred_at", f"The incident is more than {MAX_AGE.days} days old: tell the coordinator, "
+                                     "who records older events."))
     if form.zone_id and form.zone_id not in {z.id for z in site.zones}:
-        found.append(f"'{form.zone_id}' is not a zone of this site.")
+        found.append(("zone_id", f"'{form.zone_id}' is not a zone of this site."))
     if not form.zone_id and not form.location.strip():
-        found.append("Where did it happen? Choose a zone or describe the place.")
+        found.append(("zone_id", "Where did it happen? Choose a zone or describe the place."))
     if not form.what_happened.strip():
-        found.append("Describe what happened.")
-    if not form.reporter.strip():
-        found.append("Who is reporting? (your name)")
-    if form.injury not in INJURY_LEVELS:
-        found.append(f"'{form.injury}' is not an injury level.")
-    elif form.injury != "none" and form.hurt not in HURT:
-        found.append("Who was hurt: a worker, someone else, or not sure yet?")
-    if form.severity not in SEVERITIES:
-        found.append(f"'{form.severity}' is not a severity.")
+        found.append(("what_happened", "Describe what happened."))
     for name in _CALLS:
         called = getattr(form, name)
-        if called is not None and (called.tzinfo is None or called > now + timedelta(minutes=1)):
-            found.append(f"The time {name.split('_')[0]} was called is in the future.")
+        if name in unreadable:
+            found.append((name, unreadable[name]))
+        elif called is not None and (called.tzinfo is None or called > now + timedelta(minutes=1)):
+            found.append((name, f"The time {name.split('_')[0]} was called is in the future."))
+    if form.injury not in INJURY_LEVELS:
+        found.append(("injury", f"'{form.injury}' is not an injury level."))
+    elif form.injury != "none" and form.hurt not in HURT:
+        found.append(("hurt", "Who was hurt: a worker, someone else, or not sure yet?"))
+    if form.severity not in SEVERITIES:
+        found.append(("severity", f"'{form.severity}' is not a severity."))
+    if not form.reporter.strip():
+        found.append(("reporter", "Who is reporting? (your name)"))
     return found
 
 
@@ -351,9 +365,9 @@ def file_incident(store: Store, site: Site, shift: Shift, form: IncidentForm) ->
     (a possible patron identifier, not confirmed as something else).
     """
     now = store.clock.now()
-    found = problems(form, site, shift, now)
+    found = field_problems(form, site, shift, now)
     if found:
-        raise IncidentProblems(found)
+        raise IncidentProblems([text for _, text in found], [name for name, _ in found])
     if not form.identifiers_confirmed:
         hits = identifiers_in(form, site)
         if hits:
@@ -513,6 +527,17 @@ def followups_of(store: Store, incident_id: str) -> list[FollowUp]:
                      from_iso(r["due_at"]) if r["due_at"] else None, r["incident_id"]) for r in rows]
 
 
+# How a list of incidents marks the injury, so a critical injury never looks like the rest:
+# a fixed-width tag, blank when nobody was hurt.
+INJURY_TAGS = {"none": "", "first_aid": "first aid", "medical": "MEDICAL", "critical": "CRITICAL"}
+INJURY_TAG_WIDTH = max(len(tag) for tag in INJURY_TAGS.values())
+
+
+def injury_tag(level: str) -> str:
+    """"CRITICAL", "MEDICAL", "first aid" or "" (no injury): the injury column of a one-line list."""
+    return INJURY_TAGS.get(level, level.upper())
+
+
 def place(incident: Incident | IncidentForm, site: Site) -> str:
     """The zone's name and the exact location, as one line."""
     zone = next((z.name for z in site.zones if z.id == incident.zone_id), incident.zone_id)
@@ -633,3 +658,34 @@ def draft_fields(form: IncidentForm) -> dict:
     skip = {"draft_id", "run_id", "identifiers_confirmed"}
     return {name: getattr(form, name) for name in _FORM_FIELDS
             if name not in skip and getattr(form, name) != getattr(blank, name)}
+
+
+# -- a report given up (Esc, then y) can be brought back until the shift ends --------------
+
+DISCARDED = "incident:discarded"  # its form name in the unsaved_text buffer (shift/unsaved.py)
+
+
+def keep_discarded(store: Store, site: Site, shift_id: str, fields: dict[str, str]) -> None:
+    """Keep what a person discarded, so a reflexive y is not the end of it: one report per shift
+    (the latest), in the typing buffer, never with what looks like a patron's card number (each
+    is replaced as "(card number removed)" would be on saving), and gone when the shift ends."""
+    from shift import unsaved
+
+    cleaned = {name: remove_identifiers(value, find_identifiers(value, site.circulation.patron))
+               if name in TEXT_FIELDS else value for name, value in fields.items()}
+    unsaved.keep(store, shift_id, DISCARDED, cleaned)
+
+
+def discarded(store: Store, shift: Shift) -> tuple[dict[str, str], datetime] | None:
+    """The report discarded in this shift (and when); None when there is none (ending the shift
+    forgets it)."""
+    from shift import unsaved
+
+    return unsaved.recover(store, shift.id, DISCARDED)
+
+
+def forget_discarded(store: Store, shift_id: str) -> None:
+    """Brought back (it is in a form again) or the shift ended: the discarded copy goes."""
+    from shift import unsaved
+
+    unsaved.clear(store, shift_id, DISCARDED)

@@ -5,6 +5,7 @@ here), and a site may remap any of them in `[keys]` of site.toml. Keeping it
 outside the TUI lets `check` validate a remapping without starting Textual.
 """
 
+import unicodedata
 from typing import NamedTuple
 
 
@@ -70,3 +71,78 @@ def reserved_keys(remap: dict[str, str] | None = None) -> frozenset[str]:
     keys.update(remap or {})
     taken = {k.strip() for value in keys.values() for k in value.split(",")}
     return frozenset(taken | set(READ_KEYS))
+
+
+# -- how keys are written: one notation on the key bar, the help screen, the palette and in messages --
+
+SAFETY = ("emergency.open", "checkin.now", "checkin.panic", "checkin.acknowledge")  # listed first, always
+
+_NAMED = {
+    "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space", "backspace": "Backspace",
+    "delete": "Del", "insert": "Ins", "home": "Home", "end": "End", "pageup": "PgUp", "pagedown": "PgDn",
+    "up": "↑", "down": "↓", "left": "←", "right": "→",
+}
+_TYPED = {"space": " ", "slash": "/", "backslash": "\\", "minus": "-", "plus": "+"}
+_MODIFIERS = {"ctrl": "Ctrl", "alt": "Alt", "shift": "Shift", "super": "Super", "meta": "Meta"}
+
+
+def _character(name: str) -> str | None:
+    """The character a key types ("dollar_sign" -> "$", "a" -> "a"), or None for a key that types none."""
+    if len(name) == 1:
+        return name if name.isprintable() else None
+    if name in _TYPED:
+        return _TYPED[name]
+    try:
+        char = unicodedata.lookup(name.replace("_", " ").upper())
+    except KeyError:
+        return None
+    return char if char.isprintable() else None
+
+
+def _split(key: str) -> tuple[list[str], str]:
+    *modifiers, name = key.strip().split("+") if key.strip() != "+" else ["+"]
+    return [m.lower() for m in modifiers], name
+
+
+def key_label(key: str) -> str:
+    """One Textual key name as people read it: "Ctrl+E", "Esc", "F7", "$", "?", "PgUp", "s"."""
+    modifiers, name = _split(key)
+    lowered = name.lower()
+    if lowered in _NAMED:
+        text = _NAMED[lowered]
+    elif len(lowered) > 1 and lowered[0] == "f" and lowered[1:].isdigit():
+        text = lowered.upper()
+    else:
+        char = _character(name)
+        text = char if char is not None else name.replace("_", " ").title()
+        if modifiers and len(text) == 1:
+            text = text.upper()  # Ctrl+E, as printed on the key, not Ctrl+e
+    return "+".join([_MODIFIERS.get(m, m.title()) for m in modifiers] + [text])
+
+
+def keys_label(keys: str, sep: str = ", ") -> str:
+    """Every key of a binding ("s,ctrl+s" -> "s, Ctrl+S")."""
+    return sep.join(key_label(k) for k in keys.split(",") if k.strip())
+
+
+def types_text(key: str) -> bool:
+    """True for a key a text field takes as typing (a letter, a digit, "$"): in a field it never
+    reaches the screen's own keys, so it is not offered there."""
+    modifiers, name = _split(key)
+    return not (set(modifiers) - {"shift"}) and _character(name) is not None
+
+
+def usable_keys(keys: str, in_text_field: bool) -> list[str]:
+    """The keys of a binding that work where the focus is: all of them, or, in a text field,
+    those that are not typed into it (Ctrl+S works in a field, s does not)."""
+    found = [k.strip() for k in keys.split(",") if k.strip()]
+    return [k for k in found if not (in_text_field and types_text(k))]
+
+
+def safety_first(command_ids: list[str]) -> list[int]:
+    """The order to list keys in: the safety keys first (emergency, check-in, panic, acknowledge,
+    in that order), then the rest as they were."""
+    def rank(index: int) -> tuple[int, int]:
+        cid = command_ids[index]
+        return (SAFETY.index(cid), 0) if cid in SAFETY else (len(SAFETY), index)
+    return sorted(range(len(command_ids)), key=rank)

@@ -155,8 +155,7 @@ def still_open(store: Store, site: Site, shift: Shift, now: datetime, *, until: 
         if step is None:
             where = "every step answered, not closed"
         else:
-            number, total = run.position(step)
-            where = f"step {number} of {total}"
+            where = run.progress(step).short()
         kind = ("drill, " if run.drill else "emergency, ") if run.procedure.kind == "emergency" else ""
         items.append(OpenItem("procedure", f"Not finished: {run.procedure.title} ({kind}{where})"))
     if not any(run.procedure.kind == "closing" for run in runs):

@@ -59,6 +59,28 @@ class Summary:
     corrections: list[tuple[Step, Outcome, Outcome]] = field(default_factory=list)  # step, before, after
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where a step stands in its procedure, counted so the total never changes mid-run: the
+    steps every run has are numbered ("Step 4 of 21"); a step shown only because of an earlier
+    answer takes the number of the step before it and a letter ("Step 12a"), and the total says
+    how many such steps the procedure has ("+2 if needed")."""
+
+    number: int  # among the steps every run has (for a conditional step: the one before it)
+    total: int  # the steps every run has
+    extra: int = 0  # steps shown only when an answer calls for them
+    letter: str = ""  # "a", "b"... for a step shown because of an answer
+
+    def short(self) -> str:
+        """As listed on the desk and in the report: "step 12a of 21"."""
+        return f"step {self.number}{self.letter} of {self.total}"
+
+    def __str__(self) -> str:
+        """As shown above a step: "Step 4 of 21 (+2 if needed)"."""
+        text = f"Step {self.number}{self.letter} of {self.total}"
+        return text + (f" (+{self.extra} if needed)" if self.extra else "")
+
+
 @dataclass
 class RunState:
     id: str
@@ -99,11 +121,22 @@ class RunState:
     def complete(self) -> bool:
         return self.current() is None
 
-    def position(self, step: Step) -> tuple[int, int]:
-        """(5, 14): the step's number among the visible steps, and how many there are."""
-        steps = self.visible_steps()
-        ids = [s.id for s in steps]
-        return (ids.index(step.id) + 1 if step.id in ids else 0), len(steps)
+    def progress(self, step: Step) -> Progress:
+        """The step's place in the run: stable from the first step to the last (see Progress)."""
+        steps = self.procedure.steps
+        total = sum(1 for s in steps if s.show_if is None)
+        extra = len(steps) - total
+        number, letters = 0, 0
+        visible = {s.id for s in self.visible_steps()}
+        for s in steps:
+            if s.show_if is None:
+                number, letters = number + 1, 0
+            elif s.id in visible:
+                letters += 1
+            if s.id == step.id:
+                letter = "" if s.show_if is None else "abcdefghijklmnopqrstuvwxyz"[min(max(letters, 1), 26) - 1]
+                return Progress(number, total, extra, letter)
+        return Progress(0, total, extra)
 
     def notes_for(self, step_id: str) -> list[Note]:
         return [n for n in self.notes if n.step_id == step_id]
@@ -286,12 +319,11 @@ class InProgress(NamedTuple):
     key: str  # an emergency protocol's key in the picker
     emergency: bool
     drill: bool
-    step: int  # the current step's number; 0 once every step is done (only finishing is left)
-    total: int
+    progress: Progress | None  # the current step's place; None once every step is done
 
     @property
     def where(self) -> str:
-        return f"step {self.step} of {self.total}" if self.step else "all steps done"
+        return self.progress.short() if self.progress else "all steps done"
 
     @property
     def level(self) -> str:
@@ -314,10 +346,10 @@ def in_progress(store: Store, shift: Shift) -> list[InProgress]:
     found = []
     for run in open_runs(store, shift):
         step = run.current()
-        number, total = run.position(step) if step is not None else (0, len(run.visible_steps()))
         emergency = run.procedure.kind == "emergency"
         found.append(InProgress(run.procedure.id, run.procedure.short_title if emergency else run.procedure.title,
-                                run.procedure.key, emergency, run.drill, number, total))
+                                run.procedure.key, emergency, run.drill,
+                                run.progress(step) if step is not None else None))
     return sorted(found, key=lambda item: (not item.emergency, item.drill))
 
 

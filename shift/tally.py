@@ -29,6 +29,21 @@ def entry_from_row(row: dict) -> TallyEntry:
     )
 
 
+def read_level_kept(config: TallyConfig, category: str, read_level: int | None) -> tuple[int | None, str]:
+    """The READ level an entry keeps, and what to tell the person when a level was given and not kept.
+
+    A category the site does not score on the READ scale (`read = false`, e.g. directional
+    questions, which the annual surveys leave out) keeps no level. The entry itself is still
+    recorded: the person pressed 3 then d because a patron asked the way, and refusing the tally
+    would lose the count they meant to make (and make logging slower); a level on a category nobody
+    scores would only be noise in the coordinator's figures. So: recorded without it, and said.
+    """
+    cat = config.category(category)
+    if read_level is None or cat is None or cat.read:
+        return read_level, ""
+    return None, f"READ {read_level} not kept: {cat.name} questions are not scored on the READ scale"
+
+
 def record(
     store: Store,
     config: TallyConfig,
@@ -48,6 +63,7 @@ def record(
         raise ValueError(f"'{channel}' is not a channel of this site")
     if read_level is not None and not 1 <= read_level <= 6:
         raise ValueError("READ levels go from 1 to 6")
+    read_level, _ = read_level_kept(config, category, read_level)
     if quantity < 1 or quantity > 500:
         raise ValueError("The count must be between 1 and 500")
     now = store.clock.now()

@@ -38,7 +38,7 @@ async def test_the_acknowledge_key_answers_a_raised_alarm(store, full_site, shif
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, DeskScreen)
-        assert "^g when answered" in shown(app, "#checkin-line")
+        assert "Ctrl+G when answered" in shown(app, "#checkin-line")
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert isinstance(app.screen, AskText)

@@ -201,11 +201,12 @@ async def test_app_keys_still_work_and_escape_goes_back(store, full_site, shift)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_scan_screen(pilot)
         keybar = str(app.screen.query_one("KeyBar").content)
-        for words in ("Back to desk", "Loan", "Return", "Undo last scan", "Renew", "f1 all keys"):
+        for words in ("Esc Back to desk", "Ctrl+L Loan", "Ctrl+R Return", "Ctrl+U Undo last scan", "F1 all keys"):
             assert words in keybar
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         assert "Undo last scan" in shown(app, "#help-keys")
+        assert "Ctrl+N" in shown(app, "#help-keys")  # renewals: in help when the bar has no room
         await pilot.press("escape")
         await pilot.press("f5")
         assert isinstance(app.screen, CheckinScreen)

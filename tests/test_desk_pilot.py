@@ -367,14 +367,14 @@ async def test_the_key_bar_is_one_line_safety_keys_first_and_the_help_key_always
         await pilot.pause()
         bar = app.screen.query_one("KeyBar")
         wide = str(bar.content)
-        assert wide.startswith("f8 EMERGENCY  f5 Check in") and "^p palette" in wide
-        assert wide.endswith("f1 all keys") and bar.size.height == 1
+        assert wide.startswith("F8 EMERGENCY  F5 Check in") and "Ctrl+P palette" in wide
+        assert wide.endswith("F1 all keys") and bar.size.height == 1
         await pilot.resize_terminal(70, 40)
         await pilot.pause()
         narrow = str(bar.content)
         assert "\n" not in narrow and len(narrow) <= 68 and bar.size.height == 1
-        assert narrow.startswith("f8 EMERGENCY  f5 Check in") and narrow.endswith("f1 all keys")
-        kept = narrow.removesuffix("  f1 all keys").split("  ")
+        assert narrow.startswith("F8 EMERGENCY  F5 Check in") and narrow.endswith("F1 all keys")
+        kept = narrow.removesuffix("  F1 all keys").split("  ")
         assert kept == wide.split("  ")[:len(kept)]  # whole keys, in order, none cut in half
 
 

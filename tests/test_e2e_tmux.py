@@ -50,9 +50,9 @@ def test_the_desk_takes_the_terminals_size_and_follows_a_resize(tmp_path):
         term.start(tmp_path / "desk.db", size=(120, 40), env="COLUMNS=80 LINES=24")
         term.wait_for("Who is on duty?")
         # The key bar sits on the terminal's last row, not on the 24th.
-        wait_until(lambda: "^p palette" in term.screen().split("\n")[39])
+        wait_until(lambda: "Ctrl+P palette" in term.screen().split("\n")[39])
         term.tmux("resize-window", "-x", "100", "-y", "30")
-        wait_until(lambda: "^p palette" in term.screen().split("\n")[29])
+        wait_until(lambda: "Ctrl+P palette" in term.screen().split("\n")[29])
         term.quit()
     finally:
         term.tmux("kill-server")

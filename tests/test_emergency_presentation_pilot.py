@@ -124,7 +124,8 @@ def test_the_desk_lists_real_emergencies_first_then_drills_then_procedures(store
                                                          (closing.id, "normal")]
     assert found[0].line("F8", "F2").startswith("EMERGENCY IN PROGRESS: Fire alarm, step 2 of ")
     assert found[1].line("F8", "F2").startswith("DRILL IN PROGRESS: Medical emergency or injury, step 1 of ")
-    assert found[2].line("F8", "F2") == f"In progress: {closing.title} (step 1 of {found[2].total}) — F2 to resume"
+    assert found[2].line("F8", "F2") == f"In progress: {closing.title} ({found[2].where}) — F2 to resume"
+    assert found[2].where.startswith("step 1 of ")
 
 
 # -- a drill ----------------------------------------------------------------------------

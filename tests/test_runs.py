@@ -85,7 +85,7 @@ def shift(store):
 def test_steps_in_order_with_a_condition(store, procedure, shift):
     run = start_run(store, shift, procedure)
     assert run.current().id == "announce-15"
-    assert run.position(run.current()) == (1, 6)  # the conditional step is hidden
+    assert str(run.progress(run.current())) == "Step 1 of 6 (+1 if needed)"  # the conditional step is hidden
     run = record_answer(store, run, run.current())
     run = record_answer(store, run, run.current(), "yes")
     assert run.current().id == "cash"
@@ -99,7 +99,11 @@ def test_an_answer_that_needs_a_note_shows_the_follow_up_step(store, procedure, 
         record_answer(store, run, run.current(), "no")
     run = record_answer(store, run, run.current(), "no", note="Film does not advance")
     assert run.current().id == "report-reader"
-    assert run.position(run.current()) == (3, 7)
+    # The total the run started with stands: the step the answer called for is 2a, not "3 of 7".
+    assert str(run.progress(run.current())) == "Step 2a of 6 (+1 if needed)"
+    run = record_answer(store, run, run.current())
+    assert str(run.progress(run.current())) == "Step 3 of 6 (+1 if needed)"
+    assert run.progress(run.current()).short() == "step 3 of 6"
     assert run.notes_for("reader")[0].text == "Film does not advance"
 
 

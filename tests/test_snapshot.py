@@ -67,7 +67,7 @@ async def test_the_busy_desk_at_80x24_shows_total_due_now_the_alarm_and_a_one_li
         assert "ALARM (missed check-in)" in shown and "FAILED" in shown
         assert "Due now" in shown and "Closing announcement: 30 minutes" in shown
         assert "Total                3      3" in shown
-        assert "f8 EMERGENCY  f5 Check in" in shown and "f1 all keys" in shown
+        assert "F8 EMERGENCY  F5 Check in" in shown and "F1 all keys" in shown
         assert app.screen.query_one("KeyBar").size.height == 1
 
 

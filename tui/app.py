@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import re
 import threading
 import time
 from pathlib import Path
@@ -21,13 +20,13 @@ from shift.clock import Clock
 from shift.desk import DeskCore, Said
 from shift.files import FileRefused
 from shift.jurisdiction import drill_note
-from shift.keymap import COMMAND_BY_ID, COMMANDS
+from shift.keymap import COMMAND_BY_ID, COMMANDS, key_label, safety_first
 from shift.problems import Problem
 from shift.shifts import Shift, open_shift
 from shift.site import Site
 from shift.store import Store, StoreError
 from shift.text import printable
-from tui.bindings import action_runner, command_binding
+from tui.bindings import action_runner, command_binding, palette_help
 from tui.theme import THEMES, app_theme
 from tui.toasts import Toast, Toasts
 
@@ -247,10 +246,17 @@ class SoloShiftApp(App[None]):
 
     def key_for(self, command_id: str) -> str:
         """How the key of a command is shown (after the site's remapping)."""
+        return key_label(self.keys_of(command_id).split(",")[0])
+
+    def keys_of(self, command_id: str) -> str:
+        """The keys of a command after the site's remapping, as Textual names them."""
         keys = self.site.keys.get(command_id) if self.site.keys else None
-        first = (keys or COMMAND_BY_ID[command_id].keys).split(",")[0].strip()
-        shown = self.get_key_display(Binding(first, ""))
-        return shown.upper() if re.fullmatch(r"f\d{1,2}", shown) else shown  # F8, as on the keyboard
+        return keys or COMMAND_BY_ID[command_id].keys
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Every key shown anywhere (key bar, help, palette, messages) in one notation:
+        "Ctrl+E", "Esc", "F7", "$" (shift/keymap.py decides it)."""
+        return binding.key_display or key_label(binding.key)
 
     def say(self, said: Said, title: str = "") -> None:
         self.notify(said.text, title=title, severity="information" if said.ok else "error",
@@ -439,16 +445,21 @@ class SoloShiftApp(App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        rows = []
-        seen = set()
+        # One row per binding with all its keys ("s, Ctrl+S"); the safety keys first.
+        keys: dict[str, list[str]] = {}
+        about: dict[str, str] = {}
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             # Textual's own (focus, copy) have no id and are not the desk's keys.
-            if (binding.action, key) in seen or not binding.description or not binding.id:
+            if not binding.description or not binding.id:
                 continue
-            seen.add((binding.action, key))
-            command = COMMAND_BY_ID.get(binding.id or "")
-            rows.append((self.get_key_display(binding), command.help if command else binding.description))
+            group = keys.setdefault(binding.id, [])
+            if key_label(key) not in group:
+                group.append(key_label(key))
+            command = COMMAND_BY_ID.get(binding.id)
+            about[binding.id] = command.help if command else binding.description
+        ids = list(keys)
+        rows = [(", ".join(keys[ids[i]]), about[ids[i]]) for i in safety_first(ids)]
         note = getattr(self.screen, "HELP_NOTE", "")
         self.push_screen(HelpScreen(rows, note))
 
@@ -469,11 +480,12 @@ class SoloShiftApp(App[None]):
         actions = {binding.id: binding.action for binding in self.BINDINGS if getattr(binding, "id", None)}
         for command in COMMANDS:
             if command.id in actions:
-                yield SystemCommand(command.title, command.help, action_runner(self, actions[command.id]))
+                yield SystemCommand(command.title, palette_help(self.keys_of(command.id), command.help),
+                                    action_runner(self, actions[command.id]))
         # Every emergency protocol by name, likeliest first, as "emergency: fire alarm".
         for protocol in self.emergency_protocols:
             yield SystemCommand(f"emergency: {protocol.short_title.lower()}",
-                                f"key: {self.key_for('emergency.open')}, then {protocol.key}",
+                                f"{self.key_for('emergency.open')}, then {protocol.key} · {protocol.title}",
                                 lambda p=protocol: self.start_emergency(p))
         commands = getattr(screen, "palette_commands", None)
         if commands:

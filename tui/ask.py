@@ -102,7 +102,8 @@ class AskText(ModalScreen[str | None]):
 
 class Confirm(ModalScreen[bool]):
     """A yes/no question. With `enter_is_yes=False` only y says yes: for a question a
-    reflexive Enter (the key that led here) must not answer."""
+    reflexive Enter (the key that led here) must not answer. With `enter_is_no=True` that
+    Enter answers no: the default for recording something out of the ordinary."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
@@ -110,20 +111,22 @@ class Confirm(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, question: str, enter_is_yes: bool = True) -> None:
+    def __init__(self, question: str, enter_is_yes: bool = True, enter_is_no: bool = False) -> None:
         super().__init__()
         self.question = question
-        self.enter_is_yes = enter_is_yes
+        self.enter_is_yes = enter_is_yes and not enter_is_no
+        self.enter_is_no = enter_is_no
 
     def compose(self) -> ComposeResult:
-        keys = "y or Enter = yes" if self.enter_is_yes else "y = yes"
+        yes = "y or Enter = yes" if self.enter_is_yes else "y = yes"
+        no = "n, Enter or Esc = no" if self.enter_is_no else "n or Esc = no"
         with Vertical(id="dialog"):
             yield Static(self.question, markup=False, classes="title")
-            yield Static(f"{keys} · n or Esc = no", classes="note", markup=False)
+            yield Static(f"{yes} · {no}", classes="note", markup=False)
 
     def action_enter(self) -> None:
-        if self.enter_is_yes:
-            self.dismiss(True)
+        if self.enter_is_yes or self.enter_is_no:
+            self.dismiss(self.enter_is_yes)
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from shift.keymap import COMMANDS
+from shift.keymap import COMMANDS, keys_label
 
 
 def command_binding(command_id: str, action: str, show: bool = True, priority: bool = False) -> Binding:
@@ -26,5 +26,11 @@ def action_runner(node: DOMNode, action: str):
 def screen_commands(screen: Screen, namespace: str) -> Iterator[SystemCommand]:
     """A screen's own keys in the command palette, as "namespace: what it does"."""
     for binding in screen.BINDINGS:
-        yield SystemCommand(f"{namespace}: {binding.description.lower()}", f"key: {binding.key}",
+        yield SystemCommand(f"{namespace}: {binding.description.lower()}", palette_help(binding.key),
                             action_runner(screen, binding.action))
+
+
+def palette_help(keys: str, text: str = "") -> str:
+    """A palette entry's second line: its keys in the desk's one notation, then what it does."""
+    shown = keys_label(keys, " or ")
+    return f"{shown} · {text}" if text else shown

@@ -22,8 +22,8 @@ from shift.hours import duration_text
 from shift.keymap import COMMANDS
 from shift.shifts import Shift, deadline_text, open_followups
 from shift.site import Site
-from shift.text import printable
-from tui.bindings import action_runner, command_binding
+from shift.text import printable, reflow
+from tui.bindings import action_runner, command_binding, palette_help
 from tui.header import SplitLines
 from tui.keybar import KeyBar
 from tui.messages import DeskChanged
@@ -461,6 +461,7 @@ class DeskScreen(SteadyScreen):
 
     def action_tally(self, category: str) -> None:
         config = self.site.tally
+        _, not_kept = tally.read_level_kept(config, category, self.pending_read)
         try:
             entry = self.app.core.tally(self.shift, category, channel=self.pending_channel,
                                         read_level=self.pending_read)
@@ -470,7 +471,7 @@ class DeskScreen(SteadyScreen):
         self.pending_channel = self.pending_read = None
         self.show_pending()
         self.refresh_counts()
-        self.saved(desklog.describe_tally(config, entry, self.site.zone))
+        self.saved(desklog.describe_tally(config, entry, self.site.zone) + (f" ({not_kept})" if not_kept else ""))
 
     def action_channel(self, channel: str) -> None:
         self.pending_channel = channel
@@ -612,20 +613,23 @@ class DeskScreen(SteadyScreen):
         for binding in self.BINDINGS:
             if binding.id and binding.id.startswith("tally.log."):
                 title = f"tally: log {binding.description.lower()}"
+                about = "one question of this type, now"
             elif binding.id and binding.id.startswith(("tally.channel.", "tally.read.")):
                 title = f"tally: {binding.description.lower()}"
+                about = "then the type's key"
             else:
                 command = next((c for c in COMMANDS if c.id == binding.id), None)
                 if command is None:
                     continue
-                title = command.title
-            yield SystemCommand(title, f"key: {binding.key}", action_runner(self, binding.action))
+                title, about = command.title, command.help
+            yield SystemCommand(title, palette_help(binding.key, about), action_runner(self, binding.action))
         # Emergency protocols are "emergency: …" on every screen (the app's commands), opening the
         # emergency screen as F8 does; never the plain runner, which has no number to dial.
         for procedure in self.app.procedures:
             if procedure.kind == "emergency":
                 continue
-            yield SystemCommand(f"procedure: run {procedure.title.lower()}", procedure.description or procedure.kind,
+            about = " ".join(reflow(procedure.description).split()) if procedure.description else procedure.kind
+            yield SystemCommand(f"procedure: run {procedure.title.lower()}", printable(about),
                                 lambda p=procedure: self.start_procedure(p))
 
 

@@ -159,7 +159,7 @@ class EmergencyScreen(RunnerScreen):
         """Leave the walkthrough only after a y (never Enter, which marks steps done): the
         desk then shows the emergency in progress until it is finished."""
         step = self.run.current()
-        where = "step {} of {}".format(*self.run.position(step)) if step else "the end (all steps done)"
+        where = self.run.progress(step).short() if step else "the end (all steps done)"
         kind = "drill" if self.run.drill else "emergency"
         key = self.app.key_for("emergency.open")
         question = (f"Leave the {printable(self.run.procedure.short_title)} walkthrough?\n"

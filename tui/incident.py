@@ -105,7 +105,8 @@ class LeaveDialog(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Static("Leave this incident report?", classes="title", markup=False)
             yield Static("d keeps it as a draft to finish later (Ctrl+F lists drafts) \u00b7 "
-                         "y discards what you typed \u00b7 n or Esc goes back to the report",
+                         "y discards what you typed (until the shift ends, Ctrl+O in a new report "
+                         "brings it back) \u00b7 n or Esc goes back to the report",
                          classes="note", markup=False)
 
     def action_answer(self, answer: str | None) -> None:
@@ -117,6 +118,7 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save report", id="incident.save"),
         Binding("escape", "leave", "Leave", id="incident.cancel"),
+        Binding("ctrl+o", "bring_back", "Bring back the discarded report", id="incident.bring_back"),
     ]
     HELP_NOTE = ("Tab moves between fields. Only category, time, place and what happened are "
                  "required (and your name). Times: now, HH:MM (today) or YYYY-MM-DD HH:MM; "
@@ -136,6 +138,11 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
     IncidentFormScreen #obligations.medical { border: round $warning; background: $warning 10%; }
     IncidentFormScreen #judgement { display: none; padding: 0 1; color: $text-muted; }
     IncidentFormScreen #incident-error { padding: 0 1; color: $text-error; text-style: bold; height: auto; }
+    IncidentFormScreen #incident-discarded { display: none; padding: 0 1; color: $text-warning; }
+    IncidentFormScreen #incident-body > Label.missing, IncidentFormScreen .calls Label.missing {
+        color: $text-error; width: 100%; }
+    IncidentFormScreen .missing Input, IncidentFormScreen Input.missing, IncidentFormScreen TextArea.missing,
+    IncidentFormScreen Select.missing > SelectCurrent { border: tall $error; }
     """
 
     def __init__(self, shift: Shift, draft: incidents.Draft | None = None) -> None:
@@ -144,6 +151,7 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
         self.draft = draft
         self._initial: dict[str, object] = {}
         self._start: IncidentForm | None = None  # the form as opened (from a draft: exact times)
+        self._label_text: dict[str, str] = {}  # a marked field's label as written, to put back
 
     def palette_commands(self):
         return screen_commands(self, "incident")
@@ -157,20 +165,21 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
         title = "Incident report" + (" (completing a draft)" if self.draft else "")
         yield Static(title, id="incident-head", markup=False)
         yield Static(REMINDER, id="incident-reminder", markup=False)
+        yield Static("", id="incident-discarded", markup=False)
         with VerticalScroll(id="incident-body"):
-            yield Label("Category *")
+            yield Label("Category *", id="label-category")
             categories = [(Content(c), c) for c in site.incidents.categories]
             if form.category and form.category not in site.incidents.categories:
                 categories.append((Content(form.category), form.category))
             yield Select(categories, prompt="choose a category", id="category",
                          value=form.category or Select.NULL)
-            yield Label("When did it happen? *  (now, HH:MM today, YYYY-MM-DD HH:MM)")
+            yield Label("When did it happen? *  (now, HH:MM today, YYYY-MM-DD HH:MM)", id="label-when")
             yield Input(incidents.when_text(form.occurred_at, zone), placeholder="e.g. 19:05", id="when")
-            yield Label("Where? *  (a zone, the exact place, or both)")
+            yield Label("Where? *  (a zone, the exact place, or both)", id="label-zone")
             yield Select([(Content(z.name), z.id) for z in site.zones], prompt="zone", id="zone",
                          value=form.zone_id if form.zone_id in {z.id for z in site.zones} else Select.NULL)
             yield Input(form.location, placeholder="exact place, e.g. by the printers near room 204", id="location")
-            yield Label("What happened? *  (in order, what you saw and heard)")
+            yield Label("What happened? *  (in order, what you saw and heard)", id="label-what_happened")
             yield TextArea(form.what_happened, id="what_happened")
             yield Label("People involved")
             yield TextArea(form.people, id="people", placeholder=PEOPLE_HINT)
@@ -183,10 +192,10 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
             with Horizontal(classes="calls"):
                 for name, label in _CALLS:
                     with Vertical():
-                        yield Label(label)
+                        yield Label(label, id=f"label-{name}")
                         yield Input(incidents.when_text(getattr(form, name), zone),
                                     placeholder="HH:MM, blank = not called", id=name)
-            yield Label("Injury")
+            yield Label("Injury", id="label-injury")
             law = self.app.site.jurisdiction
             yield Select([(Content(jurisdiction.label(law, i)), i) for i in jurisdiction.INJURY_LEVELS],
                          value=form.injury, allow_blank=False, id="injury")
@@ -198,14 +207,14 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
             yield Label("Injury details")
             yield Input(form.injury_details, placeholder="what the injury appears to be, first aid given",
                         id="injury_details")
-            yield Label("Severity")
+            yield Label("Severity", id="label-severity")
             yield Select([(Content(incidents.SEVERITY_LABELS[s]), s) for s in incidents.SEVERITIES],
                          value=form.severity, allow_blank=False, id="severity")
             yield Label("Follow-up needed")
             yield Input(form.followup, placeholder="blank if none", id="followup")
             yield Label("Follow-up by whom")
             yield Input(form.followup_by, id="followup_by")
-            yield Label("Reported by *")
+            yield Label("Reported by *", id="label-reporter")
             yield Input(form.reporter, id="reporter")
         yield Static("", id="judgement", markup=False)
         yield Static("", id="incident-error", markup=False)
@@ -215,7 +224,9 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
         if self.draft is not None:
             form = incidents.form_from_draft(self.draft, self.app.clock.now())
         else:
-            form = IncidentForm()
+            # A report is written as soon as it happens: "when" starts at the moment the form
+            # opened (kept to the second while the field is left as it is), and is easy to change.
+            form = IncidentForm(occurred_at=self.app.clock.now())
         self._start = form
         if not form.reporter and not self.shift.worker.startswith("("):  # "(not signed in)"
             form.reporter = self.shift.worker
@@ -226,6 +237,7 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
         self.bring_back_typing()
         self._show_obligations()
         self._show_judgement()
+        self._show_discarded()
 
     # -- typing kept through a crash (tui/keeptyping.py) ----------------------
 
@@ -265,11 +277,13 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
         return values
 
     def _form(self, lenient: bool = False) -> IncidentForm:
-        """The form as typed. A time that cannot be read raises ValueError (left out when lenient)."""
+        """The form as typed. A time that cannot be read raises IncidentProblems with every other
+        problem of the form too (left out as blank when lenient)."""
         values = self._values()
         now = self.app.clock.now()
         zone = self.app.site.zone
         times: dict[str, datetime | None] = {}
+        unreadable: dict[str, str] = {}
         for name, label in (("occurred_at", "When"),) + _CALLS:
             key = "when" if name == "occurred_at" else name
             text = str(values[key])
@@ -279,9 +293,14 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
             try:
                 times[name] = incidents.parse_when(text, now, zone)
             except ValueError as exc:
-                if not lenient:
-                    raise ValueError(f"{label}: {exc}") from None
+                unreadable[name] = f"{label}: {exc}"
                 times[name] = None
+        if unreadable and not lenient:
+            found = incidents.field_problems(self._build(values, times), self.app.site, self.shift, now, unreadable)
+            raise IncidentProblems([text for _, text in found], [name for name, _ in found])
+        return self._build(values, times)
+
+    def _build(self, values: dict[str, object], times: dict[str, datetime | None]) -> IncidentForm:
         return IncidentForm(
             category=str(values["category"]), zone_id=str(values["zone"]),
             injury=str(values["injury"]), hurt=str(values["hurt"]), severity=str(values["severity"]),
@@ -302,18 +321,65 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
     def _error(self, text: str) -> None:
         self.query_one("#incident-error", Static).update(text)
 
+    # A form field (shift.incidents) -> its widget here.
+    _WIDGET = {"occurred_at": "when", "zone_id": "zone"}
+
+    def _label(self, widget_id: str) -> Label | None:
+        found = self.query(f"#label-{widget_id}") or self.query(f"#{widget_id}-label")
+        return found.first(Label) if found else None
+
+    def _mark(self, problems: list[tuple[str, str]]) -> None:
+        """Each field a problem is about: marked, its label saying what it needs; the first focused."""
+        self._unmark_all()
+        first = None
+        for field_name, text in problems:
+            widget_id = self._WIDGET.get(field_name, field_name)
+            found = self.query(f"#{widget_id}")
+            if not found:
+                continue
+            widget = found.first()
+            widget.add_class("missing")
+            label = self._label(widget_id)
+            if label is not None:
+                plain = self._label_text.setdefault(widget_id, str(label.content))
+                label.add_class("missing")
+                label.update(Content(f"{plain}  \u2190 {text}"))
+            first = first or widget
+        if first is not None:
+            first.focus()
+            first.scroll_visible(animate=False)
+
+    def _unmark(self, widget) -> None:
+        if widget is None or not widget.has_class("missing"):
+            return
+        widget.remove_class("missing")
+        label = self._label(widget.id or "")
+        if label is not None and label.has_class("missing"):
+            label.remove_class("missing")
+            label.update(Content(self._label_text.get(widget.id or "", str(label.content))))
+
+    def _unmark_all(self) -> None:
+        for widget in list(self.query(".missing")):
+            if not isinstance(widget, Label):
+                self._unmark(widget)
+
     # -- live hints ---------------------------------------------------------------
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        self._unmark(event.select)
         if event.select.id in ("injury", "hurt"):
             self._show_obligations()
             if self.query_one("#obligations").display:
                 self.query_one("#obligations").scroll_visible(animate=False)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._unmark(event.text_area)
         self._show_judgement()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        self._unmark(event.input)
+        if event.input.id == "location":
+            self._unmark(self.query_one("#zone"))  # the place may be a zone, typed words, or both
         if event.input.id == "injury_details":
             self._show_judgement()
 
@@ -345,14 +411,13 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
     def action_save(self, confirmed: bool = False) -> None:
         try:
             form = self._form()
-        except ValueError as exc:
-            self._error(f"Not saved: {exc}")
-            return
-        form.identifiers_confirmed = confirmed
-        try:
+            form.identifiers_confirmed = confirmed
             incident = incidents.file_incident(self.app.store, self.app.site, self.shift, form)
         except IncidentProblems as exc:
-            self._error("Not saved: " + " ".join(exc.problems))
+            count = len(exc.problems)
+            self._error(f"Not saved: {count} field{'s' if count > 1 else ''} to fill in, marked above; "
+                        "the cursor is on the first.")
+            self._mark(list(zip(exc.fields, exc.problems, strict=True)))
             return
         except IdentifiersFound as exc:
             found = exc.findings  # `exc` is gone once this block ends; the callback needs them
@@ -409,10 +474,63 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
 
     def _after_leave(self, answer: str | None) -> None:
         if answer == "discard":
+            try:
+                incidents.keep_discarded(self.app.store, self.app.site, self.shift.id, self.typed())
+            except sqlite3.Error as exc:
+                self._error(f"NOT discarded: it could not be kept to bring back ({exc}). "
+                            "Esc then d keeps it as a draft.")
+                return
             self.typing_done()
+            self.app.notify("Discarded. Until the shift ends, F6 then Ctrl+O brings it back.", markup=False)
             self.dismiss(None)
         elif answer == "draft":
             self._keep_draft()
+
+    # -- a discarded report, brought back ------------------------------------------
+
+    def _discarded(self) -> tuple[dict[str, str], datetime] | None:
+        if self.draft is not None:
+            return None  # a draft has its own text; only a new report offers the discarded one
+        try:
+            return incidents.discarded(self.app.store, self.shift)
+        except sqlite3.Error:
+            return None
+
+    def _show_discarded(self) -> None:
+        line = self.query_one("#incident-discarded", Static)
+        found = self._discarded()
+        line.display = found is not None
+        if found is not None:
+            fields, at = found
+            what = " ".join(fields.get("what_happened", "").split())[:40] or "no description"
+            line.update(f"A report discarded at {at.astimezone(self.app.site.zone):%H:%M} "
+                        f"(\u201c{printable(what)}\u201d): Ctrl+O brings it back.")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "bring_back":
+            found = self.query("#incident-discarded")
+            return self.draft is None and bool(found) and bool(found.first().display)
+        return True
+
+    def action_bring_back(self) -> None:
+        found = self._discarded()
+        if found is None:
+            return
+        if self._values() != self._initial:
+            self._error("This report has typing of its own: leave it first (Esc, then d keeps it as a draft), "
+                        "then F6 and Ctrl+O.")
+            return
+        self.retype(found[0])
+        try:
+            incidents.forget_discarded(self.app.store, self.shift.id)
+        except sqlite3.Error:
+            pass  # at worst it is offered once more
+        self.keep_typing()  # kept at once as this form's typing, in case of a crash
+        self._show_discarded()
+        self._show_obligations()
+        self._show_judgement()
+        self.app.notify("Brought back the discarded report.", markup=False)
 
     def _keep_draft(self, confirmed: bool = False) -> None:
         form = self._form(lenient=True)

@@ -212,9 +212,10 @@ class IncidentBrowser(Screen[None]):
     IncidentBrowser #browser-filters Input { width: 17; }
     IncidentBrowser #browser-filters #filter-category { width: 30; }
     IncidentBrowser #browser-filters #filter-text { width: 1fr; min-width: 16; margin-right: 0; }
-    IncidentBrowser #browser-results { height: 1fr; margin: 0 1; }
+    IncidentBrowser #browser-results { height: 1fr; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     IncidentBrowser .list-title { padding: 0 1; text-style: bold; }
-    IncidentBrowser #browser-drafts { height: auto; max-height: 6; margin: 0 1; }
+    IncidentBrowser #browser-drafts { height: auto; max-height: 6; margin: 0 1; text-wrap: nowrap;
+                                      text-overflow: ellipsis; }
     IncidentBrowser #browser-status { padding: 0 1; height: auto; color: $text-muted; }
     IncidentBrowser #browser-status.error { color: $text-error; text-style: bold; }
     """
@@ -235,8 +236,7 @@ class IncidentBrowser(Screen[None]):
                          id="filter-category", compact=True)
             yield Input(placeholder="text in any field or supplement", id="filter-text", compact=True)
         yield Static("", id="browser-status", markup=False)
-        yield Static("Newest first \u00b7 Enter opens \u00b7 a adds a supplement", classes="list-title",
-                     markup=False)
+        yield Static("", classes="list-title", id="results-title", markup=False)
         yield OptionList(id="browser-results", markup=False)
         yield Static("Drafts to finish (c completes the highlighted one)", classes="list-title", id="drafts-title",
                      markup=False)
@@ -256,6 +256,11 @@ class IncidentBrowser(Screen[None]):
     def _show_keys(self) -> None:
         for bar in self.query(KeyBar):
             bar.show_keys()
+        # The list's hint says only what works from where the cursor is: in a filter, a is typed.
+        in_list = isinstance(self.focused, OptionList)
+        self.query_one("#results-title", Static).update(
+            "Newest first \u00b7 Enter opens \u00b7 a adds a supplement" if in_list else
+            "Newest first \u00b7 Tab or Enter: to the list, where Enter opens and a adds a supplement")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "complete":
@@ -319,11 +324,22 @@ class IncidentBrowser(Screen[None]):
         status.update(" · ".join(problems + [count]))
         self._show_drafts()
 
-    def _label(self, i: incidents.Incident) -> str:
+    def _label(self, i: incidents.Incident) -> Content:
+        """One line per incident, in aligned columns: when, injury (CRITICAL in the error colour,
+        MEDICAL in the warning colour), category, then the first words and the place; cut at the edge."""
         zone = self.app.site.zone
+        width = max((len(c) for c in self.app.site.incidents.categories), default=12)
+        width = min(width, 24)
+        tag = incidents.injury_tag(i.injury)
+        style = {"critical": "bold $text-error", "medical": "bold $text-warning"}.get(i.injury, "")
         extra = f"  (+{len(i.supplements)} supplement{'s' if len(i.supplements) > 1 else ''})" if i.supplements else ""
-        return (f"{local_text(i.occurred_at, zone)}  {_one_line(i.category)} \u00b7 "
-                f"{_one_line(incidents.place(i, self.app.site))} \u00b7 {_one_line(i.first_line)}{extra}")
+        category = _one_line(i.category)
+        category = category if len(category) <= width else category[:width - 1] + "\u2026"
+        return Content.assemble(
+            f"{i.occurred_at.astimezone(zone):%a %d %b %Y %H:%M}  ",
+            (f"{tag:<{incidents.INJURY_TAG_WIDTH}}", style), "  ",
+            f"{category:<{width}}  {_one_line(i.first_line)} \u00b7 "
+            f"{_one_line(incidents.place(i, self.app.site))}{extra}")
 
     def _show_drafts(self) -> None:
         zone = self.app.site.zone

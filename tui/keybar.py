@@ -8,7 +8,9 @@ while a screen is up, so one Static drawn once serves the same purpose.
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widgets import Static
+from textual.widgets import Input, Static, TextArea
+
+from shift.keymap import key_label, types_text
 
 
 class KeyBar(Static):
@@ -24,16 +26,24 @@ class KeyBar(Static):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.show_keys)
+        # Moving into or out of a text field changes which keys work: the bar follows the focus.
+        self.watch(self.screen, "focused", self._focus_moved, init=False)
+
+    def _focus_moved(self, before: object, after: object) -> None:
+        if isinstance(before, (Input, TextArea)) != isinstance(after, (Input, TextArea)):
+            self.show_keys()
 
     def show_keys(self) -> None:
         parts: list[Content] = []
         seen: set[str] = set()
         self.help_part = None
+        # In a text field a letter is typed, not a key for the screen: only keys that work there.
+        typing = isinstance(self.screen.focused, (Input, TextArea))
         # App-wide keys (emergency, check-in) first, so they show however narrow the screen.
         ordered = sorted(self.screen.active_bindings.values(), key=lambda active: not active.binding.priority)
         for active in ordered:
             binding = active.binding
-            if not binding.show or binding.action in seen:
+            if not binding.show or binding.action in seen or (typing and types_text(binding.key)):
                 continue
             seen.add(binding.action)
             key = self.app.get_key_display(binding)
@@ -41,7 +51,7 @@ class KeyBar(Static):
                 self.help_part = Content.assemble((key, "bold $accent"), " all keys")
                 continue
             parts.append(Content.assemble((key, "bold $accent"), " ", binding.description))
-        parts.append(Content.assemble(("^p", "bold $accent"), " palette"))
+        parts.append(Content.assemble((key_label("ctrl+p"), "bold $accent"), " palette"))
         self.parts = parts
         self.lay_out()
 

@@ -23,6 +23,12 @@ from tui.ask import AskText, Confirm
 from tui.keybar import KeyBar
 
 
+class StepInput(Input):
+    """The answer line of a number or text step: Enter answers, and the key bar says so."""
+
+    BINDINGS = [Binding("enter", "submit", "Answer", id="runner.answer.field")]
+
+
 class RunnerScreen(Screen):
     DEFAULT_CSS = """
     #run-head { height: 1; padding: 0 1; background: $primary-muted; text-style: bold; }
@@ -53,9 +59,10 @@ class RunnerScreen(Screen):
     #step-instructions { margin-bottom: 1; }
     #step-announce { border: round $warning; padding: 0 1; margin-bottom: 1; text-style: bold; }
     #step-figures { border: round $secondary; padding: 0 1; margin-bottom: 1; }
-    #step-options { padding: 0 2; margin-bottom: 1; text-style: bold; }
+    #run-answer { dock: bottom; height: auto; background: $surface; }
+    #step-options { padding: 0 2; text-style: bold; }
     #step-value { max-width: 60; }
-    #step-earlier { color: $text-muted; margin-top: 1; }
+    #step-earlier { color: $text-muted; }
     #step-notes { color: $text-muted; }
     #run-message { height: 1; padding: 0 1; color: $text-muted; }
     #run-message.error { color: $text-error; text-style: bold; }
@@ -102,11 +109,14 @@ class RunnerScreen(Screen):
                 yield Static("", id="step-announce", markup=False)
                 yield Static("", id="step-notice", markup=False)
                 yield Static("", id="step-figures", markup=False)
-                yield Static("", id="step-options", markup=False)
-                yield Input(id="step-value")
                 yield Static("", id="step-earlier", markup=False)
                 yield Static("", id="step-notes", markup=False)
                 yield Static("", id="summary", markup=False)
+                # The answer stays at the foot of the step however long its text: what is typed
+                # (a cash count under a long instruction at 80x24) is always in sight.
+                with Vertical(id="run-answer"):
+                    yield Static("", id="step-options", markup=False)
+                    yield StepInput(id="step-value")
             with VerticalScroll(id="run-sweep"):
                 yield Static("", id="step-sweep", markup=False)
         yield Static("", id="run-message", markup=False)
@@ -141,8 +151,7 @@ class RunnerScreen(Screen):
             summary.update(self.summary_text())
             self.message("Enter finishes the procedure · PageUp looks back at a step")
             return
-        number, total = self.run.position(step)
-        self.query_one("#run-progress", Static).update(f"Step {number} of {total}")
+        self.query_one("#run-progress", Static).update(str(self.run.progress(step)))
         self.query_one("#step-title", Static).update(printable(self.step_title(step)))
         self.show_call(step)
         self.show_where(step)
@@ -389,10 +398,12 @@ class RunnerScreen(Screen):
 
     @work(exclusive=True, group="dialog")
     async def confirm_then_record(self, step: Step, answer: str | None, why: str) -> None:
-        if await self.app.push_screen_wait(Confirm(f"{why}. Record it anyway?")):
+        # No by default: the Enter that submitted the number, pressed again by reflex, must not
+        # record a value outside the range. Only y does.
+        if await self.app.push_screen_wait(Confirm(f"{why}. Record it anyway?", enter_is_no=True)):
             self.record(step, answer, confirm=True)
         else:
-            self.message("Not recorded: correct the number and press Enter.")
+            self.message("Not recorded: correct it and press Enter (then y keeps it as it is).")
 
     @work(exclusive=True, group="dialog")
     async def action_skip(self) -> None:
@@ -458,7 +469,8 @@ class RunnerScreen(Screen):
         self._move(1)
 
     def action_select(self, delta: int) -> None:
-        """↑↓ choose an answer; on a step without choices they scroll the sweep summary."""
+        """↑↓ choose an answer; on a step without choices they scroll the sweep summary, or the
+        step's own text (a long instruction at 80x24 above an answer line that stays in sight)."""
         step = self.step()
         if step is not None and step.kind in ("yesno", "choice"):
             start = -1 if delta > 0 else 0
@@ -467,6 +479,8 @@ class RunnerScreen(Screen):
         elif self.query_one("#step-sweep").display:
             box = self.query_one("#run-sweep", VerticalScroll)
             box.scroll_relative(y=delta, animate=False)
+        else:
+            self.query_one("#run-body", VerticalScroll).scroll_relative(y=delta, animate=False)
 
     def action_pick(self, number: int) -> None:
         step = self.step()
