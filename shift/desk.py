@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shift import checkins, prompts, tally
 from shift.clock import Clock
-from shift.shifts import NOT_SIGNED_IN, Shift, end_shift, handover_note, open_shift, start_shift
+from shift.shifts import NOT_SIGNED_IN, Shift, end_shift, handover_note, open_shift, shift_with_event, start_shift
 from shift.site import Site
 from shift.store import Store
 from shift.tally import TallyEntry
@@ -70,6 +70,7 @@ class DeskCore:
         self._channel_tested_at: datetime | None = None
         self._sending: set[str] = set()  # alerts on their way: one attempt at a time per step
         self._finishing: Shift | None = None  # ended with alarms open: those they reached are still told
+        self._looked_back = False  # for such a shift before this start, whose messages may still be owed
 
     # -- reading the state ----------------------------------------------------
 
@@ -297,12 +298,12 @@ class DeskCore:
                             Effect("notify", "Check in now: press F5.", title="Lone-worker check-in",
                                    severity="warning" if action.level < 3 else "error", timeout=20,
                                    about="checkin")]
-            elif action.kind == "missed":
-                checkins.record(self.store, shift, "missed")
+            elif action.kind == "missed":  # at the tick's moment, like the first step it brings
+                checkins.record(self.store, shift, "missed", at=now)
             elif action.kind == "escalate":
                 step = policy.escalation[action.step] if action.step < len(policy.escalation) else None
                 what = step.describe() if step else "desk alarm"
-                checkins.record(self.store, shift, "escalation", f"{action.step}:{what}")
+                checkins.record(self.store, shift, "escalation", f"{action.step}:{what}", at=now)
                 if step is not None:
                     effects += self._send(Effect("deliver", step=action.step))
             elif action.kind == "resend":
@@ -312,7 +313,12 @@ class DeskCore:
         return effects
 
     def _finishing_effects(self, now: datetime) -> list[Effect]:
-        """The stand-downs of a shift that ended with alarms open, until each is sent."""
+        """The stand-downs of a shift that ended with alarms open, until each is sent (also
+        after a restart: the first tick looks for such a shift)."""
+        if not self._looked_back:
+            self._looked_back = True
+            if self._finishing is None:
+                self._finishing = shift_with_event(self.store, "shift_ended")
         ended, policy = self._finishing, self.site.checkins
         if ended is None or policy is None:
             return []

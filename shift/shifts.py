@@ -61,6 +61,15 @@ def open_shift(store: Store) -> Shift | None:
     return found._replace(worker=signins[-1]["worker"]) if found and signins else found
 
 
+def shift_with_event(store: Store, kind: str) -> Shift | None:
+    """The latest shift that recorded a check-in event of `kind` (e.g. one that ended with an
+    alarm open, whose messages may still be owed after a restart)."""
+    rows = store.rows(
+        f"""SELECT s.id, s.started_at, {WORKER} AS worker, s.desk FROM checkin_events c
+            JOIN shifts s ON s.id = c.shift_id WHERE c.kind = ? ORDER BY c.at DESC LIMIT 1""", (kind,))
+    return _shift(rows[0]) if rows else None
+
+
 def start_shift(store: Store, worker: str, desk: str) -> Shift:
     """Start a shift, or return the one already open (it survives crashes)."""
     worker = worker.strip()

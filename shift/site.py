@@ -722,7 +722,7 @@ class _SiteReader:
                 else:
                     steps.append(EscalationStep("email", to=to, wait=wait))
             elif action == "command":
-                if not command:
+                if not command or not command[0].strip():
                     step.error("command", "a command step needs command = [\"program\", \"argument\", ...]")
                     continue
                 program = command[0]

@@ -346,3 +346,21 @@ def test_quitting_during_a_solo_shift_warns_the_same_with_or_without_duress(stor
     assert "Check-ins and alarms stop while Solo Shift is closed" in normal
     core.check_in("7319")
     assert core.quit_warning(clock.now()) == normal
+
+
+def test_after_a_restart_the_messages_a_closed_shift_owes_are_still_sent(store, full_site, clock):
+    site = full_site._replace(email=None, tasks=())
+    core = DeskCore(store, site, clock)
+    clock.moment = local(2026, 11, 24, 18, 0)
+    shift = core.start_shift("Sam", "main")
+    clock.moment = local(2026, 11, 24, 19, 11)
+    for effect in core.tick(clock.now()):
+        if effect.kind == "deliver":
+            core.delivered(shift, effect.step, True, "emailed security@library.example")
+    core.end_shift(shift, "Going home", [])
+    restarted = DeskCore(store, site, clock)  # the desk closed before the tick that would send them
+    clock.advance(seconds=5)
+    owed = [e for e in restarted.tick(clock.now()) if e.kind == "stand_down"]
+    assert owed and owed[0].shift == shift
+    _, subject, _ = restarted.stand_down_message(shift, owed[0].step, owed[0].text)
+    assert subject.startswith("Desk closed with the missed check-in alarm unanswered")

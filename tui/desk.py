@@ -560,6 +560,7 @@ class DeskScreen(SteadyScreen):
             from tui.report import ReportScreen
 
             if self.app.timers is not None:  # else the timers send it when they start
+                self.app.timers.check()  # an alarm left open: those it reached are told now
                 self.app.timers.send_reports(announce=True)
 
             # The finished shift's report first; closing it opens the start screen.
