@@ -78,7 +78,10 @@ class StartShiftScreen(SteadyScreen):
                  if item.emergency]
         if core.waiting():
             lines.append(f"{core.waiting()} entries waiting for storage: kept in memory, written when it returns")
-        box = self.query_one("#start-status", Static)
+        found = self.query("#start-status")
+        if not found:
+            return  # between a recompose's removal and its new widgets (the next shift's start screen)
+        box = found.first(Static)
         box.display = bool(lines)
         if "\n".join(lines) != str(box.content):
             box.update("\n".join(lines))
