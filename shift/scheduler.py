@@ -26,6 +26,7 @@ log = logging.getLogger("solo_shift.scheduler")
 
 WAKE_EVERY = timedelta(seconds=20)
 WAKE_SLACK = timedelta(milliseconds=5)
+DECIDE_INSTANCES = 4  # a wake may set the next one while it still runs
 MISFIRE_GRACE = 120  # seconds a late job may still run; later than that it is reported missed
 
 
@@ -85,7 +86,10 @@ class DeskScheduler:
             return
         # A hair after the moment: the desk's clock read on waking is never just before it.
         run_date = self._machine_time(moment + WAKE_SLACK, system_offset(self.clock))
-        self.scheduler.add_job(self._wake, "date", run_date=run_date, id="decide", replace_existing=True)
+        # Set from inside the wake that is still running: with one instance allowed, a moment a few
+        # milliseconds later would be skipped as "already running" and wait for the 20-second wake.
+        self.scheduler.add_job(self._wake, "date", run_date=run_date, id="decide", replace_existing=True,
+                               max_instances=DECIDE_INSTANCES)
 
     @staticmethod
     def _machine_time(moment: datetime, offset: timedelta) -> datetime:
