@@ -2,11 +2,11 @@
 
 import asyncio
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from shift.clock import SystemClock
 from shift.hours import HoursCalendar
 from shift.scheduler import DeskScheduler
-from zoneinfo import ZoneInfo
 
 
 async def test_a_moment_set_from_inside_a_running_wake_a_few_ms_later_is_not_skipped():
