@@ -330,3 +330,19 @@ def test_fire_alarm_sweep_snapshot_at_80x24(snap_compare, store, site, shift, cl
                / "test_fire_alarm_sweep_snapshot_at_80x24.svg")
     if not request.config.getoption("--snapshot-update"):  # an updated picture is written at the end
         assert "9-911" in picture.read_text()  # the picture itself has the number on it
+
+
+async def test_f1_in_a_walkthrough_says_where_its_words_come_from(store, site, shift):
+    """Facts shown to a worker in an emergency carry their source: F1 lists the protocol's."""
+    from tui.help import HelpScreen
+
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8", "m")
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        note = "\n".join(str(n.content) for n in app.screen.query(".note"))
+        assert "Where this comes from:" in note
+        assert "Occupational Health and Safety Act" in note and "R.S.O. 1990, c. O.1, s. 51" in note

@@ -82,8 +82,17 @@ class RunnerScreen(Screen):
         Binding("escape", "leave", "Leave (resume later)", id="runner.leave"),
     ]
     resilient = False  # emergencies: writes the disk refuses wait in memory instead of failing
-    HELP_NOTE = ("In a number or text field, letters are typed into the field: use Ctrl+S to skip "
+    KEYS_NOTE = ("In a number or text field, letters are typed into the field: use Ctrl+S to skip "
                  "and Ctrl+N for a note. Answering an earlier step again records a correction.")
+
+    @property
+    def HELP_NOTE(self) -> str:  # noqa: N802 (the name every screen's help note has)
+        """F1 also says where this procedure's words come from, each source as written in its file."""
+        procedure = self.run.procedure
+        about = [printable(reflow(procedure.description), keep_newlines=True)] if procedure.description else []
+        sources = [f"\u2022 {printable(str(c))}" for c in procedure.sources]
+        where = ["Where this comes from:", *sources] if sources else []
+        return "\n\n".join(part for part in (self.KEYS_NOTE, "\n".join(about), "\n".join(where)) if part)
 
     def __init__(self, run: runs.RunState) -> None:
         super().__init__()
