@@ -75,3 +75,46 @@ def test_quiet_desk_snapshot_at_80x24(snap_compare, store, site, clock):
     shift = start_shift(store, "Sam Okafor", "main")
     record(store, site.tally, shift, "directional")
     assert snap_compare(SoloShiftApp(store, site), terminal_size=(80, 24))
+
+
+def _in_view(app, widget) -> bool:
+    """The widget is drawn inside the terminal, not scrolled below it."""
+    region = widget.region
+    return region.height > 0 and region.y >= 0 and region.bottom <= app.size.height
+
+
+async def test_the_incident_form_and_f7_at_80x24_keep_what_is_typed_in_view(store, site):
+    from textual.widgets import Input
+
+    start_shift(store, "Sam Okafor", "main")
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press("ctrl+s")  # nothing filled in: the first missing field gets the cursor
+        await pilot.pause()
+        focused = app.focused
+        assert focused is not None and _in_view(app, focused), focused
+        assert app.screen.query_one("#when", Input).value  # "When" starts at now
+        await pilot.press("escape")
+        await pilot.pause()
+        if "y = yes" in _visible_text(app) or "Discard" in _visible_text(app):
+            await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("f7")
+        await pilot.pause()
+        scan = app.focused
+        assert scan is not None and _in_view(app, scan)
+        shown = _visible_text(app)
+        assert "MODE: LOAN" in shown and "Esc Back to desk" in shown
+        assert app.screen.query_one("KeyBar").size.height == 1
+
+
+def test_incident_form_snapshot_at_80x24(snap_compare, store, site):
+    start_shift(store, "Sam Okafor", "main")
+    assert snap_compare(SoloShiftApp(store, site), press=["f6"], terminal_size=(80, 24))
+
+
+def test_offline_circulation_snapshot_at_80x24(snap_compare, store, site):
+    start_shift(store, "Sam Okafor", "main")
+    assert snap_compare(SoloShiftApp(store, site), press=["f7"], terminal_size=(80, 24))
