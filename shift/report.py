@@ -160,8 +160,10 @@ def still_open(store: Store, site: Site, shift: Shift, now: datetime, *, until: 
         items.append(OpenItem("procedure", f"Not finished: {run.procedure.title} ({kind}{where})"))
     if not any(run.procedure.kind == "closing" for run in runs):
         for closed in _closings(site, shift.started_at, until or now):
-            items.append(OpenItem("closing", f"Closing procedure not run: the library closed at "
-                                             f"{closed.astimezone(zone):%H:%M}"))
+            local = closed.astimezone(zone)
+            day = "" if local.date() == shift.started_at.astimezone(zone).date() else f"{local:%a %d %b} "
+            items.append(OpenItem("closing", f"Closing procedure not run: the library closed {day}at "
+                                             f"{local:%H:%M}"))
     titles = {t.id: t for t in site.tasks}
     for events, final in _prompt_finals(store, shift):
         task = titles.get(events[0]["task_id"])

@@ -51,6 +51,7 @@ async def test_the_end_of_the_shift_lists_what_is_still_open_and_wants_a_handove
         await pilot.pause()
         assert isinstance(app.screen, EndShiftScreen)
         assert shown(app, "#open-heading").startswith("Still open (5)")
+        assert shown(app, "#open-heading").endswith("1 more below: Shift+Tab, then ↓")  # never hidden unsaid
         listed = shown(app, "#open-list").splitlines()
         assert listed == [
             "• Not finished: Floor walk (step 1 of 12)",

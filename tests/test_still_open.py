@@ -107,3 +107,10 @@ def test_a_follow_up_is_resolved_only_with_a_note_of_what_was_done(store, shift)
     resolve_followup(store, shift, waiting[0].id, " Ticket 4512 ")
     assert open_followups(store) == []
     assert store.rows("SELECT note FROM followup_resolutions") == [{"note": "Ticket 4512"}]
+
+
+def test_a_shift_left_open_for_days_dates_each_closing_it_missed(store, site, shift, clock):
+    clock.advance(days=1, hours=4)  # Wednesday 23:30: Tuesday's and Wednesday's closings came and went
+    texts = [i.text for i in report.still_open(store, site, shift, clock.now()) if i.kind == "closing"]
+    assert texts == ["Closing procedure not run: the library closed at 23:00",
+                     "Closing procedure not run: the library closed Wed 25 Nov at 23:00"]

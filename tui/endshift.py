@@ -15,6 +15,9 @@ from shift.text import printable
 from tui.keeptyping import KeepsTyping
 
 
+OPEN_ROWS = 4  # items shown at once, one line each; the rest scroll
+
+
 class EndShiftScreen(KeepsTyping, ModalScreen[bool]):
     BINDINGS = [
         Binding("ctrl+s", "end", "End shift", id="endshift.confirm"),
@@ -32,7 +35,8 @@ class EndShiftScreen(KeepsTyping, ModalScreen[bool]):
         with Vertical(id="dialog"):
             yield Label("End the shift", classes="title", id="end-title")
             if items:
-                yield Static(f"Still open ({len(items)}): say in the note what the next person should do",
+                more = f" — {len(items) - OPEN_ROWS} more below: Shift+Tab, then ↓" if len(items) > OPEN_ROWS else ""
+                yield Static(f"Still open ({len(items)}): say in the note what the next person should do{more}",
                              id="open-heading", classes="open", markup=False)
                 with VerticalScroll(id="open-items"):
                     yield Static("\n".join(f"• {printable(item.text)}" for item in items), id="open-list",
