@@ -14,7 +14,6 @@ from shift.shifts import HandoverMissing, Shift
 from shift.text import printable
 from tui.keeptyping import KeepsTyping
 
-
 OPEN_ROWS = 4  # items shown at once, one line each; the rest scroll
 
 
