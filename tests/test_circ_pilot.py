@@ -36,7 +36,7 @@ async def test_patron_then_items_make_loans(store, site, shift):
     app = SoloShiftApp(store, site)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_scan_screen(pilot)
-        assert "MODE: LOAN (scan the card first)" in shown(app, "#circ-mode")
+        assert "MODE: LOAN (card first)" in shown(app, "#circ-mode")
         await pilot.press(*card(1), "enter", *item(1), "enter", *item(2), "enter")
         assert rows(store) == [("loan", item(1), card(1)), ("loan", item(2), card(1))]
         assert shown(app, "#circ-patron") == f"Patron: ••••••••••{card(1)[-4:]}"

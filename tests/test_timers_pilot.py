@@ -201,7 +201,7 @@ async def test_a_report_the_server_refused_is_said_and_sent_on_a_later_try(reque
             await wait_for(pilot, lambda: store.rows("SELECT 1 FROM report_emails WHERE outcome = 'failed'"))
             await pilot.pause()
             said = notify.call_args_list[-1]
-            assert said.args[0].startswith("The shift report was not emailed (email to reports not sent")
+            assert said.args[0].startswith("Not emailed (email to reports not sent")
             assert said.kwargs["severity"] == "warning"
             handler = Recorder()
             server = Controller(handler, hostname="127.0.0.1", port=port)

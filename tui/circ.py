@@ -231,7 +231,7 @@ class CirculationScreen(Screen):
 
     def show_mode(self) -> None:
         mode = self.session.mode
-        patron = " (scan the card first)" if mode in circulation.NEEDS_PATRON and not self.session.patron else ""
+        patron = " (card first)" if mode in circulation.NEEDS_PATRON and not self.session.patron else ""
         self.query_one("#circ-mode", Static).update(
             f"MODE: {ACTION_NAMES[mode].upper()}{patron}   "
             + " · ".join(f"{key} {ACTION_NAMES[m].lower()}" for m, key in MODE_KEYS.items()))

@@ -415,7 +415,7 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
             incident = incidents.file_incident(self.app.store, self.app.site, self.shift, form)
         except IncidentProblems as exc:
             count = len(exc.problems)
-            self._error(f"Not saved: {count} field{'s' if count > 1 else ''} to fill in, marked above; "
+            self._error(f"Not saved: {count} field{'s' if count > 1 else ''} to fill in, each marked; "
                         "the cursor is on the first.")
             self._mark(list(zip(exc.fields, exc.problems, strict=True)))
             return

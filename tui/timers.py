@@ -141,8 +141,9 @@ class DeskTimers:
             return
         log.warning("shift report %s not emailed: %s", shift_id, detail)
         if announce:
-            self.app.notify(f"The shift report was not emailed ({detail}). It is kept and tried again "
-                            f"every {REPORT_RETRY.seconds // 60} minutes while the desk is open.",
+            # Short: it comes up over the report itself; the reason is in the log and the report list.
+            why = detail if len(detail) <= 60 else detail[:59] + "…"
+            self.app.notify(f"Not emailed ({why}); tried again every {REPORT_RETRY.seconds // 60} min.",
                             title="Shift report", severity="warning", markup=False, timeout=20)
 
     # -- alerts ---------------------------------------------------------------
