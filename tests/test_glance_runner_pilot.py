@@ -1,5 +1,6 @@
 """At a glance at 80x24: the procedure runner and the keys, as a person with a patron waiting sees them."""
 
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input
@@ -163,3 +164,12 @@ async def test_help_lists_the_safety_keys_first_in_one_notation(store, full_site
         assert palette["shift: end shift"].startswith("Ctrl+E · ")
         assert not [h for h in palette.values() if "key:" in h or "^" in h]
         assert str(app.screen.query_one("KeyBar").content).startswith("F8 EMERGENCY  F5 Check in")
+
+
+def test_the_cash_count_step_at_80x24_snapshot(snap_compare, store, site, shift, cash_procedure):
+    """The picture the test above reads: the typed count under the instructions and the fees box."""
+    app = SoloShiftApp(store, site, procedures=[cash_procedure])
+    assert snap_compare(app, press=["f4", "1", "enter", "2", "1", "2", ".", "5", "0"], terminal_size=(80, 24))
+    picture = Path(__file__).parent / "__snapshots__" / "test_glance_runner_pilot" / \
+        "test_the_cash_count_step_at_80x24_snapshot.svg"
+    assert "212.50" in picture.read_text() and "Count&#160;and&#160;secure" in picture.read_text()
