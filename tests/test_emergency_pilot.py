@@ -68,8 +68,7 @@ async def test_drills_are_recorded_apart(store, site, shift):
         await pilot.press("escape", "y", "f8")
         await pilot.pause()
         # Left unfinished, it is not yet a drill held: the date comes once it is finished.
-        assert "No fire drill in the past year (none recorded): the Ontario Fire Code requires" in str(
-            app.screen.query(".note").first().content)
+        assert "No fire drill in the past year (none recorded)" in str(app.screen.query(".note").first().content)
     assert fire_runs(store)[0]["drill"] == 1
 
 

@@ -346,3 +346,17 @@ async def test_f1_in_a_walkthrough_says_where_its_words_come_from(store, site, s
         note = "\n".join(str(n.content) for n in app.screen.query(".note"))
         assert "Where this comes from:" in note
         assert "Occupational Health and Safety Act" in note and "R.S.O. 1990, c. O.1, s. 51" in note
+
+
+async def test_every_protocol_of_the_picker_is_on_screen_at_80x24(store, site, shift):
+    """Lockdown comes last (least likely) and must still be seen, with the drill switch."""
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8")
+        await pilot.pause()
+        keys = app.screen.query_one("#protocol-keys")
+        assert keys.region.bottom <= app.size.height - 1  # inside the dialog's border
+        listed = str(keys.content).splitlines()
+        assert len(listed) == len([p for p in PROCEDURES if p.kind == "emergency"])
+        assert "Lockdown" in listed[-1] or any("lockdown" in line.lower() for line in listed)
+        assert "Tab: drill mode" in str(app.screen.query(".note").first().content)

@@ -97,7 +97,7 @@ async def test_the_runner_shows_where_the_naloxone_kit_is(store, site, shift):
         listing = shown(app, "#protocol-keys").splitlines()
         assert " n   Suspected opioid overdose  (template)" in listing
         assert len(listing) == 16 and all(line.endswith("(template)") for line in listing)  # every bundled one
-        assert "not yet adapted to this library" in shown(app, "#template-legend")
+        assert "not adapted to this library yet" in shown(app, "#template-legend")
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, EmergencyScreen)

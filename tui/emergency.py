@@ -53,11 +53,16 @@ class EmergencyPicker(ModalScreen["tuple[Procedure, bool] | None"]):
         with Vertical(id="emergency-picker"):
             yield Static("EMERGENCY — press the protocol's key", classes="title", markup=False)
             yield Static("", id="drill-state", markup=False)
-            yield Static(self.listing(), id="protocol-keys")
-            yield Static(f"Tab: drill mode on/off · Esc: back · {self.drill_note}", classes="note", markup=False)
+            # The notes before the list: on a small terminal the list is cut at its end, where the
+            # least likely protocols are (their keys still work), never the drill switch.
+            # One line each: the whole list must fit at 80x24 (lockdown is last); the drill rule in
+            # full is in the shift report.
+            last_drill = self.drill_note.split(": ")[0]
+            yield Static(f"Tab: drill mode · Esc: back · {last_drill}", classes="note", markup=False)
             if any(p.template for p in self.protocols):
-                yield Static("(template): not yet adapted to this library; follow it all the same",
+                yield Static("(template): not adapted to this library yet; follow it anyway",
                              id="template-legend", classes="note", markup=False)
+            yield Static(self.listing(), id="protocol-keys")
 
     def listing(self) -> Content:
         """One line per protocol: its key (bold, in the key colour, as in the key bar), the title
