@@ -104,6 +104,11 @@ def _top(alarms: list[Alarm]) -> int | None:
     return next((i for i in range(len(alarms) - 1, -1, -1) if alarms[i].ended_at is None), None)
 
 
+def _open_duress(alarms: list[Alarm]) -> Alarm | None:
+    """A duress alarm still open, wherever it stands in the stack."""
+    return next((a for a in alarms if a.reason == "duress" and a.ended_at is None), None)
+
+
 def _read_log(rows: list[dict], started_at: datetime) -> _Log:
     """The one reading of the check-in events: when the person last checked in, every alarm
     (open or ended), the last channel test, and which rows belong to a silent duress alarm."""
@@ -120,7 +125,7 @@ def _read_log(rows: list[dict], started_at: datetime) -> _Log:
         at, kind = from_iso(row["at"]), row["kind"]
         top = _top(alarms)
         open_alarm = alarms[top] if top is not None else None
-        duress = next((a for a in alarms if a.reason == "duress" and a.ended_at is None), None)
+        duress = _open_duress(alarms)
         if kind in ("checkin", "duress", "acknowledged"):
             # A duress check-in is a check-in on screen; an answer means someone saw to the
             # person, so the next check-in counts from then (no new alarm the moment it ends).
@@ -164,14 +169,10 @@ def _read_log(rows: list[dict], started_at: datetime) -> _Log:
     return _Log(last, alarms, channel, channel_detail, silent)
 
 
-def alarms(rows: list[dict]) -> list[Alarm]:
-    """Every alarm of the shift, open or ended, in the order they were raised."""
-    return _read_log(rows, datetime.min.replace(tzinfo=UTC)).alarms
-
-
-def silent_rows(rows: list[dict]) -> set[int]:
-    """The positions in `rows` that belong to a duress alarm (the report on the desk leaves them out)."""
-    return _read_log(rows, datetime.min.replace(tzinfo=UTC)).silent
+def read_log(rows: list[dict]) -> _Log:
+    """The log read once for a report: every alarm in the order raised, and the positions of the
+    rows that belong to a duress alarm (the report on the desk leaves them out)."""
+    return _read_log(rows, datetime.min.replace(tzinfo=UTC))
 
 
 def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = False) -> CheckinState:
@@ -179,7 +180,7 @@ def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = Fa
     log = _read_log(events(store, shift), shift.started_at)
     top = _top(log.alarms)
     alarm = log.alarms[top] if top is not None else None
-    duress = next((a for a in log.alarms if a.reason == "duress" and a.ended_at is None), None)
+    duress = _open_duress(log.alarms)
     interval = policy.sweep_interval if sweeping else policy.interval
     deadline = log.last_checkin + interval
     return CheckinState(log.last_checkin, deadline, deadline + policy.grace, alarm is not None,
@@ -403,7 +404,7 @@ def stand_down_text(where: Where, shift: Shift, alarm: Alarm) -> tuple[str, str]
 
 def ended_alarms(rows: list[dict]) -> list[Alarm]:
     """Every alarm of the shift that has ended."""
-    return [a for a in _read_log(rows, datetime.min.replace(tzinfo=UTC)).alarms if a.ended_at is not None]
+    return [a for a in read_log(rows).alarms if a.ended_at is not None]
 
 
 def _stand_down_key(row: dict) -> str:

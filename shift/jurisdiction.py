@@ -83,14 +83,17 @@ class Jurisdiction(NamedTuple):
     drill_source: Citation | None = None
 
 
-def drill_note(law: Jurisdiction, last: datetime | None, now: datetime, zone: tzinfo) -> tuple[str, bool]:
-    """The last fire drill as the desk says it, and whether one is overdue by the jurisdiction's rule."""
+def drill_note(law: Jurisdiction, last: datetime | None, now: datetime, zone: tzinfo,
+               with_rule: bool = True) -> tuple[str, bool]:
+    """The last fire drill as the desk says it, and whether one is overdue by the jurisdiction's
+    rule (said too, unless `with_rule` is False: a line with no room for it)."""
     when = "none recorded" if last is None else f"last one {last.astimezone(zone):%d %b %Y}"
     if law.drill_every is None:
         return (f"Fire drills: {when}", False)
     if last is None or now - last > law.drill_every:
         period = "year" if law.drill_every.days == 365 else f"{law.drill_every.days} days"
-        return (f"No fire drill in the past {period} ({when}): {law.drill_rule}", True)
+        said = f": {law.drill_rule}" if with_rule else ""
+        return (f"No fire drill in the past {period} ({when}){said}", True)
     return (f"Last fire drill: {last.astimezone(zone):%d %b %Y}", False)
 
 

@@ -323,8 +323,9 @@ def _checkins(store: Store, site: Site, shift: Shift, at_desk: bool) -> Section:
     # (the emailed report): the report on the desk's screen may be read by whoever stands there.
     count = sum(1 for r in rows if r["kind"] in ("checkin", "duress"))
     lines = [f"Check-ins: {count}"]
-    silent = checkins.silent_rows(rows) if at_desk else set()
-    missed = {to_iso(a.started_at) for a in checkins.alarms(rows) if a.reason == "missed check-in"}
+    log = checkins.read_log(rows)
+    silent = log.silent if at_desk else set()
+    missed = {to_iso(a.started_at) for a in log.alarms if a.reason == "missed check-in"}
     for number, r in enumerate(rows):
         when = _t(from_iso(r["at"]), site)[:5]
         kind = r["kind"]

@@ -144,13 +144,14 @@ def desk_counts(store: Store, shift: Shift, now: datetime, zone: ZoneInfo) -> De
     today: Counter = Counter()
     by_hour: Counter = Counter()
     mine: Counter = Counter()
-    for row in _live(store, start, end):
-        today[row["category"]] += row["quantity"]
-        by_hour[from_iso(row["occurred_at"]).astimezone(zone).hour] += row["quantity"]
-    # A shift may have begun yesterday evening: all of it counts as this shift.
+    first = to_iso(start)
+    # One read: a shift may have begun yesterday evening, and all of it counts as this shift.
     for row in _live(store, min(shift.started_at, start), end):
         if row["shift_id"] == shift.id:
             mine[row["category"]] += row["quantity"]
+        if row["occurred_at"] >= first:
+            today[row["category"]] += row["quantity"]
+            by_hour[from_iso(row["occurred_at"]).astimezone(zone).hour] += row["quantity"]
     return DeskCounts(mine, today, by_hour)
 
 

@@ -298,7 +298,8 @@ class SoloShiftApp(App[None]):
             return
         shift = open_shift(self.store)
         in_progress = {r.procedure.id for r in runs.open_runs(self.store, shift)} if shift else set()
-        note, _ = drill_note(self.site.jurisdiction, runs.last_drill(self.store), self.clock.now(), self.site.zone)
+        note, _ = drill_note(self.site.jurisdiction, runs.last_drill(self.store), self.clock.now(), self.site.zone,
+                             with_rule=False)  # the picker's one line; the rule is in the report
         picker = EmergencyPicker(self.emergency_protocols, in_progress, note)
         self.push_screen(picker, self._start_emergency)
         self.toasts.sync()  # toasts come down before the picker is drawn

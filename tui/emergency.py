@@ -55,10 +55,9 @@ class EmergencyPicker(ModalScreen["tuple[Procedure, bool] | None"]):
             yield Static("", id="drill-state", markup=False)
             # The notes before the list: on a small terminal the list is cut at its end, where the
             # least likely protocols are (their keys still work), never the drill switch.
-            # One line each: the whole list must fit at 80x24 (lockdown is last); the drill rule in
-            # full is in the shift report.
-            last_drill = self.drill_note.split(": ")[0]
-            yield Static(f"Tab: drill mode · Esc: back · {last_drill}", classes="note", markup=False)
+            # One line each: the whole list must fit at 80x24 (lockdown is last); the drill rule
+            # itself is in the shift report.
+            yield Static(f"Tab: drill mode · Esc: back · {self.drill_note}", classes="note", markup=False)
             if any(p.template for p in self.protocols):
                 yield Static("(template): not adapted to this library yet; follow it anyway",
                              id="template-legend", classes="note", markup=False)
