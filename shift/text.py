@@ -6,18 +6,14 @@ import re
 
 # C0 controls and DEL become their visible Unicode "control pictures", so an
 # ANSI escape in a note shows as ␛[31m instead of recolouring the terminal.
-_CONTROL_PICTURES = {c: 0x2400 + c for c in range(0x20)}
-_CONTROL_PICTURES[0x7F] = 0x2421
+# C1 controls (U+0080..U+009F) can also start terminal sequences. The tables are built
+# once: an export calls this for every field of every scan.
+_TABLE = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421} | {c: 0xFFFD for c in range(0x80, 0xA0)}
+_TABLE_KEEPING_NEWLINES = {c: v for c, v in _TABLE.items() if c != 0x0A}
 
 
 def printable(text: str, keep_newlines: bool = False) -> str:
-    table = dict(_CONTROL_PICTURES)
-    if keep_newlines:
-        del table[0x0A]
-    # C1 controls (U+0080..U+009F) can also start terminal sequences.
-    for c in range(0x80, 0xA0):
-        table[c] = 0xFFFD
-    return text.translate(table)
+    return text.translate(_TABLE_KEEPING_NEWLINES if keep_newlines else _TABLE)
 
 
 _FORMULA_START = ("=", "+", "-", "@")
