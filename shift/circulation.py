@@ -357,9 +357,10 @@ def import_blocked(store: Store, path: Path | str) -> tuple[int, list[str]]:
     """Read a CSV of blocked cards into a new list in force; (cards imported, problems).
 
     The header names the card column (patron, card, cardnumber or barcode)
-    and may have a reason column. Each bad row is reported as
-    'file:line: what is wrong' and skipped; a file with no usable row
-    changes nothing. Never raises for a bad or unreadable file.
+    and may have a reason column. All or nothing: the new list replaces the
+    one in force, so a file with any bad row (each reported as
+    'file:line: what is wrong') changes nothing, rather than leave the desk
+    with part of a list. Never raises for a bad or unreadable file.
     """
     path = Path(path)
     name = str(path)
@@ -371,8 +372,9 @@ def import_blocked(store: Store, path: Path | str) -> tuple[int, list[str]]:
         line = path.read_bytes()[:exc.start].count(b"\n") + 1
         return 0, [f"{name}:{line}: not UTF-8 text (save the file as UTF-8 CSV)"]
     cards, problems = _read_blocked(name, text)
-    if not cards:
-        problems.append(f"{name}: no blocked card found: the list in force is unchanged")
+    if problems or not cards:
+        found = "nothing imported" if problems else "no blocked card found"
+        problems.append(f"{name}: {found}: the list in force is unchanged")
         return 0, problems
     with store.transaction():
         listing = store.insert("blocked_lists", {"imported_at": store.now_iso(), "source": path.name,
@@ -385,7 +387,9 @@ def import_blocked(store: Store, path: Path | str) -> tuple[int, list[str]]:
 def _read_blocked(name: str, text: str) -> tuple[dict[str, str], list[str]]:
     problems: list[str] = []
     cards: dict[str, str] = {}
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open is an error, not the rest of the file read as one card.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    record_start = 1  # where a record that cannot be read began
     try:
         header = next(reader, None)
         if header is None:
@@ -395,8 +399,10 @@ def _read_blocked(name: str, text: str) -> tuple[dict[str, str], list[str]]:
         if card_col is None:
             return cards, [f"{name}:1: no card column: the header must name one of {', '.join(CARD_COLUMNS)}"]
         reason_col = next((names.index(c) for c in REASON_COLUMNS if c in names), None)
+        record_start = reader.line_num + 1
         for row in reader:
             line = reader.line_num
+            record_start = line + 1
             if not any(cell.strip() for cell in row):
                 continue  # blank lines are harmless
             if card_col >= len(row) or not row[card_col].strip():
@@ -412,5 +418,5 @@ def _read_blocked(name: str, text: str) -> tuple[dict[str, str], list[str]]:
                 reason = "".join(ch if ch.isprintable() else " " for ch in reason).strip()
             cards.setdefault(card, reason)
     except csv.Error as exc:
-        problems.append(f"{name}:{reader.line_num}: not readable as CSV ({exc})")
+        problems.append(f"{name}:{record_start}: not readable as CSV from this line ({exc})")
     return cards, problems

@@ -225,11 +225,16 @@ def test_cli_refuses_a_database_another_copy_holds(scenario, tmp_path):
 def test_cli_import_blocked(tmp_path):
     db = tmp_path / "desk.db"
     good = tmp_path / "blocked.csv"
-    good.write_text(f"patron,reason\n{card(1)},fines\nbad card,x\n", encoding="utf-8")
+    good.write_text(f"patron,reason\n{card(1)},fines\n{card(2)},\n", encoding="utf-8")
     done = run("import", "blocked", str(good), db=db)
     assert done.returncode == 0, done.stderr
-    assert "Imported 1 blocked card(s)" in done.stdout
-    assert f"{good}:3: card 'bad card' contains spaces" in done.stderr
+    assert "Imported 2 blocked card(s)" in done.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"patron,reason\n{card(3)},fines\nbad card,x\n", encoding="utf-8")
+    refused = run("import", "blocked", str(bad), db=db)
+    assert refused.returncode == 1 and "Imported" not in refused.stdout
+    assert f"{bad}:3: card 'bad card' contains spaces" in refused.stderr
+    assert "nothing imported: the list in force is unchanged" in refused.stderr
     missing = run("import", "blocked", str(tmp_path / "nope.csv"), db=db)
     assert missing.returncode == 1 and "cannot be read" in missing.stderr and "Traceback" not in missing.stderr
 

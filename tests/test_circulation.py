@@ -211,16 +211,36 @@ def test_the_latest_list_is_in_force(store, tmp_path):
     assert circulation.blocked_list(store).source == "b.csv"
 
 
-def test_bad_rows_are_reported_by_file_and_line_and_skipped(store, tmp_path):
+def test_bad_rows_are_reported_by_file_and_line_and_nothing_is_imported(store, tmp_path):
+    good = write(tmp_path, "good.csv", f"card,reason\n{card(2)},\"two\nlines\"\n\n{card(3)}\n")
+    assert circulation.import_blocked(store, good) == (2, [])  # a quoted line break, a blank line: fine
+    assert circulation.blocked_reason(store, card(2)) == "two\nlines".replace("\n", " ")
     path = write(tmp_path, "blocked.csv",
-                 f"card,reason\n{card(1)},ok\n,no card\n1234 5678,space\n\n{card(2)},\"two\nlines\"\n{card(3)}\n")
+                 f"card,reason\n{card(1)},ok\n,no card\n1234 5678,space\n\n{card(4)}\n")
     count, problems = circulation.import_blocked(store, path)
-    assert count == 3
+    assert count == 0
     assert problems == [
         f"{path}:3: no card number in column 'card'",
         f"{path}:4: card '1234 5678' contains spaces",
+        f"{path}: nothing imported: the list in force is unchanged",
     ]
-    assert circulation.blocked_reason(store, card(2)) == "two lines"
+    assert circulation.blocked_list(store).source == "good.csv"
+    assert circulation.blocked_reason(store, card(1)) is None
+
+
+@pytest.mark.parametrize("tail, where", [
+    ('"{c}\n{d}\n', ":3: not readable as CSV"),  # a quote never closed would swallow the rest
+    ('{c},"' + "x" * 200_000 + '"\n{d}\n', ":3: not readable as CSV"),  # a field over the CSV limit
+], ids=["quote never closed", "oversized field"])
+def test_a_file_that_cannot_be_read_whole_changes_nothing(store, tmp_path, tail, where):
+    listing = "card\n" + "".join(f"{card(n)}\n" for n in range(10, 110))
+    assert circulation.import_blocked(store, write(tmp_path, "full.csv", listing))[0] == 100
+    path = write(tmp_path, "broken.csv", "card\n" + f"{card(1)}\n" + tail.format(c=card(2), d=card(3)))
+    count, problems = circulation.import_blocked(store, path)
+    assert count == 0
+    assert any(where in p for p in problems), problems
+    assert problems[-1].endswith("the list in force is unchanged")
+    assert circulation.blocked_list(store).cards == 100 and circulation.blocked_reason(store, card(10))
 
 
 @pytest.mark.parametrize("content, expected", [
