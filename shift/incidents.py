@@ -478,12 +478,14 @@ def search(store: Store, text: str = "", category: str | None = None, since: dat
     if since is not None or until is not None:
         if zone is None:
             raise ValueError("searching by date needs the site's time zone")
-        if since is not None:
+        start = _day_start(since, zone) if since is not None else None
+        end = _day_start(until, zone, days_after=1) if until is not None else None
+        if start is not None:
             where.append("occurred_at >= ?")
-            params.append(to_iso(_local_midnight(since, zone)))
-        if until is not None:
+            params.append(start)
+        if end is not None:
             where.append("occurred_at < ?")
-            params.append(to_iso(_local_midnight(until + timedelta(days=1), zone)))
+            params.append(end)
     if category:
         where.append("category = ?")
         params.append(category)
@@ -496,8 +498,13 @@ def search(store: Store, text: str = "", category: str | None = None, since: dat
     return [i for i in found if _matches(i, needle)] if needle else found
 
 
-def _local_midnight(day: date, zone: tzinfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+def _day_start(day: date, zone: tzinfo, days_after: int = 0) -> str | None:
+    """The stored form of local midnight `days_after` days after `day`; None at the ends of the
+    calendar (--to 9999-12-31 means no end, not a crash)."""
+    try:
+        return to_iso(datetime.combine(day + timedelta(days=days_after), time(), tzinfo=zone).astimezone(UTC))
+    except OverflowError:
+        return None
 
 
 def in_period(store: Store, start: datetime, end: datetime,

@@ -30,13 +30,14 @@ from shift.hours import (
     SoloPolicy,
     check_no_overlap,
     duration_text,
+    local_moment,
     parse_clock,
     parse_period,
 )
 from shift.jurisdiction import NONE as NO_JURISDICTION
 from shift.jurisdiction import Jurisdiction
 from shift.jurisdiction import load as load_jurisdiction
-from shift.keymap import default_keys, reserved_keys
+from shift.keymap import COMMAND_BY_ID, READ_KEYS, default_keys, reserved_keys
 from shift.notices import placeholders
 from shift.problems import Problem
 from shift.siterecords import CirculationConfig, IncidentConfig, read_circulation, read_incidents
@@ -177,6 +178,19 @@ def read_site(path: Path) -> tuple[Site | None, list[Problem]]:
     return _SiteReader(src).read(), src.problems
 
 
+
+def _never_open(first: date, last: date, periods: tuple[Period, ...], zone: ZoneInfo) -> str | None:
+    """Why an exception's hours never open on one of its days (a period wholly inside the hour
+    the clocks skip opens and closes at the same instant), or None."""
+    day = first
+    while day <= last:
+        for period in periods:
+            if local_moment(day, period.start, zone) >= local_moment(day, period.end, zone):
+                return (f"{period} on {day} falls in the hour the clocks skip (daylight saving time "
+                        "starts): the library would not open at all; give hours outside it")
+        day += timedelta(days=1)
+    return None
+
 class _SiteReader:
     def __init__(self, src: Source) -> None:
         self.src = src
@@ -198,7 +212,7 @@ class _SiteReader:
                 theme = "textual-dark"
             lib.finish()
         weekly = self._weekly(root)
-        exceptions = self._exceptions(root)
+        exceptions = self._exceptions(root, zone)
         solo = self._solo(root)
         desks = self._desks(root) or fallback.desks
         address, contacts = self._contacts(root)
@@ -341,7 +355,7 @@ class _SiteReader:
         hours.finish()
         return weekly
 
-    def _exceptions(self, root: Section) -> list[HoursException]:
+    def _exceptions(self, root: Section, zone: ZoneInfo) -> list[HoursException]:
         out: list[HoursException] = []
         for sec in root.tables("exceptions"):
             first = sec.get("date", (date,), "a date such as 2026-12-25")
@@ -359,13 +373,19 @@ class _SiteReader:
             if first is not None:
                 start = end = first
             if start is None or end is None:
-                if first is None:
+                if not any(sec.has(k) for k in ("date", "from", "to")):
                     sec.error(None, "needs 'date', or both 'from' and 'to'")
+                elif first is None and (start is None) != (end is None):
+                    sec.error(None, "give both 'from' and 'to' (or one 'date')")
                 continue
             if end < start:
                 sec.error("to", f"{end} is before {start}")
                 continue
             if periods is None:
+                continue
+            skipped = _never_open(start, end, periods, zone)
+            if skipped:
+                sec.error("hours", skipped)
                 continue
             for other in out:
                 if start <= other.last and other.first <= end:
@@ -762,7 +782,8 @@ class _SiteReader:
             if binding_id not in known:
                 continue  # reported by finish() as unknown, with a suggestion
             value = sec.text(binding_id, "")
-            names = [k.strip() for k in (value or "").split(",") if k.strip()]
+            # F8 and f8 are one key to the person; Textual names keys in lower case.
+            names = [k.strip().lower() for k in (value or "").split(",") if k.strip()]
             bad = [k for k in names if not _KEY_NAME.match(k)]
             if bad or not names:
                 sec.error(binding_id, f"'{value}' is not a key name (e.g. ctrl+e, F2, u)")
@@ -770,4 +791,19 @@ class _SiteReader:
             out[binding_id] = ",".join(names)
         sec.known.update(known)
         sec.finish()
+        # A key given to two commands works for one of them only (F8, a priority binding, would
+        # win over undo and leave undo with no key at all).
+        owners: dict[str, str] = {}
+        for binding_id, value in (known | out).items():
+            for key in value.split(","):
+                owners.setdefault(key.strip().lower(), binding_id)
+        for binding_id, value in out.items():
+            for key in value.split(","):
+                key = key.strip().lower()
+                if key in READ_KEYS:
+                    sec.error(binding_id, f"'{key}' is a READ level key (1-6 before a statistics key)")
+                elif owners[key] != binding_id:
+                    other = COMMAND_BY_ID[owners[key]]
+                    sec.error(binding_id, f"'{key}' is already the key of '{other.id}' ({other.help}); "
+                                          f"remap that one too, or choose another key")
         return out

@@ -11,7 +11,7 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, overload
 
@@ -118,8 +118,12 @@ def type_name(value: Any) -> str:
         return "a table"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, datetime):
+        return "a date and time"
     if isinstance(value, date):
         return "a date"
+    if isinstance(value, time):
+        return "a time of day"
     return type(value).__name__
 
 
@@ -241,7 +245,9 @@ class Section:
             if required:
                 self.error(None, f"missing required key '{key}' ({expected})")
             return default
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        # bool is an int and a date-time is a date to isinstance, never to the person writing the file.
+        if (not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
+                or (isinstance(value, datetime) and datetime not in kinds)):
             self.error(key, f"expected {expected}, found {type_name(value)}")
             return default
         return value

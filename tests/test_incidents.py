@@ -3,6 +3,7 @@
 import dataclasses
 import sqlite3
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -293,6 +294,13 @@ def test_search_by_local_dates_inclusive(store, three):
     assert ids(incidents.search(store, since=date(2026, 11, 22), zone=TORONTO)) == [three[2].id, three[1].id]
     with pytest.raises(ValueError):
         incidents.search(store, since=date(2026, 11, 22))
+
+
+def test_search_to_the_ends_of_the_calendar_means_no_bound(store, three):
+    everything = [three[2].id, three[1].id, three[0].id]
+    assert ids(incidents.search(store, since=date.min, until=date.max, zone=TORONTO)) == everything
+    tokyo = ZoneInfo("Asia/Tokyo")  # local midnight of 0001-01-01 there is before the first UTC day
+    assert ids(incidents.search(store, since=date.min, until=date.max, zone=tokyo)) == everything
 
 
 def test_search_by_category_and_text(store, three):

@@ -95,6 +95,11 @@ def test_toml_syntax_error_gives_line_and_no_crash(tmp_path):
         ('read = true', 'read = "yes"', "expected true or false, found text"),
         ('id = "reserves"', 'id = "main"', "duplicate desk id 'main'"),
         ('theme = "textual-dark"', 'theme = "neon"', "'neon' is not a theme"),
+        ("date = 2027-02-15", "date = 2027-02-15T10:00:00",
+         "exceptions[4].date: expected a date such as 2026-12-25, found a date and time"),
+        ('# "shift.end" = "ctrl+e"', '"tally.undo" = "F8"',
+         "keys.tally.undo: 'f8' is already the key of 'emergency.open'"),
+        ('# "shift.end" = "ctrl+e"', '"tally.undo" = "3"', "keys.tally.undo: '3' is a READ level key"),
     ],
 )
 def test_mistakes_are_errors_with_locations(tmp_path, old, new, expected):
@@ -276,3 +281,26 @@ def test_an_empty_password_file_is_refused_and_a_refused_user_is_not_reported_tw
     text = edited('user = "desk-alerts"', 'user = "desk\\nAUTH PLAIN"')
     found = [str(p) for p in load_text(tmp_path, text)[1] if "email." in str(p) and "user" in str(p)]
     assert len(found) == 1 and "line break" in found[0], found
+
+
+def test_a_mistyped_exception_date_is_one_error_not_two(tmp_path):
+    _, problems = load_text(tmp_path, edited("date = 2027-02-15", "date = 2027-02-15T10:00:00"))
+    assert len(errors(problems)) == 1, errors(problems)
+
+
+def test_an_exception_open_only_in_the_hour_the_clocks_skip_is_an_error(tmp_path):
+    # 2027-03-14 02:00-03:00 does not exist in Toronto: opening and closing would be one instant.
+    text = edited('date = 2027-02-15\nhours = "closed"', 'date = 2027-03-14\nhours = "02:00-03:00"')
+    _, problems = load_text(tmp_path, text)
+    assert any("exceptions[4].hours: 02:00–03:00 on 2027-03-14 falls in the hour the clocks skip" in e
+               for e in errors(problems)), errors(problems)
+    # An hour later it is an ordinary exception.
+    _, problems = load_text(tmp_path, edited('date = 2027-02-15\nhours = "closed"',
+                                             'date = 2027-03-14\nhours = "03:00-04:00"'))
+    assert not errors(problems)
+
+
+def test_a_remapped_key_may_take_a_key_freed_by_another_remap(tmp_path):
+    text = edited('# "shift.end" = "ctrl+e"', '"tally.undo" = "f8"\n"emergency.open" = "f10"')
+    _, problems = load_text(tmp_path, text)
+    assert not errors(problems)
