@@ -9,7 +9,7 @@ from textual.widgets import Input, Select, Static, TextArea
 
 import main
 from conftest import local, shown
-from shift.shifts import open_shift, start_shift
+from shift.shifts import end_shift, open_shift, start_shift
 from shift.store import StoreError
 from tui.app import SoloShiftApp
 from tui.desk import DeskScreen
@@ -41,6 +41,22 @@ async def test_start_a_shift_from_the_start_screen(store, site):
         assert open_shift(store).worker == "Priya N"
         assert "On duty: Priya N" in header_of(app)
         assert "closes in 3 h 30 min · solo shift" in header_of(app)
+
+
+async def test_a_very_long_handover_leaves_the_name_field_on_screen_at_80x24(store, site, shift):
+    note = "\n".join(f"Line {n}: printer jammed again [b]twice[/b]" for n in range(3000))  # ~130 KB
+    end_shift(store, shift, note, ["Microfilm reader 2 stuck"] * 40)
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, StartShiftScreen)
+        field = app.screen.query_one("#worker", Input)
+        assert app.focused is field
+        assert 0 <= field.region.y and field.region.bottom <= 24 - 1  # above the key bar
+        assert shown(app, "#handover-note").startswith("Line 0: printer jammed again [b]twice[/b]")
+        await pilot.press(*"Jo")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen) and open_shift(store).worker == "Jo"
 
 
 async def test_an_open_shift_is_resumed(store, site, shift):

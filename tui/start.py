@@ -51,14 +51,15 @@ class StartShiftScreen(SteadyScreen):
                           + _deadline(f, app.clock.now(), site.zone) for f in followups) or "None.",
                 markup=False, id="followups",
             )
-            with Vertical(id="start-form"):
-                yield Label("Who is on duty?")
-                yield Input(placeholder="Your name", id="worker")
-                yield Label("Which desk?")
-                yield Select([(Content(d.name), d.id) for d in site.desks], value=site.desks[0].id,
-                             allow_blank=False, id="desk")
-                yield Static("Enter or Ctrl+S starts the shift.", classes="note", markup=False)
-                yield Static("", id="start-error", markup=False)
+        # Docked at the bottom: however long the handover note and the follow-ups are (they
+        # scroll above it), the name field stays on the screen.
+        with Vertical(id="start-form"):
+            yield Static("", id="start-error", markup=False)
+            yield Label("Who is on duty?  (Enter or Ctrl+S starts the shift)")
+            yield Input(placeholder="Your name", id="worker")
+            yield Label("Which desk?")
+            yield Select([(Content(d.name), d.id) for d in site.desks], value=site.desks[0].id,
+                         allow_blank=False, id="desk")
         yield KeyBar()
 
     def on_mount(self) -> None:
