@@ -43,16 +43,32 @@ def migration_names() -> list[str]:
     return [name for name, _ in _STEPS]
 
 
-def pending(conn: sqlite3.Connection) -> list[str]:
-    """Names of migrations not yet applied, read with plain SQL."""
+def _applied(conn: sqlite3.Connection) -> list[str]:
     exists = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
     ).fetchone()
-    applied = set()
-    if exists:
-        applied = {r[0] for r in conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,))}
+    if not exists:
+        return []
+    return [r[0] for r in conn.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (MIGRATION_SET,))]
+
+
+def pending(conn: sqlite3.Connection) -> list[str]:
+    """Names of migrations not yet applied, read with plain SQL."""
+    applied = set(_applied(conn))
     return [name for name, _ in _STEPS if name not in applied]
+
+
+def unknown(conn: sqlite3.Connection) -> list[str]:
+    """Migrations the file records that this version does not know: a newer version wrote it."""
+    known = set(migration_names())
+    return [name for name in _applied(conn) if name not in known]
+
+
+def newer_version_message(path: object, names: list[str]) -> str:
+    return (f"{path} was written by a newer version of Solo Shift (it records the change '{names[0]}', "
+            "which this version does not know), so this version could misread it or damage it. It has "
+            "not been changed. Use the newer version of Solo Shift on it.")
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote
 
 from shift.clock import Clock, SystemClock, to_iso
-from shift.schema import migrate, migration_names, pending
+from shift.schema import migrate, migration_names, newer_version_message, pending, unknown
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -115,6 +115,8 @@ class Store:
             # Autocommit: each statement commits at once unless inside transaction().
             conn = sqlite3.connect(path, isolation_level=None)
             try:
+                if unknown(conn):
+                    raise StoreError(newer_version_message(path, unknown(conn)))
                 if pending(conn) or check == "full":
                     # About to write the schema (or asked to wait): check first, here.
                     _check_integrity(conn, path, check)
@@ -403,6 +405,7 @@ class ReadOnlyStore(Store):
             conn.execute("PRAGMA query_only=ON")
             conn.execute(f"PRAGMA busy_timeout={READ_BUSY_TIMEOUT_MS}")
             needed = pending(conn)
+            newer = unknown(conn)
         except sqlite3.OperationalError as exc:
             conn.close()
             if "locked" in str(exc) or "busy" in str(exc):
@@ -423,6 +426,9 @@ class ReadOnlyStore(Store):
             conn.close()
             raise CorruptDatabase(f"{path} could not be read as a desk database ({exc}). "
                                   "It has not been changed.") from exc
+        if newer:
+            conn.close()
+            raise StoreError(newer_version_message(path, newer))
         if needed:
             conn.close()
             if len(needed) == len(migration_names()):

@@ -14,9 +14,9 @@ import pytest
 from conftest import ROOT
 from shift.procedures import parse_procedure
 from shift.runs import finish_run, record_answer, start_run
-from shift.schema import APPEND_ONLY, migrations, pending
+from shift.schema import APPEND_ONLY, MIGRATION_SET, migrations, pending
 from shift.shifts import start_shift
-from shift.store import CorruptDatabase, DatabaseBusy, NotADatabase, Store, resolve_db_path
+from shift.store import CorruptDatabase, DatabaseBusy, NotADatabase, Store, StoreError, resolve_db_path
 from shift.tally import record
 
 
@@ -243,3 +243,23 @@ def test_a_read_only_file_that_needs_an_upgrade_is_a_message_not_a_traceback(tmp
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "read-only" in done.stderr and "has not been changed" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_database_from_a_newer_version_is_neither_opened_nor_changed(tmp_path):
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        start_shift(store, "Sam", "main")
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+                 (MIGRATION_SET, "999_from_the_future", "2027-01-01"))
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    for opening in (Store.open, Store.open_read_only):
+        with pytest.raises(StoreError, match="written by a newer version of Solo Shift .*'999_from_the_future'"):
+            opening(path)
+    assert path.read_bytes() == before
+    done = subprocess.run([sys.executable, "main.py", "--db", str(path), "report"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "newer version" in done.stderr and "Traceback" not in done.stderr
+    assert path.read_bytes() == before
