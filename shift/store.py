@@ -581,7 +581,10 @@ def waiting_paths(path: Path) -> list[Path]:
 
 
 def lock_path(path: Path) -> Path:
-    return path.with_name(path.name + ".lock")
+    # Beside the real file: a symlink to the database, or a path through a linked folder,
+    # must meet the same lock, or two desks would write into one open shift.
+    real = path.resolve()
+    return real.with_name(real.name + ".lock")
 
 
 def _take_lock(path: Path, wait: float = 0.0) -> int:

@@ -95,6 +95,20 @@ def test_second_copy_is_refused_naming_the_holder(tmp_path):
     Store.open(path).close()  # released on close
 
 
+def test_a_symlink_or_a_linked_folder_meets_the_same_lock(tmp_path):
+    real = tmp_path / "desks" / "desk.db"
+    real.parent.mkdir()
+    (tmp_path / "link.db").symlink_to(real)
+    (tmp_path / "linked").symlink_to(real.parent, target_is_directory=True)
+    with Store.open(real) as first:
+        start_shift(first, "Sam", "main")
+        for other in (tmp_path / "link.db", tmp_path / "linked" / "desk.db"):
+            with pytest.raises(DatabaseBusy, match="already open in another copy"):
+                Store.open(other)
+    with Store.open(tmp_path / "link.db") as second:  # one at a time, through any name
+        assert second.rows("SELECT worker FROM shifts")[0]["worker"] == "Sam"
+
+
 def test_non_sqlite_file_is_refused_and_left_untouched(tmp_path):
     path = tmp_path / "notes.db"
     content = b"These are my notes, not a database.\n" * 50
