@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote
 
 from shift.clock import Clock, SystemClock, to_iso
+from shift.files import FileRefused, replace_file
 from shift.schema import migrate, migration_names, newer_version_message, pending, unknown
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ class Store:
         _refuse_non_sqlite(path)
         try:
             lock_fd = _take_lock(path, lock_wait)
+            _make_private(path)
         except PermissionError:
             raise StoreError(f"{path.parent} cannot be written by this user, so the desk cannot keep its "
                              "records there. Choose another --db path, or ask for write access.") from None
@@ -297,12 +299,9 @@ class Store:
         earlier = [(t, r) for t, r in self._earlier if r["id"] not in ids]
         text = json.dumps([[table, row] for table, row in earlier + self.pending])
         for target in waiting_paths(self.path):
-            temporary = target.with_name(target.name + ".tmp")
             try:
-                temporary.write_text(text)
-                os.replace(temporary, target)
-            except OSError:
-                temporary.unlink(missing_ok=True)
+                replace_file(target, text.encode())  # whole or not at all, readable by the owner only
+            except FileRefused:
                 continue
             return target
         return None
@@ -578,6 +577,25 @@ def waiting_paths(path: Path) -> list[Path]:
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
     return [path.with_name(path.name + ".waiting.json"),
             Path(tempfile.gettempdir()) / f"solo-shift-{digest}.waiting.json"]
+
+
+def _make_private(path: Path) -> None:
+    """The database holds card numbers and incident reports: readable by its owner only.
+    A new file is made 0600 before SQLite opens it (its -wal and -shm files take the
+    database's mode); an existing one of ours that others could read is tightened."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # a folder that takes nothing: opening says so
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            info = file.stat()
+            if info.st_uid == os.getuid() and info.st_mode & 0o077:
+                os.chmod(file, info.st_mode & 0o700)
+        except OSError:
+            pass  # missing, or not ours to change
 
 
 def lock_path(path: Path) -> Path:

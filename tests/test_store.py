@@ -277,3 +277,30 @@ def test_a_database_from_a_newer_version_is_neither_opened_nor_changed(tmp_path)
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "newer version" in done.stderr and "Traceback" not in done.stderr
     assert path.read_bytes() == before
+
+
+def test_the_database_and_its_log_files_are_readable_by_their_owner_only(tmp_path, site):
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        record(store, site.tally, start_shift(store, "Sam", "main"), "directional")
+        files = [path, path.with_name("desk.db-wal"), path.with_name("desk.db-shm")]
+        assert [f.stat().st_mode & 0o777 for f in files] == [0o600] * 3
+    older = tmp_path / "older.db"  # made by an earlier version, readable by everyone
+    shutil.copy(path, older)
+    older.chmod(0o644)
+    with Store.open(older):
+        assert older.stat().st_mode & 0o777 == 0o600
+
+
+def test_rows_waiting_for_storage_are_kept_in_a_file_only_their_owner_can_read(tmp_path, site, monkeypatch):
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        shift = start_shift(store, "Sam", "main")
+        monkeypatch.setattr(store, "_write", mock_refusing_write)
+        record(store, site.tally, shift, "directional")
+        kept = store.save_waiting()
+        assert kept is not None and kept.stat().st_mode & 0o777 == 0o600
+
+
+def mock_refusing_write(table, row):
+    raise sqlite3.OperationalError("database or disk is full")
