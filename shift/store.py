@@ -110,8 +110,7 @@ class Store:
             lock_fd = _take_lock(path, lock_wait)
             _make_private(path)
         except PermissionError:
-            raise StoreError(f"{path.parent} cannot be written by this user, so the desk cannot keep its "
-                             "records there. Choose another --db path, or ask for write access.") from None
+            raise StoreError(_folder_refused(path)) from None
         background = None
         try:
             # Autocommit: each statement commits at once unless inside transaction().
@@ -136,6 +135,8 @@ class Store:
                 conn = _open_exclusive(path)
             except sqlite3.Error:
                 _release_lock(lock_fd)
+                if path.exists() and not os.access(path.parent, os.W_OK):
+                    raise StoreError(_folder_refused(path)) from exc  # the file may be fine: say so
                 # Not the file's fault: say what stops it, and that nothing was changed.
                 raise StoreError(
                     f"{path} could not be prepared for the desk ({exc}): the disk may be full, another "
@@ -577,6 +578,14 @@ def waiting_paths(path: Path) -> list[Path]:
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
     return [path.with_name(path.name + ".waiting.json"),
             Path(tempfile.gettempdir()) / f"solo-shift-{digest}.waiting.json"]
+
+
+def _folder_refused(path: Path) -> str:
+    found = f"{path} is there, but its" if path.exists() else "The"
+    return (f"{found} folder {path.parent} cannot be written by this user, and the desk keeps its working "
+            "files beside the database (its log, its lock). Nothing was changed. Ask for write access to "
+            "the folder, or choose another --db path (a copy of the database in a folder you can write). "
+            "The report and the incident export can read it where it is.")
 
 
 def _make_private(path: Path) -> None:

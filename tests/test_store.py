@@ -246,6 +246,27 @@ def test_a_folder_the_user_cannot_write_is_a_message_not_a_traceback(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is not installed")
+def test_a_good_database_in_a_folder_the_user_cannot_write_is_not_called_damaged(tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    with Store.open(folder / "desk.db") as store:
+        start_shift(store, "Sam", "main")
+    folder.chmod(0o555)
+    before = (folder / "desk.db").read_bytes()
+    for command in ([], ["export", "circ", "--format", "csv", "--output", str(tmp_path / "c.csv")]):
+        done = subprocess.run([*NO_OVERRIDE, sys.executable, str(ROOT / "main.py"), "--db", str(folder / "desk.db"),
+                               *command], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1, done.stderr
+        assert f"folder {folder} cannot be written by this user" in done.stderr, done.stderr
+        assert "damaged" not in done.stderr and "could not be opened as a desk database" not in done.stderr
+        assert "Traceback" not in done.stderr
+    assert (folder / "desk.db").read_bytes() == before
+    report = subprocess.run([*NO_OVERRIDE, sys.executable, str(ROOT / "main.py"), "--db", str(folder / "desk.db"),
+                             "report"], capture_output=True, text=True, timeout=60)
+    assert report.returncode == 0 and "Sam" in report.stdout
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is not installed")
 def test_a_read_only_file_that_needs_an_upgrade_is_a_message_not_a_traceback(tmp_path):
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db)
