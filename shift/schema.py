@@ -96,6 +96,8 @@ def _create(db: "Database", statements: list[str], tables: tuple[str, ...]) -> N
         statements = statements + append_only_triggers(table)
     for sql in statements:
         db.execute(sql)
+    for table in tables:
+        db.execute(no_replace_trigger(db.conn, table))
 
 
 def append_only_triggers(table: str) -> list[str]:
@@ -105,6 +107,21 @@ def append_only_triggers(table: str) -> list[str]:
         f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
         f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: record a correction instead'); END",
     ]
+
+
+def no_replace_trigger(conn: sqlite3.Connection, table: str) -> str:
+    """`INSERT OR REPLACE` (or `REPLACE INTO`) deletes the row it collides with without firing
+    the delete trigger: refuse any insert that would collide with a row already there, on its
+    id or on any other unique column, before SQLite's conflict handling can run."""
+    unique = [row[1] for row in conn.execute(f"PRAGMA table_info({table})") if row[5]]  # the primary key
+    for index in conn.execute(f"PRAGMA index_list({table})"):
+        if index[2]:  # unique
+            columns = [c[2] for c in conn.execute(f"PRAGMA index_info({index[1]})")]
+            if len(columns) == 1 and columns[0] not in unique:
+                unique.append(columns[0])
+    clash = " OR ".join(f"EXISTS (SELECT 1 FROM {table} WHERE {c} = NEW.{c})" for c in unique)
+    return (f"CREATE TRIGGER IF NOT EXISTS {table}_no_replace BEFORE INSERT ON {table} WHEN {clash} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: a row like this is already recorded'); END")
 
 
 @migration("001_shifts_and_tallies")
@@ -455,3 +472,10 @@ def _m011(db: "Database") -> None:
     # Incidents filed before this say '' (not asked).
     _create(db, ["ALTER TABLE incidents ADD COLUMN hurt TEXT NOT NULL DEFAULT '' "
                  "CHECK (hurt IN ('', 'worker', 'other', 'unsure'))"], ())
+
+
+@migration("013_no_replace")
+def _m013(db: "Database") -> None:
+    # Found by trying: REPLACE INTO shifts rewrote a worker's name past the update trigger.
+    for table in APPEND_ONLY:
+        db.execute(no_replace_trigger(db.conn, table))

@@ -75,7 +75,18 @@ def test_append_only_triggers_refuse_update_and_delete(store, site, table):
         store.execute(f"UPDATE {table} SET id = 'x'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         store.execute(f"DELETE FROM {table}")
-    assert store.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 1
+    row = store.rows(f"SELECT * FROM {table}")[0]
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    for verb in ("INSERT OR REPLACE", "REPLACE"):  # the same id, or any other unique column, again
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            store.execute(f"{verb} INTO {table} ({columns}) VALUES ({marks})", tuple(row.values()))
+        again = {**row, "id": "another-id"}
+        if store.execute(f"SELECT COUNT(*) FROM pragma_index_list('{table}') WHERE \"unique\" "
+                         "AND origin = 'u'").fetchone()[0]:
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                store.execute(f"{verb} INTO {table} ({columns}) VALUES ({marks})", tuple(again.values()))
+    assert store.rows(f"SELECT * FROM {table}") == [row]
 
 
 def test_second_copy_is_refused_naming_the_holder(tmp_path):
