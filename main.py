@@ -7,6 +7,7 @@
     python main.py export incidents --format text|csv --output FILE [--from DATE] [--to DATE] [--category C]
     python main.py import blocked FILE
     python main.py report [--shift ID] [--output FILE | --email]   or   report --list
+    python main.py stats [--from DATE] [--to DATE] [--desk D] [--format txt|csv|html] [--output FILE] [--db A --db B]
 
 Thin by design: parse arguments, then call shift/ or start tui/.
 """
@@ -77,6 +78,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     report.add_argument("--email", action="store_true",
                         help="email it now to [email.recipients] reports (the desk also sends each one itself)")
     report.add_argument("--list", action="store_true", help="list every shift, newest first, with its id")
+    stats = sub.add_parser("stats", help="the desk statistics over a period (reads only: runs beside an open desk)")
+    stats.add_argument("--db", dest="dbs", action="append", metavar="PATH",
+                       help="a desk database; give --db several times to count several desks together "
+                            "(default: $SOLO_SHIFT_DB or data/desk.db)")
+    stats.add_argument("--site", default=argparse.SUPPRESS, help="site file (default: data/site.toml)")
+    stats.add_argument("--from", dest="since", type=_day, help="first local date, YYYY-MM-DD "
+                       "(default: four weeks up to --to)")
+    stats.add_argument("--to", dest="until", type=_day, help="last local date, inclusive (default: today)")
+    stats.add_argument("--desk", help="only this desk's shifts (a [[desks]] id)")
+    stats.add_argument("--format", default="txt", choices=["txt", "csv", "html"],
+                       help="txt (default), csv (one row per transaction) or html (a printable page)")
+    stats.add_argument("--output", help="write to this new file instead of printing")
     args = parser.parse_args(argv)
     args.site = Path(args.site) if args.site else HERE / "data" / "site.toml"
     args.procedures = Path(args.procedures) if args.procedures else HERE / "procedures"
@@ -261,6 +274,59 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Exit 2 for what the person asked wrongly (dates, files); 1 for a broken site file or output."""
+    import sqlite3
+    from datetime import date
+
+    from shift import stats, statspage
+    from shift.files import FileRefused, write_new_file
+    from shift.site import load_site
+    from shift.store import StoreError, resolve_db_path
+    from shift.text import printable
+
+    site, problems = load_site(args.site)
+    if any(p.is_error for p in problems):
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print("Fix the site file first (python main.py check).", file=sys.stderr)
+        return 1
+    first, last = stats.default_period(args.since, args.until, date.today())
+    if last < first:
+        print(f"--from {first} is after --to {last}: the period would be empty.", file=sys.stderr)
+        return 2
+    if args.desk is not None and args.desk not in {d.id for d in site.desks}:
+        print(f"note: '{args.desk}' is not a desk in {args.site} ({', '.join(d.id for d in site.desks)}); "
+              "counting its shifts anyway", file=sys.stderr)
+    paths = [Path(p) for p in args.dbs] if args.dbs else [resolve_db_path(args.db)]
+    try:
+        sources = stats.Sources.open(paths)
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        if args.format == "csv":
+            text = statspage.render_csv(stats.transactions(sources, site, first, last, args.desk))
+        else:
+            figures = stats.build(sources, site, first, last, args.desk)
+            text = statspage.render_html(figures) if args.format == "html" else statspage.render_text(figures)
+    except sqlite3.Error as exc:
+        print(f"No statistics: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        sources.close()
+    if not args.output:
+        print(printable(text, keep_newlines=True).replace("\r\n", "\n"), end="")
+        return 0
+    try:
+        write_new_file(Path(args.output), text.encode("utf-8"))
+    except FileRefused as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Wrote the statistics for {first} to {last} to {args.output}")
+    return 0
+
+
 def _email_report(store, site, shift_id: str) -> int:
     import sqlite3
 
@@ -380,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_import(args)
     if args.command == "report":
         return cmd_report(args)
+    if args.command == "stats":
+        return cmd_stats(args)
     return cmd_desk(args)
 
 

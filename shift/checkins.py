@@ -175,6 +175,26 @@ def read_log(rows: list[dict]) -> _Log:
     return _read_log(rows, datetime.min.replace(tzinfo=UTC))
 
 
+def punctuality(rows: list[dict]) -> dict[str, int]:
+    """One shift's check-ins as the desk judged them, for the coordinator's statistics:
+    'on time' (before the deadline), 'late' (after it: the reminders had begun) and 'missed'
+    (the grace period ran out: a missed-check-in alarm). The check-in that ends such an alarm
+    is part of that miss, not counted again."""
+    log = read_log(rows)
+    ending = {a.ended_at for a in log.alarms if a.reason == "missed check-in" and a.how in ("checkin", "duress")}
+    found = {"on time": 0, "late": 0, "missed": sum(1 for a in log.alarms if a.reason == "missed check-in")}
+    reminded = False
+    for row in rows:
+        kind = row["kind"]
+        if kind == "reminder":
+            reminded = True
+        elif kind in ("checkin", "duress", "acknowledged"):
+            if kind != "acknowledged" and from_iso(row["at"]) not in ending:
+                found["late" if reminded else "on time"] += 1
+            reminded = False
+    return found
+
+
 def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = False) -> CheckinState:
     """Recompute everything from the shift's check-in events."""
     log = _read_log(events(store, shift), shift.started_at)

@@ -69,6 +69,24 @@ def status_of(prompt: Prompt, rows: list[dict], now: datetime) -> PromptStatus:
     return PromptStatus(prompt, state, until, escalated, closed)
 
 
+def final_state(last_closing: str | None, missed: bool) -> str:
+    """Where a prompt ended, from its events: 'done' or 'skipped' (the last of those recorded),
+    else 'missed' (it came due while the desk was closed), else 'not dealt with' (it rang, or was
+    snoozed, and nothing closed it). The report and the statistics both read it here."""
+    return last_closing or ("missed" if missed else "not dealt with")
+
+
+def punctuality(final: str, escalated: bool, missed: bool) -> str:
+    """A prompt's punctuality for the coordinator's statistics: 'on time', 'late', 'skipped' or
+    'missed'. Late is the desk's own two marks: done after it escalated (OVERDUE in Due now) or
+    after it was recorded MISSED; a prompt never done or skipped was missed."""
+    if final == "skipped":
+        return "skipped"
+    if final == "done":
+        return "late" if escalated or missed else "on time"
+    return "missed"
+
+
 def statuses(store: Store, prompts: list[Prompt], now: datetime) -> list[PromptStatus]:
     rows = _events(store, prompts)
     return [status_of(p, rows.get(p.key, []), now) for p in prompts]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from shift import checkins, circulation, incidents, money
+from shift import checkins, circulation, incidents, money, prompts
 from shift.clock import from_iso, to_iso
 from shift.hours import duration_text
 from shift.jurisdiction import drill_note
@@ -277,8 +277,8 @@ def _prompt_finals(store: Store, shift: Shift) -> list[tuple[list[dict], str]]:
     found = []
     for events in _prompt_events(store, shift).values():
         kinds = [e["event"] for e in events]
-        final = next((k for k in reversed(kinds) if k in ("done", "skipped")), None)
-        found.append((events, final or ("missed" if "missed" in kinds else "not dealt with")))
+        closing = next((k for k in reversed(kinds) if k in ("done", "skipped")), None)
+        found.append((events, prompts.final_state(closing, "missed" in kinds)))
     return found
 
 

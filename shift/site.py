@@ -41,6 +41,7 @@ from shift.keymap import COMMAND_BY_ID, READ_KEYS, default_keys, reserved_keys
 from shift.notices import placeholders
 from shift.problems import Problem
 from shift.siterecords import CirculationConfig, IncidentConfig, read_circulation, read_incidents
+from shift.survey import SurveyConfig, read_survey
 from shift.tasks import Task
 from shift.timespec import TimeSpec, parse_duration, parse_timespec
 from shift.tomlsrc import Section, Source
@@ -121,6 +122,7 @@ class Site(NamedTuple):
     # Where things are (place id -> text shown as "Where: ..."), and notice templates (id -> text).
     places: Mapping[str, str] = MappingProxyType({})
     notices: Mapping[str, str] = MappingProxyType({})
+    survey: SurveyConfig = SurveyConfig()  # which categories the annual surveys count ([survey])
 
     def desk_name(self, desk_id: str) -> str:
         """The desk's name, or its id when the site file no longer has it."""
@@ -227,6 +229,7 @@ class _SiteReader:
         circulation = read_circulation(root)
         places = self._places(root)
         notices = self._notices(root)
+        survey = read_survey(root, tuple(c.id for c in tally.categories))
         root.finish()
         return Site(
             name=name,
@@ -247,6 +250,7 @@ class _SiteReader:
             jurisdiction=law,
             places=MappingProxyType(places),
             notices=MappingProxyType(notices),
+            survey=survey,
         )
 
     def _jurisdiction(self, lib: Section) -> Jurisdiction:

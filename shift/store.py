@@ -438,11 +438,20 @@ class ReadOnlyStore(Store):
                 f"{path} was written by an earlier version of Solo Shift and needs an upgrade first, which "
                 "only the desk makes: open the desk on it once (python main.py --db ...), then try again. "
                 "It has not been changed.")
-        return cls(conn, path, None, clock)
+        store = cls(conn, path, None, clock)
+        store.uri = uri
+        return store
+
+    uri = ""  # how it was opened: another reader attaches it the same way
 
     @property
     def read_only(self) -> bool:
         return True
+
+    def attach(self, other: "ReadOnlyStore", schema: str) -> None:
+        """Read `other` (already opened, so checked) through this connection as `schema`, exactly
+        as it was opened: read-only, and as it stands when no desk writes through its log."""
+        self.conn.execute("ATTACH DATABASE ? AS " + schema, (other.uri,))
 
     def _refuse(self) -> ReadOnly:
         return ReadOnly(f"{self.path} is open for reading only: nothing can be recorded from here.")

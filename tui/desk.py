@@ -40,6 +40,7 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         command_binding("shift.followups", "followups"),
         command_binding("shift.end", "end_shift"),
         command_binding("report.view", "report", show=False),
+        command_binding("stats.view", "stats", show=False),
         # Shown in the Due now panel's heading when something is due.
         command_binding("prompt.done", "prompt_done", show=False),
         command_binding("prompt.snooze", "prompt_snooze", show=False),
@@ -571,6 +572,11 @@ class DeskScreen(SteadyScreen):
         from tui.report import ReportScreen
 
         self.app.push_screen(ReportScreen(self.shift.id))
+
+    def action_stats(self) -> None:
+        from tui.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen())
 
     def action_procedures(self) -> None:
         from shift import runs
