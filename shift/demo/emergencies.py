@@ -23,7 +23,7 @@ def _hm(minutes: float) -> Answer:
 # Answers by protocol and step; a string, or a function of the moment. Anything not here gets
 # the usual answer for its kind.
 ANSWERS: dict[str, dict[str, str | Answer]] = {
-    "fire-alarm": {"needs-assistance": "no", "head-count": "1", "fire-department-arrived": _hm(9),
+    "fire-alarm": {"needs-assistance": "no", "head-count": "1", "fire-department-arrived": _hm(1.5),
                    "all-clear": lambda d, t: f"Fire department captain, {t.astimezone(d.site.zone):%H:%M}",
                    "cause": "Burnt toast in the staff room on the second floor"},
     "medical": {"critical-injury": "no",
@@ -79,7 +79,7 @@ def write_emergency(demo: Demo, planned: DemoShift, procedure: Procedure, drill:
     while (step := run.current()) is not None:
         t += demo.seconds(8, 40) if step.immediate else demo.seconds(20, 120)
         if step.sweep:
-            t = _sweep(demo, run, t, drill)
+            t = _sweep(demo, run, t, drill) + demo.seconds(10, 30)
         answer, note = _answer(demo, run, step, answers.get(step.id), t)
         demo.at(t)
         run = runs.record_answer(demo.store, run, step, answer, note=note, confirm=True)

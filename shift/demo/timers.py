@@ -160,6 +160,8 @@ class Timers:
                 else:
                     checkins.record(store, shift, "checkin")
                 answer_at, intent = None, self._intent(policy.interval)
+                if not st.alarm_open:
+                    continue  # a check-in on time puts every deadline later: nothing falls due now
             self._tick(planned, now, sweeping(now))
         if checkins.state(store, shift, policy).alarm_open:  # ended with an alarm open, as the desk records it
             demo.at(planned.end)
