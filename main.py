@@ -111,6 +111,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from shift.demo import write_demo
+    from shift.procedures import load_procedures
     from shift.site import load_site
     from shift.store import Store, StoreError, resolve_db_path
 
@@ -124,8 +125,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(exc, file=sys.stderr)
         return 1
+    procedures, _ = load_procedures(args.procedures)  # a broken file is left out, as at the desk
     with store:
-        summary = write_demo(store, site, days=args.days, seed=args.seed)
+        summary = write_demo(store, site, days=args.days, seed=args.seed, procedures=procedures)
     print(summary)
     return 0
 
