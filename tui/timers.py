@@ -118,15 +118,15 @@ class DeskTimers:
             if shift_id in self._reports_sending:
                 continue
             try:
-                subject, body = reportmail.message(self.app.store, self.app.site, shift_id)
+                mail = reportmail.message(self.app.store, self.app.site, shift_id)
             except (ValueError, sqlite3.Error) as exc:  # never lets a report stop the desk
                 log.error("shift report %s not built: %s", shift_id, exc)
                 continue
             self._reports_sending.add(shift_id)
 
             self._off_the_loop(
-                lambda subject=subject, body=body: reportmail.deliver(settings, subject, body),
-                lambda ok, detail, shift_id=shift_id, subject=subject:
+                lambda mail=mail: reportmail.deliver(settings, mail.subject, mail.text, mail.html),
+                lambda ok, detail, shift_id=shift_id, subject=mail.subject:
                     self._report_sent(shift_id, subject, ok, detail, announce),
                 group="reports")
 
