@@ -29,6 +29,8 @@ COMMANDS: tuple[Command, ...] = (
             "Forget the channel/READ chosen for the next entry"),
     Command("shift.end", "ctrl+e", "shift: end shift", "Write the handover note and end the shift"),
     Command("report.view", "ctrl+r", "report: this shift so far", "The end-of-shift report as it stands now"),
+    Command("report.past", "ctrl+d", "report: past shifts",
+            "Every shift, newest first: open its report, email it, write it to a file", "Past shifts"),
     Command("shift.followups", "f", "shift: follow-ups", "See and resolve what earlier shifts left open"),
     Command("checkin.now", "f5", "checkin: check in", "Lone-worker check-in (works from every screen)"),
     Command("checkin.panic", "f12", "checkin: panic alarm", "Raise an alarm after a 5-second countdown (Esc cancels)"),

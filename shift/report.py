@@ -298,6 +298,13 @@ def _step_time(run: RunState, step_id: str, site: Site) -> str:
     return _t(outcome.recorded_at, site)[:5] if outcome is not None else "?"
 
 
+# A timed task missed: it came due, was recorded missed, and was never done or skipped after
+# all. The same rule as `_prompt_finals` ("missed"), in SQL for every shift at once (the
+# past-shifts list): (shift_id, prompt_key) of each missed prompt.
+MISSED_PROMPTS = """SELECT shift_id, prompt_key FROM prompt_events GROUP BY shift_id, prompt_key
+                    HAVING SUM(event = 'missed') > 0 AND SUM(event IN ('done', 'skipped')) = 0"""
+
+
 def _prompt_finals(store: Store, shift: Shift) -> list[tuple[list[dict], str]]:
     """Each prompt of the shift with its events and where it ended: done, skipped, missed, or
     not dealt with (it rang, or was snoozed, and nothing closed it)."""

@@ -68,15 +68,22 @@ def record(store: Store, shift_id: str, sent: bool, detail: str) -> None:
                                    "outcome": "sent" if sent else "failed", "detail": detail})
 
 
+def refusal(store: Store, site: Site, shift_id: str) -> str:
+    """Why this report cannot be emailed now ('' when it can): nobody to send it to, or a report
+    marked never to be sent (NotToBeSent's reason)."""
+    why = never_sent(store, shift_id)
+    if why:
+        return f"this shift's report is never emailed ({why})"
+    return f"no [email.recipients] {PURPOSE} in the site file" if configured(site) is None else ""
+
+
 def send_now(store: Store, site: Site, shift_id: str) -> str:
     """Build, send and record in one go (the command line); raises AlertError when not sent
     (NotToBeSent, with nothing recorded, for a report never to be emailed)."""
+    why = refusal(store, site, shift_id)
     settings = configured(site)
-    if settings is None:
-        raise AlertError(f"no [email.recipients] {PURPOSE} in the site file")
-    why = never_sent(store, shift_id)
-    if why:
-        raise NotToBeSent(f"this shift's report is never emailed ({why})")
+    if why or settings is None:
+        raise (NotToBeSent if never_sent(store, shift_id) else AlertError)(why)
     mail = message(store, site, shift_id)
     try:
         detail = deliver(settings, mail.subject, mail.text, mail.html)
