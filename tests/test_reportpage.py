@@ -182,3 +182,28 @@ def test_report_command_last_shift_date_formats_and_files(store, busy, clock, tm
     assert bad.returncode == 2 and "is not a date: write YYYY-MM-DD" in bad.stderr
     both = run_report(db, "--last", "--shift", jo.id, cwd=tmp_path)
     assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
+def test_statistics_leave_out_voided_entries_and_count_by_local_hour(store, site, shift, clock):
+    from zoneinfo import ZoneInfo
+
+    from shift.tally import void_last
+
+    clock.moment = local(2026, 11, 24, 18, 50)
+    tally(store, site.tally, shift, "directional", quantity=3)
+    clock.moment = local(2026, 11, 24, 19, 10)
+    tally(store, site.tally, shift, "reference", note="gone")
+    void_last(store, shift)  # voided: neither counted nor its note shown
+    tally(store, site.tally, shift, "reference", note="kept", channel="phone")
+
+    def lines(site):
+        section = next(s for s in report.build(store, site, shift.id).sections if s.key == "statistics")
+        return [line for line in section.lines if isinstance(line, str)]
+
+    toronto = lines(site)
+    assert toronto[0] == "Total: 4" and "By hour: 18:00 3, 19:00 1" in toronto
+    assert "By channel: In person 3, Phone 1" in toronto
+    assert [line for line in toronto if line.startswith("Note")] == ["Note 19:10 Reference: kept"]
+    # Half an hour off UTC: 18:50 and 19:10 Toronto are 05:20 and 05:40 in Kolkata, one local hour.
+    kolkata = lines(site._replace(zone=ZoneInfo("Asia/Kolkata")))
+    assert "By hour: 05:00 4" in kolkata
