@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) bench/memory.py
 	$(PY) bench/alarm_latency.py
 	$(PY) bench/stats.py
+	$(PY) bench/report.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

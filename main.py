@@ -6,7 +6,8 @@
     python main.py export circ --format alma|koha|evergreen|csv --output FILE [--all]
     python main.py export incidents --format text|csv --output FILE [--from DATE] [--to DATE] [--category C]
     python main.py import blocked FILE
-    python main.py report [--shift ID] [--output FILE | --email]   or   report --list
+    python main.py report [--last | --shift ID | --date YYYY-MM-DD] [--format md|html|txt] [--output FILE | --email]
+    python main.py report --list
     python main.py stats [--from DATE] [--to DATE] [--desk D] [--format txt|csv|html] [--output FILE] [--db A --db B]
 
 Thin by design: parse arguments, then call shift/ or start tui/.
@@ -70,13 +71,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _global_options(imports, suppress=True)
     imports.add_argument("what", choices=["blocked"], help="blocked: the blocked-patron list (CSV)")
     imports.add_argument("file", help="CSV with a patron/card/cardnumber/barcode column, optional reason")
-    report = sub.add_parser("report", help="the end-of-shift report (the last shift unless --shift)")
+    report = sub.add_parser("report", help="the end-of-shift report (the last shift unless --shift or --date)")
     _global_options(report, suppress=True)
-    report.add_argument("--shift", help="the shift's id (default: the most recently started shift)")
+    which = report.add_mutually_exclusive_group()
+    which.add_argument("--last", action="store_true", help="the most recently started shift (the default)")
+    which.add_argument("--shift", help="the shift's id (report --list shows them)")
+    which.add_argument("--date", type=_day,
+                       help="every shift that started on this local date (YYYY-MM-DD), in one document, in order")
+    report.add_argument("--format", choices=["txt", "md", "html"], default="txt",
+                        help="txt (default), md (Markdown) or html (one printable page)")
     report.add_argument("--output",
-                        help="write it to this new file (UTF-8, exactly as recorded) instead of printing it")
+                        help="write it to this new file (UTF-8, exactly as recorded, readable by you only) "
+                             "instead of printing it")
     report.add_argument("--email", action="store_true",
-                        help="email it now to [email.recipients] reports (the desk also sends each one itself)")
+                        help="email it now to [email.recipients] reports, as text and HTML (the desk also sends "
+                             "each one itself)")
     report.add_argument("--list", action="store_true", help="list every shift, newest first, with its id")
     stats = sub.add_parser("stats", help="the desk statistics over a period (reads only: runs beside an open desk)")
     stats.add_argument("--db", dest="dbs", action="append", metavar="PATH",
@@ -238,7 +247,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     import sqlite3
 
-    from shift import report
+    from shift import report, reportpage
     from shift.files import FileRefused, write_new_file
     from shift.text import printable
 
@@ -252,14 +261,25 @@ def cmd_report(args: argparse.Namespace) -> int:
             for line in report.shift_list(store, site):
                 print(printable(line))
             return 0
-        shift_id = args.shift or report.last_shift_id(store)
-        if shift_id is None:
-            print("No shift has been recorded in this database yet.", file=sys.stderr)
-            return 1
+        if args.date is not None:
+            shift_ids = report.shifts_on(store, site, args.date)
+            if not shift_ids:
+                print(f"No shift started on {args.date:%a %Y-%m-%d} (report --list shows every shift).",
+                      file=sys.stderr)
+                return 2
+        else:
+            last = args.shift or report.last_shift_id(store)
+            if last is None:
+                print("No shift has been recorded in this database yet.", file=sys.stderr)
+                return 1
+            shift_ids = [last]
         if args.email:
-            return _email_report(store, site, shift_id)
+            status = 0
+            for shift_id in shift_ids:
+                status = max(status, _email_report(store, site, shift_id))
+            return status
         try:
-            text = report.render_text(report.build(store, site, shift_id))
+            text = reportpage.render([report.build(store, site, s) for s in shift_ids], args.format)
         except (ValueError, sqlite3.Error) as exc:
             print(f"No report: {exc}", file=sys.stderr)
             return 1

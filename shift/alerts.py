@@ -133,8 +133,10 @@ def _recipients(settings: EmailSettings, purpose: str) -> tuple[list[str], list[
     return configured, envelope
 
 
-def build_message(settings: EmailSettings, purpose: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text alert email for the recipients configured for purpose."""
+def build_message(settings: EmailSettings, purpose: str, subject: str, body: str,
+                  html: str | None = None) -> EmailMessage:
+    """A plain-text email for the recipients configured for purpose; with `html`, the same
+    content as a page too (multipart/alternative: the text first, the page preferred)."""
     if not settings.sender.strip():
         raise AlertError("no sender address configured for alert email")
     sender_bare = _bare_address(settings.sender.strip(), "sender")
@@ -152,6 +154,8 @@ def build_message(settings: EmailSettings, purpose: str, subject: str, body: str
         else:
             # Quoted-printable survives servers without 8BITMIME.
             msg.set_content(body, cte="quoted-printable")
+        if html is not None:
+            msg.add_alternative(html, subtype="html", cte="quoted-printable")
     except (ValueError, TypeError) as exc:
         raise AlertError(f"cannot build alert email for {purpose}: {exc}") from None
     return msg
@@ -349,14 +353,15 @@ def _open_session(settings: EmailSettings) -> smtplib.SMTP:
     return smtp
 
 
-def send_email(settings: EmailSettings, purpose: str, subject: str, body: str) -> list[str]:
+def send_email(settings: EmailSettings, purpose: str, subject: str, body: str,
+               html: str | None = None) -> list[str]:
     """Send an alert to the addresses configured for purpose; returns the accepted recipients.
 
     Raises AlertError ("email to <purpose> not sent: ...") on any failure.
     """
     prefix = f"email to {purpose} not sent"
     try:
-        msg = build_message(settings, purpose, subject, body)
+        msg = build_message(settings, purpose, subject, body, html)
         _header, envelope_to = _recipients(settings, purpose)
         envelope_from = _bare_address(settings.sender.strip(), "sender")
         smtp = _open_session(settings)

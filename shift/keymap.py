@@ -31,6 +31,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("report.view", "ctrl+r", "report: this shift so far", "The end-of-shift report as it stands now"),
     Command("stats.view", "ctrl+t", "stats: desk statistics",
             "Desk statistics, last four weeks: load by weekday and hour, types, survey figures", "Statistics"),
+    Command("report.past", "ctrl+d", "report: past shifts",
+            "Every shift, newest first: open its report, email it, write it to a file", "Past shifts"),
     Command("shift.followups", "f", "shift: follow-ups", "See and resolve what earlier shifts left open"),
     Command("checkin.now", "f5", "checkin: check in", "Lone-worker check-in (works from every screen)"),
     Command("checkin.panic", "f12", "checkin: panic alarm", "Raise an alarm after a 5-second countdown (Esc cancels)"),

@@ -1,20 +1,21 @@
 """The end-of-shift report: one clear page for the manager the next morning.
 
 Built only from the database (so it can be rebuilt for any past shift) as
-sections of plain lines; `render_text` lays them out. What needs attention
-comes first; everything a person typed is kept exactly as typed.
+sections of plain lines (and a few tables); `render_text` lays them out as text,
+`shift/reportpage.py` as Markdown and, from that Markdown, a printable HTML page.
+What needs attention comes first; everything a person typed is kept exactly as typed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from shift import checkins, circulation, incidents, money, prompts
 from shift.clock import from_iso, to_iso
-from shift.hours import duration_text
+from shift.hours import duration_text, local_moment
 from shift.jurisdiction import drill_note
 from shift.runs import RunState, last_drill
 from shift.shifts import WORKER, FollowUp, Shift, deadline_text, open_followups
@@ -24,10 +25,19 @@ from shift.sweep import run_summary
 from shift.timeline import run_timeline, shift_runs
 
 
+class Table(NamedTuple):
+    """Rows of cells: a table in Markdown and HTML, aligned columns in text (first cell left, the rest right)."""
+
+    header: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+
+
 @dataclass
 class Section:
     title: str
-    lines: list[str] = field(default_factory=list)
+    lines: list[str | Table] = field(default_factory=list)
+    key: str = ""  # a stable name: the HTML section's id
+    prose: bool = False  # lines of a text (the shift's head, the handover note), not a list of items
 
 
 @dataclass
@@ -50,6 +60,15 @@ def last_shift_id(store: Store) -> str | None:
     """The most recently started shift (the open one, if any)."""
     rows = store.rows("SELECT id FROM shifts ORDER BY started_at DESC, rowid DESC LIMIT 1")
     return rows[0]["id"] if rows else None
+
+
+def shifts_on(store: Store, site: Site, day: date) -> list[str]:
+    """The shifts that started on this local date, in the order they started."""
+    start = local_moment(day, 0, site.zone)
+    end = local_moment(day + timedelta(days=1), 0, site.zone)
+    rows = store.rows("SELECT id FROM shifts WHERE started_at >= ? AND started_at < ? ORDER BY started_at, rowid",
+                      (to_iso(start), to_iso(end)))
+    return [r["id"] for r in rows]
 
 
 def shift_list(store: Store, site: Site) -> list[str]:
@@ -89,7 +108,7 @@ def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Rep
         f"On duty: {shift.worker}",
         f"{start_local:%a %d %b %Y} {start_local:%H:%M} – {ended} ({length})",
         f"Library hours that day: {hours}",
-    ])
+    ], "shift", prose=True)
     until = end or now
     runs = shift_runs(store, shift.id)
     # Read once: several sections speak of the same incidents, drafts, follow-ups and drill.
@@ -112,7 +131,8 @@ def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Rep
         _circulation(store, site, shift, until),
         _money(store, shift),
         _followups(store, site, shift, now, waiting),
-        Section("Handover note", [row["handover"] or "(none)"] if end else ["(the shift has not ended)"]),
+        Section("Handover note", [row["handover"] or "(none)"] if end else ["(the shift has not ended)"],
+                "handover", prose=True),
     ]
     return Report(shift, title, sections)
 
@@ -204,7 +224,8 @@ def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now
     for run in runs:
         summary = run.summary()
         for step, reason in summary.skipped:
-            lines.append(f"Skipped in {run.procedure.title}: {step.title} — {reason or 'no reason'}")
+            lines.append(f"Skipped in {run.procedure.title} at {_step_time(run, step.id, site)}: {step.title} — "
+                         f"{reason or 'no reason'}")
         for step, value in summary.out_of_range:
             lines.append(f"Out of range in {run.procedure.title}: {step.title} — {value}")
     for incident in found:
@@ -218,7 +239,7 @@ def _attention(store: Store, site: Site, shift: Shift, runs: list[RunState], now
     note, overdue = drill_note(site.jurisdiction, drill, now, site.zone)
     if overdue:
         lines.append(note)
-    return Section("Needs attention", lines or ["Nothing."])
+    return Section("Needs attention", list(lines or ["Nothing."]), "attention")
 
 
 def _incidents(site: Site, found: list[incidents.Incident], drafts: list[incidents.Draft]) -> Section:
@@ -228,7 +249,7 @@ def _incidents(site: Site, found: list[incidents.Incident], drafts: list[inciden
         lines += incidents.describe(incident, site) + [""]
     lines += [f"Draft still to complete: {d.fields.get('category') or 'no category yet'}, "
               f"kept {d.created_at.astimezone(site.zone):%a %d %b %H:%M}" for d in drafts]
-    return Section("Incidents", (lines[:-1] if lines and not drafts else lines) or ["None."])
+    return Section("Incidents", list((lines[:-1] if lines and not drafts else lines) or ["None."]), "incidents")
 
 
 def _emergencies(store: Store, site: Site, runs: list[RunState], drill: datetime | None) -> Section:
@@ -250,7 +271,7 @@ def _emergencies(store: Store, site: Site, runs: list[RunState], drill: datetime
             lines += [f"    {line}" for line in run_summary(store, run.id, site.zones)]
         lines.append("")
     lines.append("Last fire drill: " + (f"{drill.astimezone(site.zone):%a %d %b %Y}" if drill else "none recorded"))
-    return Section("Emergencies and drills", lines)
+    return Section("Emergencies and drills", list(lines), "emergencies")
 
 
 def _procedures(site: Site, runs: list[RunState]) -> Section:
@@ -263,12 +284,25 @@ def _procedures(site: Site, runs: list[RunState]) -> Section:
         if run.procedure.template:
             lines.append(f"  {run.procedure.template_text(site.hours.local_date(run.started_at))}")
         summary = run.summary()
-        lines += [f"  skipped: {s.title} — {reason or 'no reason'}" for s, reason in summary.skipped]
+        lines += [f"  skipped {_step_time(run, s.id, site)}: {s.title} — {reason or 'no reason'}"
+                  for s, reason in summary.skipped]
         lines += [f"  out of range: {s.title} — {value}" for s, value in summary.out_of_range]
         lines += [f"  note on {s.title}: {text}" for s, text in summary.notes]
         lines += [f"  corrected: {s.title} ({before.answer} → {after.answer})"
                   for s, before, after in summary.corrections]
-    return Section("Procedures", lines or ["None run."])
+    return Section("Procedures", list(lines or ["None run."]), "procedures")
+
+
+def _step_time(run: RunState, step_id: str, site: Site) -> str:
+    outcome = run.latest.get(step_id)
+    return _t(outcome.recorded_at, site)[:5] if outcome is not None else "?"
+
+
+# A timed task missed: it came due, was recorded missed, and was never done or skipped after
+# all. The same rule as `_prompt_finals` ("missed"), in SQL for every shift at once (the
+# past-shifts list): (shift_id, prompt_key) of each missed prompt.
+MISSED_PROMPTS = """SELECT shift_id, prompt_key FROM prompt_events GROUP BY shift_id, prompt_key
+                    HAVING SUM(event = 'missed') > 0 AND SUM(event IN ('done', 'skipped')) = 0"""
 
 
 def _prompt_finals(store: Store, shift: Shift) -> list[tuple[list[dict], str]]:
@@ -314,7 +348,7 @@ def _prompts(store: Store, site: Site, shift: Shift) -> Section:
             parts.append(f"{e['event']} {_t(from_iso(e['at']), site)[:5]}{reason}")
         lines.append(f"{due.astimezone(site.zone):%H:%M}  {titles.get(first['task_id'], first['task_id'])}: "
                      + (", ".join(parts) or "not dealt with"))
-    return Section("Timed tasks", lines or ["None."])
+    return Section("Timed tasks", list(lines or ["None."]), "tasks")
 
 
 def _checkins(store: Store, site: Site, shift: Shift, at_desk: bool) -> Section:
@@ -322,7 +356,7 @@ def _checkins(store: Store, site: Site, shift: Shift, at_desk: bool) -> Section:
     # A duress check-in is counted as a check-in. Its silent alarm is told only to the manager
     # (the emailed report): the report on the desk's screen may be read by whoever stands there.
     count = sum(1 for r in rows if r["kind"] in ("checkin", "duress"))
-    lines = [f"Check-ins: {count}"]
+    lines: list[str | Table] = [f"Check-ins: {count}"]
     log = checkins.read_log(rows)
     silent = log.silent if at_desk else set()
     missed = {to_iso(a.started_at) for a in log.alarms if a.reason == "missed check-in"}
@@ -348,42 +382,85 @@ def _checkins(store: Store, site: Site, shift: Shift, at_desk: bool) -> Section:
             lines.append(f"{when}  ALERT NOT DELIVERED: {r['detail']}")
         elif kind == "stand_down_sent":
             lines.append(f"{when}  stand-down sent ({r['detail'].partition(': ')[2]})")
-    return Section("Lone-worker check-ins", lines)
+    return Section("Lone-worker check-ins and alarms", lines, "alarms")
+
+
+# The shift's entries, counted in SQL: a busy shift has tens of thousands. One grouped pass
+# by type, channel, READ level and UTC hour (or quarter hour where the zone's offset is not a
+# whole number of hours: every zone's is a whole number of quarters, so each slice falls inside
+# one local hour); the entries with a note are read apart (no sorting, few rows). Every entry is
+# counted and the voided ones (few, found through tally_voids, read first: CROSS JOIN) are taken
+# off after: cheaper than asking, for each of the thousands, whether it was voided.
+_HOUR = "substr(t.occurred_at, 1, 13)"
+_QUARTER = "substr(t.occurred_at, 1, 14) || (CAST(substr(t.occurred_at, 15, 2) AS INTEGER) / 15 * 15)"
+_COUNTS = """SELECT t.category, t.channel, t.read_level, {slice} AS slice, SUM(t.quantity) AS n
+             FROM tallies t WHERE t.shift_id = ? GROUP BY t.category, t.channel, t.read_level, slice"""
+_VOIDED = """SELECT t.id, t.category, t.channel, t.read_level, {slice} AS slice, t.quantity AS n
+             FROM tally_voids v CROSS JOIN tallies t ON t.id = v.tally_id WHERE t.shift_id = ?"""
+_NOTES = """SELECT t.id, t.occurred_at, t.category, t.quantity, t.note FROM tallies t
+            WHERE t.shift_id = ? AND t.note != '' ORDER BY t.occurred_at, t.rowid"""
+
+
+def _slice_start(text: str) -> datetime:
+    """The UTC moment a slice ("2026-11-25T00" or "2026-11-25T00:45") starts."""
+    hour, _, minute = text.partition(":")
+    return datetime.fromisoformat(f"{hour}:{int(minute or 0):02d}+00:00")
 
 
 def _statistics(store: Store, site: Site, shift: Shift, until: datetime) -> Section:
-    rows = store.rows(
-        """SELECT t.category, t.channel, t.read_level, t.quantity FROM tallies t
-           LEFT JOIN tally_voids v ON v.tally_id = t.id WHERE v.id IS NULL AND t.shift_id = ?""", (shift.id,))
     config = site.tally
+    whole_hours = all((moment.astimezone(site.zone).utcoffset() or timedelta(0)) % timedelta(hours=1) == timedelta(0)
+                      for moment in (shift.started_at, until))
+    slice_sql = _HOUR if whole_hours else _QUARTER
     by_cat: Counter = Counter()
     by_chan: Counter = Counter()
     by_read: Counter = Counter()
-    for r in rows:
-        by_cat[r["category"]] += r["quantity"]
-        by_chan[r["channel"]] += r["quantity"]
-        if r["read_level"]:
-            by_read[r["read_level"]] += r["quantity"]
-    lines = [f"Total: {sum(by_cat.values())}"]
-    lines += [f"  {(cat.name if (cat := config.category(c)) else c):<20}{n:>5}" for c, n in by_cat.most_common()]
+    by_slice: Counter = Counter()
+    voided = store.rows(_VOIDED.format(slice=slice_sql), (shift.id,))
+    for rows, sign in ((store.rows(_COUNTS.format(slice=slice_sql), (shift.id,)), 1), (voided, -1)):
+        for r in rows:
+            by_cat[r["category"]] += sign * r["n"]
+            by_chan[r["channel"]] += sign * r["n"]
+            by_slice[r["slice"]] += sign * r["n"]
+            if r["read_level"]:
+                by_read[r["read_level"]] += sign * r["n"]
+    for counts in (by_cat, by_chan, by_read, by_slice):
+        counts += Counter()  # drops what the voids brought to zero
+    gone = {r["id"] for r in voided}
+    notes = [r for r in store.rows(_NOTES, (shift.id,)) if r["id"] not in gone]
+    lines: list[str | Table] = [f"Total: {sum(by_cat.values())}"]
+    if by_cat:
+        lines.append(Table(("Type", "Count"), [
+            ((cat.name if (cat := config.category(c)) else c), str(n)) for c, n in by_cat.most_common()]))
     if by_chan:
         lines.append("By channel: " + ", ".join(
             f"{chan.name if (chan := config.channel(c)) else c} {n}" for c, n in by_chan.most_common()))
     if by_read:
         lines.append("READ levels: " + ", ".join(f"{level}: {by_read[level]}" for level in sorted(by_read)))
-    return Section("Desk statistics", lines)
+    by_hour: Counter = Counter()
+    for piece, n in by_slice.items():
+        by_hour[_slice_start(piece).astimezone(site.zone).replace(minute=0)] += n
+    if by_hour:
+        lines.append("By hour: " + ", ".join(f"{h:%H}:00 {by_hour[h]}" for h in sorted(by_hour)))
+    for r in notes:
+        cat = config.category(r["category"])
+        count = f" ×{r['quantity']}" if r["quantity"] > 1 else ""
+        lines.append(f"Note {_t(from_iso(r['occurred_at']), site)[:5]} {cat.name if cat else r['category']}{count}: "
+                     f"{r['note']}")
+    return Section("Desk statistics", lines, "statistics")
 
 
 def _circulation(store: Store, site: Site, shift: Shift, until: datetime) -> Section:
     counts = circulation.counts_by_action(store, shift.started_at, until + timedelta(seconds=1))
     if not counts:
-        return Section("Offline circulation", ["None."])
-    return Section("Offline circulation", [", ".join(f"{action}: {n}" for action, n in sorted(counts.items()))])
+        return Section("Offline circulation", ["None."], "circulation")
+    return Section("Offline circulation", [", ".join(f"{action}: {n}" for action, n in sorted(counts.items()))],
+                   "circulation")
 
 
 def _money(store: Store, shift: Shift) -> Section:
     taken = money.fees(store, shift.id)
-    lines = []
+    lines: list[str | Table] = []
     for f in taken:
         receipt = f", receipt {f.receipt}" if f.receipt else ""
         reason = f" — {f.reason}" if f.reason else ""
@@ -393,23 +470,45 @@ def _money(store: Store, shift: Shift) -> Section:
         lines.append("Totals: " + ", ".join(f"{m} {money.dollars(c)}" for m, c in totals.items()))
     for o in money.overrides(store, shift.id):
         lines.append(f"Override: {o.what} — why: {o.why} — approved by {o.approved_by}")
-    return Section("Fines, fees and overrides", lines or ["None."])
+    return Section("Fines, fees and overrides", lines or ["None."], "money")
 
 
 def _followups(store: Store, site: Site, shift: Shift, now: datetime, waiting: list[FollowUp]) -> Section:
-    lines = []
+    """What this shift did with follow-ups, and what waits with a deadline. The others still open
+    (every one ever left, on a desk that has run for years) are a count: the desk lists them (`f`)."""
+    lines: list[str | Table] = []
+    mine = {r["id"] for r in store.rows("SELECT id FROM followups WHERE shift_id = ?", (shift.id,))}
+    earlier = []
     for f in waiting:
         due = f" ({deadline_text(f, now, site.zone)})" if f.due_at else ""
-        lines.append(f"Open{due}: {f.text}")
+        if f.id in mine:
+            lines.append(f"Added this shift, open{due}: {f.text}")
+        elif f.due_at is not None:
+            lines.append(f"Open{due}: {f.text}")
+        else:
+            earlier.append(f)
     for r in store.rows(
-        """SELECT f.text, r.note FROM followup_resolutions r JOIN followups f ON f.id = r.followup_id
-           WHERE r.shift_id = ?""", (shift.id,)):
-        lines.append(f"Resolved this shift: {r['text']}" + (f" — {r['note']}" if r["note"] else ""))
-    return Section("Follow-ups", lines or ["None."])
+        """SELECT f.text, f.shift_id, r.note FROM followup_resolutions r JOIN followups f ON f.id = r.followup_id
+           WHERE r.shift_id = ? ORDER BY r.resolved_at, r.rowid""", (shift.id,)):
+        added = " (added this shift)" if r["shift_id"] == shift.id else ""
+        lines.append(f"Resolved this shift{added}: {r['text']}" + (f" — {r['note']}" if r["note"] else ""))
+    if earlier:
+        oldest = min(f.created_at for f in earlier).astimezone(site.zone)
+        lines.append(f"Still open from earlier shifts, no deadline: {len(earlier)} (the oldest from "
+                     f"{oldest:%a %d %b %Y}; listed on the desk under f)")
+    return Section("Follow-ups", lines or ["None."], "followups")
+
+
+def _text_line(line: str | Table) -> list[str]:
+    if isinstance(line, Table):
+        return [f"  {row[0]:<20}" + "".join(f"{cell:>5}" for cell in row[1:]) for row in line.rows]
+    return [line]
 
 
 def render_text(report: Report) -> str:
     out = [report.title, "=" * min(len(report.title), 78), ""]
     for section in report.sections:
-        out += [section.title, "-" * len(section.title), *section.lines, ""]
+        out += [section.title, "-" * len(section.title)]
+        out += [text for line in section.lines for text in _text_line(line)]
+        out.append("")
     return "\n".join(out)

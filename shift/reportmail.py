@@ -10,8 +10,9 @@ the network (a worker thread); the outcome is written from the desk's thread.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from shift import report
+from shift import report, reportpage
 from shift.alertconfig import AlertError, EmailSettings
 from shift.clock import to_iso
 from shift.site import Site
@@ -28,20 +29,38 @@ def configured(site: Site) -> EmailSettings | None:
     return site.email
 
 
-def message(store: Store, site: Site, shift_id: str) -> tuple[str, str]:
-    """(subject, body): the report exactly as the report screen and `report` show it."""
+class Mail(NamedTuple):
+    subject: str
+    text: str  # the report exactly as the report screen and `report` show it
+    html: str  # the same report as a printable page (`report --format html`)
+
+
+def message(store: Store, site: Site, shift_id: str) -> Mail:
+    """The report as one email: plain text and HTML, two parts of one multipart/alternative message."""
     built = report.build(store, site, shift_id)
     started = built.shift.started_at.astimezone(site.zone)
     # Short, so a mail program shows the date and the person before it cuts the line.
-    return (f"Shift report {started:%a %d %b}: {built.shift.worker}, {site.desk_name(built.shift.desk)}",
-            report.render_text(built))
+    return Mail(f"Shift report {started:%a %d %b}: {built.shift.worker}, {site.desk_name(built.shift.desk)}",
+                report.render_text(built), reportpage.html([built]))
 
 
-def deliver(settings: EmailSettings, subject: str, body: str) -> str:
+def deliver(settings: EmailSettings, subject: str, body: str, html: str | None = None) -> str:
     """Send it (blocking: off the desk's thread); what happened, or AlertError."""
     from shift.alerts import send_email
 
-    return f"emailed {', '.join(send_email(settings, PURPOSE, subject, body))}"
+    return f"emailed {', '.join(send_email(settings, PURPOSE, subject, body, html))}"
+
+
+class NotToBeSent(AlertError):
+    """The shift's report is marked never to be emailed (a demo's made-up shift)."""
+
+
+def never_sent(store: Store, shift_id: str) -> str:
+    """Why this shift's report is never to be emailed ('skipped', e.g. a demo's made-up
+    shift), or '' when it may be."""
+    rows = store.rows("SELECT detail FROM report_emails WHERE shift_id = ? AND outcome = 'skipped' LIMIT 1",
+                      (shift_id,))
+    return (rows[0]["detail"] or "marked not to be emailed") if rows else ""
 
 
 def record(store: Store, shift_id: str, sent: bool, detail: str) -> None:
@@ -49,14 +68,25 @@ def record(store: Store, shift_id: str, sent: bool, detail: str) -> None:
                                    "outcome": "sent" if sent else "failed", "detail": detail})
 
 
+def refusal(store: Store, site: Site, shift_id: str) -> str:
+    """Why this report cannot be emailed now ('' when it can): nobody to send it to, or a report
+    marked never to be sent (NotToBeSent's reason)."""
+    why = never_sent(store, shift_id)
+    if why:
+        return f"this shift's report is never emailed ({why})"
+    return f"no [email.recipients] {PURPOSE} in the site file" if configured(site) is None else ""
+
+
 def send_now(store: Store, site: Site, shift_id: str) -> str:
-    """Build, send and record in one go (the command line); raises AlertError when not sent."""
+    """Build, send and record in one go (the command line); raises AlertError when not sent
+    (NotToBeSent, with nothing recorded, for a report never to be emailed)."""
+    why = refusal(store, site, shift_id)
     settings = configured(site)
-    if settings is None:
-        raise AlertError(f"no [email.recipients] {PURPOSE} in the site file")
-    subject, body = message(store, site, shift_id)
+    if why or settings is None:
+        raise (NotToBeSent if never_sent(store, shift_id) else AlertError)(why)
+    mail = message(store, site, shift_id)
     try:
-        detail = deliver(settings, subject, body)
+        detail = deliver(settings, mail.subject, mail.text, mail.html)
     except AlertError as exc:
         record(store, shift_id, False, str(exc))
         raise

@@ -40,3 +40,18 @@ def reflow(text: str) -> str:
                 lines.append(line.rstrip())
         paragraphs.append("\n".join(lines))
     return "\n\n".join(paragraphs)
+
+
+# Every ASCII punctuation mark that can mean something in CommonMark or a table (a list's
+# "1." or "-", emphasis, a link or image, code, an entity, a heading, a tag, a cell); the
+# rest (: , ; / ? @ ' " $ % ^ { }) means nothing there and stays readable.
+_MARKDOWN_PUNCTUATION = {ord(c): "\\" + c for c in "\\`*_[]()<>#+-.!|~&="}
+
+
+def markdown_literal(text: str) -> str:
+    """One line of text as Markdown that shows exactly these characters: every ASCII punctuation
+    mark backslash-escaped (CommonMark allows it for all of them), so nothing a person typed
+    becomes emphasis, a heading, a list, a link, a table cell or markup; control characters
+    made visible. Leading and trailing blanks are dropped (Markdown would read them as an
+    indented code block or a line break)."""
+    return printable(text).strip().translate(_MARKDOWN_PUNCTUATION)

@@ -46,9 +46,16 @@ def test_the_report_is_emailed_exactly_as_shown_and_recorded(request, store, sit
     assert envelope.rcpt_tos == list(MANAGER)
     message = parsed(envelope)
     assert message["Subject"] == "Shift report Tue 24 Nov: Sam, Bata Library Service Desk"
+    # One message, two parts: the text exactly as shown, then the same report as a page.
+    assert message.get_content_type() == "multipart/alternative"
+    text_part, html_part = message.iter_parts()
+    assert (text_part.get_content_type(), html_part.get_content_type()) == ("text/plain", "text/html")
     shown = report.render_text(report.build(store, site, ended.id))
-    assert message.get_content().replace("\r\n", "\n") == shown  # lines end in CRLF on the wire
-    assert "Printer 2 jammed [tray 3] <b>again</b>" in message.get_content()
+    assert text_part.get_content().replace("\r\n", "\n") == shown  # lines end in CRLF on the wire
+    assert "Printer 2 jammed [tray 3] <b>again</b>" in text_part.get_content()
+    page = html_part.get_content()
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert "Printer 2 jammed [tray 3] &lt;b&gt;again&lt;/b&gt;" in page
     assert reportmail.unsent(store, store.clock.now()) == []
     assert reportmail.status(store, ended.id) == detail
 

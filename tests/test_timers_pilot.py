@@ -183,7 +183,7 @@ async def test_ending_a_shift_emails_its_report_to_the_manager(request, store, s
             await wait_for(pilot, lambda: store.rows("SELECT 1 FROM report_emails WHERE outcome = 'sent'"))
         message = parsed(handler.envelopes[0])
         assert message["Subject"] == "Shift report Tue 24 Nov: Sam, Bata Library Service Desk"
-        assert "Quiet night [really]." in message.get_content()
+        assert "Quiet night [really]." in message.get_body(("plain",)).get_content()
         assert notify.call_args_list[-1].args[0] == ("Shift report Tue 24 Nov: Sam, Bata Library Service Desk: "
                                                      "emailed library-manager@library.example.")
 
@@ -214,7 +214,7 @@ async def test_a_report_the_server_refused_is_said_and_sent_on_a_later_try(reque
             app.timers.check()
             await wait_for(pilot, lambda: handler.envelopes)
             await wait_for(pilot, lambda: store.rows("SELECT 1 FROM report_emails WHERE outcome = 'sent'"))
-        assert "Printer 2 jammed" in parsed(handler.envelopes[0]).get_content()
+        assert "Printer 2 jammed" in parsed(handler.envelopes[0]).get_body(("plain",)).get_content()
         outcomes = [r["outcome"] for r in store.rows("SELECT outcome FROM report_emails ORDER BY rowid")]
         assert outcomes == ["failed", "sent"]
 

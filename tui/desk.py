@@ -41,6 +41,7 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         command_binding("shift.end", "end_shift"),
         command_binding("report.view", "report", show=False),
         command_binding("stats.view", "stats", show=False),
+        command_binding("report.past", "past_shifts", show=False),
         # Shown in the Due now panel's heading when something is due.
         command_binding("prompt.done", "prompt_done", show=False),
         command_binding("prompt.snooze", "prompt_snooze", show=False),
@@ -567,6 +568,11 @@ class DeskScreen(SteadyScreen):
             # The finished shift's report first; closing it opens the start screen.
             # Scheduled, not awaited: these run inside a dialog's dismissal.
             self.app.push_screen(ReportScreen(self.shift.id), lambda _: self.app.call_later(self.app.show_start))
+
+    def action_past_shifts(self) -> None:
+        from tui.pastshifts import PastShiftsScreen
+
+        self.app.push_screen(PastShiftsScreen())
 
     def action_report(self) -> None:
         from tui.report import ReportScreen

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from shift import report
 from shift.text import printable
+from tui.bindings import command_binding
 from tui.keybar import KeyBar
 
 
@@ -20,6 +21,7 @@ class ReportScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("escape,enter", "close", "Close", id="report.close"),
+        command_binding("report.past", "past_shifts"),
         Binding("pageup", "scroll('page_up')", "Page up", id="report.page_up", show=False),
         Binding("pagedown,space", "scroll('page_down')", "Page down", id="report.page_down", show=False),
     ]
@@ -41,6 +43,15 @@ class ReportScreen(Screen[None]):
     def action_scroll(self, where: str) -> None:
         body = self.query_one("#report-body", VerticalScroll)
         body.scroll_page_up() if where == "page_up" else body.scroll_page_down()
+
+    def action_past_shifts(self) -> None:
+        from tui.pastshifts import PastShiftsScreen
+
+        below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
+        if isinstance(below, PastShiftsScreen):  # opened from that list: back to it
+            self.dismiss(None)
+        else:
+            self.app.push_screen(PastShiftsScreen())
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -115,20 +115,38 @@ class DeskTimers:
         if settings is None:
             return
         for shift_id in reportmail.unsent(self.app.store, now):
-            if shift_id in self._reports_sending:
-                continue
-            try:
-                subject, body = reportmail.message(self.app.store, self.app.site, shift_id)
-            except (ValueError, sqlite3.Error) as exc:  # never lets a report stop the desk
-                log.error("shift report %s not built: %s", shift_id, exc)
-                continue
-            self._reports_sending.add(shift_id)
+            self._send_report(settings, shift_id, announce)
 
-            self._off_the_loop(
-                lambda subject=subject, body=body: reportmail.deliver(settings, subject, body),
-                lambda ok, detail, shift_id=shift_id, subject=subject:
-                    self._report_sent(shift_id, subject, ok, detail, announce),
-                group="reports")
+    def send_report(self, shift_id: str, done: Callable[[bool, str], None]) -> None:
+        """Email one shift's report now (the past-shifts list): the same path as the automatic
+        sending, the outcome recorded, then `done(ok, detail)`. The caller has checked
+        `reportmail.refusal` (nobody to send to, a demo shift)."""
+        settings = reportmail.configured(self.app.site)
+        if settings is None:
+            done(False, "no [email.recipients] reports in the site file")
+            return
+        self._send_report(settings, shift_id, announce=False, done=done)
+
+    def _send_report(self, settings, shift_id: str, announce: bool,
+                     done: Callable[[bool, str], None] | None = None) -> None:
+        if shift_id in self._reports_sending:
+            return
+        try:
+            mail = reportmail.message(self.app.store, self.app.site, shift_id)
+        except (ValueError, sqlite3.Error) as exc:  # never lets a report stop the desk
+            log.error("shift report %s not built: %s", shift_id, exc)
+            if done is not None:
+                done(False, f"the report could not be built: {exc}")
+            return
+        self._reports_sending.add(shift_id)
+
+        def sent(ok: bool, detail: str) -> None:
+            self._report_sent(shift_id, mail.subject, ok, detail, announce)
+            if done is not None:
+                done(ok, detail)
+
+        self._off_the_loop(lambda: reportmail.deliver(settings, mail.subject, mail.text, mail.html), sent,
+                           group="reports")
 
     def _report_sent(self, shift_id: str, subject: str, ok: bool, detail: str, announce: bool) -> None:
         self._reports_sending.discard(shift_id)

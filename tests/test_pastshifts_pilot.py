@@ -1,0 +1,78 @@
+"""The past-shifts browser at 80x24: newest first with its counts, the report on Enter, a file on o,
+an email on e that tells what really happened (and never sends a demo shift)."""
+
+import stat
+
+from textual.widgets import DataTable, Static
+
+from conftest import local
+from shift.demo import write_demo
+from shift.shifts import start_shift
+from test_alerts import start_server
+from test_pastshifts import busy_shift
+from test_reportmail import mail_site
+from tui.app import SoloShiftApp
+from tui.pastshifts import PastShiftsScreen
+from tui.report import ReportScreen
+
+
+def status(app):
+    return str(app.screen.query_one("#past-status", Static).content)
+
+
+def row(app, index):
+    table = app.screen.query_one("#past-list", DataTable)
+    return [str(cell) for cell in table.get_row_at(index)]
+
+
+async def test_past_shifts_list_report_file_and_email(request, store, site, clock):
+    write_demo(store, site, days=3)  # made-up shifts before Jo's: never to be emailed
+    jo = busy_shift(store, site, clock)
+    clock.moment = local(2026, 11, 24, 17, 30)
+    start_shift(store, "Sam", "main")
+    handler, port = start_server(request)
+    app = SoloShiftApp(store, mail_site(site, port))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(50):  # the desk emails Jo's ended shift by itself, once its timers start
+            await pilot.pause(0.1)
+            if handler.envelopes:
+                break
+        assert len(handler.envelopes) == 1
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert isinstance(app.screen, PastShiftsScreen)
+        table = app.screen.query_one("#past-list", DataTable)
+        assert table.row_count == len(store.rows("SELECT id FROM shifts"))
+        assert row(app, 0)[:3] == ["Tue 2026-11-24", "17:30–open", "Sam"]
+        assert row(app, 1) == ["Mon 2026-11-23", "17:30–22:00", "Jo", "1", "1", "2"]
+        assert sum(col.get_render_width(table) for col in table.columns.values()) <= 80  # every column in sight
+
+        await pilot.press("down")
+        assert "Jo, Bata Library Service Desk: report emailed." == status(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportScreen) and app.screen.shift_id == jo.id
+        assert "Incident: Injury at 18:50" in str(app.screen.query_one("#report-text", Static).content)
+        await pilot.press("escape")
+        await pilot.pause()
+
+        await pilot.press("o")
+        written = store.path.parent / "exports" / "shift-report-2026-11-23-1730.html"
+        assert status(app) == f"Wrote {written} (a printable page, readable by you only)."
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600 and "<h2>Incidents</h2>" in written.read_text()
+
+        await pilot.press("down")  # the newest demo shift
+        await pilot.press("e")
+        await pilot.pause(0.3)
+        assert status(app).startswith("Not emailed: this shift's report is never emailed (synthetic demo history")
+        assert "sent" not in status(app).replace("never emailed", "")
+        assert len(handler.envelopes) == 1
+
+        await pilot.press("up", "e")  # Jo's, a real shift: sent again by hand, and recorded
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if len(handler.envelopes) == 2 and "Emailing" not in status(app):
+                break
+        assert status(app) == "Report emailed library-manager@lib.example.org at 17:30."
+        assert [r["outcome"] for r in store.rows("SELECT outcome FROM report_emails WHERE shift_id = ?",
+                                                  (jo.id,))] == ["sent", "sent"]

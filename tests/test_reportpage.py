@@ -1,0 +1,209 @@
+"""The shift report in its three formats: Markdown (the source), the HTML page made from it, and text.
+Every kind of record appears with its time in each; what a person typed comes out as typed."""
+
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import pytest
+
+import chromium
+from conftest import ROOT, local
+from shift import incidents, report, reportpage
+from shift.procedures import load_procedures
+from shift.runs import finish_run, skip_step, start_run
+from shift.shifts import end_shift, start_shift
+from shift.tally import record as tally
+from shift.text import printable
+from test_report import walk_fire_alarm
+
+# Markdown and HTML that must stay text: emphasis, a heading, a link, a tag, markup, code, list markers, controls.
+NOTE = "1. *urgent* # [x](http://evil.example) <script>alert(1)</script> [b]bold[/b] `code` _u_ | a\x1b[31m"
+HANDOVER = "- not a list\n## not a heading\n\n> not a quote\n<b>Keys</b> & [desk](javascript:x)"
+
+
+@pytest.fixture
+def busy(store, full_site, clock):
+    """Sam's evening from 17:30: a tally with a note (19:05), a closing step skipped (19:10), a timed
+    task missed (19:00), an incident at 19:20 with a supplement (19:40), a fire drill (from 20:00)."""
+    site = full_site._replace(checkins=None, email=None)
+    clock.moment = local(2026, 11, 24, 17, 30)
+    sam = start_shift(store, "Sam", "main")
+    clock.moment = local(2026, 11, 24, 19, 5)
+    tally(store, site.tally, sam, "reference", note=NOTE, read_level=2)
+    task = site.tasks[0]
+    due = "2026-11-25T00:00:00.000000+00:00"  # 19:00 in Toronto
+    for event in ("fired", "missed"):
+        store.insert("prompt_events", {"prompt_key": f"{task.id}@{due}", "task_id": task.id, "due_at": due,
+                                       "shift_id": sam.id, "event": event, "at": due, "until": None, "reason": ""})
+    procedures, _ = load_procedures(ROOT / "procedures")
+    closing = next(p for p in procedures if p.id == "closing")
+    clock.moment = local(2026, 11, 24, 19, 10)
+    run = start_run(store, sam, closing)
+    skip_step(store, run, run.current(), "PA system *broken*")
+    clock.moment = local(2026, 11, 24, 19, 25)
+    filed = incidents.file_incident(store, site, sam, incidents.IncidentForm(
+        category="Injury", occurred_at=local(2026, 11, 24, 19, 20), zone_id="second",
+        what_happened="Patron slipped.\n<script>x</script> said \"[b]ow\"", reporter="Sam",
+        injury="first_aid", hurt="other"))
+    clock.moment = local(2026, 11, 24, 19, 40)
+    incidents.add_supplement(store, site, sam, filed.id, "Sam", "Ice pack given. *Left* at 19:38.")
+    clock.moment = local(2026, 11, 24, 20, 0)
+    finish_run(store, walk_fire_alarm(store, site, sam, clock, drill=True))
+    clock.moment = local(2026, 11, 24, 21, 0)
+    end_shift(store, sam, HANDOVER)
+    return site, sam
+
+
+EXPECTED = {  # what each format shows, with its time (the Markdown shows the same, escaped)
+    "tally": "Note 19:05 Reference: " + NOTE,
+    "skipped": "skipped 19:10: Announce: closing in 30 minutes — PA system *broken*",
+    "missed": "19:00  Closing announcement: 30 minutes: missed 19:00",
+    "incident": "Tue 24 Nov 19:20  Injury",
+    "supplement": "Supplement Tue 24 Nov 19:40 by Sam: Ice pack given. *Left* at 19:38.",
+    "drill": "DRILL: Fire alarm: evacuate the building",
+    "drill time": "20:00:00  Started: Fire alarm: evacuate the building (DRILL)",
+}
+
+
+class Tags(HTMLParser):
+    """Checks the page's tags balance; collects its text."""
+
+    VOID = {"meta", "br", "hr", "img", "link", "input"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.text, self.tags = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1:]}>"
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def page_text(page: str) -> str:
+    parser = Tags()
+    parser.feed(page)
+    parser.close()
+    assert parser.stack == [], f"unclosed: {parser.stack}"
+    assert "script" not in parser.tags and "a" not in parser.tags and "img" not in parser.tags
+    return "".join(parser.text)
+
+
+def test_every_record_is_in_each_format_with_its_time(store, busy):
+    site, sam = busy
+    built = report.build(store, site, sam.id)
+    text = reportpage.render([built], "txt")
+    assert text == report.render_text(built)
+    shown = page_text(reportpage.render([built], "html"))
+    for what, line in EXPECTED.items():
+        assert line in text, (what, text)  # the text keeps every character as typed (a terminal is shown it printable)
+        assert printable(line) in shown, what
+    assert "Timed task missed: 19:00" in text and "Timed task missed: 19:00" in shown
+    assert "19:00  " + site.tasks[0].title + ": missed" in text
+    markdown = reportpage.render([built], "md")
+    assert r"Note 19:05 Reference: 1\. \*urgent\* \# \[x\]\(http://evil\.example\) \<script\>" in markdown
+    assert r"skipped 19:10: Announce: closing in 30 minutes — PA system \*broken\*" in markdown
+    assert "### Tue 24 Nov 19:20  Injury" in markdown
+    assert r"DRILL: Fire alarm: evacuate the building" in markdown
+
+
+def test_what_a_person_typed_is_never_markup_in_the_page(store, busy):
+    site, sam = busy
+    page = reportpage.html([report.build(store, site, sam.id)])
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "[b]bold[/b]" in page and "<b>" not in page.replace("<b>Keys", "")  # no bold from a note
+    assert "<b>Keys" not in page and "&lt;b&gt;Keys&lt;/b&gt; &amp; [desk](javascript:x)" in page
+    assert "\x1b" not in page and "a␛[31m" in page  # a control character is shown, not passed on
+    assert "<em>" not in page and "<code>" not in page and "<blockquote>" not in page and "<ol" not in page
+    shown = page_text(page)
+    # The handover note keeps its lines: each as typed, none a list, heading or quote.
+    assert "- not a list\n## not a heading" in shown and "> not a quote\n<b>Keys</b> & [desk](javascript:x)" in shown
+    assert 'said "[b]ow"' in shown and "<script>x</script>" in shown
+
+
+def test_the_page_opens_in_a_browser_with_every_section(store, busy, tmp_path):
+    site, sam = busy
+    path = tmp_path / "report.html"
+    path.write_text(reportpage.html([report.build(store, site, sam.id)]), encoding="utf-8")
+    chromium.screenshot(path, "shift-report")
+    dom = chromium.dump_dom(path)
+    for section, heading in (("incidents", "Incidents"), ("procedures", "Procedures"),
+                             ("alarms", "Lone-worker check-ins and alarms"), ("statistics", "Desk statistics"),
+                             ("emergencies", "Emergencies and drills"), ("attention", "Needs attention")):
+        assert f'<section id="{section}"' in dom and f"<h2>{heading}</h2>" in dom
+    assert "<script" not in dom.split("</head>")[1]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+    assert '<td style="text-align:right">1</td>' in dom  # the statistics table
+
+
+def run_report(db, *args, cwd):
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(db), "report", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_report_command_last_shift_date_formats_and_files(store, busy, clock, tmp_path):
+    site, sam = busy
+    clock.moment = local(2026, 11, 24, 21, 30)
+    jo = start_shift(store, "Jo", "main")  # a second shift that day, still open
+    store.close()
+    db = store.path
+    last = run_report(db, "--last", cwd=tmp_path)
+    assert last.returncode == 0, last.stderr
+    assert "On duty: Jo" in last.stdout and "On duty: Sam" not in last.stdout
+    by_id = run_report(db, "--shift", sam.id, "--format", "md", cwd=tmp_path)
+    assert by_id.returncode == 0 and by_id.stdout.startswith("# Shift report") and "On duty: Sam" in by_id.stdout
+    day = run_report(db, "--date", "2026-11-24", "--format", "html", "--output", str(tmp_path / "day.html"),
+                     cwd=tmp_path)
+    assert day.returncode == 0, day.stderr
+    assert day.stdout == f"Wrote the report to {tmp_path / 'day.html'}\n"
+    written = (tmp_path / "day.html").read_text()
+    page_text(written)
+    # Both shifts of the day, in the order they started, in one page.
+    assert written.index("On duty: Sam") < written.index("On duty: Jo")
+    assert 'id="incidents"' in written and 'id="incidents-2"' in written
+    assert (tmp_path / "day.html").stat().st_mode & 0o077 == 0  # readable by its owner only
+    text = run_report(db, "--date", "2026-11-24", "--format", "txt", cwd=tmp_path)
+    assert text.stdout.count("Shift report: ") == 2 and "\x1b" not in text.stdout
+    none = run_report(db, "--date", "2026-11-20", cwd=tmp_path)
+    assert none.returncode == 2 and none.stdout == ""
+    assert none.stderr == "No shift started on Fri 2026-11-20 (report --list shows every shift).\n"
+    bad = run_report(db, "--date", "24/11/2026", cwd=tmp_path)
+    assert bad.returncode == 2 and "is not a date: write YYYY-MM-DD" in bad.stderr
+    both = run_report(db, "--last", "--shift", jo.id, cwd=tmp_path)
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
+def test_statistics_leave_out_voided_entries_and_count_by_local_hour(store, site, shift, clock):
+    from zoneinfo import ZoneInfo
+
+    from shift.tally import void_last
+
+    clock.moment = local(2026, 11, 24, 18, 50)
+    tally(store, site.tally, shift, "directional", quantity=3)
+    clock.moment = local(2026, 11, 24, 19, 10)
+    tally(store, site.tally, shift, "reference", note="gone")
+    void_last(store, shift)  # voided: neither counted nor its note shown
+    tally(store, site.tally, shift, "reference", note="kept", channel="phone")
+
+    def lines(site):
+        section = next(s for s in report.build(store, site, shift.id).sections if s.key == "statistics")
+        return [line for line in section.lines if isinstance(line, str)]
+
+    toronto = lines(site)
+    assert toronto[0] == "Total: 4" and "By hour: 18:00 3, 19:00 1" in toronto
+    assert "By channel: In person 3, Phone 1" in toronto
+    assert [line for line in toronto if line.startswith("Note")] == ["Note 19:10 Reference: kept"]
+    # Half an hour off UTC: 18:50 and 19:10 Toronto are 05:20 and 05:40 in Kolkata, one local hour.
+    kolkata = lines(site._replace(zone=ZoneInfo("Asia/Kolkata")))
+    assert "By hour: 05:00 4" in kolkata
