@@ -195,14 +195,25 @@ def punctuality(rows: list[dict]) -> dict[str, int]:
     return found
 
 
-def state(store: Store, shift: Shift, policy: CheckinPolicy, sweeping: bool = False) -> CheckinState:
+def deadline_after(last_checkin: datetime, policy: CheckinPolicy, sweep_began: datetime | None) -> datetime:
+    """The next check-in deadline. While a closing or routine procedure runs (begun at
+    `sweep_began`), check-ins come every sweep interval, counted from the last check-in or from
+    when the procedure began if that is later (the person left the desk then, not before), and
+    never later than the ordinary deadline. Counted from the last check-in alone, a floor walk
+    begun 45 minutes after one would raise the alarm at once, with no reminder."""
+    deadline = last_checkin + policy.interval
+    if sweep_began is not None:
+        deadline = min(deadline, max(last_checkin, sweep_began) + policy.sweep_interval)
+    return deadline
+
+
+def state(store: Store, shift: Shift, policy: CheckinPolicy, sweep_began: datetime | None = None) -> CheckinState:
     """Recompute everything from the shift's check-in events."""
     log = _read_log(events(store, shift), shift.started_at)
     top = _top(log.alarms)
     alarm = log.alarms[top] if top is not None else None
     duress = _open_duress(log.alarms)
-    interval = policy.sweep_interval if sweeping else policy.interval
-    deadline = log.last_checkin + interval
+    deadline = deadline_after(log.last_checkin, policy, sweep_began)
     return CheckinState(log.last_checkin, deadline, deadline + policy.grace, alarm is not None,
                         alarm.started_at if alarm else None, alarm.reason if alarm else "",
                         log.channel_ok, log.channel_detail, duress.started_at if duress else None)
@@ -237,14 +248,13 @@ def solo_since(hours: HoursCalendar, now: datetime) -> datetime | None:
 
 
 def current(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursCalendar, now: datetime,
-            sweeping: bool = False) -> CheckinState:
+            sweep_began: datetime | None = None) -> CheckinState:
     """The state, with the deadline counted from when being alone began if that is later."""
-    found = state(store, shift, policy, sweeping)
+    found = state(store, shift, policy, sweep_began)
     since = solo_since(hours, now) if policy.solo_only else None
     if since is not None and since > found.last_checkin:
-        interval = policy.sweep_interval if sweeping else policy.interval
-        found = found._replace(last_checkin=since, deadline=since + interval,
-                               escalate_at=since + interval + policy.grace)
+        deadline = deadline_after(since, policy, sweep_began)
+        found = found._replace(last_checkin=since, deadline=deadline, escalate_at=deadline + policy.grace)
     return found
 
 
@@ -324,9 +334,9 @@ def _plan(rows: list[dict], st: CheckinState, policy: CheckinPolicy, hours: Hour
 
 
 def next_actions(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursCalendar, now: datetime,
-                 sweeping: bool = False) -> list[Action]:
+                 sweep_began: datetime | None = None) -> list[Action]:
     """What is due now, decided from the log alone (so a restart changes nothing)."""
-    st = current(store, shift, policy, hours, now, sweeping)
+    st = current(store, shift, policy, hours, now, sweep_began)
     due = [action for moment, action in _plan(events(store, shift), st, policy, hours, now) if moment <= now]
     if not st.alarm_open and any(a.kind == "escalate" for a in due):
         # Past the grace period: the chain, not another reminder.
@@ -339,9 +349,9 @@ def next_actions(store: Store, shift: Shift, policy: CheckinPolicy, hours: Hours
 
 
 def next_moment(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursCalendar, now: datetime,
-                sweeping: bool = False) -> datetime | None:
+                sweep_began: datetime | None = None) -> datetime | None:
     """When the next reminder, step, repeat or retry is due: the timers wake the desk then."""
-    st = current(store, shift, policy, hours, now, sweeping)
+    st = current(store, shift, policy, hours, now, sweep_began)
     later = [moment for moment, _ in _plan(events(store, shift), st, policy, hours, now) if moment > now]
     return min(later, default=None)
 

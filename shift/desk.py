@@ -95,18 +95,20 @@ class DeskCore:
         found = prompts.open_items(self.store, self.shift_prompts(shift, now), now)
         return sorted(found, key=lambda s: (not s.escalated, -s.prompt.due_at.timestamp()))
 
-    def sweeping(self, shift: Shift) -> bool:
-        """A closing or routine procedure is open: check-ins come more often while it runs."""
+    def sweep_began(self, shift: Shift) -> datetime | None:
+        """When the closing or routine procedure still open began (check-ins come more often
+        while it runs), or None."""
         from shift import runs
 
-        return any(r.procedure.kind in ("closing", "routine") for r in runs.open_runs(self.store, shift))
+        return min((r.started_at for r in runs.open_runs(self.store, shift)
+                    if r.procedure.kind in ("closing", "routine")), default=None)
 
     def checkin_state(self, shift: Shift, now: datetime) -> checkins.CheckinState | None:
         """The one check-in deadline: shown on the desk and enforced by tick()."""
         policy = self.site.checkins
         if policy is None:
             return None
-        return checkins.current(self.store, shift, policy, self.site.hours, now, self.sweeping(shift))
+        return checkins.current(self.store, shift, policy, self.site.hours, now, self.sweep_began(shift))
 
     def checkins_active(self, now: datetime) -> bool:
         policy = self.site.checkins
@@ -279,7 +281,7 @@ class DeskCore:
         later += [p.due_at for p in self.shift_prompts(shift, now) if p.due_at > now]
         policy = self.site.checkins
         if policy is not None:
-            later.append(checkins.next_moment(self.store, shift, policy, self.site.hours, now, self.sweeping(shift)))
+            later.append(checkins.next_moment(self.store, shift, policy, self.site.hours, now, self.sweep_began(shift)))
         return min((moment for moment in later if moment is not None), default=None)
 
     def _checkin_effects(self, shift: Shift, now: datetime) -> list[Effect]:
@@ -291,7 +293,7 @@ class DeskCore:
         if st is not None and st.alarm_reason != "duress" and any(
                 s.state == "failed" for s in checkins.step_statuses(checkins.events(self.store, shift), st)):
             effects.append(Effect("bell", step=1))  # an alert that did not go out rings until it does
-        for action in checkins.next_actions(self.store, shift, policy, self.site.hours, now, self.sweeping(shift)):
+        for action in checkins.next_actions(self.store, shift, policy, self.site.hours, now, self.sweep_began(shift)):
             if action.kind == "reminder":
                 checkins.record(self.store, shift, "reminder", action.detail)
                 effects += [Effect("bell", step=action.level),

@@ -43,8 +43,28 @@ def test_deadline_counts_from_the_last_check_in(store, site, shift, clock):
     checkins.record(store, shift, "checkin")
     st = checkins.current(store, shift, POLICY, site.hours, clock.now())
     assert st.deadline == local(2026, 11, 24, 20, 0) and st.escalate_at == local(2026, 11, 24, 20, 10)
-    sweeping = checkins.current(store, shift, POLICY, site.hours, clock.now(), sweeping=True)
+    sweeping = checkins.current(store, shift, POLICY, site.hours, clock.now(), sweep_began=clock.now())
     assert sweeping.deadline == local(2026, 11, 24, 19, 20)
+
+
+def test_the_sweep_interval_counts_from_when_the_sweep_began_never_past_the_usual_deadline(
+        store, site, shift, clock):
+    clock.moment = local(2026, 11, 24, 19, 0)
+    checkins.record(store, shift, "checkin")
+    # A floor walk begun 45 minutes after the check-in: 20 minutes from then, not an alarm at once.
+    began = local(2026, 11, 24, 19, 45)
+    clock.moment = began
+    st = checkins.current(store, shift, POLICY, site.hours, began, sweep_began=began)
+    assert st.deadline == local(2026, 11, 24, 20, 0)  # the usual deadline came first
+    began = local(2026, 11, 24, 19, 30)
+    st = checkins.current(store, shift, POLICY, site.hours, began, sweep_began=began)
+    assert st.deadline == local(2026, 11, 24, 19, 50)
+    assert checkins.next_actions(store, shift, POLICY, site.hours, began, sweep_began=began) == []
+    # A check-in during the walk: the next is 20 minutes after it.
+    clock.moment = local(2026, 11, 24, 19, 40)
+    checkins.record(store, shift, "checkin")
+    st = checkins.current(store, shift, POLICY, site.hours, clock.now(), sweep_began=began)
+    assert st.deadline == local(2026, 11, 24, 20, 0)
 
 
 def test_reminders_get_louder_then_the_chain_runs(store, site, shift, clock):

@@ -364,3 +364,25 @@ def test_after_a_restart_the_messages_a_closed_shift_owes_are_still_sent(store, 
     assert owed and owed[0].shift == shift
     _, subject, _ = restarted.stand_down_message(shift, owed[0].step, owed[0].text)
     assert subject.startswith("Desk closed with the missed check-in alarm unanswered")
+
+
+def test_a_floor_walk_begun_long_after_a_check_in_gets_its_reminders_not_an_alarm_at_once(
+        store, full_site, clock, procedures):
+    site = full_site._replace(email=None)
+    clock.moment = local(2026, 11, 24, 18, 0)  # Tuesday, alone since 17:00
+    core = DeskCore(store, site, clock)
+    shift = core.start_shift("Sam", "main")
+    seen: list = []
+    core.check_in("")
+    policy = site.checkins
+    # The walk begins 45 minutes after the check-in: past the sweep interval and its grace period.
+    advance_to(core, clock, shift, local(2026, 11, 24, 18, 45), seen)
+    runs.start_run(store, shift, procedures["floor-walk"])
+    began = clock.now()
+    shown = core.checkin_state(shift, began)
+    assert shown.deadline == min(local(2026, 11, 24, 18, 0) + policy.interval, began + policy.sweep_interval)
+    core.tick(began)
+    assert "escalation" not in kinds(store, shift) and not core.alarm_open()
+    # The deadline shown is the one enforced: reminders first, the chain only after the grace period.
+    advance_to(core, clock, shift, shown.escalate_at + timedelta(minutes=1), seen)
+    assert kinds(store, shift).index("reminder") < kinds(store, shift).index("escalation")

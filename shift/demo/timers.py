@@ -121,12 +121,11 @@ class Timers:
         store, hours = demo.store, site.hours
         sweeps = [(w.start, w.end or planned.end) for w in walked if w.procedure.kind in ("closing", "routine")]
         boundaries = sorted({m for span in sweeps for m in span})
-        # Leaving the desk for a walk or the closing sweep, the person checks in first: the
-        # shorter sweep interval counts from the last check-in, which may be long ago.
+        # Leaving the desk for a walk or the closing sweep, the person checks in first.
         before_sweeps = sorted(start - demo.seconds(5, 60) for start, _ in sweeps)
 
-        def sweeping(t: datetime) -> bool:
-            return any(a <= t < b for a, b in sweeps)
+        def sweep_began(t: datetime) -> datetime | None:
+            return min((a for a, b in sweeps if a <= t < b), default=None)
 
         self._test_channels(planned)
         now = planned.start
@@ -134,7 +133,7 @@ class Timers:
         answer_at: datetime | None = None  # when an open alarm is answered (a late check-in or a responder)
         responder = ""
         while now < planned.end:
-            st = checkins.current(store, shift, policy, hours, now, sweeping(now))
+            st = checkins.current(store, shift, policy, hours, now, sweep_began(now))
             person = None
             if st.alarm_open:
                 if answer_at is None:
@@ -142,12 +141,12 @@ class Timers:
                     responder = demo.pick(RESPONDERS) if demo.chance(0.55) else ""
                 person = answer_at
             elif checkins.active(hours, policy, now):
-                interval = policy.sweep_interval if sweeping(now) else policy.interval
+                interval = policy.sweep_interval if sweep_began(now) is not None else policy.interval
                 person = max(st.deadline + intent * (interval / policy.interval), now + timedelta(seconds=1))
                 leaving = next((m for m in before_sweeps if m > now), None)
                 if leaving is not None and leaving < person and checkins.active(hours, policy, leaving):
                     person = leaving
-            wake = checkins.next_moment(store, shift, policy, hours, now, sweeping(now))
+            wake = checkins.next_moment(store, shift, policy, hours, now, sweep_began(now))
             later = [m for m in (person, wake, next((b for b in boundaries if b > now), None)) if m is not None]
             moment = min(later, default=planned.end)
             if moment >= planned.end:
@@ -162,7 +161,7 @@ class Timers:
                 answer_at, intent = None, self._intent(policy.interval)
                 if not st.alarm_open:
                     continue  # a check-in on time puts every deadline later: nothing falls due now
-            self._tick(planned, now, sweeping(now))
+            self._tick(planned, now, sweep_began(now))
         if checkins.state(store, shift, policy).alarm_open:  # ended with an alarm open, as the desk records it
             demo.at(planned.end)
             checkins.record(store, shift, "shift_ended", shift.worker)
@@ -179,13 +178,13 @@ class Timers:
             return grace * demo.rng.uniform(0.05, 0.95)
         return -interval * demo.rng.uniform(0.03, 0.3)
 
-    def _tick(self, planned: DemoShift, now: datetime, sweeping: bool) -> None:
+    def _tick(self, planned: DemoShift, now: datetime, sweep_began: datetime | None) -> None:
         """What DeskCore.tick records for check-ins at `now`, with the alerts it sends delivered."""
         demo, site = self.demo, self.demo.site
         policy = site.checkins
         assert policy is not None
         shift, store = planned.shift, demo.store
-        for action in checkins.next_actions(store, shift, policy, site.hours, now, sweeping):
+        for action in checkins.next_actions(store, shift, policy, site.hours, now, sweep_began):
             demo.at(now)
             if action.kind == "reminder":
                 checkins.record(store, shift, "reminder", action.detail)
