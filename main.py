@@ -164,7 +164,9 @@ def _open_store(args: argparse.Namespace, must_exist: bool, read_only: bool = Fa
         return None
     try:
         if read_only:
-            return site, Store.open_read_only(path)
+            store = Store.open_read_only(path)
+            _warn_if_damaged(args, store)
+            return site, store
         return site, Store.open(path, lock_wait=LOCK_WAIT_SECONDS)
     except DatabaseBusy as exc:  # e.g. the desk is open on this file in another window
         print(exc, file=sys.stderr)
@@ -174,6 +176,15 @@ def _open_store(args: argparse.Namespace, must_exist: bool, read_only: bool = Fa
     except StoreError as exc:
         print(exc, file=sys.stderr)
         return None
+
+
+def _warn_if_damaged(args: argparse.Namespace, store) -> None:
+    """A command reading a damaged file says so before what it read, and exits 1 after it."""
+    found = store.damage()
+    if found:
+        print(f"WARNING: {found}. What follows may be incomplete or wrong; the file has not been changed. "
+              "Keep a copy of it for recovery and tell whoever looks after the desk.", file=sys.stderr)
+        args.damaged = True
 
 
 # Why the commands that write wait for the desk to close (each runs on its own when it is closed).
@@ -326,6 +337,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(exc, file=sys.stderr)
         return 2
+    for store in sources.stores:
+        _warn_if_damaged(args, store)
     try:
         if args.format == "csv":
             text = statspage.render_csv(stats.transactions(sources, site, first, last, args.desk))
@@ -458,19 +471,11 @@ def cmd_desk(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command == "check":
-        return cmd_check(args)
-    if args.command == "demo":
-        return cmd_demo(args)
-    if args.command == "export":
-        return cmd_export(args)
-    if args.command == "import":
-        return cmd_import(args)
-    if args.command == "report":
-        return cmd_report(args)
-    if args.command == "stats":
-        return cmd_stats(args)
-    return cmd_desk(args)
+    commands = {"check": cmd_check, "demo": cmd_demo, "export": cmd_export, "import": cmd_import,
+                "report": cmd_report, "stats": cmd_stats}
+    done = commands.get(args.command, cmd_desk)(args)
+    # Read from a damaged file: never an exit that says all went well.
+    return done or (1 if getattr(args, "damaged", False) else 0)
 
 
 if __name__ == "__main__":

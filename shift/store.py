@@ -448,6 +448,17 @@ class ReadOnlyStore(Store):
     def read_only(self) -> bool:
         return True
 
+    def damage(self) -> str | None:
+        """What SQLite's quick check finds wrong with the file, for a warning above what is read
+        from it (a report from a damaged file may be incomplete or wrong), or None."""
+        try:
+            _check_integrity(self.conn, self.path, "quick")
+        except CorruptDatabase as exc:
+            return str(exc).split(". It has not been changed")[0]
+        except sqlite3.DatabaseError as exc:
+            return f"{self.path} could not be checked ({exc})"
+        return None
+
     def attach(self, other: "ReadOnlyStore", schema: str) -> None:
         """Read `other` (already opened, so checked) through this connection as `schema`, exactly
         as it was opened: read-only, and as it stands when no desk writes through its log."""
@@ -540,7 +551,7 @@ def _check_integrity(conn: sqlite3.Connection, path: Path, check: str) -> None:
     if check == "none":
         return
     pragma = "quick_check" if check == "quick" else "integrity_check"
-    result = [row[0] for row in conn.execute(f"PRAGMA {pragma}").fetchall()]
+    result = [row[0].replace("*** in database main ***\n", "") for row in conn.execute(f"PRAGMA {pragma}")]
     if result != ["ok"]:
         raise CorruptDatabase(
             f"{path} failed its integrity check: {'; '.join(result[:3])}. "

@@ -336,3 +336,23 @@ def test_rows_waiting_for_storage_are_kept_in_a_file_only_their_owner_can_read(t
 
 def mock_refusing_write(table, row):
     raise sqlite3.OperationalError("database or disk is full")
+
+
+def test_commands_that_only_read_warn_about_a_damaged_file_and_do_not_exit_0(tmp_path, site):
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        record(store, site.tally, start_shift(store, "Sam", "main"), "directional")
+        store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[36:40] = (7).to_bytes(4, "big")  # the header's freelist count, wrong: the rows still read
+    path.write_bytes(bytes(data))
+    for command in (["report"], ["stats"], ["export", "incidents", "--format", "csv", "--output",
+                                            str(tmp_path / "i.csv")]):
+        done = subprocess.run([sys.executable, "main.py", "--db", str(path), *command], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1, (command, done.stderr)
+        assert f"WARNING: {path} failed its integrity check: Main freelist" in done.stderr
+        assert "may be incomplete or wrong" in done.stderr and "Traceback" not in done.stderr
+    assert "Sam" in subprocess.run([sys.executable, "main.py", "--db", str(path), "report"], cwd=ROOT,
+                                   capture_output=True, text=True, timeout=60).stdout
+    assert path.read_bytes() == bytes(data)
