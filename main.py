@@ -259,7 +259,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     import sqlite3
 
     from shift import report, reportpage
-    from shift.files import FileRefused, write_new_file
     from shift.text import printable
 
     # Printing a report only reads (also beside an open desk); emailing one records the attempt.
@@ -294,17 +293,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         except (ValueError, sqlite3.Error) as exc:
             print(f"No report: {exc}", file=sys.stderr)
             return 1
-    if not args.output:
-        # A terminal must not obey escapes someone typed into a note; a file keeps them exactly.
-        print(printable(text, keep_newlines=True), end="")
-        return 0
-    try:
-        write_new_file(Path(args.output), text.encode("utf-8"))
-    except FileRefused as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    print(f"Wrote the report to {args.output}")
-    return 0
+    return _deliver(text, args.output, "the report")
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -313,10 +302,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from datetime import date
 
     from shift import stats, statspage
-    from shift.files import FileRefused, write_new_file
     from shift.site import load_site
     from shift.store import StoreError, resolve_db_path
-    from shift.text import printable
 
     site, problems = load_site(args.site)
     if any(p.is_error for p in problems):
@@ -350,15 +337,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 1
     finally:
         sources.close()
-    if not args.output:
+    return _deliver(text, args.output, f"the statistics for {first} to {last}")
+
+
+def _deliver(text: str, output: str | None, what: str) -> int:
+    """Print it, or write it to a new file (0600, exactly as built)."""
+    from shift.files import FileRefused, write_new_file
+    from shift.text import printable
+
+    if not output:
+        # A terminal must not obey escapes someone typed into a note; a file keeps them exactly.
         print(printable(text, keep_newlines=True).replace("\r\n", "\n"), end="")
         return 0
     try:
-        write_new_file(Path(args.output), text.encode("utf-8"))
+        write_new_file(Path(output), text.encode("utf-8"))
     except FileRefused as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"Wrote the statistics for {first} to {last} to {args.output}")
+    print(f"Wrote {what} to {output}")
     return 0
 
 
