@@ -218,6 +218,27 @@ def test_shifts_ended_before_reports_were_emailed_are_not_sent_after_the_upgrade
         assert reportmail.unsent(store, store.clock.now()) == []
 
 
+def test_a_desk_from_before_gets_the_per_shift_indexes_and_keeps_its_rows(tmp_path):
+    from sqlite_utils import Database
+
+    path = tmp_path / "desk.db"
+    conn = sqlite3.connect(path)
+    migrations().apply(Database(conn), stop_before="012_per_shift_indexes")  # a desk from before
+    conn.execute("INSERT INTO shifts (id, started_at, worker, desk) VALUES ('s1', '2026-11-24T22:30:00.000000+00:00',"
+                 " 'Sam', 'main')")
+    conn.execute("INSERT INTO fees (id, shift_id, recorded_at, amount_cents, method) VALUES ('f1', 's1',"
+                 " '2026-11-24T23:00:00.000000+00:00', 250, 'cash')")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        indexes = {r["name"] for r in store.rows("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"prompt_events_shift", "circ_transactions_shift", "fees_shift", "overrides_shift", "incidents_shift",
+                "followup_resolutions_shift"} <= indexes
+        assert store.rows("SELECT id FROM fees WHERE shift_id = 's1'") == [{"id": "f1"}]
+        plan = store.execute("EXPLAIN QUERY PLAN SELECT * FROM fees WHERE shift_id = 's1'").fetchall()
+        assert "USING INDEX fees_shift" in plan[0][3]
+
+
 NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--inh-caps=-all"]
 
 
