@@ -361,6 +361,8 @@ def cmd_desk(args: argparse.Namespace) -> int:
                 kept = store.save_waiting()
                 where = f"kept in {kept} and written at the next start" if kept else \
                     "LOST: not even a file beside the database could be written"
+                if kept and store.checked() is False:
+                    where = f"kept in {kept}: the database failed its integrity check, so nothing was written to it"
                 print(f"{len(store.pending)} entries could not be written to the database: {where}.",
                       file=sys.stderr)
     finally:

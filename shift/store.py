@@ -119,8 +119,9 @@ class Store:
                     # About to write the schema (or asked to wait): check first, here.
                     _check_integrity(conn, path, check)
                 elif check != "none":
-                    # Reading a large file takes a while: check on a second
-                    # connection while the app starts; the first write waits for it.
+                    # Reading a large file takes a while (0.4 s for five years): check on a
+                    # second connection while the app starts and shows its first screen.
+                    # Reads go ahead; every write waits for the verdict (see verify()).
                     background = IntegrityCheck(path, check)
                 _configure(conn)
                 migrate(conn)
@@ -159,10 +160,26 @@ class Store:
         return False
 
     def verify(self) -> None:
-        """Wait for the integrity check started at open; raise CorruptDatabase if it failed."""
-        if self._check is not None:
-            self._check.result()
+        """Wait for the integrity check started at open; raise CorruptDatabase if it failed
+        (again at every call: a file that failed its check is never written)."""
+        check = self._check  # the app's watcher may clear it meanwhile (another thread)
+        if check is not None:
+            check.result()
             self._check = None
+
+    def checked(self) -> bool | None:
+        """The integrity check's verdict without waiting: True once it passed (or none was run),
+        False if it failed, None while it runs."""
+        check = self._check
+        if check is None:
+            return True
+        if not check.finished():
+            return None
+        try:
+            self.verify()
+        except CorruptDatabase:
+            return False
+        return True
 
     @property
     def db(self) -> "Database":
@@ -194,7 +211,7 @@ class Store:
         try:
             self.verify()  # never write into a file that failed its check
             self._write(table, row)
-        except sqlite3.Error:
+        except (sqlite3.Error, CorruptDatabase):  # a file that failed its check refuses it, like a full disk
             if not keep_on_failure or self._in_transaction:
                 raise
             self._keep([(table, row)])
@@ -216,7 +233,7 @@ class Store:
                     for table, row in rows:
                         self._write(table, row)
                 return [row for _, row in rows]
-            except sqlite3.Error:
+            except (sqlite3.Error, CorruptDatabase):
                 if self._in_transaction:  # called inside a caller's transaction: theirs to handle
                     raise
         self._keep(rows)
@@ -235,6 +252,8 @@ class Store:
         """
         if not self.pending:
             return 0
+        if not self.checked():  # never into a file that failed its check; nor, without waiting, one being checked
+            return len(self.pending)
         self._reopen_if_access_changed()
         self.conn.execute("PRAGMA busy_timeout=0")
         try:
@@ -339,6 +358,7 @@ class Store:
         if self._in_transaction:
             yield
             return
+        self.verify()  # never write into a file that failed its check
         self.conn.execute("BEGIN IMMEDIATE")
         # Our own flag: SQLite may end a transaction by itself on an error (a full disk).
         self._in_transaction = True
@@ -552,6 +572,9 @@ class IntegrityCheck:
             self._error = CorruptDatabase(f"{path} could not be read ({exc}). It has not been changed.")
         except CorruptDatabase as exc:
             self._error = exc
+
+    def finished(self) -> bool:
+        return not self._thread.is_alive()
 
     def result(self) -> None:
         self._thread.join()

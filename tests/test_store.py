@@ -118,13 +118,22 @@ def test_corrupt_database_is_refused_and_left_untouched(tmp_path, site):
     with pytest.raises(CorruptDatabase, match="has not been changed"):
         Store.open(path, check="full")
     assert path.read_bytes() == bytes(data)
-    # The default check runs beside start-up; the first write waits for it and is refused.
+    # The default check runs beside start-up; the first write waits for it and is refused: kept in
+    # memory (and in the waiting file beside it), never written, as storage refusing any write is.
     store = Store.open(path)
     try:
         with pytest.raises(CorruptDatabase):
             store.verify()
+        assert store.checked() is False
+        row = store.insert("shifts", {"started_at": "x", "worker": "x", "desk": "x"})
+        assert store.pending == [("shifts", row)]
+        store.insert_all([("shifts", {"started_at": "y", "worker": "y", "desk": "y"})])
+        assert len(store.pending) == 2
+        assert store.flush_pending() == 2  # still refused, however often it is tried
+        with pytest.raises(CorruptDatabase), store.transaction():
+            pass
         with pytest.raises(CorruptDatabase):
-            store.insert("shifts", {"started_at": "x", "worker": "x", "desk": "x"})
+            store.insert("shifts", {"started_at": "z", "worker": "z", "desk": "z"}, keep_on_failure=False)
     finally:
         store.close()
     assert path.read_bytes() == bytes(data)
