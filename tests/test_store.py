@@ -16,7 +16,7 @@ from shift.procedures import parse_procedure
 from shift.runs import finish_run, record_answer, start_run
 from shift.schema import APPEND_ONLY, migrations, pending
 from shift.shifts import start_shift
-from shift.store import CorruptDatabase, DatabaseBusy, NotADatabase, Store, resolve_db_path
+from shift.store import CorruptDatabase, DatabaseBusy, NotADatabase, Store, new_ids, resolve_db_path
 from shift.tally import record
 
 
@@ -29,6 +29,24 @@ def test_records_are_committed_with_uuid_and_utc_times(store, site):
     other.close()
     assert row[0] == entry.id and uuid.UUID(row[0]).version == 4
     assert row[1] == "2026-11-25T00:30:00.000000+00:00"  # 19:30 in Toronto, stored in UTC
+
+
+def test_ids_made_in_bulk_are_random_uuids_like_single_ones(store, site):
+    made = new_ids(2000)
+    assert len(set(made)) == 2000
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)
+    # insert_all gives each row its own, in order, one statement per run of a table's rows.
+    shift = start_shift(store, "Sam", "main")
+    rows = store.insert_all([("followups", {"shift_id": shift.id, "created_at": "a", "text": "one"}),
+                             ("followups", {"shift_id": shift.id, "created_at": "b", "text": "two"}),
+                             ("tally_voids", {"tally_id": record(store, site.tally, shift, "directional").id,
+                                              "shift_id": shift.id, "voided_at": "c"}),
+                             ("followups", {"shift_id": shift.id, "created_at": "d", "text": "three"})])
+    assert [r["text"] for r in store.rows("SELECT text FROM followups ORDER BY rowid")] == ["one", "two", "three"]
+    assert [r["id"] for r in store.rows("SELECT id FROM followups ORDER BY rowid")] == [
+        rows[0]["id"], rows[1]["id"], rows[3]["id"]]
 
 
 def test_wal_and_full_sync(store):
