@@ -294,7 +294,8 @@ def open_desk(args: argparse.Namespace):
 
         site, problems = load_site(args.site)
         # raises StoreError with a message for people
-        store = Store.open(resolve_db_path(args.db), clock=trial_clock(site.zone))
+        # The integrity check starts once the first screen is shown (SoloShiftApp._first_paint_done).
+        store = Store.open(resolve_db_path(args.db), clock=trial_clock(site.zone), defer_check=True)
         store.write_saved_waiting()  # what an earlier run could not write, if any
         from tui.app import SoloShiftApp
 

@@ -111,9 +111,12 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock | None = None, check: str = "quick",
-             lock_wait: float = 0.0) -> "Store":
+             lock_wait: float = 0.0, defer_check: bool = False) -> "Store":
         """Open (or create) the database for the desk or a command that writes, holding its
-        single-instance lock; `lock_wait`: seconds to wait for another holder to let go."""
+        single-instance lock; `lock_wait`: seconds to wait for another holder to let go.
+        `defer_check`: the integrity check starts at start_check() (the desk: once its first
+        screen is shown, so that it takes no processor time from the start-up) or at the
+        first write, whichever comes first."""
         path = Path(path)
         clock = clock or SystemClock()
         if not path.parent.is_dir():
@@ -134,9 +137,9 @@ class Store:
                     _check_integrity(conn, path, check)
                 elif check != "none":
                     # Reading a large file takes a while (0.4 s for five years): check on a
-                    # second connection while the app starts and shows its first screen.
-                    # Reads go ahead; every write waits for the verdict (see verify()).
-                    background = IntegrityCheck(path, check)
+                    # second connection and thread, beside the app. Reads go ahead; every
+                    # write waits for the verdict (see verify()).
+                    background = IntegrityCheck(path, check, start=not defer_check)
                 _configure(conn)
                 migrate(conn)
             except BaseException:
@@ -181,9 +184,15 @@ class Store:
             check.result()
             self._check = None
 
+    def start_check(self) -> None:
+        """Start the integrity check deferred at open (nothing if it runs or has run)."""
+        check = self._check
+        if check is not None:
+            check.start()
+
     def checked(self) -> bool | None:
         """The integrity check's verdict without waiting: True once it passed (or none was run),
-        False if it failed, None while it runs."""
+        False if it failed, None while it runs (or waits to start)."""
         check = self._check
         if check is None:
             return True
@@ -573,10 +582,17 @@ def _check_integrity(conn: sqlite3.Connection, path: Path, check: str) -> None:
 class IntegrityCheck:
     """PRAGMA quick_check on its own connection and thread (SQLite releases the GIL)."""
 
-    def __init__(self, path: Path, check: str) -> None:
+    def __init__(self, path: Path, check: str, start: bool = True) -> None:
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(path, check), daemon=True)
-        self._thread.start()
+        self._started = False
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._thread.start()
 
     def _run(self, path: Path, check: str) -> None:
         try:
@@ -591,9 +607,10 @@ class IntegrityCheck:
             self._error = exc
 
     def finished(self) -> bool:
-        return not self._thread.is_alive()
+        return self._started and not self._thread.is_alive()
 
     def result(self) -> None:
+        self.start()  # a write before the deferred start: checked now
         self._thread.join()
         if self._error is not None:
             raise self._error

@@ -325,6 +325,9 @@ class HeldCheck:
         self.done = threading.Event()
         self.error: CorruptDatabase | None = None
 
+    def start(self) -> None:
+        pass  # held from the start: it ends when the test says
+
     def finished(self) -> bool:
         return self.done.is_set()
 
@@ -414,3 +417,19 @@ async def test_a_panic_under_way_when_the_check_fails_raises_its_alarm_and_the_d
     assert [r["kind"] for r in store.rows("SELECT kind FROM checkin_events")] == ["checkin"]  # from before
     kept = [r["kind"] for t, r in store.pending if t == "checkin_events"]
     assert kept.index("panic") < kept.index("acknowledged")  # kept in memory, in order, for the waiting file
+
+
+async def test_the_desk_starts_the_check_once_its_first_screen_is_shown(tmp_path, site, clock):
+    Store.open(tmp_path / "desk.db", clock=clock).close()  # made and migrated
+    store = Store.open(tmp_path / "desk.db", clock=clock, defer_check=True)  # as main.open_desk opens it
+    try:
+        assert store.checked() is None  # nothing takes processor time from the start-up
+        app = SoloShiftApp(store, site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(40):
+                await pilot.pause(0.05)
+                if store.checked():
+                    break
+            assert store.checked() is True and app.is_running
+    finally:
+        store.close()

@@ -155,6 +155,15 @@ def test_corrupt_database_is_refused_and_left_untouched(tmp_path, site):
     finally:
         store.close()
     assert path.read_bytes() == bytes(data)
+    # The desk starts the check once its first screen is shown; a write before that starts it.
+    store = Store.open(path, defer_check=True)
+    try:
+        assert store.checked() is None  # not started yet
+        with pytest.raises(CorruptDatabase):
+            store.insert("shifts", {"started_at": "x", "worker": "x", "desk": "x"}, keep_on_failure=False)
+        assert store.checked() is False
+    finally:
+        store.close()
     # The desk itself says so and exits with status 1, no traceback.
     result = subprocess.run([sys.executable, "main.py", "--db", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)

@@ -171,7 +171,7 @@ class SoloShiftApp(App[None]):
         self.set_interval(1, self._check_toasts)
 
     def _watch_check(self) -> None:
-        """The integrity check runs while the first screen is up (0.4 s on five years of records).
+        """The integrity check runs once the first screen is up (0.4 s on five years of records).
 
         Until its verdict every write waits for it (Store.verify): a key pressed in that moment
         is recorded a moment later, never into a damaged file; reads go ahead. A failed check is
@@ -459,6 +459,7 @@ class SoloShiftApp(App[None]):
         self.refresh_timers()
 
     def _first_paint_done(self) -> None:
+        self.store.start_check()  # deferred by main.open_desk: it took no processor time from the start-up
         if not gc.isenabled():  # paused by main.open_desk for the start-up
             # What start-up built lives all evening: frozen, the collector never scans it
             # again. Resuming without this costs the first paint a collection over all of
