@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) bench/tally_latency.py
 	$(PY) bench/memory.py
 	$(PY) bench/alarm_latency.py
+	$(PY) bench/export_circ.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
