@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(PY) bench/alarm_latency.py
 	$(PY) bench/stats.py
 	$(PY) bench/report.py
+	$(PY) bench/export_circ.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

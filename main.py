@@ -391,7 +391,8 @@ def open_desk(args: argparse.Namespace):
 
         site, problems = load_site(args.site)
         # raises StoreError with a message for people
-        store = Store.open(resolve_db_path(args.db), clock=trial_clock(site.zone))
+        # The integrity check starts once the first screen is shown (SoloShiftApp._first_paint_done).
+        store = Store.open(resolve_db_path(args.db), clock=trial_clock(site.zone), defer_check=True)
         store.write_saved_waiting()  # what an earlier run could not write, if any
         from tui.app import SoloShiftApp
 
@@ -458,6 +459,8 @@ def cmd_desk(args: argparse.Namespace) -> int:
                 kept = store.save_waiting()
                 where = f"kept in {kept} and written at the next start" if kept else \
                     "LOST: not even a file beside the database could be written"
+                if kept and store.checked() is False:
+                    where = f"kept in {kept}: the database failed its integrity check, so nothing was written to it"
                 print(f"{len(store.pending)} entries could not be written to the database: {where}.",
                       file=sys.stderr)
     finally:

@@ -277,8 +277,8 @@ def export(store: Store, site: Site, fmt: str, path: Path | str, include_all: bo
             "exported_at": store.now_iso(), "format": fmt,
             "path": str(path.absolute()) if rendered.written else "", "count": len(rendered.written),
         })
-        for txn_id in rendered.written + rendered.settled:
-            store.insert("circ_exported", {"export_id": export_row["id"], "txn_id": txn_id})
+        store.insert_all([("circ_exported", {"export_id": export_row["id"], "txn_id": txn_id})
+                          for txn_id in rendered.written + rendered.settled])
     purged = circulation.purge_patrons(store, site.circulation)
     return ExportResult(fmt, path if rendered.written else None, len(rendered.written),
                         dict(rendered.left_out), purged)

@@ -129,6 +129,13 @@ class DeskCore:
         st = checkins.state(self.store, shift, policy)
         return st.alarm_open and st.alarm_reason != "duress"
 
+    def alarm_raised(self) -> bool:
+        """Any alarm still open, a duress alarm included: for what must not stop while one is
+        (never shown: a duress alarm looks like none)."""
+        shift = self.shift()
+        policy = self.site.checkins
+        return shift is not None and policy is not None and checkins.state(self.store, shift, policy).alarm_open
+
     def quit_warning(self, now: datetime) -> str:
         """What closing the app now would stop, or "": the lone-worker protection of an open shift
         (said the same whether or not a duress alarm is open, so that it gives nothing away)."""

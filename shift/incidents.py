@@ -625,10 +625,12 @@ def open_drafts(store: Store) -> list[Draft]:
     Drafts and incidents still waiting for storage count too (listed at once, filed at once)."""
     rows = store.rows("SELECT * FROM incident_drafts ORDER BY created_at, rowid") + store.waiting("incident_drafts")
     drafts = [_draft(r) for r in rows]
-    filed = store.rows("SELECT draft_id, run_id FROM incidents WHERE draft_id IS NOT NULL OR run_id IS NOT NULL")
-    filed += store.waiting("incidents")
-    filed_drafts = {r.get("draft_id") for r in filed} - {None}
-    filed_runs = {r.get("run_id") for r in filed} - {None}
+    # Two queries, each through its partial index (an OR of the two would read every incident).
+    waiting = store.waiting("incidents")
+    filed_drafts = {r["draft_id"] for r in store.rows("SELECT draft_id FROM incidents WHERE draft_id IS NOT NULL")}
+    filed_drafts |= {r.get("draft_id") for r in waiting} - {None}
+    filed_runs = {r["run_id"] for r in store.rows("SELECT run_id FROM incidents WHERE run_id IS NOT NULL")}
+    filed_runs |= {r.get("run_id") for r in waiting} - {None}
     group: dict[str, str] = {}  # draft id -> its chain (run id, or the first draft's id)
     latest: dict[str, Draft] = {}
     closed: set[str] = set()

@@ -474,6 +474,29 @@ def _m011(db: "Database") -> None:
                  "CHECK (hurt IN ('', 'worker', 'other', 'unsure'))"], ())
 
 
+@migration("012_per_shift_indexes")
+def _m012(db: "Database") -> None:
+    # Every key press, scan and timer tick reads the open shift's rows (the desk's log, the
+    # fees taken, the scans so far): without these each read was a full scan of years of rows.
+    # tests/test_query_plans.py explains every query the desk runs and fails on such a scan.
+    _create(db, [
+        "CREATE INDEX prompt_events_shift ON prompt_events(shift_id, at)",
+        "CREATE INDEX circ_transactions_shift ON circ_transactions(shift_id)",  # rowid order within a shift
+        "CREATE INDEX fees_shift ON fees(shift_id, recorded_at)",
+        "CREATE INDEX overrides_shift ON overrides(shift_id, recorded_at)",
+        "CREATE INDEX incidents_shift ON incidents(shift_id, recorded_at)",
+        "CREATE INDEX followup_resolutions_shift ON followup_resolutions(shift_id)",
+        # The last shift that ended with an alarm open (each start), the handover on the start screen,
+        # the blocked list in force (each patron card scanned).
+        "CREATE INDEX checkin_events_kind ON checkin_events(kind, at)",
+        "CREATE INDEX shift_ends_ended ON shift_ends(ended_at)",
+        "CREATE INDEX blocked_lists_imported ON blocked_lists(imported_at)",
+        # Which drafts are filed (the end-of-shift screen): the few incidents that complete one.
+        "CREATE INDEX incidents_draft ON incidents(draft_id) WHERE draft_id IS NOT NULL",
+        "CREATE INDEX incidents_run ON incidents(run_id) WHERE run_id IS NOT NULL",
+    ], ())
+
+
 @migration("013_no_replace")
 def _m013(db: "Database") -> None:
     # Found by trying: REPLACE INTO shifts rewrote a worker's name past the update trigger.

@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote
@@ -74,6 +75,19 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def new_ids(count: int) -> list[str]:
+    """`count` ids as new_id() makes them (random UUIDs, version 4), from one read of the system's
+    randomness: a bulk write (an export marks thousands of scans) spends a third of its time on ids."""
+    raw = bytearray(os.urandom(16 * count))
+    ids = []
+    for at in range(0, 16 * count, 16):
+        raw[at + 6] = raw[at + 6] & 0x0F | 0x40  # version 4
+        raw[at + 8] = raw[at + 8] & 0x3F | 0x80  # the RFC 4122 variant
+        h = raw[at:at + 16].hex()
+        ids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return ids
+
+
 def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
     return {col[0]: value for col, value in zip(cursor.description, row, strict=True)}
 
@@ -98,9 +112,12 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock | None = None, check: str = "quick",
-             lock_wait: float = 0.0) -> "Store":
+             lock_wait: float = 0.0, defer_check: bool = False) -> "Store":
         """Open (or create) the database for the desk or a command that writes, holding its
-        single-instance lock; `lock_wait`: seconds to wait for another holder to let go."""
+        single-instance lock; `lock_wait`: seconds to wait for another holder to let go.
+        `defer_check`: the integrity check starts at start_check() (the desk: once its first
+        screen is shown, so that it takes no processor time from the start-up) or at the
+        first write, whichever comes first."""
         path = Path(path)
         clock = clock or SystemClock()
         if not path.parent.is_dir():
@@ -122,9 +139,10 @@ class Store:
                     # About to write the schema (or asked to wait): check first, here.
                     _check_integrity(conn, path, check)
                 elif check != "none":
-                    # Reading a large file takes a while: check on a second
-                    # connection while the app starts; the first write waits for it.
-                    background = IntegrityCheck(path, check)
+                    # Reading a large file takes a while (0.4 s for five years): check on a
+                    # second connection and thread, beside the app. Reads go ahead; every
+                    # write waits for the verdict (see verify()).
+                    background = IntegrityCheck(path, check, start=not defer_check)
                 _configure(conn)
                 migrate(conn)
             except BaseException:
@@ -164,10 +182,32 @@ class Store:
         return False
 
     def verify(self) -> None:
-        """Wait for the integrity check started at open; raise CorruptDatabase if it failed."""
-        if self._check is not None:
-            self._check.result()
+        """Wait for the integrity check started at open; raise CorruptDatabase if it failed
+        (again at every call: a file that failed its check is never written)."""
+        check = self._check  # the app's watcher may clear it meanwhile (another thread)
+        if check is not None:
+            check.result()
             self._check = None
+
+    def start_check(self) -> None:
+        """Start the integrity check deferred at open (nothing if it runs or has run)."""
+        check = self._check
+        if check is not None:
+            check.start()
+
+    def checked(self) -> bool | None:
+        """The integrity check's verdict without waiting: True once it passed (or none was run),
+        False if it failed, None while it runs (or waits to start)."""
+        check = self._check
+        if check is None:
+            return True
+        if not check.finished():
+            return None
+        try:
+            self.verify()
+        except CorruptDatabase:
+            return False
+        return True
 
     @property
     def db(self) -> "Database":
@@ -199,7 +239,7 @@ class Store:
         try:
             self.verify()  # never write into a file that failed its check
             self._write(table, row)
-        except sqlite3.Error:
+        except (sqlite3.Error, CorruptDatabase):  # a file that failed its check refuses it, like a full disk
             if not keep_on_failure or self._in_transaction:
                 raise
             self._keep([(table, row)])
@@ -212,25 +252,28 @@ class Store:
         self.save_waiting()
 
     def insert_all(self, rows: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-        """Write rows together (all or nothing) or, if storage refuses, keep them all in order."""
-        rows = [(table, {"id": new_id(), **row}) for table, row in rows]
-        if not self.pending:
+        """Write rows together (all or nothing) or, if storage refuses, keep them all in order.
+        Inside a caller's transaction they are written (or raise) with it, like insert()."""
+        rows = [(table, {"id": made, **row}) for (table, row), made in zip(rows, new_ids(len(rows)), strict=True)]
+        if not self.pending or self._in_transaction:
             try:
                 self.verify()
                 with self.transaction():
-                    for table, row in rows:
-                        self._write(table, row)
+                    # One statement per run of a table's rows (an export marks thousands at once).
+                    for (table, _), run in groupby(rows, lambda r: (r[0], tuple(r[1]))):
+                        self._write(table, *(row for _, row in run))
                 return [row for _, row in rows]
-            except sqlite3.Error:
+            except (sqlite3.Error, CorruptDatabase):
                 if self._in_transaction:  # called inside a caller's transaction: theirs to handle
                     raise
         self._keep(rows)
         return [row for _, row in rows]
 
-    def _write(self, table: str, row: dict[str, Any]) -> None:
-        columns = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
-        self.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values()))
+    def _write(self, table: str, *rows: dict[str, Any]) -> None:
+        """Rows of one table, each with the same columns, in one statement."""
+        columns = ", ".join(rows[0])
+        marks = ", ".join("?" for _ in rows[0])
+        self.conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", [tuple(r.values()) for r in rows])
 
     def flush_pending(self) -> int:
         """Write what is waiting, oldest first; returns how many are still waiting.
@@ -240,6 +283,8 @@ class Store:
         """
         if not self.pending:
             return 0
+        if not self.checked():  # never into a file that failed its check; nor, without waiting, one being checked
+            return len(self.pending)
         self._reopen_if_access_changed()
         self.conn.execute("PRAGMA busy_timeout=0")
         try:
@@ -341,6 +386,7 @@ class Store:
         if self._in_transaction:
             yield
             return
+        self.verify()  # never write into a file that failed its check
         self.conn.execute("BEGIN IMMEDIATE")
         # Our own flag: SQLite may end a transaction by itself on an error (a full disk).
         self._in_transaction = True
@@ -562,10 +608,17 @@ def _check_integrity(conn: sqlite3.Connection, path: Path, check: str) -> None:
 class IntegrityCheck:
     """PRAGMA quick_check on its own connection and thread (SQLite releases the GIL)."""
 
-    def __init__(self, path: Path, check: str) -> None:
+    def __init__(self, path: Path, check: str, start: bool = True) -> None:
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(path, check), daemon=True)
-        self._thread.start()
+        self._started = False
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._thread.start()
 
     def _run(self, path: Path, check: str) -> None:
         try:
@@ -579,7 +632,11 @@ class IntegrityCheck:
         except CorruptDatabase as exc:
             self._error = exc
 
+    def finished(self) -> bool:
+        return self._started and not self._thread.is_alive()
+
     def result(self) -> None:
+        self.start()  # a write before the deferred start: checked now
         self._thread.join()
         if self._error is not None:
             raise self._error

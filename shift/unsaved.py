@@ -30,6 +30,7 @@ def keep(store: Store, shift_id: str, form: str, fields: dict[str, str]) -> None
 
 def clear(store: Store, shift_id: str, form: str) -> None:
     """The form was saved or given up: nothing of it waits any more."""
+    store.verify()  # never write into a file that failed its check
     store.execute("DELETE FROM unsaved_text WHERE shift_id = ? AND form = ?", (shift_id, form))
 
 

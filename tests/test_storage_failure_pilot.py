@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -19,7 +20,7 @@ from conftest import ROOT, shown
 from shift import checkins
 from shift.procedures import load_procedures
 from shift.shifts import open_shift
-from shift.store import Store
+from shift.store import CorruptDatabase, Store
 from tmux_terminal import WriteLock
 from tui.app import SoloShiftApp
 from tui.checkin import PanicScreen
@@ -311,3 +312,124 @@ def test_the_desk_opens_on_a_full_disk_and_writes_once_there_is_room(tmp_path, c
         store.close()
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+# -- a database still being checked, or failing its check ---------------------------------------
+
+
+class HeldCheck:
+    """The integrity check of a large file (PRAGMA quick_check takes 0.4 s on five years of records),
+    held until the test lets it end, passing or failing."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: CorruptDatabase | None = None
+
+    def start(self) -> None:
+        pass  # held from the start: it ends when the test says
+
+    def finished(self) -> bool:
+        return self.done.is_set()
+
+    def result(self) -> None:
+        assert self.done.wait(10), "the check was never let finish"
+        if self.error is not None:
+            raise self.error
+
+    def finish(self, after: float, failed: bool = False) -> None:
+        if failed:
+            self.error = CorruptDatabase("desk.db failed its integrity check: Tree 5 page 5 cell 0: invalid page "
+                                         "number. It has not been changed. Keep a copy for recovery and start "
+                                         "with another --db file.")
+        threading.Timer(after, self.done.set).start()
+
+
+def tallies(store):
+    return [r["category"] for r in store.rows("SELECT category FROM tallies")]
+
+
+async def test_the_first_screen_does_not_wait_for_the_check_and_a_key_waits_for_its_verdict(store, site, shift):
+    store._check = held = HeldCheck()
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen) and not held.finished()  # on screen while the check runs
+        held.finish(after=0.2)
+        await pilot.press("d")  # recorded once the file passed its check, a moment later
+        assert held.finished() and tallies(store) == ["directional"] and not store.pending
+        await pilot.pause(0.3)
+        assert app.is_running
+
+
+async def test_a_check_that_fails_after_the_first_screen_closes_the_desk_and_nothing_is_written(store, site, shift):
+    store._check = held = HeldCheck()
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        held.finish(after=0.2, failed=True)
+        await pilot.press("d")  # waits for the verdict, then is refused: kept in memory, as on a failing disk
+        assert tallies(store) == [] and [t for t, _ in store.pending] == ["tallies"]
+        await pilot.pause(0.3)
+    assert app.return_code == 1  # closed with the message, as when the check held the first screen
+    assert store.flush_pending() == 1 and tallies(store) == []  # never written into the damaged file
+
+
+async def test_an_emergency_open_when_the_check_fails_stays_open_and_says_so(store, site):
+    store._check = held = HeldCheck()
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        held.finish(after=0.2, failed=True)
+        await pilot.press("f8", "f")  # the fire alarm: its run waits for the verdict, then is kept in memory
+        await pilot.pause(0.3)
+        assert app.is_running and isinstance(app.screen, EmergencyScreen)
+        assert shown(app, "#emergency-dial").startswith("DIAL 9-911")
+        assert "failed its integrity check" in shown(app, "#run-message")
+        await pilot.press("enter")  # the walkthrough goes on, in memory
+        await pilot.pause()
+        assert app.is_running and shown(app, "#run-progress").startswith("Step 2 of ")
+        await pilot.press("escape", "y")  # left: now the desk closes, as it would have at once
+        await pilot.pause(0.3)
+    assert app.return_code == 1
+    assert store.rows("SELECT * FROM procedure_runs") == [] and store.rows("SELECT * FROM shifts") == []
+    assert {t for t, _ in store.pending} >= {"shifts", "procedure_runs", "step_outcomes"}
+
+
+async def test_a_panic_under_way_when_the_check_fails_raises_its_alarm_and_the_desk_stays_until_answered(
+        store, full_site, shift):
+    checkins.record(store, shift, "checkin")  # on time: the only alarm is the panic
+    store._check = held = HeldCheck()
+    app = SoloShiftApp(store, full_site._replace(email=None, tasks=()), procedures=PROCEDURES)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("f12")
+        await pilot.pause()
+        held.finish(after=0, failed=True)
+        await pilot.pause(0.3)
+        assert app.is_running and isinstance(app.screen, PanicScreen)  # the countdown is not cut short
+        app.screen.left = 1
+        app.screen.tick()  # the countdown ends: the alarm is raised, kept in memory
+        await pilot.pause(0.3)
+        assert app.is_running and "ALARM (panic)" in shown(app, "#checkin-line")  # and the desk stays for it
+        await pilot.press("ctrl+g", *"Kim", "enter")  # answered: nothing keeps the desk open any more
+        await pilot.pause(0.3)
+    assert app.return_code == 1
+    assert [r["kind"] for r in store.rows("SELECT kind FROM checkin_events")] == ["checkin"]  # from before
+    kept = [r["kind"] for t, r in store.pending if t == "checkin_events"]
+    assert kept.index("panic") < kept.index("acknowledged")  # kept in memory, in order, for the waiting file
+
+
+async def test_the_desk_starts_the_check_once_its_first_screen_is_shown(tmp_path, site, clock):
+    Store.open(tmp_path / "desk.db", clock=clock).close()  # made and migrated
+    store = Store.open(tmp_path / "desk.db", clock=clock, defer_check=True)  # as main.open_desk opens it
+    try:
+        assert store.checked() is None  # nothing takes processor time from the start-up
+        app = SoloShiftApp(store, site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(40):
+                await pilot.pause(0.05)
+                if store.checked():
+                    break
+            assert store.checked() is True and app.is_running
+    finally:
+        store.close()

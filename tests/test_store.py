@@ -16,7 +16,7 @@ from shift.procedures import parse_procedure
 from shift.runs import finish_run, record_answer, start_run
 from shift.schema import APPEND_ONLY, MIGRATION_SET, migrations, pending
 from shift.shifts import start_shift
-from shift.store import CorruptDatabase, DatabaseBusy, NotADatabase, Store, StoreError, resolve_db_path
+from shift.store import CorruptDatabase, DatabaseBusy, NotADatabase, Store, StoreError, new_ids, resolve_db_path
 from shift.tally import record
 
 
@@ -29,6 +29,24 @@ def test_records_are_committed_with_uuid_and_utc_times(store, site):
     other.close()
     assert row[0] == entry.id and uuid.UUID(row[0]).version == 4
     assert row[1] == "2026-11-25T00:30:00.000000+00:00"  # 19:30 in Toronto, stored in UTC
+
+
+def test_ids_made_in_bulk_are_random_uuids_like_single_ones(store, site):
+    made = new_ids(2000)
+    assert len(set(made)) == 2000
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)
+    # insert_all gives each row its own, in order, one statement per run of a table's rows.
+    shift = start_shift(store, "Sam", "main")
+    rows = store.insert_all([("followups", {"shift_id": shift.id, "created_at": "a", "text": "one"}),
+                             ("followups", {"shift_id": shift.id, "created_at": "b", "text": "two"}),
+                             ("tally_voids", {"tally_id": record(store, site.tally, shift, "directional").id,
+                                              "shift_id": shift.id, "voided_at": "c"}),
+                             ("followups", {"shift_id": shift.id, "created_at": "d", "text": "three"})])
+    assert [r["text"] for r in store.rows("SELECT text FROM followups ORDER BY rowid")] == ["one", "two", "three"]
+    assert [r["id"] for r in store.rows("SELECT id FROM followups ORDER BY rowid")] == [
+        rows[0]["id"], rows[1]["id"], rows[3]["id"]]
 
 
 def test_wal_and_full_sync(store):
@@ -143,16 +161,34 @@ def test_corrupt_database_is_refused_and_left_untouched(tmp_path, site):
     with pytest.raises(CorruptDatabase, match="has not been changed"):
         Store.open(path, check="full")
     assert path.read_bytes() == bytes(data)
-    # The default check runs beside start-up; the first write waits for it and is refused.
+    # The default check runs beside start-up; the first write waits for it and is refused: kept in
+    # memory (and in the waiting file beside it), never written, as storage refusing any write is.
     store = Store.open(path)
     try:
         with pytest.raises(CorruptDatabase):
             store.verify()
+        assert store.checked() is False
+        row = store.insert("shifts", {"started_at": "x", "worker": "x", "desk": "x"})
+        assert store.pending == [("shifts", row)]
+        store.insert_all([("shifts", {"started_at": "y", "worker": "y", "desk": "y"})])
+        assert len(store.pending) == 2
+        assert store.flush_pending() == 2  # still refused, however often it is tried
+        with pytest.raises(CorruptDatabase), store.transaction():
+            pass
         with pytest.raises(CorruptDatabase):
-            store.insert("shifts", {"started_at": "x", "worker": "x", "desk": "x"})
+            store.insert("shifts", {"started_at": "z", "worker": "z", "desk": "z"}, keep_on_failure=False)
     finally:
         store.close()
     assert path.read_bytes() == bytes(data)
+    # The desk starts the check once its first screen is shown; a write before that starts it.
+    store = Store.open(path, defer_check=True)
+    try:
+        assert store.checked() is None  # not started yet
+        with pytest.raises(CorruptDatabase):
+            store.insert("shifts", {"started_at": "x", "worker": "x", "desk": "x"}, keep_on_failure=False)
+        assert store.checked() is False
+    finally:
+        store.close()
     # The desk itself says so and exits with status 1, no traceback.
     result = subprocess.run([sys.executable, "main.py", "--db", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
@@ -241,6 +277,27 @@ def test_shifts_ended_before_reports_were_emailed_are_not_sent_after_the_upgrade
     with Store.open(path, clock=FixedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))) as store:
         assert store.rows("SELECT shift_id, outcome FROM report_emails") == [{"shift_id": "s1", "outcome": "skipped"}]
         assert reportmail.unsent(store, store.clock.now()) == []
+
+
+def test_a_desk_from_before_gets_the_per_shift_indexes_and_keeps_its_rows(tmp_path):
+    from sqlite_utils import Database
+
+    path = tmp_path / "desk.db"
+    conn = sqlite3.connect(path)
+    migrations().apply(Database(conn), stop_before="012_per_shift_indexes")  # a desk from before
+    conn.execute("INSERT INTO shifts (id, started_at, worker, desk) VALUES ('s1', '2026-11-24T22:30:00.000000+00:00',"
+                 " 'Sam', 'main')")
+    conn.execute("INSERT INTO fees (id, shift_id, recorded_at, amount_cents, method) VALUES ('f1', 's1',"
+                 " '2026-11-24T23:00:00.000000+00:00', 250, 'cash')")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        indexes = {r["name"] for r in store.rows("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"prompt_events_shift", "circ_transactions_shift", "fees_shift", "overrides_shift", "incidents_shift",
+                "followup_resolutions_shift"} <= indexes
+        assert store.rows("SELECT id FROM fees WHERE shift_id = 's1'") == [{"id": "f1"}]
+        plan = store.execute("EXPLAIN QUERY PLAN SELECT * FROM fees WHERE shift_id = 's1'").fetchall()
+        assert "USING INDEX fees_shift" in plan[0][3]
 
 
 NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--inh-caps=-all"]

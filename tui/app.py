@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -77,6 +78,7 @@ class SoloShiftApp(App[None]):
             self._set_procedures(list(procedures), self._procedure_problems)
         self.clock: Clock = store.clock
         self._refused = ""  # why the database cannot be used, if it cannot
+        self._told_check_failed = False
         self.survive_errors = False  # headless only (tests): set to try what the real desk does
         self._started = started
         self.title = site.name
@@ -124,14 +126,19 @@ class SoloShiftApp(App[None]):
         """The first screen: the desk of a shift still open, else the start screen.
 
         Built as the app's only screen (rather than pushed over an empty one),
-        which keeps the first layout to a single screen.
+        which keeps the first layout to a single screen. It does not wait for the
+        integrity check started when the file was opened (see _watch_check).
         """
         try:
-            self.store.verify()  # the integrity check started when the file was opened
-        except StoreError as exc:
-            self._refused = str(exc)
-            return Screen()
-        resumed = open_shift(self.store)
+            resumed = open_shift(self.store)
+        except sqlite3.DatabaseError:
+            # A damaged file can fail a read before its check is done: wait for the verdict.
+            try:
+                self.store.verify()
+            except StoreError as exc:
+                self._refused = str(exc)
+                return Screen()
+            raise
         if resumed is None:
             from tui.start import StartShiftScreen
 
@@ -156,11 +163,54 @@ class SoloShiftApp(App[None]):
         if self.site.keys:
             self.set_keymap(self.site.keys)
         self.call_after_refresh(self._first_paint_done)
+        self._check_watch = self.set_interval(0.1, self._watch_check)
         # Timers start just after the first screen is painted: they import and
         # start APScheduler, which the first paint does not need to wait for.
         self.set_timer(0.25, self._start_timers)
         self.set_interval(2, self._flush_pending)
         self.set_interval(1, self._check_toasts)
+
+    def _watch_check(self) -> None:
+        """The integrity check runs once the first screen is up (0.4 s on five years of records).
+
+        Until its verdict every write waits for it (Store.verify): a key pressed in that moment
+        is recorded a moment later, never into a damaged file; reads go ahead. A failed check is
+        said as before: the desk closes with the message and status 1, the file unchanged. What
+        was recorded in the moment before is kept in memory, then in the waiting file beside the
+        database (main.py says so). Only what is under way is not cut short: an emergency (F8
+        works throughout), the panic countdown, a dialog, or an alarm still open. The failure is
+        then said (on the walkthrough's message line during an emergency), every write stays in
+        memory, and the desk closes once only its first screen is left and no alarm is open.
+        """
+        verdict = self.store.checked()
+        if verdict is None:
+            return
+        if verdict:
+            self._check_watch.stop()
+            return
+        try:
+            self.store.verify()
+            return  # (it failed: verify says why)
+        except StoreError as exc:
+            message = str(exc)
+        if len(self.screen_stack) <= 1 and not self._alarm_raised():
+            self._check_watch.stop()
+            self.exit(return_code=1, message=message)
+        elif not self._told_check_failed and (getattr(self.screen, "show_news", None) is not None
+                                              or not self._emergency_on_stack()):
+            # The emergency picker has no message line: said once a protocol is chosen (after the
+            # walkthrough's own first hint), or as a toast once the picker is left.
+            self._told_check_failed = True
+            self.call_after_refresh(
+                self.notify, f"{message} Nothing more is written to it: entries are kept in memory, and in a "
+                "file beside it when the desk closes, which it does once this is done.",
+                severity="error", markup=False, timeout=3600)
+
+    def _alarm_raised(self) -> bool:
+        try:
+            return self.core.alarm_raised()
+        except sqlite3.DatabaseError:  # too damaged to read: nothing to keep the desk open for
+            return False
 
     def _handle_exception(self, error: Exception) -> None:
         """An error nobody expected: logged with its traceback, and the desk goes on.
@@ -267,6 +317,11 @@ class SoloShiftApp(App[None]):
 
         if not self.screen_stack:
             return  # the app is closing
+        if self.store.checked() is None:
+            # What the timers record at once (a channel test, a missed prompt) would wait for the
+            # integrity check on this thread: they start at its verdict (passed or failed).
+            self.set_timer(0.1, self._start_timers)
+            return
         self.procedures  # noqa: B018 (read the procedure files now, after the first paint)
         self.timers = DeskTimers(self)
         self.timers.start()
@@ -404,6 +459,7 @@ class SoloShiftApp(App[None]):
         self.refresh_timers()
 
     def _first_paint_done(self) -> None:
+        self.store.start_check()  # deferred by main.open_desk: it took no processor time from the start-up
         if not gc.isenabled():  # paused by main.open_desk for the start-up
             # What start-up built lives all evening: frozen, the collector never scans it
             # again. Resuming without this costs the first paint a collection over all of
