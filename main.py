@@ -40,9 +40,13 @@ def _day(text: str):
     from datetime import date
 
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date: write YYYY-MM-DD") from None
+    # A desk's records lie well inside these; the ends of the calendar only overflow (date.max + 1 day).
+    if not 1900 <= day.year <= 9998:
+        raise argparse.ArgumentTypeError(f"'{text}' is out of range: give a date between 1900 and 9998")
+    return day
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -478,4 +482,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()  # here, where a closed pipe can be caught, not at exit
+        sys.exit(code)
+    except BrokenPipeError:
+        # `report --list | head`: the reader has what it wanted. Quiet, as other tools are.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
