@@ -23,6 +23,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from shift.clock import from_iso, to_iso
+from shift.files import FileRefused, read_small_file
 from shift.shifts import Shift
 from shift.siterecords import CirculationConfig
 from shift.store import Store
@@ -45,6 +46,7 @@ CARRIED = {
 LSP_FORMATS = ("alma", "koha", "evergreen")
 
 CARD_COLUMNS = ("patron", "card", "cardnumber", "barcode")
+BLOCKED_LIMIT = 50_000_000  # a list of a million cards is ~20 MB; more is not a blocked list
 REASON_COLUMNS = ("reason", "note", "why")
 
 
@@ -365,11 +367,14 @@ def import_blocked(store: Store, path: Path | str) -> tuple[int, list[str]]:
     path = Path(path)
     name = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = read_small_file(path, BLOCKED_LIMIT)
+        text = raw.decode("utf-8-sig")
+    except FileRefused as exc:
+        return 0, [f"{name}: cannot be read: {exc}"]
     except OSError as exc:
         return 0, [f"{name}: cannot be read: {exc.strerror or exc}"]
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        line = raw[:exc.start].count(b"\n") + 1
         return 0, [f"{name}:{line}: not UTF-8 text (save the file as UTF-8 CSV)"]
     cards, problems = _read_blocked(name, text)
     if problems or not cards:

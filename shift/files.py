@@ -4,12 +4,34 @@ the desk's own small files (its settings) replaced whole."""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 
 class FileRefused(Exception):
-    """The file was not written; the message says why, for the person."""
+    """The file was not written (or read); the message says why, for the person."""
+
+
+def read_small_file(path: Path, limit: int) -> bytes:
+    """A file the desk is given (site, procedure, law, blocked list), read whole, but only a
+    regular file of at most `limit` bytes: a FIFO would wait forever for a writer, /dev/zero
+    never ends, and a mistaken multi-gigabyte file would fill memory. Raises FileNotFoundError,
+    or FileRefused saying what is wrong."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: opening a FIFO must not wait
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise FileRefused(f"cannot read the file: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRefused("not a regular file (a folder, a device or a pipe): give the path of a file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise FileRefused(f"larger than {limit // 1_000_000} MB: not a file meant for this (check the path)")
+    return data
 
 
 def unused_path(folder: Path, stem: str, suffix: str) -> Path:
@@ -26,7 +48,7 @@ def write_new_file(path: Path, data: bytes, create_folder: bool = False) -> None
     """All or nothing: a temporary file in the same folder, fsynced, renamed into place."""
     try:
         if create_folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # its files hold card numbers
         if path.is_dir():
             raise FileRefused(f"{path} is a folder: give a file name")
         if path.exists():

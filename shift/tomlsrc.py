@@ -15,7 +15,11 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, overload
 
+from shift.files import FileRefused, read_small_file
 from shift.problems import Problem, display_path
+
+# A site or procedure file is a few kilobytes; anything near this is not one.
+TOML_LIMIT = 2_000_000
 
 _AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -146,9 +150,11 @@ class Source:
         """The file's text, or None and the reason it cannot be read."""
         name = display_path(path)
         try:
-            raw = Path(path).read_bytes()
+            raw = read_small_file(Path(path), TOML_LIMIT)
         except FileNotFoundError:
             return None, [Problem(name, None, "", "file not found")]
+        except FileRefused as exc:
+            return None, [Problem(name, None, "", str(exc))]
         except OSError as exc:
             return None, [Problem(name, None, "", f"cannot read the file: {exc.strerror}")]
         try:

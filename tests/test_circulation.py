@@ -1,5 +1,6 @@
 """Offline circulation, without the UI: scans, duplicates, blocked cards, undo, purge."""
 
+import os
 import sqlite3
 
 import pytest
@@ -348,3 +349,18 @@ def test_local_times_use_the_site_zone(store, site, shift, clock):
     scan(store, site, shift, session, item(1))
     clock.advance(minutes=1)
     assert "at 21:05" in scan(store, site, shift, session, item(1)).warnings[0]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge"])
+def test_a_blocked_list_that_is_a_pipe_or_huge_changes_nothing_and_never_hangs(store, tmp_path, kind):
+    assert circulation.import_blocked(store, write(tmp_path, "ok.csv", f"card\n{card(1)}\n"))[0] == 1
+    path = tmp_path / "blocked.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        with open(path, "wb") as handle:
+            handle.write(b"card\n")
+            handle.truncate(60_000_000)
+    count, problems = circulation.import_blocked(store, path)
+    assert count == 0 and "cannot be read" in problems[0]
+    assert circulation.blocked_list(store).source == "ok.csv"

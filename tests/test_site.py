@@ -1,5 +1,6 @@
 """The site file: the shipped sample loads; every mistake is located, never a traceback."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -304,3 +305,19 @@ def test_a_remapped_key_may_take_a_key_freed_by_another_remap(tmp_path):
     text = edited('# "shift.end" = "ctrl+e"', '"tally.undo" = "f8"\n"emergency.open" = "f10"')
     _, problems = load_text(tmp_path, text)
     assert not errors(problems)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_a_special_or_huge_file_is_a_located_error_never_a_hang(tmp_path, kind):
+    path = tmp_path / "site.toml"
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it plainly would wait for a writer for ever
+    elif kind == "device":
+        path = Path("/dev/zero")  # never ends
+    else:
+        with open(path, "wb") as handle:  # sparse: 3 GB on paper, nothing on disk
+            handle.truncate(3_000_000_000)
+    site, problems = load_site(path)
+    assert [p.is_error for p in problems] == [True]
+    assert ("not a regular file" if kind != "huge" else "larger than 2 MB") in str(problems[0])
+    assert site.desks  # the fallback site: the desk still starts
