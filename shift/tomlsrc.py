@@ -22,6 +22,7 @@ from shift.problems import Problem, display_path
 TOML_LIMIT = 2_000_000
 
 _AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+_AT_END = "(at end of document)"
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(
     r"^\s*((?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')"  # the first part of a (dotted) key
@@ -182,6 +183,10 @@ class Source:
             message = _AT_LINE.sub("", message).strip()
             if found:
                 message += f" (column {found.group(2)})"
+            elif _AT_END in message:
+                # Something opened (a quote, a bracket) is never closed: the end is where it shows.
+                line = text.count("\n") + 1
+                message = message.replace(_AT_END, "(at the end of the file: something opened is never closed)")
             src.problems.append(Problem(src.name, line, "", f"TOML syntax: {message}"))
             return src
         src.index = LineIndex(text)
@@ -249,7 +254,8 @@ class Section:
         value = self.data.get(key, _MISSING)
         if value is _MISSING:
             if required:
-                self.error(None, f"missing required key '{key}' ({expected})")
+                # In a table, at the table's line; at the top of the file, named by the key itself.
+                self.error(None if self.path else key, f"missing required key '{key}' ({expected})")
             return default
         # bool is an int and a date-time is a date to isinstance, never to the person writing the file.
         if (not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
