@@ -22,6 +22,7 @@ from shift.shifts import WORKER, FollowUp, Shift, deadline_text, open_followups
 from shift.site import Site
 from shift.store import Store
 from shift.sweep import run_summary
+from shift.text import hang
 from shift.timeline import run_timeline, shift_runs
 
 
@@ -499,16 +500,16 @@ def _followups(store: Store, site: Site, shift: Shift, now: datetime, waiting: l
     return Section("Follow-ups", lines or ["None."], "followups")
 
 
-def _text_line(line: str | Table) -> list[str]:
+def _text_line(line: str | Table, prose: bool) -> list[str]:
     if isinstance(line, Table):
         return [f"  {row[0]:<20}" + "".join(f"{cell:>5}" for cell in row[1:]) for row in line.rows]
-    return [line]
+    return [line if prose else hang(line)]
 
 
 def render_text(report: Report) -> str:
     out = [report.title, "=" * min(len(report.title), 78), ""]
     for section in report.sections:
         out += [section.title, "-" * len(section.title)]
-        out += [text for line in section.lines for text in _text_line(line)]
+        out += [text for line in section.lines for text in _text_line(line, section.prose)]
         out.append("")
     return "\n".join(out)
