@@ -14,7 +14,7 @@ import chromium
 from conftest import ROOT, local
 from shift import incidents, report, reportpage
 from shift.procedures import load_procedures
-from shift.report import Report, Section
+from shift.report import Report, Section, Table
 from shift.runs import finish_run, skip_step, start_run
 from shift.shifts import end_shift, start_shift
 from shift.tally import record as tally
@@ -312,3 +312,30 @@ def test_an_incident_typed_on_several_lines_stays_one_item(store, site, shift, c
     text = report.render_text(built)  # the text lays the lines out under their label
     assert "  What happened: 1. first *bold* thing\n\n    2. second\n      - indented\n    ===\n" in text
     assert "Keys:\n    desk drawer\n\n- spare with security" in text
+
+
+# A test-only probe (the product page has no script, and its policy forbids one): after layout,
+# it writes into the page how wide the content is against the window.
+WIDTH_PROBE = """<script>document.body.dataset.widths = document.documentElement.scrollWidth + " "
++ document.documentElement.clientWidth;</script>"""
+
+
+def test_a_long_unbroken_string_stays_inside_the_page(tmp_path):
+    long = "x" * 300
+    sections = [
+        Section("Desk statistics", ["Total: 1", Table(("Type", "Count"), [(long, "1")]),
+                                    f"Note 19:05 Reference: {long}", f"  note on a step: {long}\n{long}"],
+                "statistics"),
+        Section("Handover note", [f"{long}\n  {long}"], "handover", prose=True),
+    ]
+    html = reportpage.html([Report(None, f"Shift report {long}", sections)])  # type: ignore[arg-type]
+    assert "Content-Security-Policy" in html and "<script" not in html
+    probed = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html).replace(
+        "</body>", WIDTH_PROBE + "</body>")
+    path = tmp_path / "long.html"
+    path.write_text(probed, encoding="utf-8")
+    for width in (800, 500):  # Chromium's narrowest window is 500 px
+        found = re.search(r'data-widths="(\d+) (\d+)"', chromium.dump_dom(path, (width, 900)))
+        assert found, "the probe did not run"
+        scroll, client = map(int, found.groups())
+        assert client <= width and scroll <= client, (width, scroll, client)
