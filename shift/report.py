@@ -46,6 +46,7 @@ class Report:
     shift: Shift
     title: str
     sections: list[Section]
+    ended_at: datetime | None = None  # None: the shift is still open, this is its report so far
 
 
 def _shift_row(store: Store, shift_id: str) -> dict:
@@ -72,19 +73,32 @@ def shifts_on(store: Store, site: Site, day: date) -> list[str]:
     return [r["id"] for r in rows]
 
 
+# How a shift's report went by email, in SQL for every shift at once (the shift list, past
+# shifts, the desk deciding which reports still go out): 'sent' once the report was sent after
+# the shift ended, 'skipped' when it is never to be sent; else the latest attempt: 'failed', or
+# 'so far' — sent while the shift was still open, which is not the shift's report (it lacks what
+# came later and the handover) — or NULL when never tried. `{shift}` and `{ended}` name the
+# shift's id and end (NULL: open) in the enclosing query; an attempt's `at` is when the report
+# it sent was made.
+EMAIL_OUTCOME = """(SELECT CASE WHEN r.outcome = 'sent' AND ({ended} IS NULL OR r.at < {ended})
+                                THEN 'so far' ELSE r.outcome END AS how
+                    FROM report_emails r WHERE r.shift_id = {shift}
+                    ORDER BY how IN ('sent', 'skipped') DESC, r.at DESC, r.rowid DESC LIMIT 1)"""
+
+
 def shift_list(store: Store, site: Site) -> list[str]:
     """Every shift, newest first, one line each: when, who, where, whether its report was emailed, id."""
     rows = store.rows(
         f"""SELECT s.id, s.started_at, {WORKER} AS worker, s.desk, e.ended_at,
-                  (SELECT r.outcome FROM report_emails r WHERE r.shift_id = s.id
-                   ORDER BY r.outcome = 'failed', r.outcome = 'skipped' LIMIT 1) AS emailed
+                  {EMAIL_OUTCOME.format(shift="s.id", ended="e.ended_at")} AS emailed
            FROM shifts s LEFT JOIN shift_ends e ON e.shift_id = s.id
            ORDER BY s.started_at DESC, s.rowid DESC""")
     lines = []
     for r in rows:
         start = from_iso(r["started_at"]).astimezone(site.zone)
         end = f"{from_iso(r['ended_at']).astimezone(site.zone):%H:%M}" if r["ended_at"] else "open "
-        mail = {"sent": "emailed", "failed": "not emailed", "skipped": "not to be emailed"}.get(r["emailed"], "")
+        mail = {"sent": "emailed", "failed": "not emailed", "skipped": "not to be emailed",
+                "so far": "only a report so far sent"}.get(r["emailed"], "")
         lines.append(f"{start:%a %Y-%m-%d %H:%M}–{end}  {r['worker']} ({site.desk_name(r['desk'])})"
                      f"{'  ' + mail if mail else ''}  {r['id']}")
     return lines
@@ -135,7 +149,7 @@ def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Rep
         Section("Handover note", [row["handover"] or "(none)"] if end else ["(the shift has not ended)"],
                 "handover", prose=True),
     ]
-    return Report(shift, title, sections)
+    return Report(shift, title, sections, end)
 
 
 def _t(moment: datetime, site: Site) -> str:
