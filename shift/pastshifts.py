@@ -69,7 +69,7 @@ def row_text(shift: PastShift, site: Site) -> tuple[str, str, str, str, str, str
     """The list's cells: date, hours (start–end), worker, incidents, missed tasks, alarms."""
     start = shift.started_at.astimezone(site.zone)
     end = f"{shift.ended_at.astimezone(site.zone):%H:%M}" if shift.ended_at else "open"
-    return (f"{start:%a %Y-%m-%d}", f"{start:%H:%M}–{end}", shift.worker,
+    return (report.day_text(start.date()), f"{start:%H:%M}–{end}", shift.worker,
             str(shift.incidents), str(shift.missed), str(shift.alarms))
 
 

@@ -66,10 +66,18 @@ def last_shift_id(store: Store) -> str | None:
 
 def shifts_on(store: Store, site: Site, day: date) -> list[str]:
     """The shifts that started on this local date, in the order they started."""
-    start = local_moment(day, 0, site.zone)
-    end = local_moment(day + timedelta(days=1), 0, site.zone)
+    # At either end of the calendar (0001-01-01, 9999-12-31) the day's bound can fall outside
+    # what a datetime holds: there is then no bound on that side.
+    try:
+        start = to_iso(local_moment(day, 0, site.zone))
+    except OverflowError:
+        start = ""
+    try:
+        end = to_iso(local_moment(day + timedelta(days=1), 0, site.zone))
+    except OverflowError:
+        end = "\uffff"
     rows = store.rows("SELECT id FROM shifts WHERE started_at >= ? AND started_at < ? ORDER BY started_at, rowid",
-                      (to_iso(start), to_iso(end)))
+                      (start, end))
     return [r["id"] for r in rows]
 
 
@@ -99,7 +107,7 @@ def shift_list(store: Store, site: Site) -> list[str]:
         end = f"{from_iso(r['ended_at']).astimezone(site.zone):%H:%M}" if r["ended_at"] else "open "
         mail = {"sent": "emailed", "failed": "not emailed", "skipped": "not to be emailed",
                 "so far": "only a report so far sent"}.get(r["emailed"], "")
-        lines.append(f"{start:%a %Y-%m-%d %H:%M}–{end}  {r['worker']} ({site.desk_name(r['desk'])})"
+        lines.append(f"{day_text(start.date())} {start:%H:%M}–{end}  {r['worker']} ({site.desk_name(r['desk'])})"
                      f"{'  ' + mail if mail else ''}  {r['id']}")
     return lines
 
@@ -114,7 +122,8 @@ def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Rep
     zone = site.zone
     start_local = shift.started_at.astimezone(zone)
     ended = f"{end.astimezone(zone):%H:%M}" if end else "still open"
-    length = duration_text((end or now) - shift.started_at)
+    # In the minutes shown (15:00 – 15:01 is 1 min), not the seconds behind them.
+    length = duration_text(_minute(end or now) - _minute(shift.started_at))
     title = f"Shift report: {site.name}, {site.desk_name(shift.desk)}"
     day = site.hours.local_date(shift.started_at)
     opens, closes = site.hours.opening(day), site.hours.closing(day)
@@ -150,6 +159,15 @@ def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Rep
                 "handover", prose=True),
     ]
     return Report(shift, title, sections, end)
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def day_text(day: date) -> str:
+    """A date as "Mon 2026-11-23", the year always in four digits (0001, not 1)."""
+    return f"{day:%a} {day.year:04d}-{day:%m-%d}"
 
 
 def _t(moment: datetime, site: Site) -> str:
@@ -469,7 +487,10 @@ def _circulation(store: Store, site: Site, shift: Shift, until: datetime) -> Sec
     counts = circulation.counts_by_action(store, shift.started_at, until + timedelta(seconds=1))
     if not counts:
         return Section("Offline circulation", ["None."], "circulation")
-    return Section("Offline circulation", [", ".join(f"{action}: {n}" for action, n in sorted(counts.items()))],
+    names = circulation.ACTION_NAMES
+    return Section("Offline circulation", [", ".join(f"{names.get(action, action)}: {n}" for action, n in
+                                                     sorted(counts.items(), key=lambda kv: list(names).index(kv[0])
+                                                            if kv[0] in names else len(names)))],
                    "circulation")
 
 

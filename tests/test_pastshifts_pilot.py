@@ -110,3 +110,32 @@ async def test_emailing_the_open_shift_early_still_sends_its_report_when_it_ends
         final = parsed(handler.envelopes[1])
         assert final["Subject"] == "Shift report Tue 24 Nov: Sam, Bata Library Service Desk"
         assert "Keys with security." in final.get_body(("plain",)).get_content()
+
+
+async def test_help_lists_enter_and_go_to_date_says_what_it_did(store, site, clock):
+    from tui.ask import AskText
+    from tui.help import HelpScreen
+
+    clock.moment = local(2026, 11, 24, 17, 30)
+    start_shift(store, "Sam", "main")
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert any(key == "Enter" for key, _ in app.screen.rows)
+        await pilot.press("escape", "g")
+        await pilot.pause()
+        assert isinstance(app.screen, AskText)
+        assert "Enter goes to the date · Esc cancels" in [str(s.content) for s in app.screen.query(Static)]
+        await pilot.press(*"0001-01-01", "enter")
+        await pilot.pause()
+        assert status(app) == "No shift on or before Mon 0001-01-01."
+        await pilot.press("g", *"9999-12-31", "enter")
+        await pilot.pause()
+        assert status(app) == "No shift on Fri 9999-12-31: the nearest before it is on Tue 2026-11-24."
+        await pilot.press("g", *"2026-11-24", "enter")
+        await pilot.pause()
+        assert status(app) == "Sam, Bata Library Service Desk: report not emailed yet."

@@ -339,3 +339,9 @@ def test_a_long_unbroken_string_stays_inside_the_page(tmp_path):
         assert found, "the probe did not run"
         scroll, client = map(int, found.groups())
         assert client <= width and scroll <= client, (width, scroll, client)
+
+
+def test_report_list_of_an_empty_database_says_so(store, tmp_path):
+    store.close()
+    listed = run_report(store.path, "--list", cwd=tmp_path)
+    assert listed.returncode == 0 and listed.stdout == "No shifts recorded yet.\n"
