@@ -272,13 +272,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     site, store = opened
     with store:
         if args.list:
-            for line in report.shift_list(store, site):
+            listed = report.shift_list(store, site)
+            for line in listed:
                 print(printable(line))
+            if not listed:
+                print("No shifts recorded yet.")
             return 0
         if args.date is not None:
             shift_ids = report.shifts_on(store, site, args.date)
             if not shift_ids:
-                print(f"No shift started on {args.date:%a %Y-%m-%d} (report --list shows every shift).",
+                print(f"No shift started on {report.day_text(args.date)} (report --list shows every shift).",
                       file=sys.stderr)
                 return 2
         else:

@@ -15,6 +15,10 @@ STYLE = """
 :root { color-scheme: light; }
 body { font: 11pt/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111;
        background: #fff; margin: 2em auto; max-width: 60em; padding: 0 1em; }
+/* A long unbroken string (a 300-character note, a pasted link) wraps instead of running off
+   the screen or the paper; tables and text blocks may not grow wider than the page. */
+body, td, th, pre { overflow-wrap: anywhere; }
+table { max-width: 100%; } img { max-width: 100%; }
 h1 { font-size: 1.5em; margin: 0 0 .2em; }
 h2 { font-size: 1.15em; margin: 1.4em 0 .4em; border-bottom: 1px solid #999; }
 h3 { font-size: 1em; margin: 1em 0 .3em; }

@@ -19,7 +19,7 @@ from shift import incidents
 from shift.files import FileRefused, unused_path, write_new_file
 from shift.site import Site
 from shift.store import Store
-from shift.text import not_a_formula
+from shift.text import hang, not_a_formula
 
 FORMATS = {"text": ".txt", "csv": ".csv"}
 CSV_HEADER = ("id", "occurred", "recorded", "category", "zone", "location", "what_happened", "people",
@@ -36,7 +36,7 @@ def _local(moment: datetime | None, site: Site) -> str:
 def render_text(found: list[incidents.Incident], site: Site, heading: str) -> bytes:
     lines = [heading, "=" * len(heading), ""]
     for incident in found:
-        lines += [f"Incident {incident.id}", *incidents.describe(incident, site, _STAMP), ""]
+        lines += [f"Incident {incident.id}", *map(hang, incidents.describe(incident, site, _STAMP)), ""]
     if not found:
         lines.append("No incident reports match.")
     return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")

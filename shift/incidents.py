@@ -45,6 +45,7 @@ from shift.shifts import WORKER, FollowUp, Shift
 from shift.site import Site
 from shift.siterecords import SUPPLEMENT_HOURS
 from shift.store import Store
+from shift.text import typed
 
 HURT = ("worker", "other", "unsure")  # who was hurt: the law often differs
 HURT_LABELS = {
@@ -562,10 +563,8 @@ def describe(found: Incident, site: Site, stamp: str = "%a %d %b %H:%M") -> list
         return f"{moment.astimezone(zone):%H:%M}" if moment else "not called"
 
     def field_lines(label: str, text: str) -> list[str]:
-        if not text.strip():
-            return []
-        first, *rest = text.strip().splitlines()
-        return [f"  {label}: {first}"] + [f"    {line}" for line in rest]
+        # One item, the text as typed on its lines (`text.hang` lays them out under the label).
+        return [f"  {label}: {typed(text)}"] if text.strip() else []
 
     lines = [f"{found.occurred_at.astimezone(zone):{stamp}}  {found.category} — {place(found, site)}",
              f"  Recorded {found.recorded_at.astimezone(zone):{stamp}} by {found.reporter}; severity {found.severity}; "

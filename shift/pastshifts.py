@@ -32,15 +32,14 @@ class PastShift(NamedTuple):
     incidents: int
     missed: int
     alarms: int
-    mail: str  # the report's latest email outcome: 'sent', 'failed', 'skipped' (never to be sent) or ''
+    mail: str  # how the report went by email (report.EMAIL_OUTCOME): 'sent', 'failed', 'so far', 'skipped' or ''
 
 
 def past_shifts(store: Store) -> list[PastShift]:
     rows = store.rows(
         f"""SELECT s.id, s.started_at, e.ended_at, {WORKER} AS worker, s.desk,
                   COALESCE(i.n, 0) AS incidents, COALESCE(m.n, 0) AS missed,
-                  (SELECT r.outcome FROM report_emails r WHERE r.shift_id = s.id
-                   ORDER BY r.at DESC, r.rowid DESC LIMIT 1) AS mail
+                  {report.EMAIL_OUTCOME.format(shift="s.id", ended="e.ended_at")} AS mail
            FROM shifts s
            LEFT JOIN shift_ends e ON e.shift_id = s.id
            LEFT JOIN (SELECT shift_id, COUNT(*) AS n FROM incidents GROUP BY shift_id) i ON i.shift_id = s.id
@@ -70,13 +69,15 @@ def row_text(shift: PastShift, site: Site) -> tuple[str, str, str, str, str, str
     """The list's cells: date, hours (start–end), worker, incidents, missed tasks, alarms."""
     start = shift.started_at.astimezone(site.zone)
     end = f"{shift.ended_at.astimezone(site.zone):%H:%M}" if shift.ended_at else "open"
-    return (f"{start:%a %Y-%m-%d}", f"{start:%H:%M}–{end}", shift.worker,
+    return (report.day_text(start.date()), f"{start:%H:%M}–{end}", shift.worker,
             str(shift.incidents), str(shift.missed), str(shift.alarms))
 
 
 def mail_text(shift: PastShift) -> str:
     return {"sent": "report emailed", "failed": "report NOT emailed (the last attempt failed)",
-            "skipped": "report never emailed (a demo or earlier shift)"}.get(shift.mail, "report not emailed yet")
+            "skipped": "report never emailed (a demo or earlier shift)",
+            "so far": "only a report so far emailed; the full report goes when the shift has ended",
+            }.get(shift.mail, "report not emailed yet")
 
 
 def write_report(store: Store, site: Site, shift_id: str, folder: Path) -> Path:

@@ -22,6 +22,7 @@ from shift.shifts import WORKER, FollowUp, Shift, deadline_text, open_followups
 from shift.site import Site
 from shift.store import Store
 from shift.sweep import run_summary
+from shift.text import hang
 from shift.timeline import run_timeline, shift_runs
 
 
@@ -45,6 +46,7 @@ class Report:
     shift: Shift
     title: str
     sections: list[Section]
+    ended_at: datetime | None = None  # None: the shift is still open, this is its report so far
 
 
 def _shift_row(store: Store, shift_id: str) -> dict:
@@ -64,27 +66,48 @@ def last_shift_id(store: Store) -> str | None:
 
 def shifts_on(store: Store, site: Site, day: date) -> list[str]:
     """The shifts that started on this local date, in the order they started."""
-    start = local_moment(day, 0, site.zone)
-    end = local_moment(day + timedelta(days=1), 0, site.zone)
+    # At either end of the calendar (0001-01-01, 9999-12-31) the day's bound can fall outside
+    # what a datetime holds: there is then no bound on that side.
+    try:
+        start = to_iso(local_moment(day, 0, site.zone))
+    except OverflowError:
+        start = ""
+    try:
+        end = to_iso(local_moment(day + timedelta(days=1), 0, site.zone))
+    except OverflowError:
+        end = "\uffff"
     rows = store.rows("SELECT id FROM shifts WHERE started_at >= ? AND started_at < ? ORDER BY started_at, rowid",
-                      (to_iso(start), to_iso(end)))
+                      (start, end))
     return [r["id"] for r in rows]
+
+
+# How a shift's report went by email, in SQL for every shift at once (the shift list, past
+# shifts, the desk deciding which reports still go out): 'sent' once the report was sent after
+# the shift ended, 'skipped' when it is never to be sent; else the latest attempt: 'failed', or
+# 'so far' — sent while the shift was still open, which is not the shift's report (it lacks what
+# came later and the handover) — or NULL when never tried. `{shift}` and `{ended}` name the
+# shift's id and end (NULL: open) in the enclosing query; an attempt's `at` is when the report
+# it sent was made.
+EMAIL_OUTCOME = """(SELECT CASE WHEN r.outcome = 'sent' AND ({ended} IS NULL OR r.at < {ended})
+                                THEN 'so far' ELSE r.outcome END AS how
+                    FROM report_emails r WHERE r.shift_id = {shift}
+                    ORDER BY how IN ('sent', 'skipped') DESC, r.at DESC, r.rowid DESC LIMIT 1)"""
 
 
 def shift_list(store: Store, site: Site) -> list[str]:
     """Every shift, newest first, one line each: when, who, where, whether its report was emailed, id."""
     rows = store.rows(
         f"""SELECT s.id, s.started_at, {WORKER} AS worker, s.desk, e.ended_at,
-                  (SELECT r.outcome FROM report_emails r WHERE r.shift_id = s.id
-                   ORDER BY r.outcome = 'failed', r.outcome = 'skipped' LIMIT 1) AS emailed
+                  {EMAIL_OUTCOME.format(shift="s.id", ended="e.ended_at")} AS emailed
            FROM shifts s LEFT JOIN shift_ends e ON e.shift_id = s.id
            ORDER BY s.started_at DESC, s.rowid DESC""")
     lines = []
     for r in rows:
         start = from_iso(r["started_at"]).astimezone(site.zone)
         end = f"{from_iso(r['ended_at']).astimezone(site.zone):%H:%M}" if r["ended_at"] else "open "
-        mail = {"sent": "emailed", "failed": "not emailed", "skipped": "not to be emailed"}.get(r["emailed"], "")
-        lines.append(f"{start:%a %Y-%m-%d %H:%M}–{end}  {r['worker']} ({site.desk_name(r['desk'])})"
+        mail = {"sent": "emailed", "failed": "not emailed", "skipped": "not to be emailed",
+                "so far": "only a report so far sent"}.get(r["emailed"], "")
+        lines.append(f"{day_text(start.date())} {start:%H:%M}–{end}  {r['worker']} ({site.desk_name(r['desk'])})"
                      f"{'  ' + mail if mail else ''}  {r['id']}")
     return lines
 
@@ -99,7 +122,8 @@ def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Rep
     zone = site.zone
     start_local = shift.started_at.astimezone(zone)
     ended = f"{end.astimezone(zone):%H:%M}" if end else "still open"
-    length = duration_text((end or now) - shift.started_at)
+    # In the minutes shown (15:00 – 15:01 is 1 min), not the seconds behind them.
+    length = duration_text(_minute(end or now) - _minute(shift.started_at))
     title = f"Shift report: {site.name}, {site.desk_name(shift.desk)}"
     day = site.hours.local_date(shift.started_at)
     opens, closes = site.hours.opening(day), site.hours.closing(day)
@@ -134,7 +158,16 @@ def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Rep
         Section("Handover note", [row["handover"] or "(none)"] if end else ["(the shift has not ended)"],
                 "handover", prose=True),
     ]
-    return Report(shift, title, sections)
+    return Report(shift, title, sections, end)
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def day_text(day: date) -> str:
+    """A date as "Mon 2026-11-23", the year always in four digits (0001, not 1)."""
+    return f"{day:%a} {day.year:04d}-{day:%m-%d}"
 
 
 def _t(moment: datetime, site: Site) -> str:
@@ -454,7 +487,10 @@ def _circulation(store: Store, site: Site, shift: Shift, until: datetime) -> Sec
     counts = circulation.counts_by_action(store, shift.started_at, until + timedelta(seconds=1))
     if not counts:
         return Section("Offline circulation", ["None."], "circulation")
-    return Section("Offline circulation", [", ".join(f"{action}: {n}" for action, n in sorted(counts.items()))],
+    names = circulation.ACTION_NAMES
+    return Section("Offline circulation", [", ".join(f"{names.get(action, action)}: {n}" for action, n in
+                                                     sorted(counts.items(), key=lambda kv: list(names).index(kv[0])
+                                                            if kv[0] in names else len(names)))],
                    "circulation")
 
 
@@ -499,16 +535,16 @@ def _followups(store: Store, site: Site, shift: Shift, now: datetime, waiting: l
     return Section("Follow-ups", lines or ["None."], "followups")
 
 
-def _text_line(line: str | Table) -> list[str]:
+def _text_line(line: str | Table, prose: bool) -> list[str]:
     if isinstance(line, Table):
         return [f"  {row[0]:<20}" + "".join(f"{cell:>5}" for cell in row[1:]) for row in line.rows]
-    return [line]
+    return [line if prose else hang(line)]
 
 
 def render_text(report: Report) -> str:
     out = [report.title, "=" * min(len(report.title), 78), ""]
     for section in report.sections:
         out += [section.title, "-" * len(section.title)]
-        out += [text for line in section.lines for text in _text_line(line)]
+        out += [text for line in section.lines for text in _text_line(line, section.prose)]
         out.append("")
     return "\n".join(out)

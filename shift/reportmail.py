@@ -9,6 +9,7 @@ the network (a worker thread); the outcome is written from the desk's thread.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -33,15 +34,22 @@ class Mail(NamedTuple):
     subject: str
     text: str  # the report exactly as the report screen and `report` show it
     html: str  # the same report as a printable page (`report --format html`)
+    made_at: str  # when the report was built (UTC ISO): recorded as the attempt's `at`
 
 
 def message(store: Store, site: Site, shift_id: str) -> Mail:
-    """The report as one email: plain text and HTML, two parts of one multipart/alternative message."""
+    """The report as one email: plain text and HTML, two parts of one multipart/alternative message.
+    A shift still open has a report so far, said in the subject and the title: its own report
+    goes out once it ends (`report.EMAIL_OUTCOME` does not count this one as sent)."""
+    made_at = store.now_iso()
     built = report.build(store, site, shift_id)
+    so_far = " so far" if built.ended_at is None else ""
+    if so_far:
+        built = dataclasses.replace(built, title=f"{built.title} (so far: the shift is still open)")
     started = built.shift.started_at.astimezone(site.zone)
     # Short, so a mail program shows the date and the person before it cuts the line.
-    return Mail(f"Shift report {started:%a %d %b}: {built.shift.worker}, {site.desk_name(built.shift.desk)}",
-                report.render_text(built), reportpage.html([built]))
+    return Mail(f"Shift report{so_far} {started:%a %d %b}: {built.shift.worker}, {site.desk_name(built.shift.desk)}",
+                report.render_text(built), reportpage.html([built]), made_at)
 
 
 def deliver(settings: EmailSettings, subject: str, body: str, html: str | None = None) -> str:
@@ -63,8 +71,10 @@ def never_sent(store: Store, shift_id: str) -> str:
     return (rows[0]["detail"] or "marked not to be emailed") if rows else ""
 
 
-def record(store: Store, shift_id: str, sent: bool, detail: str) -> None:
-    store.insert("report_emails", {"shift_id": shift_id, "at": store.now_iso(),
+def record(store: Store, shift_id: str, sent: bool, detail: str, made_at: str) -> None:
+    """One attempt, at the moment its report was made (`Mail.made_at`): a report made before
+    the shift ended is not the shift's report, even when the sending finished after."""
+    store.insert("report_emails", {"shift_id": shift_id, "at": made_at,
                                    "outcome": "sent" if sent else "failed", "detail": detail})
 
 
@@ -88,19 +98,20 @@ def send_now(store: Store, site: Site, shift_id: str) -> str:
     try:
         detail = deliver(settings, mail.subject, mail.text, mail.html)
     except AlertError as exc:
-        record(store, shift_id, False, str(exc))
+        record(store, shift_id, False, str(exc), mail.made_at)
         raise
-    record(store, shift_id, True, detail)
+    record(store, shift_id, True, detail, mail.made_at)
     return detail
 
 
 def unsent(store: Store, now: datetime) -> list[str]:
-    """Shifts that ended within RETRY_FOR and whose report has not been sent (nor is never to be)."""
+    """Shifts that ended within RETRY_FOR and whose report has not been sent (nor is never to be):
+    a report so far, sent while the shift was open, does not count."""
     since = to_iso(now - RETRY_FOR)
+    outcome = report.EMAIL_OUTCOME.format(shift="e.shift_id", ended="e.ended_at")
     rows = store.rows(
-        """SELECT e.shift_id FROM shift_ends e
-           WHERE e.ended_at >= ? AND NOT EXISTS (
-               SELECT 1 FROM report_emails r WHERE r.shift_id = e.shift_id AND r.outcome IN ('sent', 'skipped'))
+        f"""SELECT e.shift_id FROM shift_ends e
+           WHERE e.ended_at >= ? AND COALESCE({outcome}, '') NOT IN ('sent', 'skipped')
            ORDER BY e.ended_at""", (since,))
     return [r["shift_id"] for r in rows]
 

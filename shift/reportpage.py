@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 
 from shift.htmlpage import esc, page
 from shift.report import Report, Section, Table, render_text
-from shift.text import markdown_literal
+from shift.text import markdown_literal, markdown_typed_line, typed
 
 FORMATS = ("md", "html", "txt")
 
@@ -80,17 +80,20 @@ def _section(section: Section) -> str:
 
 
 def _prose(lines: list[str | Table]) -> list[str]:
-    """Text as paragraphs (a blank line between), its lines kept as lines."""
-    out: list[str] = []
+    """Text (the handover note as typed) as one paragraph whose lines stay lines."""
     text = "\n".join(line for line in lines if isinstance(line, str))
-    for paragraph in text.split("\n"):
-        out.append(markdown_literal(paragraph) + "\\" if paragraph.strip() else "")
-    # A paragraph's last line takes no break (a backslash there would be shown).
-    cleaned = []
-    for i, line in enumerate(out):
-        last = i + 1 == len(out) or out[i + 1] == ""
-        cleaned.append(line[:-1] if last and line.endswith("\\") else line)
-    return cleaned + [""]
+    shown = [markdown_typed_line(line) for line in text.split("\n")]
+    while shown and not shown[0]:
+        shown.pop(0)
+    return [_hard_breaks(shown, ""), ""] if shown else []
+
+
+def _hard_breaks(lines: list[str], indent: str) -> str:
+    """Lines of one paragraph kept as lines: a backslash at the end of a line is a hard break
+    (a lone backslash stands for an empty line); the last line takes none (it would be shown)."""
+    while len(lines) > 1 and not lines[-1]:
+        lines = lines[:-1]
+    return "\\\n".join([lines[0], *(f"{indent}{line}" for line in lines[1:])])
 
 
 def _depth(line: str) -> int:
@@ -104,7 +107,7 @@ def _group(group: list[str | Table], marker: str) -> list[str]:
     out: list[str] = []
     texts = [line for line in group if isinstance(line, str)]
     shift = 0
-    if len(group) > 1 and isinstance(group[0], str) and _depth(group[0]) == 0 and all(
+    if len(group) > 1 and isinstance(group[0], str) and _depth(group[0]) == 0 and "\n" not in group[0] and all(
             _depth(line) > 0 for line in texts[1:]) and len(texts) == len(group):
         out += [f"### {markdown_literal(group[0])}", ""]
         group, shift = group[1:], 1
@@ -116,13 +119,10 @@ def _group(group: list[str | Table], marker: str) -> list[str]:
             continue
         depth = min(max(_depth(line) - shift, 0), depth + 1)
         indent = "  " * depth
-        first, *rest = [markdown_literal(part) for part in line.split("\n")]
-        while rest and not rest[-1]:
-            rest.pop()
-        # Lines inside one item (a note typed on several lines) stay lines: a backslash at the
-        # end of a line is a hard break (also on a line of its own, for an empty line).
-        parts = [f"{indent}{marker} {first}"] + [f"{indent}  {more}" for more in rest]
-        out.append("\\\n".join(parts))
+        # A text typed on several lines (a note, what happened) stays those lines inside its item.
+        first, *rest = typed(line).split("\n")
+        parts = [f"{indent}{marker} {markdown_literal(first)}", *(markdown_typed_line(more) for more in rest)]
+        out.append(_hard_breaks(parts, indent + "  "))
     return out + [""]
 
 

@@ -48,6 +48,20 @@ def reflow(text: str) -> str:
 _MARKDOWN_PUNCTUATION = {ord(c): "\\" + c for c in "\\`*_[]()<>#+-.!|~&="}
 
 
+def typed(text: str) -> str:
+    """Text a person typed, as it shows: without blanks at the ends of lines and blank lines
+    before or after it; its lines, blank lines between and leading spaces kept."""
+    return "\n".join(line.rstrip(" \t\r") for line in text.split("\n")).strip("\n")
+
+
+def hang(line: str) -> str:
+    """A line of a text list whose typed text runs over several lines: each further line starts
+    two columns in from the line's own indent, so it reads as part of that item."""
+    first, *rest = line.split("\n")
+    indent = " " * (len(first) - len(first.lstrip(" ")) + 2)
+    return "\n".join([first, *(f"{indent}{more}" if more else "" for more in rest)])
+
+
 def markdown_literal(text: str) -> str:
     """One line of text as Markdown that shows exactly these characters: every ASCII punctuation
     mark backslash-escaped (CommonMark allows it for all of them), so nothing a person typed
@@ -55,3 +69,13 @@ def markdown_literal(text: str) -> str:
     made visible. Leading and trailing blanks are dropped (Markdown would read them as an
     indented code block or a line break)."""
     return printable(text).strip().translate(_MARKDOWN_PUNCTUATION)
+
+
+def markdown_typed_line(line: str) -> str:
+    """One line of a text a person typed, as Markdown that shows it as typed, leading blanks
+    included: they become character references (a space a non-breaking one), which Markdown
+    neither strips nor reads as an indent and a browser does not collapse."""
+    shown = printable(line.rstrip(" \t\r")).rstrip()
+    body = shown.lstrip()
+    lead = "".join("&nbsp;" if c == " " else f"&#x{ord(c):x};" for c in shown[:len(shown) - len(body)])
+    return lead + body.translate(_MARKDOWN_PUNCTUATION)

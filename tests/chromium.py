@@ -30,9 +30,10 @@ def _run(page: Path, *args: str) -> subprocess.CompletedProcess:
                               capture_output=True, text=True, timeout=60, check=True)
 
 
-def dump_dom(page: Path) -> str:
-    """The page's DOM after the browser has parsed and laid it out, as HTML text."""
-    return _run(page, "--dump-dom").stdout
+def dump_dom(page: Path, size: tuple[int, int] | None = None) -> str:
+    """The page's DOM after the browser has parsed and laid it out, as HTML text; laid out in
+    a window of `size` (width, height) when given."""
+    return _run(page, *([f"--window-size={size[0]},{size[1]}"] if size else []), "--dump-dom").stdout
 
 
 def screenshot(page: Path, name: str, size: tuple[int, int] = (1200, 1600)) -> Path:

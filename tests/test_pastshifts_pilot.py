@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Static
 from conftest import local
 from shift.demo import write_demo
 from shift.shifts import start_shift
-from test_alerts import start_server
+from test_alerts import parsed, start_server
 from test_pastshifts import busy_shift
 from test_reportmail import mail_site
 from tui.app import SoloShiftApp
@@ -76,3 +76,66 @@ async def test_past_shifts_list_report_file_and_email(request, store, site, cloc
         assert status(app) == "Report emailed library-manager@lib.example.org at 17:30."
         assert [r["outcome"] for r in store.rows("SELECT outcome FROM report_emails WHERE shift_id = ?",
                                                   (jo.id,))] == ["sent", "sent"]
+
+
+async def test_emailing_the_open_shift_early_still_sends_its_report_when_it_ends(request, store, site, clock):
+    clock.moment = local(2026, 11, 24, 17, 30)
+    start_shift(store, "Sam", "main")
+    handler, port = start_server(request)
+    app = SoloShiftApp(store, mail_site(site, port))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(50):  # the desk's timers start
+            await pilot.pause(0.1)
+            if app.timers is not None:
+                break
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        await pilot.press("e")  # the open shift: its report so far
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if handler.envelopes and "Emailing" not in status(app):
+                break
+        assert parsed(handler.envelopes[0])["Subject"].startswith("Shift report so far ")
+        await pilot.press("escape")
+        await pilot.pause()
+        clock.advance(minutes=90)
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        await pilot.press(*"Keys with security.", "ctrl+s")
+        for _ in range(50):  # the shift's own report goes out as it ends
+            await pilot.pause(0.1)
+            if len(handler.envelopes) == 2:
+                break
+        assert len(handler.envelopes) == 2
+        final = parsed(handler.envelopes[1])
+        assert final["Subject"] == "Shift report Tue 24 Nov: Sam, Bata Library Service Desk"
+        assert "Keys with security." in final.get_body(("plain",)).get_content()
+
+
+async def test_help_lists_enter_and_go_to_date_says_what_it_did(store, site, clock):
+    from tui.ask import AskText
+    from tui.help import HelpScreen
+
+    clock.moment = local(2026, 11, 24, 17, 30)
+    start_shift(store, "Sam", "main")
+    app = SoloShiftApp(store, site)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert any(key == "Enter" for key, _ in app.screen.rows)
+        await pilot.press("escape", "g")
+        await pilot.pause()
+        assert isinstance(app.screen, AskText)
+        assert "Enter goes to the date · Esc cancels" in [str(s.content) for s in app.screen.query(Static)]
+        await pilot.press(*"0001-01-01", "enter")
+        await pilot.pause()
+        assert status(app) == "No shift on or before Mon 0001-01-01."
+        await pilot.press("g", *"9999-12-31", "enter")
+        await pilot.pause()
+        assert status(app) == "No shift on Fri 9999-12-31: the nearest before it is on Tue 2026-11-24."
+        await pilot.press("g", *"2026-11-24", "enter")
+        await pilot.pause()
+        assert status(app) == "Sam, Bata Library Service Desk: report not emailed yet."

@@ -1,7 +1,7 @@
 """The emergency timeline and the end-of-shift report, built from the database."""
 
-from conftest import ROOT
-from shift import money, sweep
+from conftest import ROOT, local
+from shift import money, report, sweep
 from shift.procedures import load_procedures
 from shift.runs import finish_run, record_answer, start_run
 from shift.shifts import end_shift
@@ -219,3 +219,30 @@ def test_a_missed_check_in_is_named_in_the_report(store, site, shift):
     assert text.index("check-in missed: alarm raised") < text.index("alarm escalated (email security)")
     checkins.record(store, shift, "escalation", "1:email supervisor")  # a later step: not a new miss
     assert report.render_text(report.build(store, site, shift.id)).count("check-in missed") == 1
+
+
+def test_circulation_in_the_desks_words_and_minutes_that_agree(store, site, clock):
+    from datetime import timedelta
+
+    from shift import circulation
+    from shift.shifts import start_shift
+
+    clock.moment = local(2026, 11, 24, 15, 0) + timedelta(seconds=50)
+    sam = start_shift(store, "Sam", "main")
+    circulation.record(store, sam, "in_house", "31234000111", site.zone)
+    circulation.record(store, sam, "loan", "31234000222", site.zone, patron="21234000999")
+    clock.moment = local(2026, 11, 24, 15, 1) + timedelta(seconds=10)  # 80 s later, shown 15:00 – 15:01
+    built = report.build(store, site, sam.id)
+    head, = (s for s in built.sections if s.key == "shift")
+    assert head.lines[1] == "Tue 24 Nov 2026 15:00 – still open (1 min)"
+    circ, = (s for s in built.sections if s.key == "circulation")
+    assert circ.lines == ["Loan: 1, In-house use: 1"]
+
+
+def test_days_at_the_ends_of_the_calendar(store, site, shift):
+    from datetime import date
+
+    assert report.shifts_on(store, site, date(9999, 12, 31)) == []  # it raised OverflowError
+    assert report.shifts_on(store, site, date(1, 1, 1)) == []
+    assert report.shifts_on(store, site, date(2026, 11, 24)) == [shift.id]
+    assert report.day_text(date(1, 1, 1)) == "Mon 0001-01-01"

@@ -161,3 +161,33 @@ def test_report_email_from_the_command_line_over_starttls_with_a_ca_beside_the_s
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout == "The report was emailed library-manager@library.example.\n"
     assert handler.encrypted == [True]
+
+
+def test_a_report_so_far_sent_while_the_shift_is_open_is_not_its_report(request, store, site, clock):
+    """Emailed early (past shifts' e, or report --email), the shift's own report still goes out
+    when it ends, with what came later and the handover; the early one says it is a report so far."""
+    handler, port = start_server(request)
+    site = mail_site(site, port)
+    clock.moment = local(2026, 11, 24, 17, 30)
+    sam = start_shift(store, "Sam", "main")
+    clock.moment = local(2026, 11, 24, 18, 0)
+    reportmail.send_now(store, site, sam.id)
+    early = parsed(handler.envelopes[0])
+    assert early["Subject"] == "Shift report so far Tue 24 Nov: Sam, Bata Library Service Desk"
+    text = early.get_body(("plain",)).get_content()
+    assert "(so far: the shift is still open)" in text.splitlines()[0]
+    assert "emailed" not in report.shift_list(store, site)[0]
+    # Made before the end, recorded after: still a report so far (the send took its time).
+    clock.moment = local(2026, 11, 24, 19, 29)
+    slow = reportmail.message(store, site, sam.id)
+    clock.moment = local(2026, 11, 24, 19, 30)
+    end_shift(store, sam, "Keys with security.")
+    reportmail.record(store, sam.id, True, "emailed " + MANAGER[0], slow.made_at)
+    assert reportmail.unsent(store, clock.now()) == [sam.id]  # the desk still sends it
+    assert "  only a report so far sent  " in report.shift_list(store, site)[0]
+    reportmail.send_now(store, site, sam.id)
+    final = parsed(handler.envelopes[1])
+    assert final["Subject"] == "Shift report Tue 24 Nov: Sam, Bata Library Service Desk"
+    assert "Keys with security." in final.get_body(("plain",)).get_content()
+    assert reportmail.unsent(store, clock.now()) == []
+    assert "  emailed  " in report.shift_list(store, site)[0]

@@ -1,16 +1,20 @@
 """The shift report in its three formats: Markdown (the source), the HTML page made from it, and text.
 Every kind of record appears with its time in each; what a person typed comes out as typed."""
 
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chromium
 from conftest import ROOT, local
 from shift import incidents, report, reportpage
 from shift.procedures import load_procedures
+from shift.report import Report, Section, Table
 from shift.runs import finish_run, skip_step, start_run
 from shift.shifts import end_shift, start_shift
 from shift.tally import record as tally
@@ -207,3 +211,137 @@ def test_statistics_leave_out_voided_entries_and_count_by_local_hour(store, site
     # Half an hour off UTC: 18:50 and 19:10 Toronto are 05:20 and 05:40 in Kolkata, one local hour.
     kolkata = lines(site._replace(zone=ZoneInfo("Asia/Kolkata")))
     assert "By hour: 05:00 4" in kolkata
+
+
+# --- What a person typed on several lines comes out as those lines -----------------------------
+
+class Items(HTMLParser):
+    """Every tag of a page; the visible text of each list item and of each section's paragraphs,
+    a <br> as a line break and a newline in the source as the blank a browser makes of it."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.items, self.paragraphs, self.open = set(), [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        if tag in ("li", "p"):
+            self.open = []
+        elif tag == "br" and self.open is not None:
+            self.open.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("li", "p") and self.open is not None:
+            (self.items if tag == "li" else self.paragraphs).append(_as_browser_shows("".join(self.open)))
+            self.open = None
+
+    def handle_data(self, data):
+        if self.open is not None:
+            self.open.append(data.replace("\n", " "))
+
+
+def _as_browser_shows(text: str) -> str:
+    """Each line without the blanks a browser collapses (at its start, runs of spaces, at its
+    end); a non-breaking space is kept, and then read as a space."""
+    lines = [re.sub(" +", " ", line.lstrip(" ")).rstrip() for line in text.split("\n")]
+    return "\n".join(lines).replace("\xa0", " ")
+
+
+def _as_typed(text: str) -> str:
+    """What a person typed as the page must show it: control characters as their pictures;
+    without blanks ending a line or blank lines before and after the text; spaces starting a
+    line kept, runs of spaces after that shown as one (a browser's way)."""
+    lines = [printable(line.rstrip(" \t\r")).rstrip() for line in text.split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    shown = []
+    for line in lines:
+        body = line.lstrip()
+        shown.append(line[:len(line) - len(body)] + re.sub(" +", " ", body))
+    return "\n".join(shown).replace("\xa0", " ")
+
+
+MARKS = st.sampled_from(["\n", "\n\n", "  ", " ", "-", "*", "#", "=", "1.", "1)", ">", "`", "```", "|", "\t",
+                         "\r", "\x1b", "\x00", "\x0b", "\x85", "\xa0", "\u3000", "\u2028", "&amp;", "<b>", "\\",
+                         "---", "===", "    ", "+", "_", "[x](y)", "~~~"])
+TYPED = st.lists(st.one_of(MARKS, st.text(max_size=4)), max_size=12).map("".join)
+ALLOWED = {"html", "head", "meta", "title", "style", "body", "article", "h1", "section", "h2", "h3", "ul", "li",
+           "p", "br"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(typed=TYPED)
+def test_typed_text_shows_as_typed_and_is_never_markup(typed):
+    """An incident's field (an item under the incident's heading), a note (an item of its own)
+    and the handover note (a paragraph): each shows the text as typed, in its own item."""
+    sections = [
+        Section("Incidents", ["Tue 24 Nov 19:20  Injury — Second floor", f"  What happened: {typed}",
+                              "  Security: not called"], "incidents"),
+        Section("Desk statistics", ["Total: 1", f"Note 19:05 Reference: {typed}", "By hour: 19:00 1"],
+                "statistics"),
+        Section("Handover note", [typed], "handover", prose=True),
+    ]
+    parsed = Items()
+    parsed.feed(reportpage.html([Report(None, "Shift report", sections)]))  # type: ignore[arg-type]
+    assert parsed.tags <= ALLOWED, parsed.tags - ALLOWED
+    assert parsed.items == [_as_typed(f"What happened: {typed}"), "Security: not called", "Total: 1",
+                            _as_typed(f"Note 19:05 Reference: {typed}"), "By hour: 19:00 1"]
+    assert parsed.paragraphs == ([_as_typed(typed)] if _as_typed(typed) else [])
+
+
+def test_an_incident_typed_on_several_lines_stays_one_item(store, site, shift, clock):
+    """The tester's case: "What happened" typed as a numbered list with a blank line. It was a
+    heading underline and sub-items; the handover note's indented lines lost their spaces."""
+    what = "1. first *bold* thing\n\n2. second\n  - indented\n==="
+    clock.moment = local(2026, 11, 24, 19, 25)
+    incidents.file_incident(store, site, shift, incidents.IncidentForm(
+        category="Injury", occurred_at=local(2026, 11, 24, 19, 20), zone_id="second",
+        what_happened=what, reporter="Sam", injury="none"))
+    end_shift(store, shift, "Keys:\n    desk drawer\n\n- spare with security")
+    built = report.build(store, site, shift.id)
+    md = reportpage.markdown(built)
+    assert ("- What happened: 1\\. first \\*bold\\* thing\\\n  \\\n  2\\. second\\\n  &nbsp;&nbsp;\\- indented"
+            "\\\n  \\=\\=\\=\n") in md
+    parsed = Items()
+    parsed.feed(reportpage.html([built]))
+    assert parsed.tags <= ALLOWED
+    assert "What happened: " + what in parsed.items
+    assert "Keys:\n    desk drawer\n\n- spare with security" in parsed.paragraphs
+    text = report.render_text(built)  # the text lays the lines out under their label
+    assert "  What happened: 1. first *bold* thing\n\n    2. second\n      - indented\n    ===\n" in text
+    assert "Keys:\n    desk drawer\n\n- spare with security" in text
+
+
+# A test-only probe (the product page has no script, and its policy forbids one): after layout,
+# it writes into the page how wide the content is against the window.
+WIDTH_PROBE = """<script>document.body.dataset.widths = document.documentElement.scrollWidth + " "
++ document.documentElement.clientWidth;</script>"""
+
+
+def test_a_long_unbroken_string_stays_inside_the_page(tmp_path):
+    long = "x" * 300
+    sections = [
+        Section("Desk statistics", ["Total: 1", Table(("Type", "Count"), [(long, "1")]),
+                                    f"Note 19:05 Reference: {long}", f"  note on a step: {long}\n{long}"],
+                "statistics"),
+        Section("Handover note", [f"{long}\n  {long}"], "handover", prose=True),
+    ]
+    html = reportpage.html([Report(None, f"Shift report {long}", sections)])  # type: ignore[arg-type]
+    assert "Content-Security-Policy" in html and "<script" not in html
+    probed = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html).replace(
+        "</body>", WIDTH_PROBE + "</body>")
+    path = tmp_path / "long.html"
+    path.write_text(probed, encoding="utf-8")
+    for width in (800, 500):  # Chromium's narrowest window is 500 px
+        found = re.search(r'data-widths="(\d+) (\d+)"', chromium.dump_dom(path, (width, 900)))
+        assert found, "the probe did not run"
+        scroll, client = map(int, found.groups())
+        assert client <= width and scroll <= client, (width, scroll, client)
+
+
+def test_report_list_of_an_empty_database_says_so(store, tmp_path):
+    store.close()
+    listed = run_report(store.path, "--list", cwd=tmp_path)
+    assert listed.returncode == 0 and listed.stdout == "No shifts recorded yet.\n"

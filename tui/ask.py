@@ -53,8 +53,10 @@ class AskText(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
 
-    def __init__(self, title: str, prompt: str, required: bool = False, value: str = "") -> None:
+    def __init__(self, title: str, prompt: str, required: bool = False, value: str = "",
+                 enter: str = "saves") -> None:
         super().__init__()
+        self.enter = enter  # what Enter does, said under the line
         self.title_text = title
         self.prompt = prompt
         self.required = required
@@ -67,7 +69,7 @@ class AskText(ModalScreen[str | None]):
             yield Label(self.title_text, classes="title", markup=False)
             yield Static(self.prompt, markup=False)
             yield AnswerInput(self.value)
-            yield Static("Enter saves · Esc cancels", classes="note", markup=False)
+            yield Static(f"Enter {self.enter} · Esc cancels", classes="note", markup=False)
             yield Static("", id="ask-error", markup=False)
 
     def on_mount(self) -> None:

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from shift import pastshifts, reportmail
+from shift import pastshifts, report, reportmail
 from shift.files import FileRefused
 from shift.text import printable
 from tui.ask import AskText
@@ -33,7 +33,8 @@ def _cell(text: str, right: bool = False) -> Text:
 class PastShiftsScreen(Screen[None]):
     AUTO_FOCUS = "#past-list"
     BINDINGS = [
-        Binding("enter", "open", "Report", id="past.open"),
+        # Before the list's own Enter, so the help lists it (a click on a row still opens it).
+        Binding("enter", "open", "Report", id="past.open", priority=True),
         Binding("e", "email", "Email it", id="past.email"),
         Binding("o", "write", "Write to file", id="past.write"),
         Binding("g", "go_to_date", "Go to date", id="past.date"),
@@ -170,7 +171,8 @@ class PastShiftsScreen(Screen[None]):
 
     def action_go_to_date(self) -> None:
         self.app.push_screen(AskText("Go to a date", "The date (YYYY-MM-DD): the list moves to its last shift, or "
-                                                     "the nearest one before it."), self._go_to)
+                                                     "the nearest one before it.", enter="goes to the date"),
+                             self._go_to)
 
     def _go_to(self, answer: str | None) -> None:
         if not answer:
@@ -184,9 +186,14 @@ class PastShiftsScreen(Screen[None]):
         # Newest first: the first shift that started on or before that day.
         row = next((n for n, s in enumerate(self.shifts) if s.started_at.astimezone(zone).date() <= day), None)
         if row is None:
-            self._say(f"No shift on or before {day:%a %Y-%m-%d}.", failed=True)
+            self._say(f"No shift on or before {report.day_text(day)}.", failed=True)
             return
         self.query_one("#past-list", DataTable).move_cursor(row=row)
+        found = self.shifts[row].started_at.astimezone(zone).date()
+        if found != day:  # said, also when the cursor was there already (it would seem to do nothing)
+            self._say(f"No shift on {report.day_text(day)}: the nearest before it is on {report.day_text(found)}.")
+        else:  # an earlier error goes, also when the cursor does not move
+            self._show_status()
 
     def action_close(self) -> None:
         self.dismiss(None)

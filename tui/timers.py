@@ -141,17 +141,18 @@ class DeskTimers:
         self._reports_sending.add(shift_id)
 
         def sent(ok: bool, detail: str) -> None:
-            self._report_sent(shift_id, mail.subject, ok, detail, announce)
+            self._report_sent(shift_id, mail, ok, detail, announce)
             if done is not None:
                 done(ok, detail)
 
         self._off_the_loop(lambda: reportmail.deliver(settings, mail.subject, mail.text, mail.html), sent,
                            group="reports")
 
-    def _report_sent(self, shift_id: str, subject: str, ok: bool, detail: str, announce: bool) -> None:
+    def _report_sent(self, shift_id: str, mail: reportmail.Mail, ok: bool, detail: str, announce: bool) -> None:
         self._reports_sending.discard(shift_id)
+        subject = mail.subject
         try:
-            reportmail.record(self.app.store, shift_id, ok, detail)
+            reportmail.record(self.app.store, shift_id, ok, detail, mail.made_at)
         except sqlite3.Error as exc:  # unrecorded, a sent report is sent again later: no harm
             log.error("shift report %s: outcome not recorded: %s", shift_id, exc)
         if ok:
