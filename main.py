@@ -211,7 +211,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from shift import incidentexport
     from shift.circexport import ExportError, export
-    from shift.store import StoreError
+    from shift.store import StoreError, write_refused
 
     # Incident reports are only read; a circulation export records what it wrote.
     reading = args.what == "incidents"
@@ -227,8 +227,11 @@ def cmd_export(args: argparse.Namespace) -> int:
                 print(f"Wrote {count} incident report(s) to {args.output}")
                 return 0
             result = export(store, site, args.format, Path(args.output), include_all=args.all)
-        except (ExportError, StoreError, sqlite3.Error) as exc:
+        except (ExportError, StoreError) as exc:
             print(exc, file=sys.stderr)
+            return 1
+        except sqlite3.Error as exc:
+            print(write_refused(store.path, exc), file=sys.stderr)
             return 1
     for line in result.summary():
         print(line)
@@ -239,7 +242,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     import sqlite3
 
     from shift.circulation import import_blocked
-    from shift.store import StoreError
+    from shift.store import StoreError, write_refused
 
     opened = _open_store(args, must_exist=False, busy=IMPORT_BUSY)
     if opened is None:
@@ -248,8 +251,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     with store:
         try:
             count, problems = import_blocked(store, Path(args.file))
-        except (StoreError, sqlite3.Error) as exc:
+        except StoreError as exc:
             print(f"Not imported: {exc}", file=sys.stderr)
+            return 1
+        except sqlite3.Error as exc:
+            print(f"Not imported: {write_refused(store.path, exc)}", file=sys.stderr)
             return 1
     for problem in problems:
         print(problem, file=sys.stderr)

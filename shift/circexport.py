@@ -51,6 +51,7 @@ import csv
 import io
 import json
 import re
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -61,7 +62,7 @@ from shift import circulation
 from shift.circulation import CARRIED, Transaction
 from shift.files import FileRefused, unused_path, write_new_file
 from shift.site import Site
-from shift.store import Store
+from shift.store import Store, StoreError, write_refused
 from shift.text import not_a_formula, printable
 
 FORMATS = {"alma": ".dat", "koha": ".koc", "evergreen": ".jsonl", "csv": ".csv"}
@@ -272,13 +273,20 @@ def export(store: Store, site: Site, fmt: str, path: Path | str, include_all: bo
         return ExportResult(fmt, None, 0, dict(rendered.left_out), circulation.purge_patrons(store, site.circulation))
     if rendered.written:
         write_new_file(path, rendered.data, create_folder)
-    with store.transaction():
-        export_row = store.insert("circ_exports", {
-            "exported_at": store.now_iso(), "format": fmt,
-            "path": str(path.absolute()) if rendered.written else "", "count": len(rendered.written),
-        })
-        store.insert_all([("circ_exported", {"export_id": export_row["id"], "txn_id": txn_id})
-                          for txn_id in rendered.written + rendered.settled])
+    try:
+        with store.transaction():
+            export_row = store.insert("circ_exports", {
+                "exported_at": store.now_iso(), "format": fmt,
+                "path": str(path.absolute()) if rendered.written else "", "count": len(rendered.written),
+            })
+            store.insert_all([("circ_exported", {"export_id": export_row["id"], "txn_id": txn_id})
+                              for txn_id in rendered.written + rendered.settled])
+    except (sqlite3.Error, StoreError) as exc:
+        # A file whose transactions are not marked would be exported, and uploaded, again.
+        if rendered.written:
+            path.unlink(missing_ok=True)
+        why = str(exc) if isinstance(exc, StoreError) else write_refused(store.path, exc)
+        raise ExportError(f"Nothing exported: {why}") from exc
     purged = circulation.purge_patrons(store, site.circulation)
     return ExportResult(fmt, path if rendered.written else None, len(rendered.written),
                         dict(rendered.left_out), purged)

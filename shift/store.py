@@ -657,6 +657,13 @@ def waiting_paths(path: Path) -> list[Path]:
             Path(tempfile.gettempdir()) / f"solo-shift-{digest}.waiting.json"]
 
 
+def write_refused(path: Path, exc: BaseException) -> str:
+    """Why a command's write to the database failed, for the person, and what to do."""
+    return (f"{path} could not be written ({exc}): it or its folder may be read-only, the disk may be "
+            "full, or another program may hold it. Nothing was changed in it. Check the file's "
+            "permissions and the free space, close the other program, and try again.")
+
+
 def _folder_refused(path: Path) -> str:
     found = f"{path} is there, but its" if path.exists() else "The"
     return (f"{found} folder {path.parent} cannot be written by this user, and the desk keeps its working "
