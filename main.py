@@ -324,13 +324,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print("Fix the site file first (python main.py check).", file=sys.stderr)
         return 1
-    first, last = stats.default_period(args.since, args.until, date.today())
-    if last < first:
-        print(f"--from {first} is after --to {last}: the period would be empty.", file=sys.stderr)
+    if args.since and args.until and args.until < args.since:
+        print(f"--from {args.since} is after --to {args.until}: the period would be empty.", file=sys.stderr)
         return 2
-    if args.desk is not None and args.desk not in {d.id for d in site.desks}:
-        print(f"note: '{args.desk}' is not a desk in {args.site} ({', '.join(d.id for d in site.desks)}); "
-              "counting its shifts anyway", file=sys.stderr)
+    try:
+        first, last = stats.default_period(args.since, args.until, date.today())
+    except ValueError as exc:
+        print(f"No statistics: {exc}.", file=sys.stderr)
+        return 2
     paths = [Path(p) for p in args.dbs] if args.dbs else [resolve_db_path(args.db)]
     try:
         sources = stats.Sources.open(paths)
@@ -339,12 +340,23 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 2
     for store in sources.stores:
         _warn_if_damaged(args, store)
+    if args.desk is not None and args.desk not in (found := stats.desks_recorded(sources)):
+        print(f"No shift at desk '{args.desk}' in {', '.join(str(p) for p in paths)}: the desks found are "
+              f"{', '.join(found) or 'none (no shift recorded)'}.", file=sys.stderr)
+        sources.close()
+        return 2
+    if args.desk is not None and args.desk not in {d.id for d in site.desks}:
+        print(f"note: '{args.desk}' is not a desk in {args.site} ({', '.join(d.id for d in site.desks)}); "
+              "counting its shifts anyway", file=sys.stderr)
     try:
         if args.format == "csv":
             text = statspage.render_csv(stats.transactions(sources, site, first, last, args.desk))
         else:
             figures = stats.build(sources, site, first, last, args.desk)
             text = statspage.render_html(figures) if args.format == "html" else statspage.render_text(figures)
+    except ValueError as exc:  # a period the statistics cannot count
+        print(f"No statistics: {exc}.", file=sys.stderr)
+        return 2
     except sqlite3.Error as exc:
         print(f"No statistics: {exc}", file=sys.stderr)
         return 1

@@ -1,7 +1,7 @@
 """The coordinator's desk statistics over a period: what the desk's hours are set from.
 
 Figures come from SQL (GROUP BY), not from walking rows in Python: a year is some
-22,000 entries. Local time is worked out inside the query: the site's UTC offsets
+55,000 entries. Local time is worked out inside the query: the site's UTC offsets
 over the period (daylight saving included) become one CASE over the stored UTC
 times, applied to hour buckets rather than to every row.
 
@@ -22,7 +22,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from shift import checkins, prompts
-from shift.clock import UTC, to_iso
+from shift.clock import UTC, from_iso, to_iso
 from shift.hours import HoursCalendar, local_moment
 from shift.site import Site
 from shift.store import ReadOnlyStore, Store, StoreError
@@ -92,10 +92,10 @@ class Cell(NamedTuple):
     """One weekday × hour of the heat map."""
 
     total: int
-    open: int  # how many times the library was open in this hour over the period
-    average: float | None  # total / open; None: never open (shown blank, not 0)
+    open: int  # how many times the library was open in this hour over the period (counted_open_hours)
+    average: float | None  # total / open; None: no open hour counted (shown blank, not 0)
     level: int | None  # heat level of the average (shift decides; screens map it to a colour)
-    total_level: int | None
+    total_level: int | None  # None: no open hour and nothing logged
 
 
 class Week(NamedTuple):
@@ -103,7 +103,7 @@ class Week(NamedTuple):
     total: int
     reference: int  # reference transactions ([survey])
     open_hours: int
-    full: bool  # all seven days inside the period
+    full: bool  # all seven days inside the period, every open hour of them counted
 
 
 class Survey(NamedTuple):
@@ -125,7 +125,7 @@ class Stats(NamedTuple):
     total: int
     grid: dict[tuple[int, int], Cell]  # (weekday Mon=0, hour) -> cell
     hours: tuple[int, ...]  # the hours of the day the map shows (any open, or any entry)
-    outside_hours: int  # entries in hours the library was never open in the period
+    outside_hours: int  # entries in hours with no open hour counted (closed, or not counted)
     by_category: tuple[tuple[str, str, int], ...]  # (id, name, count), site order, then unknown ids
     by_channel: tuple[tuple[str, str, int], ...]
     by_read: tuple[tuple[int | None, int], ...]  # levels 1-6; None: not scored
@@ -138,6 +138,8 @@ class Stats(NamedTuple):
     survey: Survey
     top_average: float
     top_total: int
+    counted_from: datetime | None  # (local) the first record, when open hours of the period came before it
+    counted_until: datetime | None  # (local) now, when open hours of the period are still to come
 
     def level_range(self, level: int, averages: bool = True) -> tuple[float, float]:
         """The values a heat level stands for (for the legend)."""
@@ -153,13 +155,38 @@ def heat_level(value: float, top: float) -> int:
 
 
 def default_period(first: date | None, last: date | None, today: date) -> tuple[date, date]:
-    """--to defaults to today; --from to the four weeks (28 days) ending on --to."""
+    """--to defaults to today; --from to the four weeks (28 days) ending on --to.
+    Raises ValueError for a period that cannot be counted (see countable)."""
     last = last or today
-    return first or last - timedelta(days=DEFAULT_DAYS - 1), last
+    if first is None:
+        countable(last, last)
+        if (last - EARLIEST_DAY).days < DEFAULT_DAYS - 1:
+            raise ValueError(f"the four weeks up to {last} would begin before {EARLIEST_DAY}, too near the "
+                             "start of the calendar to count: give --from")
+        first = last - timedelta(days=DEFAULT_DAYS - 1)
+    countable(first, last)
+    return first, last
+
+
+# The calendar's ends: a period's moments, its Monday-to-Sunday weeks and the days either side that the zone's
+# offsets are read over, must be dates Python can hold.
+EARLIEST_DAY = date.min + timedelta(days=10)
+LATEST_DAY = date.max - timedelta(days=10)
+
+
+def countable(first: date, last: date) -> None:
+    """Raises ValueError, with a message for people, for a period the statistics cannot count."""
+    for day in (first, last):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise ValueError(f"{day} is too near the end of the calendar to count: give dates from "
+                             f"{EARLIEST_DAY} to {LATEST_DAY}")
+    if last < first:
+        raise ValueError(f"the period ends ({last}) before it starts ({first})")
 
 
 def bounds(zone: ZoneInfo, first: date, last: date) -> tuple[datetime, datetime]:
     """The period's real moments: local midnight starting `first` to that ending `last`."""
+    countable(first, last)
     return local_moment(first, 0, zone), local_moment(last + timedelta(days=1), 0, zone)
 
 
@@ -235,9 +262,10 @@ def live_tallies(sources: Sources, desk: str | None, with_desk: bool = False) ->
 
 # -- the figures --------------------------------------------------------------------
 
-def build(sources: Sources, site: Site, first: date, last: date, desk: str | None = None) -> Stats:
-    if last < first:
-        raise ValueError(f"the period ends ({last}) before it starts ({first})")
+def build(sources: Sources, site: Site, first: date, last: date, desk: str | None = None,
+          now: datetime | None = None) -> Stats:
+    """Raises ValueError for a period that cannot be counted. `now`: by default the first
+    database's clock (the desk's own on its screen, the real time for the command)."""
     zone = site.zone
     start, end = bounds(zone, first, last)
     params = {"start": to_iso(start), "end": to_iso(end), "desk": desk}
@@ -267,32 +295,50 @@ def build(sources: Sources, site: Site, first: date, last: date, desk: str | Non
             days[date.fromisoformat(a)] = (n, c or 0)
         else:
             kinds.append((a, b, c, n))
-    open_slots, open_by_day = opening_hours(site.hours, first, last)
-    return _assemble(site, first, last, desk, sources, totals, days, kinds, open_slots, open_by_day,
+    now = now or sources.stores[0].clock.now()
+    since = first_record(sources, desk)
+    counted = counted_open_hours(site.hours, first, last, since, now)
+    return _assemble(site, first, last, desk, sources, totals, days, kinds, counted,
+                     since.astimezone(zone) if since is not None and counted.before else None,
+                     now.astimezone(zone) if counted.after else None,
                      incidents_by_category(sources, params, desk),
                      prompt_punctuality(sources, site, params, desk),
                      checkin_punctuality(sources, params, desk))
 
 
-def opening_hours(hours: HoursCalendar, first: date, last: date) -> tuple[Counter, Counter]:
-    """How many times each weekday × hour was open over the period (an hour open for any part
-    of it counts), from the site's hours calendar; and how many hours were open each day."""
-    seen: set[tuple[date, int]] = set()
+class OpenHours(NamedTuple):
+    """The open hours the averages divide by (counted_open_hours decides which)."""
+
+    slots: Counter  # (weekday, hour) -> how many times that hour was open and counted
+    by_day: Counter  # local date -> open hours counted that day
+    cut: frozenset[date]  # days of the period with an open hour not counted (before the records, or to come)
+    calendar: frozenset[int]  # the hours of the day the library opened in the period, counted or not
+    before: bool  # an open hour of the period came before `since`, so was not counted
+    after: bool  # an open hour of the period comes after `until`
+
+
+def counted_open_hours(hours: HoursCalendar, first: date, last: date, since: datetime | None,
+                       until: datetime) -> OpenHours:
+    """How many times each weekday × hour was open over the period, from the site's hours calendar
+    (an hour open for any part of it counts), and how many hours were open each day.
+
+    The one rule for every average, the weeks, the quietest hours and the typical week: only the
+    open time from `since` (the desk's first record) up to `until` (now) counts. An hour that has
+    not come yet, or one before the desk kept any record, had nobody counting: it is no 0."""
     zone = hours.zone
+    seen: set[tuple[date, int]] = set()
+    early: set[tuple[date, int]] = set()  # open hours left out: before `since`
+    late: set[tuple[date, int]] = set()  # and from `until` on
+    calendar: set[int] = set()
     day = first
     while day <= last:
         for start, end in hours.intervals(day):
-            begin, finish = start.astimezone(zone), end.astimezone(zone)
-            if begin.utcoffset() == finish.utcoffset() and begin.date() == finish.date():
-                last_hour = finish.hour if (finish.minute or finish.second) else finish.hour - 1
-                seen.update((begin.date(), h) for h in range(begin.hour, last_hour + 1))
-                continue
-            moment = start  # a daylight-saving change or midnight inside: hour by hour
-            while moment < end:
-                here = moment.astimezone(zone)
-                seen.add((here.date(), here.hour))
-                moment += timedelta(minutes=60 - here.minute) - timedelta(seconds=here.second,
-                                                                        microseconds=here.microsecond)
+            counted = _hours_touched(max(start, since) if since else start, min(end, until), zone)
+            seen |= counted
+            if since is not None:
+                early |= _hours_touched(start, min(end, since), zone) - counted
+            late |= _hours_touched(max(start, until), end, zone) - counted
+            calendar.update(hour for _, hour in _hours_touched(start, end, zone))
         day += timedelta(days=1)
     slots: Counter = Counter()
     by_day: Counter = Counter()
@@ -300,17 +346,58 @@ def opening_hours(hours: HoursCalendar, first: date, last: date) -> tuple[Counte
         if first <= when <= last:
             slots[(when.weekday(), hour)] += 1
             by_day[when] += 1
-    return slots, by_day
+    early = {(when, hour) for when, hour in early if first <= when <= last}
+    late = {(when, hour) for when, hour in late if first <= when <= last}
+    return OpenHours(slots, by_day, frozenset(when for when, _ in early | late), frozenset(calendar),
+                     bool(early), bool(late))
+
+
+def _hours_touched(start: datetime, end: datetime, zone: ZoneInfo) -> set[tuple[date, int]]:
+    """The local (date, hour)s that start..end covers any part of."""
+    if start >= end:
+        return set()
+    begin, finish = start.astimezone(zone), end.astimezone(zone)
+    if begin.utcoffset() == finish.utcoffset() and begin.date() == finish.date():
+        last_hour = finish.hour if (finish.minute or finish.second or finish.microsecond) else finish.hour - 1
+        return {(begin.date(), h) for h in range(begin.hour, last_hour + 1)}
+    found = set()
+    moment = start  # a daylight-saving change or midnight inside: hour by hour
+    while moment < end:
+        here = moment.astimezone(zone)
+        found.add((here.date(), here.hour))
+        moment += timedelta(minutes=60 - here.minute) - timedelta(seconds=here.second, microseconds=here.microsecond)
+    return found
+
+
+def first_record(sources: Sources, desk: str | None) -> datetime | None:
+    """The desk's first record over every database: the earliest shift start or entry (an entry
+    logged late may be dated before its shift began). None: nothing recorded yet."""
+    if desk is None:
+        found = sources.union("SELECT MIN(started_at) AS at FROM {s}.shifts UNION ALL "
+                              "SELECT MIN(occurred_at) FROM {s}.tallies")
+    else:
+        found = sources.union("SELECT MIN(started_at) AS at FROM {s}.shifts WHERE desk = :desk UNION ALL "
+                              "SELECT MIN(occurred_at) FROM {s}.tallies" + _desk_filter("shift_id", desk)
+                              .replace(" AND", " WHERE", 1))
+    earliest = sources.conn.execute(f"SELECT MIN(at) FROM ({found})", {"desk": desk}).fetchone()[0]
+    return from_iso(earliest) if earliest else None
+
+
+def desks_recorded(sources: Sources) -> tuple[str, ...]:
+    """The desk ids of the shifts in the databases, sorted."""
+    found = sources.union("SELECT DISTINCT desk FROM {s}.shifts")
+    return tuple(row[0] for row in sources.conn.execute(f"SELECT desk FROM ({found}) ORDER BY desk"))
 
 
 def _assemble(site: Site, first: date, last: date, desk: str | None, sources: Sources, totals: Counter,
               days: dict[date, tuple[int, int]], kinds: list[tuple[str, str, int | None, int]],
-              open_slots: Counter, open_by_day: Counter, incidents: tuple[tuple[str, int], ...],
+              counted: OpenHours, since: datetime | None, until: datetime | None,
+              incidents: tuple[tuple[str, int], ...],
               prompt_counts: dict[str, int], checkin_counts: dict[str, int]) -> Stats:
+    open_slots = counted.slots
     averages = {slot: totals[slot] / count for slot, count in open_slots.items()}
     top_average = max(averages.values(), default=0.0)
-    shown = [slot for slot in totals if slot in open_slots]
-    top_total = max((totals[slot] for slot in shown), default=0)
+    top_total = max(totals.values(), default=0)
     grid = {}
     for weekday in range(7):
         for hour in range(24):
@@ -320,13 +407,14 @@ def _assemble(site: Site, first: date, last: date, desk: str | None, sources: So
             grid[(weekday, hour)] = Cell(
                 total, count, average,
                 None if average is None else heat_level(average, top_average),
-                None if not count else heat_level(total, top_total))
+                None if not (count or total) else heat_level(total, top_total))
     outside = sum(n for slot, n in totals.items() if slot not in open_slots)
-    used = sorted({h for _, h in open_slots} | {h for (_, h), n in totals.items() if n})
+    used = sorted(counted.calendar | {h for (_, h), n in totals.items() if n})
     hours = tuple(range(used[0], used[-1] + 1)) if used else ()
-    ranked = sorted(averages.items(), key=lambda item: (-item[1], item[0]))
-    busiest = tuple((w, h, a) for (w, h), a in ranked[:BUSIEST])
-    quietest = tuple((w, h, a) for (w, h), a in sorted(averages.items(), key=lambda i: (i[1], i[0]))[:BUSIEST])
+    # Nothing logged in any open hour: every hour is 0, and there is nothing to rank.
+    ranked = sorted(averages.items(), key=lambda item: (-item[1], item[0])) if top_average else []
+    busiest = tuple((w, h, a) for (w, h), a in ranked[:BUSIEST] if a)
+    quietest = tuple((w, h, a) for (w, h), a in sorted(ranked, key=lambda i: (i[1], i[0]))[:BUSIEST])
 
     by_cat: Counter = Counter()
     by_chan: Counter = Counter()
@@ -342,22 +430,24 @@ def _assemble(site: Site, first: date, last: date, desk: str | None, sources: So
     channels = tuple((c, (ch.name if (ch := config.channel(c)) else c), by_chan[c]) for c in chan_order)
     reads = tuple((level, by_read[level]) for level in (1, 2, 3, 4, 5, 6, None))
 
-    weeks = _weeks(first, last, days, open_by_day)
+    weeks = _weeks(first, last, days, counted)
     survey = _survey(site, by_cat, weeks)
     return Stats(site.name, first, last, desk, tuple(str(s.path) for s in sources.stores),
                  sum(by_cat.values()), grid, hours, outside, categories, channels, reads, busiest, quietest,
-                 weeks, incidents, prompt_counts, checkin_counts, survey, top_average, top_total)
+                 weeks, incidents, prompt_counts, checkin_counts, survey, top_average, top_total, since, until)
 
 
-def _weeks(first: date, last: date, days: dict[date, tuple[int, int]], open_by_day: Counter) -> tuple[Week, ...]:
-    """Monday-to-Sunday weeks touching the period; `full` when all seven days are inside it."""
+def _weeks(first: date, last: date, days: dict[date, tuple[int, int]], counted: OpenHours) -> tuple[Week, ...]:
+    """Monday-to-Sunday weeks touching the period; `full` when all seven days are inside it and
+    every open hour of them counted (none before the first record, none still to come)."""
     weeks = []
     monday = first - timedelta(days=first.weekday())
     while monday <= last:
         inside = [monday + timedelta(days=n) for n in range(7) if first <= monday + timedelta(days=n) <= last]
         weeks.append(Week(monday, sum(days.get(d, (0, 0))[0] for d in inside),
                           sum(days.get(d, (0, 0))[1] for d in inside),
-                          sum(open_by_day.get(d, 0) for d in inside), len(inside) == 7))
+                          sum(counted.by_day.get(d, 0) for d in inside),
+                          len(inside) == 7 and not counted.cut.intersection(inside)))
         monday += timedelta(days=7)
     return tuple(weeks)
 
@@ -389,16 +479,22 @@ def prompt_punctuality(sources: Sources, site: Site, params: dict, desk: str | N
     """Timed prompts due in the period, each judged once (shift/prompts.py decides): a prompt
     not dealt with while its shift is still open is 'open', not missed yet. Prompts of tasks
     that need no acknowledging (announcements) are left out: nobody is asked to do anything."""
+    # Two desks each have a prompt for the same task and time (prompt_key), even under the same
+    # desk id: a prompt is its key within one desk's database, named there by the first shift that
+    # recorded an event of it (a prompt rung in one shift may be done in the next), or, with no
+    # shift at all, by its first event's id. Ids are UUIDs, so two databases' prompts stay apart
+    # and a copy of a database names each prompt as the original does: counted once.
+    same = "x.due_at = e.due_at AND x.prompt_key = e.prompt_key"
     events = sources.union(
         "SELECT e.id, e.prompt_key, e.task_id, e.event, e.at, "
-        "COALESCE((SELECT desk FROM {s}.shifts WHERE id = e.shift_id), '') AS desk, "
+        f"COALESCE((SELECT x.shift_id FROM {{s}}.prompt_events x WHERE {same} AND x.shift_id IS NOT NULL "
+        f"ORDER BY x.at, x.id LIMIT 1), (SELECT MIN(x.id) FROM {{s}}.prompt_events x WHERE {same})) AS prompt, "
         "e.shift_id IS NULL OR EXISTS (SELECT 1 FROM {s}.shift_ends x WHERE x.shift_id = e.shift_id) AS ended "
         "FROM {s}.prompt_events e WHERE e.due_at >= :start AND e.due_at < :end" + _desk_filter("e.shift_id", desk))
-    # Two desks each have a prompt for the same task and time: one per desk.
     rows = sources.conn.execute(f"""
         SELECT task_id, MAX(CASE WHEN event IN ('done', 'skipped') THEN at || ' ' || event END),
                MAX(event = 'escalated'), MAX(event = 'missed'), MIN(ended)
-        FROM ({events}) GROUP BY prompt_key, desk""", params).fetchall()
+        FROM ({events}) GROUP BY prompt_key, prompt""", params).fetchall()
     quiet = {t.id for t in site.tasks if not t.acknowledge}
     found = dict.fromkeys(PROMPT_KINDS, 0)
     for task_id, closing, escalated, missed, ended in rows:

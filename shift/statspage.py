@@ -28,53 +28,83 @@ def average_text(value: float | None) -> str:
 
 
 def period_text(stats: Stats) -> str:
-    desk = f", desk {stats.desk}" if stats.desk is not None else ", all desks"
-    return f"{stats.first:%a %d %b %Y} to {stats.last:%a %d %b %Y} (local dates, inclusive){desk}"
+    return f"{dates_text(stats)}, {desk_text(stats)}"
+
+
+def dates_text(stats: Stats) -> str:
+    return f"{stats.first:%a %d %b %Y} to {stats.last:%a %d %b %Y} (local dates, inclusive)"
+
+
+def desk_text(stats: Stats) -> str:
+    return f"desk {stats.desk}" if stats.desk is not None else "all desks"
+
+
+def counted_text(stats: Stats) -> str | None:
+    """What part of the period the open hours were counted over, when it is not all of it."""
+    since = f"from {stats.counted_from:%a %d %b %Y %H:%M} (the first record)" \
+        if stats.counted_from else ""
+    until = f"up to now, {stats.counted_until:%a %d %b %Y %H:%M}" if stats.counted_until else ""
+    if not (since or until):
+        return None
+    return f"Open hours counted {' '.join(p for p in (since, until) if p)}: no hour before the desk's first " \
+           "record, nor one still to come, is counted as an open hour with nothing logged."
 
 
 def heat_rows(stats: Stats, averages: bool) -> list[list[tuple[str, int | None]]]:
-    """One row per hour shown, seven (text, level) cells Monday to Sunday; never open: ('', None)."""
+    """One row per hour shown, seven (text, level) cells Monday to Sunday; blank: ('', None).
+    Averages are blank where no open hour was counted; totals only where, besides, nothing was
+    logged: an entry in a closed hour (just after closing) is still a question the desk answered."""
     rows = []
     for hour in stats.hours:
         row: list[tuple[str, int | None]] = []
         for weekday in range(7):
             cell = stats.grid[(weekday, hour)]
-            if not cell.open:
-                row.append(("", None))
-            elif averages:
-                row.append((average_text(cell.average), cell.level))
+            if averages:
+                row.append((average_text(cell.average), cell.level) if cell.open else ("", None))
             else:
-                row.append((str(cell.total), cell.total_level))
+                row.append((str(cell.total), cell.total_level) if cell.open or cell.total else ("", None))
         rows.append(row)
     return rows
 
 
+BLANK_AVERAGE = ("Averages, blank: no open hour counted in that slot (the library was closed, or the hour came "
+                 "before the first record or is still to come): nothing to divide by, not 0.")
+BLANK_TOTAL = "Totals, blank: no open hour counted and nothing logged; a figure there was logged while closed."
+PART_HOUR = "An hour open for part of it (opening at 08:30) counts as open."
+
+
 def legend_lines(stats: Stats) -> list[str]:
-    lines = ["Blank: the library was never open in that hour over the period (not 0: nothing to count).",
-             "An hour open for part of it (opening at 08:30) counts as open."]
+    lines = [BLANK_AVERAGE, BLANK_TOTAL, PART_HOUR]
+    if not stats.total:
+        return [*lines, NO_ENTRIES]
     for level in range(1, LEVELS + 1):
         low, high = stats.level_range(level)
         lines.append(f"Level {level}: average over {low:.1f} up to {high:.1f} per open hour")
     return lines
 
 
+NO_ENTRIES = "No entries in the period: nothing to rank, and no colours."
+
+
 def sections(stats: Stats) -> list[tuple[str, list[str]]]:
     """Everything but the heat map, as titled lines: the text page and the screen show these."""
     out: list[tuple[str, list[str]]] = []
     total = stats.total
-    outside = [f"Logged in hours the library was never open: {stats.outside_hours}"] if stats.outside_hours else []
+    outside = ([f"Logged in hours with no open hour counted (shown in the totals only): {stats.outside_hours}"]
+               if stats.outside_hours else [])
     out.append(("Totals", [f"Questions and transactions: {total}", *outside]))
     out.append(("By type", [f"{name:<24}{n:>7}{_share(n, total)}" for _, name, n in stats.by_category]))
     out.append(("By channel", [f"{name:<24}{n:>7}{_share(n, total)}" for _, name, n in stats.by_channel]))
     out.append(("By READ level", [f"{('READ ' + str(level)) if level else 'not scored':<24}{n:>7}"
                                    for level, n in stats.by_read]))
+    nothing = [NO_ENTRIES if not stats.total else "Nothing logged in an open hour counted: nothing to rank."]
     out.append(("Busiest open hours (average per open hour)",
-                [f"{slot_name(w, h)}  {a:.1f}" for w, h, a in stats.busiest] or ["No open hours in the period."]))
-    out.append(("Quietest open hours", [f"{slot_name(w, h)}  {a:.1f}" for w, h, a in stats.quietest] or ["None."]))
+                [f"{slot_name(w, h)}  {a:.1f}" for w, h, a in stats.busiest] or nothing))
+    out.append(("Quietest open hours", [f"{slot_name(w, h)}  {a:.1f}" for w, h, a in stats.quietest] or nothing))
     weeks = [f"{'week of':<16}{'total':>7}{'reference':>11}{'open h':>8}{'per open h':>12}"]
     for w in stats.weeks:
         per = f"{w.total / w.open_hours:.1f}" if w.open_hours else ""
-        mark = "" if w.full else "  (part of the week)"
+        mark = "" if w.full else "  (part of the week counted)"
         weeks.append(f"{w.monday:%a %d %b %Y}{w.total:>8}{w.reference:>11}{w.open_hours:>8}{per:>12}{mark}")
     out.append(("Week by week (Monday to Sunday)", weeks))
     out.append(("Incidents by category", [f"{category:<40}{n:>5}" for category, n in stats.incidents] or ["None."]))
@@ -121,10 +151,11 @@ def heat_text(stats: Stats, averages: bool) -> list[str]:
 
 def render_text(stats: Stats) -> str:
     title = f"Desk statistics: {stats.site}"
-    out = [title, "=" * len(title), period_text(stats), ""]
+    counted = counted_text(stats)
+    out = [title, "=" * len(title), period_text(stats), *([counted] if counted else []), ""]
     out += ["Load by weekday and hour: average per open hour", "-" * 46, *heat_text(stats, True), ""]
     out += ["Load by weekday and hour: totals", "-" * 32, *heat_text(stats, False), ""]
-    out += legend_lines(stats)[:2] + [""]
+    out += [BLANK_AVERAGE, BLANK_TOTAL, PART_HOUR, *([] if stats.total else [NO_ENTRIES]), ""]
     for heading, lines in sections(stats):
         out += [heading, "-" * len(heading), *lines, ""]
     out += ["Read from: " + ", ".join(stats.sources)]
@@ -150,7 +181,7 @@ def _heat_table(stats: Stats, averages: bool, caption: str) -> str:
         cells = []
         for text, level in row:
             if level is None:
-                cells.append('<td class="closed" title="never open"></td>')
+                cells.append('<td class="closed" title="no open hour counted, nothing logged"></td>')
             else:
                 background, colour = HTML_HEAT[level]
                 cells.append(f'<td class="level{level}" style="background:{background};color:{colour}">'
@@ -161,10 +192,12 @@ def _heat_table(stats: Stats, averages: bool, caption: str) -> str:
 
 
 def _legend(stats: Stats) -> str:
-    items = ['<tr><td class="closed"></td><td>never open in that hour over the period (blank, not 0)</td></tr>',
+    items = [f'<tr><td class="closed"></td><td>{esc(BLANK_AVERAGE)}<br>{esc(BLANK_TOTAL)}</td></tr>',
              f'<tr><td style="background:{HTML_HEAT[0][0]};color:{HTML_HEAT[0][1]}">0</td>'
              "<td>open, nothing logged</td></tr>"]
-    for level in range(1, LEVELS + 1):
+    if not stats.total:
+        items.append(f"<tr><td></td><td>{esc(NO_ENTRIES)}</td></tr>")
+    for level in range(1, LEVELS + 1 if stats.total else 1):
         low, high = stats.level_range(level)
         low_total, high_total = stats.level_range(level, averages=False)
         background, colour = HTML_HEAT[level]
@@ -172,11 +205,13 @@ def _legend(stats: Stats) -> str:
                      f"<td>average over {low:.1f} up to {high:.1f} per open hour; in the totals, over "
                      f"{low_total:.0f} up to {high_total:.0f}</td></tr>")
     return ('<table class="legend"><caption>What the colours mean (darker: busier)</caption>'
-            + "".join(items) + "</table><p>An hour open for part of it (opening at 08:30) counts as open.</p>")
+            + "".join(items) + f"</table><p>{esc(PART_HOUR)}</p>")
 
 
 def render_html(stats: Stats) -> str:
+    counted = counted_text(stats)
     body = [f"<h1>Desk statistics: {esc(stats.site)}</h1>", f'<p class="meta">{esc(period_text(stats))}</p>',
+            *([f'<p class="meta">{esc(counted)}</p>'] if counted else []),
             "<h2>Load by weekday and hour</h2>",
             _heat_table(stats, True, "Average per open hour"), _heat_table(stats, False, "Totals"), _legend(stats)]
     for heading, lines in sections(stats):

@@ -17,12 +17,13 @@ import pytest
 from chromium import dump_dom, screenshot
 from conftest import ROOT, SITE_FILE, local
 from shift import checkins, prompts, stats, statspage, tally
-from shift.clock import FixedClock, from_iso
+from shift.clock import FixedClock, from_iso, to_iso
 from shift.demo import write_demo
 from shift.store import Store
 from shift.tasks import plan_day
 
 FIRST, LAST = date(2026, 10, 25), date(2026, 11, 23)  # the 30 days the demo wrote, to yesterday
+NOW = local(2026, 11, 24, 19, 30)  # when the demo was written
 
 
 def demo_db(path, site, seed=7, days=30):
@@ -40,10 +41,10 @@ def demo(tmp_path, site):
     return path
 
 
-def figures(site, *paths, first=FIRST, last=LAST, desk=None):
+def figures(site, *paths, first=FIRST, last=LAST, desk=None, now=NOW):
     sources = stats.Sources.open(list(paths))
     try:
-        return stats.build(sources, site, first, last, desk)
+        return stats.build(sources, site, first, last, desk, now=now)
     finally:
         sources.close()
 
@@ -158,7 +159,7 @@ def test_punctuality_of_tasks_and_check_ins_as_the_desk_judged_them(store, full_
         clock.advance(minutes=1)
         checkins.record(store, shift, kind, detail)
     store.insert("shift_ends", {"shift_id": shift.id, "ended_at": store.now_iso()})
-    found = figures(full_site, store.path, first=date(2026, 11, 24), last=date(2026, 11, 24))
+    found = figures(full_site, store.path, first=date(2026, 11, 24), last=date(2026, 11, 24), now=clock.now())
     assert found.prompts == {"on time": 1, "late": 1, "skipped": 1, "missed": 1, "open": 0}
     assert found.checkins == {"on time": 1, "late": 1, "missed": 1}
 
@@ -224,5 +225,125 @@ def test_check_reports_a_bad_survey_mapping_with_its_line(tmp_path):
 
 def test_a_late_entry_logged_at_the_desk_counts_in_its_hour(store, site, shift, clock):
     tally.record(store, site.tally, shift, "reference", quantity=3, occurred_at=clock.now() - timedelta(minutes=90))
-    found = figures(site, store.path, first=date(2026, 11, 24), last=date(2026, 11, 24))
+    found = figures(site, store.path, first=date(2026, 11, 24), last=date(2026, 11, 24), now=clock.now())
     assert found.grid[(1, 18)].total == 3 and found.total == 3
+
+
+# -- what a tester found ---------------------------------------------------------------
+
+
+def test_two_desks_under_the_same_desk_id_add_up_their_timed_tasks(full_site, tmp_path):
+    """Both demo databases use desk id 'main': their prompts share keys (task@due) but not shifts."""
+    a_db, b_db = demo_db(tmp_path / "a.db", full_site), demo_db(tmp_path / "b.db", full_site, seed=8)
+    a, b = figures(full_site, a_db), figures(full_site, b_db)
+    assert sum(a.prompts.values()) > 100 and a.prompts != b.prompts
+    assert figures(full_site, a_db, b_db).prompts == {k: a.prompts[k] + b.prompts[k] for k in stats.PROMPT_KINDS}
+    copy = tmp_path / "copy-of-a.db"
+    shutil.copy(a_db, copy)
+    assert figures(full_site, a_db, copy).prompts == a.prompts
+
+
+def test_a_prompt_rung_in_one_shift_and_done_in_the_next_counts_once(store, full_site, shift, clock):
+    from shift.shifts import end_shift, start_shift
+
+    due = [p for p in plan_day(date(2026, 11, 24), full_site.hours, full_site.tasks) if p.task.acknowledge][0]
+    prompts.record(store, due, "fired", shift)
+    end_shift(store, shift, "")
+    clock.advance(minutes=1)
+    prompts.record(store, due, "done", start_shift(store, "Kim", "main"))
+    found = figures(full_site, store.path, first=date(2026, 11, 24), last=date(2026, 11, 24), now=clock.now())
+    assert found.prompts == {"on time": 1, "late": 0, "skipped": 0, "missed": 0, "open": 0}
+
+
+def test_open_hours_count_from_the_first_record_up_to_now(store, site, shift, clock):
+    """The shift began today at 17:30 and it is 19:30: the four weeks before are not open hours
+    with nothing logged, and neither are tonight's hours still to come."""
+    tally.record(store, site.tally, shift, "reference", quantity=2, occurred_at=local(2026, 11, 24, 18, 10))
+    first, last = stats.default_period(None, None, date(2026, 11, 24))
+    found = figures(site, store.path, first=first, last=last, now=clock.now())
+    tuesday = {hour: found.grid[(1, hour)] for hour in range(24)}
+    assert [h for h, cell in tuesday.items() if cell.open] == [17, 18, 19]  # 17:30 to now
+    assert tuesday[18].average == 2.0 and tuesday[17].average == 0.0 and tuesday[20].average is None
+    assert all(cell.open == 0 for (weekday, _), cell in found.grid.items() if weekday != 1)
+    assert found.quietest == ((1, 17, 0.0), (1, 19, 0.0), (1, 18, 2.0))
+    assert sum(w.open_hours for w in found.weeks) == 3 and not any(w.full for w in found.weeks)
+    assert found.survey.typical_week is None
+    assert 20 in found.hours  # the calendar's hours are still on the map, blank
+    text = statspage.render_text(found)
+    assert "Open hours counted from Tue 24 Nov 2026 17:30 (the first record) up to now, Tue 24 Nov 2026 19:30" in text
+
+
+def test_a_period_running_past_now_counts_only_the_hours_gone_by(demo, site):
+    up_to_yesterday = figures(site, demo)
+    on_to_sunday = figures(site, demo, last=date(2026, 11, 29))
+    today = {(1, h): on_to_sunday.grid[(1, h)] for h in range(24)}
+    assert on_to_sunday.grid == up_to_yesterday.grid | today  # only Tuesday, today, differs
+    assert [h for h in range(24) if today[(1, h)].open > up_to_yesterday.grid[(1, h)].open] == list(range(8, 20))
+    last_week = on_to_sunday.weeks[-1]  # Monday, and today 08:30 to 19:30
+    assert last_week.open_hours == up_to_yesterday.weeks[-1].open_hours + 12 and not last_week.full
+    assert "up to now, Tue 24 Nov 2026 19:30" in statspage.render_text(on_to_sunday)
+    assert statspage.counted_text(up_to_yesterday) is None  # the demo began before the period: all counted
+
+
+def test_entries_logged_while_closed_are_in_the_totals_not_the_averages(store, site, shift, clock):
+    at = to_iso(local(2026, 11, 23, 23, 20))  # the shift before this one, in a desk's other database
+    store.insert("tallies", {"shift_id": shift.id, "occurred_at": at, "recorded_at": at,
+                             "category": "directional", "channel": "in_person", "quantity": 2})
+    tally.record(store, site.tally, shift, "reference", occurred_at=local(2026, 11, 24, 18, 10))
+    found = figures(site, store.path, first=date(2026, 11, 23), last=date(2026, 11, 24), now=clock.now())
+    late = found.grid[(0, 23)]  # Monday 23:00-24:00: the library closes at 23:00
+    assert (late.total, late.open, late.average, late.level) == (2, 0, None, None) and late.total_level
+    totals = statspage.heat_rows(found, averages=False)
+    averages = statspage.heat_rows(found, averages=True)
+    row = found.hours.index(23)
+    assert totals[row][0] == ("2", late.total_level) and averages[row][0] == ("", None)
+    assert sum(int(text) for line in totals for text, _ in line if text) == found.total == 3
+    text = statspage.render_text(found)
+    grid = text.split("totals\n")[1].split("\n\n")[0].splitlines()[2:]
+    assert sum(int(n) for line in grid for n in line[7:].split()) == 3
+    assert "a figure there was logged while closed" in text and "nothing to divide by" in text
+    assert "Logged in hours with no open hour counted (shown in the totals only): 2" in text
+
+
+def test_no_entries_says_there_is_nothing_to_rank(store, site, shift, clock):
+    found = figures(site, store.path, first=date(2026, 11, 1), last=date(2026, 11, 24), now=clock.now())
+    assert found.total == 0 and found.busiest == found.quietest == ()
+    text = statspage.render_text(found)
+    ranked = text.split("Busiest open hours")[1].split("Week by week")[0]
+    assert "08:00" not in ranked and ranked.count("No entries in the period: nothing to rank") == 2
+    html = statspage.render_html(found)
+    assert "average over 0.0" not in html and "No entries in the period" in html
+
+
+def test_a_desk_with_no_shift_in_the_databases_is_an_error(demo, tmp_path, site):
+    result = run_stats("--db", str(demo), "--desk", "Main", "--to", "2026-11-24")
+    assert result.returncode == 2 and not result.stdout
+    assert "No shift at desk 'Main'" in result.stderr and "the desks found are main" in result.stderr
+    with Store.open(tmp_path / "annex.db", clock=FixedClock(local(2026, 11, 24, 19, 30))) as store:
+        from shift.shifts import start_shift
+        tally.record(store, site.tally, start_shift(store, "Sam", "annex"), "directional")
+    gone = run_stats("--db", str(tmp_path / "annex.db"), "--desk", "annex", "--to", "2026-11-24")
+    assert gone.returncode == 0 and "'annex' is not a desk in" in gone.stderr
+    assert "Questions and transactions: 1" in gone.stdout
+
+
+@pytest.mark.parametrize("args", [("--from", "9999-12-31", "--to", "9999-12-31"),
+                                  ("--from", "0001-01-01", "--to", "0001-01-07"),
+                                  ("--to", "0001-01-01"), ("--from", "0001-01-01")])
+def test_dates_at_the_ends_of_the_calendar_are_refused_with_exit_2(args, demo):
+    result = run_stats("--db", str(demo), *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and result.stderr.strip()
+
+
+def test_the_statistics_refuse_a_period_they_cannot_count(demo, site):
+    for first, last in ((date(9999, 12, 31), date(9999, 12, 31)), (date(1, 1, 1), date(1, 1, 7)),
+                        (date(2026, 11, 1), date.max), (date.min, date(2026, 11, 1))):
+        with pytest.raises(ValueError, match="too near the end of the calendar"):
+            figures(site, demo, first=first, last=last)
+        with pytest.raises(ValueError, match="too near the end of the calendar"):
+            stats.default_period(first, last, date(2026, 11, 24))
+    with pytest.raises(ValueError, match="too near the start of the calendar"):
+        stats.default_period(None, date(1, 1, 20), date(2026, 11, 24))
+    assert stats.default_period(None, stats.LATEST_DAY, date(2026, 11, 24))[1] == stats.LATEST_DAY
+    assert figures(site, demo, first=stats.LATEST_DAY, last=stats.LATEST_DAY).total == 0
+    assert figures(site, demo, first=stats.EARLIEST_DAY, last=stats.EARLIEST_DAY).total == 0

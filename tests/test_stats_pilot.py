@@ -38,14 +38,22 @@ async def test_ctrl_t_opens_the_statistics_with_the_heat_map_and_esc_closes(stor
         heat = shown(app, "#heat-average").splitlines()
         assert heat[0].split() == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         rows = {line[:3]: line for line in heat[1:]}
-        # Tuesday is the second column; 18h held three entries over the four Tuesdays open then.
+        # Tuesday is the second column. The desk's first record is this shift (17:30 today) and it
+        # is 19:30: only 17h, 18h and 19h today count as open hours, once each.
         tuesday = slice(5 + 6, 5 + 12)
-        assert rows["18h"][tuesday].strip() == f"{3 / 4:.1f}"
-        assert rows["19h"][tuesday].strip() == f"{2 / 4:.1f}"
-        # Sunday closes at 22:00 and Saturday at 18:00: blank there, not 0.
+        assert rows["18h"][tuesday].strip() == "3.0"
+        assert rows["19h"][tuesday].strip() == "2.0"
+        assert rows["17h"][tuesday].strip() == "0.0"  # open, nothing logged: 0
+        # Later tonight, the weeks before the first record, and closed hours: blank, not 0.
+        assert rows["20h"][tuesday].strip() == "" and rows["22h"][5:11].strip() == ""
         assert rows["22h"][5 + 36:].strip() == "" and rows["18h"][5 + 30:5 + 36].strip() == ""
-        assert rows["22h"][5:11].strip() == "0.0"  # Monday 22h was open: nothing logged is 0
         assert "Questions and transactions: 5" in shown(app, ".stats-title")
+        assert shown(app, "#stats-counted").startswith("Open hours counted from Tue 24 Nov 2026 17:30")
+        # The title says whose figures and which dates, within 80 columns.
+        head = shown(app, "#stats-head").splitlines()
+        assert head == ["Desk statistics · all desks",
+                        "Wed 28 Oct 2026 to Tue 24 Nov 2026 (local dates, inclusive)"]  # each fits 78
+        assert app.screen.query_one("#stats-head").size.height == 2
         # Everything fits the width; the rest of the page is reached by scrolling.
         assert all(len(line) <= 78 for line in heat)
         body = app.screen.query_one("#stats-body", VerticalScroll)

@@ -31,7 +31,7 @@ CELL = 6  # characters per weekday column: "  12.3"
 
 class StatsScreen(Screen[None]):
     DEFAULT_CSS = """
-    StatsScreen #stats-head { height: 1; padding: 0 1; background: $primary-muted; text-style: bold; }
+    StatsScreen #stats-head { height: 2; padding: 0 1; background: $primary-muted; text-style: bold; }
     StatsScreen #stats-body { padding: 0 1; }
     StatsScreen .stats-title { text-style: bold; margin-top: 1; }
     """
@@ -46,9 +46,13 @@ class StatsScreen(Screen[None]):
         first, last = stats.default_period(None, None, app.site.hours.local_date(app.clock.now()))
         self.figures = stats.build(stats.Sources.of(app.store), app.site, first, last)
         figures = self.figures
-        yield Static(Text(f"Desk statistics · {statspage.period_text(figures)}"), id="stats-head")
+        # Two lines: at 80 columns the dates and "all desks" do not fit on one.
+        yield Static(Text(f"Desk statistics · {statspage.desk_text(figures)}\n{statspage.dates_text(figures)}"),
+                     id="stats-head")
         with VerticalScroll(id="stats-body"):
             yield Static(Text(f"Questions and transactions: {figures.total}"), classes="stats-title")
+            if (counted := statspage.counted_text(figures)) is not None:
+                yield Static(Text(counted), id="stats-counted")
             yield Static(Text("Load by weekday and hour: average per open hour"), classes="stats-title")
             yield Static(self.heat(True), id="heat-average")
             yield Static(self.legend(), id="heat-legend")
@@ -90,7 +94,10 @@ class StatsScreen(Screen[None]):
 
     def legend(self) -> Text:
         palette = self._palette()
-        text = Text("Blank: never open then. Busier: ")
+        blanks = f"{statspage.BLANK_AVERAGE}\n{statspage.BLANK_TOTAL}\n"
+        if not self.figures.total:
+            return Text(blanks + statspage.NO_ENTRIES)
+        text = Text(blanks + "Busier: ")
         for level in range(1, LEVELS + 1):
             _, high = self.figures.level_range(level)
             colour, background = palette[level]
