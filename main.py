@@ -8,6 +8,7 @@
     python main.py import blocked FILE
     python main.py report [--last | --shift ID | --date YYYY-MM-DD] [--format md|html|txt] [--output FILE | --email]
     python main.py report --list
+    python main.py backup | restore FILE [--force]
     python main.py stats [--from DATE] [--to DATE] [--desk D] [--format txt|csv|html] [--output FILE] [--db A --db B]
 
 Thin by design: parse arguments, then call shift/ or start tui/.
@@ -59,6 +60,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _global_options(demo, suppress=True)
     demo.add_argument("--days", type=int, default=60, help="how many days of history (default 60)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same history)")
+    backup = sub.add_parser("backup", help="copy the desk database into the backup folders now (runs beside a desk)")
+    _global_options(backup, suppress=True)
+    restore = sub.add_parser("restore", help="put a backup in place of the desk database (the desk must be closed)")
+    _global_options(restore, suppress=True)
+    restore.add_argument("file", help="the backup to restore (see the [backup] folder)")
+    restore.add_argument("--force", action="store_true",
+                         help="replace an existing database (it is kept beside as <name>.before-restore-<time>)")
     export = sub.add_parser("export", help="write offline circulation or incident reports to a new file")
     _global_options(export, suppress=True)
     export.add_argument("what", choices=["circ", "incidents"],
@@ -120,6 +128,33 @@ def cmd_check(args: argparse.Namespace) -> int:
     errors = sum(p.is_error for p in problems)
     print(f"{errors} error(s), {len(problems) - errors} warning(s)", file=sys.stderr)
     return status
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from shift.backup import make_backup
+    from shift.site import load_site
+    from shift.store import resolve_db_path
+
+    site, _ = load_site(args.site)  # a broken [backup] section falls back to the defaults
+    path = resolve_db_path(args.db)
+    if not path.is_file():
+        print(f"{path} does not exist: there is no desk database there. Check the --db path.", file=sys.stderr)
+        return 1
+    outcome = make_backup(path, site.backup)
+    print(outcome.summary(), file=sys.stdout if outcome.ok else sys.stderr)
+    return 0 if outcome.ok else 1
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from shift.backup import RestoreRefused, restore
+    from shift.store import resolve_db_path
+
+    try:
+        print(restore(Path(args.file), resolve_db_path(args.db), force=args.force))
+    except RestoreRefused as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -496,7 +531,7 @@ def cmd_desk(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     commands = {"check": cmd_check, "demo": cmd_demo, "export": cmd_export, "import": cmd_import,
-                "report": cmd_report, "stats": cmd_stats}
+                "report": cmd_report, "stats": cmd_stats, "backup": cmd_backup, "restore": cmd_restore}
     done = commands.get(args.command, cmd_desk)(args)
     # Read from a damaged file: never an exit that says all went well.
     return done or (1 if getattr(args, "damaged", False) else 0)

@@ -21,6 +21,7 @@ from shift.alertconfig import (
     password_file_problem,
     timeout_problem,
 )
+from shift.backup import BackupSettings, read_backup
 from shift.checkins import CheckinPolicy, EscalationStep
 from shift.hours import (
     WEEKDAYS,
@@ -123,6 +124,7 @@ class Site(NamedTuple):
     places: Mapping[str, str] = MappingProxyType({})
     notices: Mapping[str, str] = MappingProxyType({})
     survey: SurveyConfig = SurveyConfig()  # which categories the annual surveys count ([survey])
+    backup: BackupSettings = BackupSettings()  # where and how many copies of the database ([backup])
 
     def desk_name(self, desk_id: str) -> str:
         """The desk's name, or its id when the site file no longer has it."""
@@ -230,6 +232,7 @@ class _SiteReader:
         places = self._places(root)
         notices = self._notices(root)
         survey = read_survey(root, tuple(c.id for c in tally.categories))
+        backup = read_backup(root)
         root.finish()
         return Site(
             name=name,
@@ -251,6 +254,7 @@ class _SiteReader:
             places=MappingProxyType(places),
             notices=MappingProxyType(notices),
             survey=survey,
+            backup=backup,
         )
 
     def _jurisdiction(self, lib: Section) -> Jurisdiction:

@@ -723,6 +723,17 @@ def _take_lock(path: Path, wait: float = 0.0) -> int:
     return fd
 
 
+@contextmanager
+def holding_lock(path: Path, wait: float = 0.0) -> Iterator[None]:
+    """The desk's single-instance lock without opening the database (restoring a backup over
+    it): DatabaseBusy while a desk or a command holds it."""
+    fd = _take_lock(path, wait)
+    try:
+        yield
+    finally:
+        _release_lock(fd)
+
+
 def _release_lock(fd: int | None) -> None:
     if fd is not None:
         os.close(fd)

@@ -101,6 +101,8 @@ def test_toml_syntax_error_gives_line_and_no_crash(tmp_path):
         ('# "shift.end" = "ctrl+e"', '"tally.undo" = "F8"',
          "keys.tally.undo: 'f8' is already the key of 'emergency.open'"),
         ('# "shift.end" = "ctrl+e"', '"tally.undo" = "3"', "keys.tally.undo: '3' is a READ level key"),
+        ("keep = 14", "keep = 0", "backup.keep: 0 copies: keep between 1 and 1000"),
+        ('copy_to = ""', 'copy_to = "share"', "backup.copy_to: 'share' is not an absolute path"),
     ],
 )
 def test_mistakes_are_errors_with_locations(tmp_path, old, new, expected):

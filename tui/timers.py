@@ -14,10 +14,10 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
-from shift import checkins, reportmail
+from shift import backup, checkins, reportmail
 from shift.desk import Effect
 from shift.scheduler import DeskScheduler
-from shift.shifts import Shift
+from shift.shifts import Shift, last_handover
 from shift.site import load_site
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("solo_shift.timers")
 REPORT_RETRY = timedelta(minutes=5)
+BACKUP_RETRY = timedelta(hours=1)
 
 
 class DeskTimers:
@@ -35,6 +36,8 @@ class DeskTimers:
         self.due_at: datetime | None = None  # when the desk core next has something to do
         self._reports_tried_at = None
         self._reports_sending: set[str] = set()
+        self._backup_running = False
+        self._backup_failed_at: datetime | None = None
 
     def start(self) -> None:
         self.scheduler.start(self.app.site.hours, self.app.site.tasks)
@@ -72,6 +75,7 @@ class DeskTimers:
         now = core.now()
         if self._reports_tried_at is None or now - self._reports_tried_at >= REPORT_RETRY:
             self.send_reports()
+        self._back_up_if_due(now)
         shift = core.shift()
         for effect in core.tick(now):
             self._carry_out(effect, shift)
@@ -164,6 +168,35 @@ class DeskTimers:
             why = detail if len(detail) <= 60 else detail[:59] + "…"
             self.app.notify(f"Not emailed ({why}); tried again every {REPORT_RETRY.seconds // 60} min.",
                             title="Shift report", severity="warning", markup=False, timeout=20)
+
+    # -- backups ----------------------------------------------------------------
+
+    def _back_up_if_due(self, now: datetime) -> None:
+        """A copy of the database after each shift and daily (shift/backup.py decides), made in
+        a worker thread; a copy that fails is said, and tried again an hour later."""
+        if self._backup_running or (self._backup_failed_at is not None
+                                    and now - self._backup_failed_at < BACKUP_RETRY):
+            return
+        store, settings = self.app.store, self.app.site.backup
+        ended = last_handover(store)
+        if not backup.due(settings, store.path, ended.ended_at if ended else None, now):
+            return
+        self._backup_running = True
+
+        def copy() -> str:
+            outcome = backup.make_backup(store.path, settings)
+            if not outcome.ok:
+                raise RuntimeError(outcome.summary())
+            return outcome.summary()
+
+        def done(ok: bool, detail: str) -> None:
+            self._backup_running = False
+            if not ok:
+                self._backup_failed_at = now
+                self.app.notify(f"{detail}. Tried again in an hour.", title="Backup", severity="warning",
+                                markup=False, timeout=20)
+
+        self._off_the_loop(copy, done, group="backup")
 
     # -- alerts ---------------------------------------------------------------
 

@@ -1,0 +1,176 @@
+"""Backups: whole copies made beside a working desk, rotated, and put back only when safe."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, local
+from shift import backup
+from shift.backup import BackupSettings, RestoreRefused, make_backup, restore
+from shift.shifts import end_shift, start_shift
+from shift.store import Store
+from shift.tally import record
+from test_timers_pilot import wait_for
+from tui.app import SoloShiftApp
+
+
+def tallies(path: Path) -> int:
+    conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM tallies").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_a_copy_made_while_the_desk_writes_holds_every_committed_entry(tmp_path, site):
+    second = tmp_path / "share"
+    settings = BackupSettings(folder="backups", keep=3, copy_to=str(second))
+    with Store.open(tmp_path / "desk.db") as store:  # open: its newest entries are still in the -wal
+        shift = start_shift(store, "Sam", "main")
+        for _ in range(5):
+            record(store, site.tally, shift, "directional")
+        outcome = make_backup(store.path, settings)
+    assert outcome.ok and len(outcome.written) == 2, outcome.summary()
+    for copy in outcome.written:
+        assert tallies(copy) == 5
+        assert copy.stat().st_mode & 0o777 == 0o600
+        assert not copy.with_name(copy.name + "-wal").exists()  # one self-contained file
+    assert (tmp_path / "backups").stat().st_mode & 0o777 == 0o700
+
+
+def test_only_the_newest_copies_are_kept(tmp_path, site):
+    with Store.open(tmp_path / "desk.db") as store:
+        start_shift(store, "Sam", "main")
+    settings = BackupSettings(keep=2)
+    for hour in (1, 2, 3):
+        assert make_backup(tmp_path / "desk.db", settings, datetime(2026, 11, 30, hour, 0)).ok
+    kept = backup.backups(tmp_path / "backups", "desk")
+    assert [b.at.hour for b in kept] == [3, 2]
+
+
+def test_a_folder_that_takes_nothing_is_said_and_the_other_copy_still_made(tmp_path, site):
+    with Store.open(tmp_path / "desk.db") as store:
+        start_shift(store, "Sam", "main")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the share should be")
+    outcome = make_backup(tmp_path / "desk.db", BackupSettings(copy_to=str(blocked)))
+    assert not outcome.ok and len(outcome.written) == 1
+    assert f"Backup NOT written: {blocked}" in outcome.summary()
+
+
+def test_a_copy_is_due_after_each_shift_and_daily(tmp_path, site):
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        start_shift(store, "Sam", "main")
+    settings = BackupSettings()
+    now = local(2026, 11, 30, 18, 0)
+    assert not backup.due(settings, path, None, now)  # nothing ended yet, no copy: wait for a shift's end
+    assert backup.due(settings, path, now - timedelta(minutes=1), now)
+    make_backup(path, settings, now.astimezone().replace(tzinfo=None))
+    assert not backup.due(settings, path, now - timedelta(minutes=1), now + timedelta(minutes=1))
+    assert backup.due(settings, path, now + timedelta(hours=1), now + timedelta(hours=2))  # a later shift ended
+    assert backup.due(settings, path, None, now + timedelta(hours=24))
+
+
+def _desk_with(path: Path, site, count: int) -> None:
+    with Store.open(path) as store:
+        shift = start_shift(store, "Sam", "main")
+        for _ in range(count):
+            record(store, site.tally, shift, "directional")
+
+
+def test_restore_never_replaces_the_live_database_unasked_and_keeps_it_when_asked(tmp_path, site):
+    path = tmp_path / "desk.db"
+    _desk_with(path, site, 2)
+    copy = make_backup(path, BackupSettings()).written[0]
+    with Store.open(path) as store:  # two more entries after the backup, the last still in the -wal
+        shift = store.rows("SELECT id FROM shifts")[0]["id"]
+        for _ in range(2):
+            store.insert("tallies", {"shift_id": shift, "occurred_at": store.now_iso(), "recorded_at": store.now_iso(),
+                                     "category": "directional", "channel": "in_person", "quantity": 1, "note": ""})
+        with pytest.raises(RestoreRefused, match="already open in another copy"):
+            restore(copy, path, force=True)  # never under an open desk
+    with pytest.raises(RestoreRefused, match="exists: restoring would replace it.*--force"):
+        restore(copy, path)
+    said = restore(copy, path, force=True, now=datetime(2026, 11, 30, 21, 0))
+    aside = tmp_path / "desk.db.before-restore-20261130-210000"
+    assert str(aside.name) in said
+    assert tallies(path) == 2
+    with Store.open(aside) as kept:  # the replaced database, its log included, is still whole
+        assert kept.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 4
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("spoil, says", [
+    (lambda p: p.write_bytes(b"not a database at all" * 100), "not a SQLite database"),
+    (lambda p: _future(p), "newer version of Solo Shift"),
+    (lambda p: _freelist(p), "fails its integrity check"),
+])
+def test_a_copy_that_is_not_a_good_backup_is_not_restored(tmp_path, site, spoil, says):
+    path = tmp_path / "desk.db"
+    _desk_with(path, site, 1)
+    copy = make_backup(path, BackupSettings()).written[0]
+    spoil(copy)
+    before = path.read_bytes()
+    with pytest.raises(RestoreRefused, match=says):
+        restore(copy, path, force=True)
+    assert path.read_bytes() == before
+
+
+def _future(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                 "VALUES ('solo_shift', '999_from_the_future', 'x')")
+    conn.commit()
+    conn.close()
+
+
+def _freelist(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[36:40] = (7).to_bytes(4, "big")
+    path.write_bytes(bytes(data))
+
+
+def test_the_commands(tmp_path, site):
+    db = tmp_path / "desk.db"
+    _desk_with(db, site, 3)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "main.py", "--db", str(db), *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+
+    made = run("backup")
+    assert made.returncode == 0 and "Backup written:" in made.stdout, made.stderr
+    copy = Path(made.stdout.split("Backup written: ")[1].strip())
+    refused = run("restore", str(copy))
+    assert refused.returncode == 1 and "--force" in refused.stderr and "Traceback" not in refused.stderr
+    done = run("restore", str(copy), "--force")
+    assert done.returncode == 0 and "Restored" in done.stdout
+
+
+async def test_the_desk_backs_up_when_a_shift_ends(tmp_path, site, clock):
+    store = Store.open(tmp_path / "desk.db", clock=clock)
+    try:
+        shift = start_shift(store, "Sam", "main")
+        app = SoloShiftApp(store, site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.timers is not None)
+            app.timers.check()
+            await app.workers.wait_for_complete()
+            assert backup.backups(tmp_path / "backups", "desk") == []  # nothing ended yet
+            end_shift(store, shift, "Quiet.")
+            clock.advance(minutes=1)
+            app.timers.check()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert len(backup.backups(tmp_path / "backups", "desk")) == 1
+    finally:
+        store.close()
+    assert os.listdir(tmp_path / "backups")
