@@ -92,9 +92,13 @@ def _as_stored(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> dic
             value = int(value)
         if kind == "TEXT" and isinstance(value, (int, float)):
             value = conn.execute("SELECT CAST(? AS TEXT)", (value,)).fetchone()[0]
-        elif kind in ("INTEGER", "NUMERIC", "REAL") and isinstance(value, (str, float)):
-            if isinstance(value, str) and _NUMBER.fullmatch(value) or isinstance(value, float):
-                value = conn.execute(f"SELECT CAST(? AS {kind})", (value,)).fetchone()[0]
+        elif kind in ("INTEGER", "NUMERIC") and isinstance(value, float):
+            value = int(value) if value.is_integer() and abs(value) < 2 ** 63 else value  # only if exact
+        elif kind == "REAL" and isinstance(value, int):
+            value = float(value)
+        elif kind in ("INTEGER", "NUMERIC", "REAL") and isinstance(value, str) and _NUMBER.fullmatch(value):
+            cast = "REAL" if kind == "REAL" else "NUMERIC"
+            value = conn.execute(f"SELECT CAST(? AS {cast})", (value,)).fetchone()[0]
         out[column] = value
     return out
 
@@ -116,20 +120,24 @@ def _affinity_of(declared: str) -> str:
 def fill(conn: sqlite3.Connection, table: str) -> int:
     """Seal the rows already in `table` (its `chain` still NULL), in rowid order: the upgrade that
     brings the chain. The caller lifts the update trigger around it. Returns how many."""
-    previous = genesis(table)
-    sealed = []
-    for row in _rows(conn, table):
-        chain = seal(previous, row)
-        previous = chain[:64]
-        sealed.append((chain, row["rowid"]))
-    conn.executemany(f"UPDATE {table} SET chain = ? WHERE rowid = ?", sealed)
-    return len(sealed)
+    previous, after, count = genesis(table), -(2 ** 63), 0
+    while True:
+        # A batch at a time, each read to the end before it is written (never beside an open read).
+        batch = list(_rows(conn, table, "WHERE rowid > ? ORDER BY rowid LIMIT 5000", (after,)))
+        if not batch:
+            return count
+        sealed = []
+        for row in batch:
+            chain = seal(previous, row)
+            previous = chain[:64]
+            sealed.append((chain, row["rowid"]))
+        conn.executemany(f"UPDATE {table} SET chain = ? WHERE rowid = ?", sealed)
+        after, count = batch[-1]["rowid"], count + len(batch)
 
 
-def _rows(conn: sqlite3.Connection, table: str, first: int | None = None,
-          last: int | None = None) -> Iterator[dict[str, Any]]:
-    where, params = ("", ()) if first is None else (" WHERE rowid BETWEEN ? AND ?", (first, last))
-    cursor = conn.execute(f"SELECT rowid, * FROM {table}{where} ORDER BY rowid", params)
+def _rows(conn: sqlite3.Connection, table: str, where: str = "ORDER BY rowid",
+          params: tuple = ()) -> Iterator[dict[str, Any]]:
+    cursor = conn.execute(f"SELECT rowid, * FROM {table} {where}", params)
     names = [d[0] for d in cursor.description]
     factory = conn.text_factory
     while True:
@@ -187,7 +195,8 @@ def verify_table(conn: sqlite3.Connection, table: str, first: int | None = None,
         held = dict(zip(("rowid", "id", "chain"), found, strict=True)) if found else None
     previous = _parts(held)[0] or genesis(table)
     count = 0
-    rows = _rows(conn, table, first, last)
+    rows = (_rows(conn, table) if first is None
+            else _rows(conn, table, "WHERE rowid BETWEEN ? AND ? ORDER BY rowid", (first, last)))
     current = next(rows, None)
     while current is not None:
         following = next(rows, None)
@@ -234,7 +243,13 @@ def _diagnose(table: str, row: dict, following: dict | None, previous: str, earl
     if held is not None and earlier and claims == earlier[:TAG] and own != previous:
         return broke("inserted", "inserted out of order: the row after it chains from the row before it, "
                                  "as if this row were not there (its own chain was computed to fit)", held)
-    if following is None or next_claims == own[:TAG]:
+    if own == previous:
+        return broke("inserted", f"inserted outside the desk: its chain is a copy of {before}'s")
+    if following is None:
+        return broke("out of order", f"does not follow {before}: it was inserted outside the desk, or a row "
+                                     "recorded before it was deleted, or the row before it was changed and its "
+                                     "chain computed again")
+    if next_claims == own[:TAG]:
         return broke("deleted", f"does not follow {before}: a row recorded between them was deleted, or "
                                 f"row {held['rowid'] if held else '?'} was changed and its chain computed again"
                      if held else "is not the table's first row: the rows before it were deleted")
