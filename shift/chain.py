@@ -33,7 +33,8 @@ from shift.schema import APPEND_ONLY
 
 TAG = 16  # hex digits of the previous link kept on each row
 _NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
-_affinity: dict[str, dict[str, str]] = {}  # table -> column -> SQLite affinity (the schema's, per name)
+# table -> column -> (its SQLite affinity, its default as stored or None): the schema's, per name.
+_columns: dict[str, dict[str, tuple[str, Any]]] = {}
 
 
 def genesis(table: str) -> str:
@@ -80,27 +81,36 @@ def link(conn: sqlite3.Connection, table: str, rows: Iterable[dict[str, Any]]) -
 
 
 def _as_stored(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> dict[str, Any]:
-    """The row's values as SQLite will store them (its column affinity), which is what a later
-    reading hashes: True is 1, a number in a TEXT column is text, "3" in an INTEGER column is 3."""
-    kinds = _affinity.get(table)
-    if kinds is None or any(c not in kinds for c in row):
-        kinds = _affinity[table] = {r[1]: _affinity_of(r[2]) for r in conn.execute(f"PRAGMA table_info({table})")}
-    out = {}
+    """The row's values as SQLite will store them, which is what a later reading hashes: a column
+    left out takes its default, and each value its column's affinity (True is 1, a number in a
+    TEXT column is text, "3" in an INTEGER column is 3)."""
+    columns = _columns.get(table)
+    if columns is None or any(c not in columns for c in row):
+        columns = _columns[table] = {}
+        for _, name, declared, _, default, _ in conn.execute(f"PRAGMA table_info({table})").fetchall():
+            kind = _affinity_of(declared)
+            # The schema's defaults are constants ('', 0, 'none', 'low'): evaluated once.
+            value = None if default is None else conn.execute(f"SELECT {default}").fetchone()[0]
+            columns[name] = (kind, None if value is None else _stored(conn, kind, value))
+    out = {name: default for name, (_, default) in columns.items() if default is not None and name not in row}
     for column, value in row.items():
-        kind = kinds.get(column, "BLOB")
-        if isinstance(value, bool):
-            value = int(value)
-        if kind == "TEXT" and isinstance(value, (int, float)):
-            value = conn.execute("SELECT CAST(? AS TEXT)", (value,)).fetchone()[0]
-        elif kind in ("INTEGER", "NUMERIC") and isinstance(value, float):
-            value = int(value) if value.is_integer() and abs(value) < 2 ** 63 else value  # only if exact
-        elif kind == "REAL" and isinstance(value, int):
-            value = float(value)
-        elif kind in ("INTEGER", "NUMERIC", "REAL") and isinstance(value, str) and _NUMBER.fullmatch(value):
-            cast = "REAL" if kind == "REAL" else "NUMERIC"
-            value = conn.execute(f"SELECT CAST(? AS {cast})", (value,)).fetchone()[0]
-        out[column] = value
+        out[column] = _stored(conn, columns[column][0] if column in columns else "BLOB", value)
     return out
+
+
+def _stored(conn: sqlite3.Connection, kind: str, value: Any) -> Any:
+    """A value as SQLite stores it in a column of this affinity (its datatype page, section 3)."""
+    if isinstance(value, bool):
+        value = int(value)
+    if kind == "TEXT" and isinstance(value, (int, float)):
+        return conn.execute("SELECT CAST(? AS TEXT)", (value,)).fetchone()[0]
+    if kind in ("INTEGER", "NUMERIC") and isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 2 ** 63 else value  # only if exact
+    if kind == "REAL" and isinstance(value, int):
+        return float(value)
+    if kind in ("INTEGER", "NUMERIC", "REAL") and isinstance(value, str) and _NUMBER.fullmatch(value):
+        return conn.execute(f"SELECT CAST(? AS {'REAL' if kind == 'REAL' else 'NUMERIC'})", (value,)).fetchone()[0]
+    return value
 
 
 def _affinity_of(declared: str) -> str:
@@ -272,6 +282,8 @@ def _shift_ranges(conn: sqlite3.Connection, shift_id: str) -> Iterator[tuple[str
     rows naming it (or its procedure runs); the tables of no one shift are not walked here."""
     runs = "(SELECT id FROM procedure_runs WHERE shift_id = :s)"
     for table in APPEND_ONLY:
+        if table == "report_emails":
+            continue  # written after the report, about sending it: the report is the same before and after
         if table == "shifts":
             where = "id = :s"
         elif table in _RUN_CHILDREN:

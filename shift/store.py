@@ -273,13 +273,19 @@ class Store:
     def _write(self, table: str, *rows: dict[str, Any]) -> None:
         """Rows of one table, each with the same columns, in one statement, chained (shift/chain.py)
         to the table's last row when really written: a row kept waiting is chained when it lands.
-        Reading the last link and writing are one transaction, so nothing comes between."""
-        with self.transaction():
-            sealed = chain.link(self.conn, table, rows)
-            columns = ", ".join(sealed[0])
-            marks = ", ".join("?" for _ in sealed[0])
-            self.conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-                                  [tuple(r.values()) for r in sealed])
+        Reading the last link and writing are one transaction (the caller's, if one is open on the
+        connection), so nothing comes between."""
+        if self.conn.in_transaction:
+            self._insert_chained(table, rows)
+        else:
+            with self.transaction():
+                self._insert_chained(table, rows)
+
+    def _insert_chained(self, table: str, rows: tuple[dict[str, Any], ...]) -> None:
+        sealed = chain.link(self.conn, table, rows)
+        columns = ", ".join(sealed[0])
+        marks = ", ".join("?" for _ in sealed[0])
+        self.conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", [tuple(r.values()) for r in sealed])
 
     def write_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
         """Bulk work (the demo, benchmarks): rows that have their ids, written now and in this order,

@@ -192,8 +192,12 @@ def test_values_are_chained_as_sqlite_stores_them(store, shift):
     # True in an INTEGER column is 1, a number in a TEXT column is text, "2" in an INTEGER column is 2.
     store.insert("tallies", {"shift_id": shift.id, "occurred_at": 5, "recorded_at": "x", "category": "c",
                              "channel": "phone", "read_level": "2", "quantity": True, "note": 1.5})
-    assert store.rows("SELECT typeof(occurred_at) a, typeof(read_level) b, quantity FROM tallies") == [
-        {"a": "text", "b": "integer", "quantity": 1}]
+    # A column left out takes its default (quantity 1, note '').
+    store.insert("tallies", {"shift_id": shift.id, "occurred_at": "y", "recorded_at": "y", "category": True,
+                             "channel": "phone"})
+    assert store.rows("SELECT typeof(occurred_at) a, typeof(read_level) b, quantity, note, category FROM tallies") == [
+        {"a": "text", "b": "integer", "quantity": 1, "note": "1.5", "category": "c"},
+        {"a": "text", "b": "null", "quantity": 1, "note": "", "category": "1"}]
     assert all(v.broken is None for v in chain.verify(store.conn))
 
 
