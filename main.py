@@ -350,6 +350,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Exit 0 when every table's chain holds, 1 when one does not (or the file cannot be read)."""
+    import sqlite3
+
     from shift import chain
     from shift.store import Store, StoreError, resolve_db_path
 
@@ -360,6 +362,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 1
     try:
         text, ok = chain.verify_text(store.conn, store.path)
+    except sqlite3.DatabaseError as exc:  # a damaged file: said, not a traceback
+        print(f"{store.path} could not be read to the end ({exc}). It has not been changed.", file=sys.stderr)
+        return 1
     finally:
         store.close()
     print(text)
