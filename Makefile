@@ -35,6 +35,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/startup.py
 	$(PY) bench/tally_latency.py
+	$(PY) bench/chain.py
 	$(PY) bench/memory.py
 	$(PY) bench/alarm_latency.py
 	$(PY) bench/stats.py

@@ -9,6 +9,7 @@
     python main.py report [--last | --shift ID | --date YYYY-MM-DD] [--format md|html|txt] [--output FILE | --email]
     python main.py report --list
     python main.py backup | restore FILE [--force]
+    python main.py verify [--db PATH]    check every record's chain (tamper evidence)
     python main.py stats [--from DATE] [--to DATE] [--desk D] [--format txt|csv|html] [--output FILE] [--db A --db B]
 
 Thin by design: parse arguments, then call shift/ or start tui/.
@@ -111,6 +112,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     stats.add_argument("--format", default="txt", choices=["txt", "csv", "html"],
                        help="txt (default), csv (one row per transaction) or html (a printable page)")
     stats.add_argument("--output", help="write to this new file instead of printing")
+    verify = sub.add_parser("verify", help="check that no record was changed, deleted or inserted out of order "
+                                           "(reads only: runs beside an open desk)")
+    _global_options(verify, suppress=True)
     args = parser.parse_args(argv)
     args.site = Path(args.site) if args.site else HERE / "data" / "site.toml"
     args.procedures = Path(args.procedures) if args.procedures else HERE / "procedures"
@@ -400,6 +404,29 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return _deliver(text, args.output, f"the statistics for {first} to {last}")
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Exit 0 when every table's chain holds, 1 when one does not (or the file cannot be read)."""
+    import sqlite3
+
+    from shift import chain
+    from shift.store import Store, StoreError, resolve_db_path
+
+    try:
+        store = Store.open_read_only(resolve_db_path(args.db))
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        text, ok = chain.verify_text(store.conn, store.path)
+    except sqlite3.DatabaseError as exc:  # a damaged file: said, not a traceback
+        print(f"{store.path} could not be read to the end ({exc}). It has not been changed.", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(text)
+    return 0 if ok else 1
+
+
 def _deliver(text: str, output: str | None, what: str) -> int:
     """Print it, or write it to a new file (0600, exactly as built)."""
     from shift.files import FileRefused, write_new_file
@@ -531,7 +558,8 @@ def cmd_desk(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     commands = {"check": cmd_check, "demo": cmd_demo, "export": cmd_export, "import": cmd_import,
-                "report": cmd_report, "stats": cmd_stats, "backup": cmd_backup, "restore": cmd_restore}
+                "report": cmd_report, "stats": cmd_stats, "backup": cmd_backup, "restore": cmd_restore,
+                "verify": cmd_verify}
     done = commands.get(args.command, cmd_desk)(args)
     # Read from a damaged file: never an exit that says all went well.
     return done or (1 if getattr(args, "damaged", False) else 0)

@@ -146,9 +146,9 @@ def _top_up(store) -> list[str]:
                                    "people": "Two patrons, one tall in a red coat.", "actions": "Asked both to "
                                    "lower their voices; they did.", "reporter": WORKER}
                                   for _ in range(count("incidents"))]
-    with store.db.atomic():
+    with store.transaction():
         for table, batch in rows.items():
-            store.db.table(table).insert_all(batch, batch_size=1000)
+            store.write_rows(table, batch)  # chained, as the desk writes them
     return empty
 
 

@@ -43,9 +43,9 @@ def make_scans_db(path: Path) -> None:
             txns.append(txn)
             if action in ("loan", "renew"):
                 patrons.append({"id": new_id(), "txn_id": txn["id"], "patron": f"2{rng.randrange(10**12):012d}"})
-        with store.db.atomic():
-            store.db.table("circ_transactions").insert_all(txns, batch_size=1000)
-            store.db.table("circ_patrons").insert_all(patrons, batch_size=1000)
+        with store.transaction():
+            store.write_rows("circ_transactions", txns)
+            store.write_rows("circ_patrons", patrons)
         store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 

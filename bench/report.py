@@ -68,9 +68,9 @@ def big_shift(store, site) -> str:
                      "read_level": 1 + n % 5, "quantity": 1, "note": "asked twice" if n % 100 == 0 else ""})
         if n % 50 == 0:
             voids.append({"id": new_id(), "tally_id": rows[-1]["id"], "shift_id": shift.id, "voided_at": at})
-    with store.db.atomic():
-        store.db.table("tallies").insert_all(rows, batch_size=1000)
-        store.db.table("tally_voids").insert_all(voids, batch_size=1000)
+    with store.transaction():
+        store.write_rows("tallies", rows)
+        store.write_rows("tally_voids", voids)
     end_shift(store, shift, "")
     return shift.id
 

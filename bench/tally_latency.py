@@ -18,7 +18,9 @@ Baseline: after each press (the app idle), one equivalent row into another
 temp database, a bare INSERT + commit with plain sqlite3 under the same
 durability settings (journal_mode=WAL, synchronous=FULL, foreign_keys=ON),
 timed the same way: from just before the INSERT until a second connection sees
-it. Interleaving keeps the pace and the disk's state the same for both.
+it. Interleaving keeps the pace and the disk's state the same for both. Its row
+carries a constant of the chain's size where the app computes the chain (the
+schema refuses a row without one; bench/chain.py measures the chaining).
 Prints median and p99 in ms for both, and the goal.
 """
 
@@ -34,6 +36,7 @@ from pathlib import Path
 from _common import app_extras, load_site, make_db, median, percentile
 
 PRESSES = 300
+UNCHAINED = "0" * 64 + ":" + "0" * 16
 GOAL_P99_MS = 20.0
 
 
@@ -66,8 +69,8 @@ class BareInserts:
         self.writer.execute("BEGIN")
         self.writer.execute(
             "INSERT INTO tallies (id, shift_id, occurred_at, recorded_at, category, channel,"
-            " read_level, quantity, note) VALUES (?, ?, ?, ?, 'directional', 'in_person', NULL, 1, '')",
-            (str(uuid.uuid4()), self.shift_id, now, now),
+            " read_level, quantity, note, chain) VALUES (?, ?, ?, ?, 'directional', 'in_person', NULL, 1, '', ?)",
+            (str(uuid.uuid4()), self.shift_id, now, now, UNCHAINED),
         )
         self.writer.execute("COMMIT")
         while tally_count(self.reader) < self.expected:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
 
+from shift import chain
 from shift.tomlsrc import Section
 
 DAILY = timedelta(hours=24)
@@ -182,6 +183,9 @@ def _rotate(folder: Path, stem: str, keep: int) -> None:
             pass  # a copy that cannot be removed is only one more kept
 
 
+CHAINED = "014_chain"  # the migration from which every row carries its chain
+
+
 def _not_restorable(path: Path) -> str | None:
     """Why a file is not a backup this version can put back, or None. An earlier version's
     backup is fine: the desk upgrades it when it opens it."""
@@ -200,8 +204,13 @@ def _not_restorable(path: Path) -> str | None:
                 return f"it fails its integrity check ({'; '.join(checked[:2])})"
             if unknown(conn):
                 return f"it was written by a newer version of Solo Shift ({unknown(conn)[0]})"
-            if len(pending(conn)) == len(migration_names()):
+            needed = pending(conn)
+            if len(needed) == len(migration_names()):
                 return "it holds no desk records (not a Solo Shift database)"
+            if CHAINED not in needed:  # sealed: a copy changed outside the desk is not put back
+                broken = [v.broken for v in chain.verify(conn) if v.broken]
+                if broken:
+                    return f"its record does not verify ({broken[0].text()})"
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:

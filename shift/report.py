@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from shift import checkins, circulation, incidents, money, prompts
+from shift import chain, checkins, circulation, incidents, money, prompts
 from shift.clock import from_iso, to_iso
 from shift.hours import duration_text, local_moment
 from shift.jurisdiction import drill_note
@@ -132,6 +132,7 @@ def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Rep
         f"On duty: {shift.worker}",
         f"{start_local:%a %d %b %Y} {start_local:%H:%M} – {ended} ({length})",
         f"Library hours that day: {hours}",
+        chain.shift_line(store.conn, shift.id, at_desk),  # tamper evidence: whether this shift's rows still chain
     ], "shift", prose=True)
     until = end or now
     runs = shift_runs(store, shift.id)

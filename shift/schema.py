@@ -502,3 +502,29 @@ def _m013(db: "Database") -> None:
     # Found by trying: REPLACE INTO shifts rewrote a worker's name past the update trigger.
     for table in APPEND_ONLY:
         db.execute(no_replace_trigger(db.conn, table))
+
+
+@migration("014_chain")
+def _m014(db: "Database") -> None:
+    # Tamper evidence (shift/chain.py): a `chain` column on every append-only table, filled here
+    # for the rows already there, in the order they were written. Filling is the one UPDATE these
+    # tables ever take: the update trigger is lifted for it, inside this migration's transaction.
+    from shift import chain
+
+    for table in APPEND_ONLY:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN chain TEXT")
+        db.execute(f"DROP TRIGGER {table}_no_update")
+        chain.fill(db.conn, table)
+        db.execute(append_only_triggers(table)[0])
+        db.execute(chained_trigger(table))
+    # The shift's report checks its rows per table, found by shift: these had no index on it.
+    for table in ("followups", "tally_voids", "circ_voids", "incident_supplements", "incident_drafts"):
+        db.execute(f"CREATE INDEX {table}_shift ON {table}(shift_id)")
+
+
+def chained_trigger(table: str) -> str:
+    """A row written without its chain (by a program that does not know it) is refused at once,
+    rather than found later as a break in the record."""
+    return (f"CREATE TRIGGER {table}_chained BEFORE INSERT ON {table} WHEN NEW.chain IS NULL "
+            f"BEGIN SELECT RAISE(ABORT, '{table} rows carry a chain: write them through the desk "
+            f"(shift/chain.py)'); END")

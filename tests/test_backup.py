@@ -112,6 +112,7 @@ def test_restore_never_replaces_the_live_database_unasked_and_keeps_it_when_aske
     (lambda p: p.write_bytes(b"not a database at all" * 100), "not a SQLite database"),
     (lambda p: _future(p), "newer version of Solo Shift"),
     (lambda p: _freelist(p), "fails its integrity check"),
+    (lambda p: _tamper(p), "its record does not verify .*tallies row 1 .*changed"),
 ])
 def test_a_copy_that_is_not_a_good_backup_is_not_restored(tmp_path, site, spoil, says):
     path = tmp_path / "desk.db"
@@ -128,6 +129,14 @@ def _future(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
                  "VALUES ('solo_shift', '999_from_the_future', 'x')")
+    conn.commit()
+    conn.close()
+
+
+def _tamper(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER tallies_no_update")
+    conn.execute("UPDATE tallies SET category = 'reference' WHERE rowid = 1")
     conn.commit()
     conn.close()
 

@@ -86,11 +86,4 @@ class Demo:
     def flush(self) -> None:
         """Insert the gathered rows, parents first, inside the caller's transaction."""
         for table in TABLE_ORDER + tuple(t for t in self.rows if t not in TABLE_ORDER):
-            rows = self.rows.pop(table, [])
-            groups: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
-            for row in rows:
-                groups[tuple(row)].append(tuple(row.values()))
-            for columns, values in groups.items():
-                marks = ", ".join("?" for _ in columns)
-                self.store.conn.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
+            self.store.write_rows(table, self.rows.pop(table, []))  # chained, in the order gathered

@@ -86,9 +86,9 @@ def write_demo(store: Store, site: Site, days: int, seed: int = 7,
     store.conn.execute("PRAGMA cache_size = -262144")  # 256 MB at most, given back below
     try:
         with store.transaction():
-            store.db.table("shifts").insert_all(
-                [{"id": s.id, "started_at": to_iso(s.start), "worker": s.worker, "desk": s.desk} for s in shifts],
-                batch_size=1000)
+            store.write_rows(
+                "shifts", [{"id": s.id, "started_at": to_iso(s.start), "worker": s.worker, "desk": s.desk}
+                           for s in shifts])
             for planned in shifts:
                 resolve_followups(demo, planned, keep_open_after)
                 walked = routines.write(planned)

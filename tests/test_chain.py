@@ -1,0 +1,235 @@
+"""Tamper evidence: a row changed, deleted or inserted outside the desk is named by `main.py verify`
+and by the shift's report; rows the desk writes (at once, after a storage failure, in bulk, before
+the upgrade that brought the chain) always chain."""
+
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from shift import chain, report
+from shift.chain import seal
+from shift.schema import APPEND_ONLY, migrations
+from shift.shifts import end_shift, start_shift
+from shift.store import Store
+from shift.tally import record
+
+
+def shell(path, sql: str) -> subprocess.CompletedProcess:
+    """The sqlite3 shell, as someone at the desk machine would use it (Python's module if it is missing)."""
+    if shutil.which("sqlite3"):
+        return subprocess.run(["sqlite3", str(path), sql], capture_output=True, text=True, timeout=30)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.executescript(sql)
+        return subprocess.CompletedProcess([], 0, "", "")
+    except sqlite3.Error as exc:
+        return subprocess.CompletedProcess([], 1, "", str(exc))
+    finally:
+        conn.close()
+
+
+def verify(path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), "verify", "--db", str(path)],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def evening(tmp_path, site, clock):
+    """A closed desk database: two ended shifts of ten tallies each."""
+    path = tmp_path / "desk.db"
+    with Store.open(path, clock=clock) as store:
+        for worker in ("Sam", "Priya"):
+            shift = start_shift(store, worker, "main")
+            for n in range(10):
+                record(store, site.tally, shift, ("directional", "informational", "reference")[n % 3])
+            clock.advance(hours=4)
+            end_shift(store, shift, "Quiet.")
+    return path
+
+
+def tallies(path) -> list[dict]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute("SELECT rowid, * FROM tallies ORDER BY rowid")]
+    conn.close()
+    return rows
+
+
+def test_a_category_edited_with_the_sqlite3_shell_is_named_and_insert_or_replace_fails(evening):
+    assert verify(evening).returncode == 0
+    target = tallies(evening)[4]
+    assert target["category"] == "informational"
+    # The update trigger refuses the shell's UPDATE; someone determined drops it first.
+    refused = shell(evening, f"UPDATE tallies SET category = 'reference' WHERE id = '{target['id']}'")
+    assert refused.returncode != 0 and "append-only" in refused.stderr
+    done = shell(evening, "DROP TRIGGER tallies_no_update; "
+                          f"UPDATE tallies SET category = 'reference' WHERE id = '{target['id']}'")
+    assert done.returncode == 0, done.stderr
+    found = verify(evening)
+    assert found.returncode == 1
+    assert f"tallies row {target['rowid']} (id {target['id']}): changed after it was recorded" in found.stdout
+    assert "category='reference'" in found.stdout  # what the row says now
+    assert re.search(r"^shifts +2 rows chain correctly$", found.stdout, re.M)  # the other tables are fine
+    # INSERT OR REPLACE would delete the row it collides with past the delete trigger: refused.
+    replaced = shell(evening, f"INSERT OR REPLACE INTO tallies SELECT * FROM tallies WHERE id = '{target['id']}'")
+    assert replaced.returncode != 0 and "append-only" in replaced.stderr
+
+
+def test_a_deleted_row_is_named_by_the_row_after_it(evening):
+    rows = tallies(evening)
+    shell(evening, f"DROP TRIGGER tallies_no_delete; DELETE FROM tallies WHERE id = '{rows[6]['id']}'")
+    found = verify(evening)
+    assert found.returncode == 1
+    assert (f"tallies row {rows[7]['rowid']} (id {rows[7]['id']}): does not follow row {rows[5]['rowid']} "
+            f"(id {rows[5]['id']}): a row recorded between them was deleted") in found.stdout
+    # The first row, too: the chain starts from a fixed value, not from whatever row is first.
+    shell(evening, f"DELETE FROM tallies WHERE id = '{rows[0]['id']}'")
+    found = verify(evening).stdout
+    assert f"tallies row {rows[1]['rowid']} (id {rows[1]['id']}): is not the table's first row" in found
+
+
+def test_a_forged_row_is_named_as_inserted(evening):
+    rows = tallies(evening)
+    # Without a chain the database refuses it outright ...
+    columns = "id, shift_id, occurred_at, recorded_at, category, channel, quantity, note"
+    values = f"'forged', '{rows[0]['shift_id']}', 'x', 'x', 'reference', 'in_person', 5, ''"
+    refused = shell(evening, f"INSERT INTO tallies ({columns}) VALUES ({values})")
+    assert refused.returncode != 0 and "carry a chain" in refused.stderr
+    # ... and with one copied from a real row, verify names it.
+    done = shell(evening, f"INSERT INTO tallies ({columns}, chain) VALUES ({values}, '{rows[-1]['chain']}')")
+    assert done.returncode == 0, done.stderr
+    found = verify(evening)
+    assert found.returncode == 1
+    assert "tallies row 21 (id forged): inserted outside the desk: its chain is a copy of row 20" in found.stdout
+
+
+def test_a_row_inserted_between_two_with_a_chain_that_fits_is_named(evening):
+    # Someone who knows the scheme makes room in the rowids and computes the forged row's chain.
+    rows = tallies(evening)
+    forged = {**rows[3], "id": "forged", "quantity": 9}
+    del forged["rowid"]
+    forged["chain"] = seal(rows[3]["chain"][:64], forged)
+    conn = sqlite3.connect(evening, isolation_level=None)
+    conn.execute("DROP TRIGGER tallies_no_update")
+    conn.execute("UPDATE tallies SET rowid = rowid + 100 WHERE rowid > ?", (rows[3]["rowid"],))
+    conn.execute(f"INSERT INTO tallies (rowid, {', '.join(forged)}) VALUES (?, {', '.join('?' * len(forged))})",
+                 (rows[3]["rowid"] + 1, *forged.values()))
+    conn.close()
+    found = verify(evening)
+    assert found.returncode == 1
+    assert f"tallies row {rows[3]['rowid'] + 1} (id forged): inserted out of order" in found.stdout
+
+
+def test_a_change_with_its_chain_computed_again_is_named_at_the_row_after(evening):
+    rows = tallies(evening)
+    changed = {k: v for k, v in rows[2].items() if k not in ("rowid", "chain")} | {"quantity": 3}
+    chain_value = seal(rows[1]["chain"][:64], changed)
+    shell(evening, f"DROP TRIGGER tallies_no_update; UPDATE tallies SET quantity = 3, chain = '{chain_value}' "
+                   f"WHERE id = '{rows[2]['id']}'")
+    found = verify(evening)
+    assert found.returncode == 1
+    assert (f"tallies row {rows[3]['rowid']} (id {rows[3]['id']}): does not follow row {rows[2]['rowid']} "
+            f"(id {rows[2]['id']}): a row recorded between them was deleted, or row {rows[2]['rowid']} was "
+            "changed and its chain computed again") in found.stdout
+
+
+def test_text_the_shell_wrote_as_invalid_utf8_is_a_change_not_a_crash(evening):
+    target = tallies(evening)[8]
+    shell(evening, f"DROP TRIGGER tallies_no_update; UPDATE tallies SET note = CAST(x'ff41' AS TEXT) "
+                   f"WHERE id = '{target['id']}'")
+    found = verify(evening)
+    assert found.returncode == 1 and f"(id {target['id']}): changed after" in found.stdout
+    assert "Traceback" not in found.stderr
+
+
+def test_the_shift_report_says_whether_its_rows_chain(evening, site):
+    with Store.open_read_only(evening) as store:
+        first, second = [r["id"] for r in store.rows("SELECT id FROM shifts ORDER BY rowid")]
+        # 1 shift + 10 tallies + 1 end + 1 report-email row (none here: no email) for each.
+        assert "Record verified: 12 entries of this shift chain correctly." in report.render_text(
+            report.build(store, site, first))
+    target = tallies(evening)[12]  # the second shift's
+    shell(evening, f"DROP TRIGGER tallies_no_update; UPDATE tallies SET channel = 'phone' WHERE id = '{target['id']}'")
+    with Store.open_read_only(evening) as store:
+        assert "Record verified: 12 entries" in report.render_text(report.build(store, site, first))
+        text = report.render_text(report.build(store, site, second))
+        assert f"RECORD NOT VERIFIED: tallies row {target['rowid']} changed" in text
+        # At the desk the line has no count (a duress alarm's silent rows must not show).
+        assert "RECORD NOT VERIFIED" in report.render_text(report.build(store, site, second, at_desk=True))
+
+
+def test_rows_kept_waiting_while_storage_refused_are_chained_when_written(tmp_path, site, clock):
+    path = tmp_path / "desk.db"
+    with Store.open(path, clock=clock) as store:
+        shift = start_shift(store, "Sam", "main")
+        record(store, site.tally, shift, "directional")
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")  # another program holds the database: writes are refused
+        for category in ("informational", "reference"):
+            record(store, site.tally, shift, category)
+        assert len(store.pending) == 2
+        other.execute("COMMIT")
+        assert store.flush_pending() == 0
+        record(store, site.tally, shift, "directional")
+        other.execute("BEGIN EXCLUSIVE")
+        record(store, site.tally, shift, "reference")  # still waiting when the desk closes: a file
+        assert store.pending and store.save_waiting() is not None
+    other.execute("COMMIT")
+    other.close()
+    with Store.open(path, clock=clock) as store:
+        assert store.write_saved_waiting() == 1
+        assert [r["category"] for r in store.rows("SELECT category FROM tallies ORDER BY rowid")] == [
+            "directional", "informational", "reference", "directional", "reference"]
+        assert all(v.broken is None for v in chain.verify(store.conn))
+
+
+def test_values_are_chained_as_sqlite_stores_them(store, shift):
+    # True in an INTEGER column is 1, a number in a TEXT column is text, "2" in an INTEGER column is 2.
+    store.insert("tallies", {"shift_id": shift.id, "occurred_at": 5, "recorded_at": "x", "category": "c",
+                             "channel": "phone", "read_level": "2", "quantity": True, "note": 1.5})
+    # A column left out takes its default (quantity 1, note '').
+    store.insert("tallies", {"shift_id": shift.id, "occurred_at": "y", "recorded_at": "y", "category": True,
+                             "channel": "phone"})
+    assert store.rows("SELECT typeof(occurred_at) a, typeof(read_level) b, quantity, note, category FROM tallies") == [
+        {"a": "text", "b": "integer", "quantity": 1, "note": "1.5", "category": "c"},
+        {"a": "text", "b": "null", "quantity": 1, "note": "", "category": "1"}]
+    assert all(v.broken is None for v in chain.verify(store.conn))
+
+
+def test_a_database_from_before_the_chain_is_sealed_by_the_upgrade_and_verifies(tmp_path, site):
+    from sqlite_utils import Database
+
+    path = tmp_path / "desk.db"
+    conn = sqlite3.connect(path)
+    migrations().apply(Database(conn), stop_before="014_chain")  # a desk from before
+    conn.execute("INSERT INTO shifts (id, started_at, worker, desk) VALUES ('s1', '2026-11-24T22:30:00.000000+00:00',"
+                 " 'Sam', 'main')")
+    for n in range(3):
+        conn.execute("INSERT INTO tallies (id, shift_id, occurred_at, recorded_at, category, channel) VALUES "
+                     f"('t{n}', 's1', '2026-11-24T23:0{n}:00.000000+00:00', 'x', 'directional', 'in_person')")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert all(r["chain"] for r in store.rows("SELECT chain FROM tallies"))
+        record(store, site.tally, start_shift(store, "Priya", "main"), "reference")  # chained onto the old rows
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # the update trigger is back
+            store.execute("UPDATE tallies SET category = 'x'")
+    done = verify(path)
+    assert done.returncode == 0 and re.search(r"^tallies +4 rows chain correctly$", done.stdout, re.M)
+    shell(path, "DROP TRIGGER tallies_no_update; UPDATE tallies SET category = 'reference' WHERE id = 't1'")
+    assert "tallies row 2 (id t1): changed after it was recorded" in verify(path).stdout
+
+
+def test_verify_reads_beside_an_open_desk_and_every_table_is_walked(evening, clock):
+    with Store.open(evening, clock=clock):  # the desk, holding its lock
+        done = verify(evening)
+    assert done.returncode == 0, done.stderr
+    listed = dict(re.findall(r"^(\w+) +(\d+) rows chain correctly$", done.stdout, re.M))
+    assert list(listed) == list(APPEND_ONLY)
+    assert (listed["shifts"], listed["tallies"], listed["shift_ends"]) == ("2", "20", "2")
+    assert f"record verified, {sum(map(int, listed.values()))} rows in {len(APPEND_ONLY)} tables" in done.stdout
