@@ -69,6 +69,7 @@ class Tmux:
     def __init__(self, socket: str) -> None:
         self.socket = socket
         self.started = False
+        self.socket_path = ""
 
     def run(self, *args: str) -> str:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True).stdout
@@ -77,6 +78,7 @@ class Tmux:
         if not self.started:
             self.run("new-session", "-d", "-s", "desk", "-x", str(WIDTH), "-y", str(HEIGHT), command)
             self.run("set-option", "-w", "-t", "desk", "remain-on-exit", "on")
+            self.socket_path = self.run("display-message", "-p", "#{socket_path}").strip()
             self.started = True
         else:
             self.run("respawn-pane", "-k", "-t", "desk", command)
@@ -88,13 +90,15 @@ class Tmux:
         self.run("send-keys", "-t", "desk", *keys)
 
     def type(self, text: str) -> None:
-        self.run("send-keys", "-t", "desk", "-l", text)
+        self.run("send-keys", "-t", "desk", "-l", "--", text)  # "--": text may start with "-"
 
     def pane(self, what: str) -> str:
         return self.run("display-message", "-p", "-t", "desk", what).strip()
 
     def stop(self) -> None:
         self.run("kill-server")
+        if self.started and self.socket_path:
+            Path(self.socket_path).unlink(missing_ok=True)
 
 
 @dataclass
@@ -102,6 +106,7 @@ class RunTrack:
     """A procedure or emergency run of the current shift, as the screen showed it."""
 
     procedure: Procedure
+    drill: bool = False  # a drill and a real event of one protocol are separate runs
     confirmed: list[str] = field(default_factory=list)  # step ids the screen moved past
     current: str | None = None  # the step on screen (None: all steps done)
     pending: str | None = None  # a step answered whose confirmation had not shown
@@ -153,6 +158,7 @@ class Harness:
         self.worker: str | None = None
         self.shift_started: datetime | None = None  # local, from the header when it was confirmed
         self.runs: dict[str, RunTrack] = {}
+        self.reported: set[str] = set()
         self.t0 = time.monotonic()
         self.restarts = 0
 
@@ -259,6 +265,7 @@ class Harness:
     def act_detail(self) -> Iterator[str]:
         screen = self.desk()
         now = self.clock(screen)
+        before = int(re.search(r"Total\s+(\d+)", screen).group(1))  # type: ignore[union-attr]
         quantity = self.rng.randint(1, 3)
         late = None
         if now and self.shift_started and self.rng.random() < 0.6:
@@ -283,7 +290,8 @@ class Harness:
         self.term.keys("Enter")
         self.typed(token, "detail", quantity)
         yield "sent"
-        self.wait(lambda s: "Log with details" not in s and token in s)
+        # The recent log cuts long lines: the shift's total is the confirmation.
+        self.wait(lambda s: "Log with details" not in s and re.search(rf"Total\s+{before + quantity}\s", s) is not None)
         self.confirmed(token)
 
     def act_fee(self) -> Iterator[str]:
@@ -346,7 +354,12 @@ class Harness:
             return  # the last one's toast is still up
         self.term.keys("F6")
         self.wait_for("What happened? *")
-        self.term.keys("Enter", "Down", "Enter", "Tab", "Tab", "Tab")
+        self.term.keys("Enter")
+        categories = self.site.incidents.categories
+        self.wait(lambda s: all(c in s for c in categories[:3]))  # the list is open
+        self.term.keys("Down", "Enter")
+        self.wait(lambda s: "choose a category" not in s)
+        self.term.keys("Tab", "Tab", "Tab")
         token = self.token()
         self.term.type(f"by the printers {token}")
         self.term.keys("Tab")
@@ -398,7 +411,9 @@ class Harness:
         if procedure.kind == "emergency":
             self.term.keys("F8")
             self.wait_for("press the protocol's key")
-            if procedure.id not in self.runs and self.rng.random() < 0.5:
+            track = self.runs.get(procedure.id)
+            # A real event ends a drill of the same protocol left open: resume in the run's own mode.
+            if (track.drill if track else self.rng.random() < 0.5):
                 self.term.keys("Tab")
                 self.wait_for("DRILL MODE")
             self.term.keys(procedure.key)
@@ -439,7 +454,7 @@ class Harness:
         if track is not None and not track.seen:
             self.check_resume(track, shown)
         if track is None:
-            track = self.runs[procedure.id] = RunTrack(procedure)
+            track = self.runs[procedure.id] = RunTrack(procedure, drill="DRILL — do not dial" in screen)
         track.current = shown  # type: ignore[assignment]
         track.pending = None
         track.finish_pending = False
@@ -505,7 +520,7 @@ class Harness:
         """`shown` is the step the reopened runner shows: the first step not recorded."""
         self.tally.resume_checks += 1
         with self.connect() as conn:
-            run = self.open_run_id(conn, track.procedure.id)
+            run = self.open_run_id(conn, track.procedure.id, track.drill)
             recorded = [r[0] for r in conn.execute(
                 "SELECT step_id FROM step_outcomes WHERE run_id = ?", (run,))] if run else []
         for step_id in set(recorded):
@@ -526,11 +541,11 @@ class Harness:
             self.tally.problem("wrong_resumes", f"{track.procedure.id}: {wrong}")
         track.touched = False
 
-    def open_run_id(self, conn: sqlite3.Connection, procedure_id: str) -> str | None:
+    def open_run_id(self, conn: sqlite3.Connection, procedure_id: str, drill: bool) -> str | None:
         row = conn.execute(
             """SELECT r.id FROM procedure_runs r JOIN shifts s ON s.id = r.shift_id
-               WHERE s.worker = ? AND r.procedure_id = ? AND r.id NOT IN (SELECT run_id FROM run_ends)
-               ORDER BY r.started_at DESC LIMIT 1""", (self.worker, procedure_id)).fetchone()
+               WHERE s.worker = ? AND r.procedure_id = ? AND r.drill = ? AND r.id NOT IN (SELECT run_id FROM run_ends)
+               ORDER BY r.started_at DESC LIMIT 1""", (self.worker, procedure_id, int(drill))).fetchone()
         return row[0] if row else None
 
     def count_token(self, conn: sqlite3.Connection, kind: str, token: str) -> tuple[int, bool]:
@@ -561,6 +576,10 @@ class Harness:
             for token in tokens:
                 kind, state, _ = self.tokens[token]
                 found, whole = self.count_token(conn, kind, token)
+                if token in self.reported:
+                    continue
+                if found > 1 or (found == 0 and state == "confirmed") or not whole:
+                    self.reported.add(token)  # once per token, whether found at a kill or at the end
                 if found > 1:
                     self.tally.problem("duplicated", f"{kind} {token}: {found} rows")
                 elif found == 0 and state == "confirmed":
@@ -583,7 +602,7 @@ class Harness:
                 counter["confirmed"], counter["unconfirmed"] = max(rows, counter["confirmed"]), 0
             # A finish pressed but not confirmed: if the run ended, the next key starts a new one.
             for procedure_id, track in list(self.runs.items()):
-                if track.finish_pending and self.open_run_id(conn, procedure_id) is None:
+                if track.finish_pending and self.open_run_id(conn, procedure_id, track.drill) is None:
                     del self.runs[procedure_id]
 
     # -- the cycle ------------------------------------------------------------------
@@ -624,6 +643,12 @@ class Harness:
             self.tally.unexpected += 1
             shown = "\n".join(line.rstrip() for line in str(exc).split("\n") if line.strip())
             self.tally.problems.append(f"unexpected screen (recovered by a restart):\n{shown}")
+            if self.verbose:
+                print(self.tally.problems[-1], file=sys.stderr)
+        except (AttributeError, LookupError, ValueError) as exc:  # a screen read that found nothing
+            self.tally.unexpected += 1
+            shown = "\n".join(line.rstrip() for line in self.screen().split("\n") if line.strip())
+            self.tally.problems.append(f"unexpected screen ({exc!r}; recovered by a restart):\n{shown}")
             if self.verbose:
                 print(self.tally.problems[-1], file=sys.stderr)
         self.kill()
