@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) bench/stats.py
 	$(PY) bench/report.py
 	$(PY) bench/export_circ.py
+	$(PY) bench/killtest.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
