@@ -123,7 +123,8 @@ class LockScreen(Screen[None]):
         if self.checking or not pin:
             return
         if self.app.lock_tries.wait_left(self.app.clock.now()):
-            self.tick()  # not checked at all: a try during the wait cannot guess faster
+            self.said = "Not checked."  # not tried at all: a try during the wait cannot guess faster
+            self.tick()
             return
         self.checking = True
         self.said = ""
