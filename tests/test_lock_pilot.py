@@ -95,14 +95,17 @@ async def test_f8_works_on_the_lock_screen_and_leaving_comes_back_to_it(store, l
         assert "Sam" not in rendered(app)
 
 
-async def test_f5_checks_in_while_locked(store, locking_site, full_site, shift):
+async def test_f5_checks_in_while_locked(store, locking_site, full_site, shift, clock):
+    clock.advance(minutes=-55)
+    checkins.record(store, shift, "checkin")  # 18:35: the next is due at 19:35
+    clock.advance(minutes=61)  # 19:36: due, within the grace period
     site = full_site._replace(email=None, tasks=(), lock=locking_site.lock)
     app = SoloShiftApp(store, site, procedures=PROCEDURES)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+b")
         await pilot.pause()
-        # The check-in due since 18:30 reaches the worker on the lock screen.
-        assert "CHECK IN NOW (F5)" in str(app.screen.query_one("#lock-checkin").content)
+        # The check-in due reaches the worker on the lock screen.
+        assert "CHECK IN NOW (F5): due 19:35" in str(app.screen.query_one("#lock-checkin").content)
         await pilot.press("f5")
         await pilot.pause()
         assert isinstance(app.screen, CheckinScreen)
@@ -110,8 +113,21 @@ async def test_f5_checks_in_while_locked(store, locking_site, full_site, shift):
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, LockScreen)
-        assert "Next check-in by 20:30" in str(app.screen.query_one("#lock-checkin").content)
-    assert [e["kind"] for e in checkins.events(store, shift)][-1] == "checkin"
+        assert "Next check-in by 20:36" in str(app.screen.query_one("#lock-checkin").content)
+    assert [e["kind"] for e in checkins.events(store, shift)].count("checkin") == 2
+
+
+async def test_a_raised_alarm_shows_on_the_lock_screen(store, locking_site, full_site, shift):
+    checkins.record(store, shift, "checkin")
+    checkins.record(store, shift, "panic")
+    site = full_site._replace(email=None, tasks=(), lock=locking_site.lock)
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        line = str(app.screen.query_one("#lock-checkin").content)
+        assert line.startswith("ALARM (panic) since 19:30") and "Ctrl+G when answered" in line
+        assert "Sam" not in rendered(app)
 
 
 async def test_wrong_pins_slow_down_and_the_wait_survives_keys(store, locking_site, shift, clock):
