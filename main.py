@@ -10,6 +10,7 @@
     python main.py report --list
     python main.py backup | restore FILE [--force]
     python main.py verify [--db PATH]    check every record's chain (tamper evidence)
+    python main.py pin set NAME | pin remove NAME | pin list
     python main.py stats [--from DATE] [--to DATE] [--desk D] [--format txt|csv|html] [--output FILE] [--db A --db B]
 
 Thin by design: parse arguments, then call shift/ or start tui/.
@@ -100,6 +101,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="email it now to [email.recipients] reports, as text and HTML (the desk also sends "
                              "each one itself)")
     report.add_argument("--list", action="store_true", help="list every shift, newest first, with its id")
+    pin = sub.add_parser("pin", help="staff PINs for the lock screen (kept as scrypt hashes in [lock] pins_file)")
+    _global_options(pin, suppress=True)
+    pin.add_argument("action", choices=["set", "remove", "list"],
+                     help="set: ask for a PIN twice (not shown) and keep it; remove: forget it; list: whose are set")
+    pin.add_argument("name", nargs="?", help="the person's name (as it is recorded when they unlock)")
     stats = sub.add_parser("stats", help="the desk statistics over a period (reads only: runs beside an open desk)")
     stats.add_argument("--db", dest="dbs", action="append", metavar="PATH",
                        help="a desk database; give --db several times to count several desks together "
@@ -348,6 +354,61 @@ def cmd_report(args: argparse.Namespace) -> int:
     return _deliver(text, args.output, "the report")
 
 
+def cmd_pin(args: argparse.Namespace) -> int:
+    """Exit 2 for a refused name or PIN, 1 for a site or pins file that cannot be used."""
+    import getpass
+    from datetime import datetime, timezone
+
+    from shift import lock
+    from shift.files import FileRefused
+    from shift.site import load_site
+
+    site, problems = load_site(args.site)
+    # Only [lock]'s own problems stop this: a pins file open to others is fixed with chmod, said here.
+    refused = [p for p in problems if p.is_error and p.where.startswith("lock")]
+    if refused or not site.lock.pins_file:
+        for problem in refused or problems:
+            print(problem, file=sys.stderr)
+        return 1
+    path = Path(site.lock.pins_file)
+    try:
+        if args.action == "list":
+            names = [p.name for p in lock.read_pins(path)]
+            print("\n".join(names) if names else f"No staff PIN is set in {path}.")
+            return 0
+        if not args.name:
+            print(f"pin {args.action}: give the person's name", file=sys.stderr)
+            return 2
+        if args.action == "remove":
+            if lock.remove_pin(path, args.name):
+                print(f"{args.name}'s PIN is removed.")
+                return 0
+            print(f"{args.name} has no PIN in {path}.", file=sys.stderr)
+            return 2
+        problem = lock.name_problem(args.name)
+        if problem:
+            print(f"Not set: {problem}.", file=sys.stderr)
+            return 2
+        pin = getpass.getpass(f"New PIN for {args.name} ({lock.PIN_DIGITS[0]}-{lock.PIN_DIGITS[1]} digits): ")
+        problem = lock.pin_problem(pin)
+        if problem:
+            print(f"Not set: {problem}.", file=sys.stderr)
+            return 2
+        if getpass.getpass("The same PIN again: ") != pin:
+            print("Not set: the two PINs differ.", file=sys.stderr)
+            return 2
+        replaced = lock.set_pin(path, args.name, pin, datetime.now(timezone.utc))
+    except ValueError as exc:
+        print(f"Not set: {exc}.", file=sys.stderr)
+        return 2
+    except FileRefused as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"{args.name}'s PIN is {'changed' if replaced else 'set'} (in {path}, readable by this user only). "
+          "The desk takes it at the next try: no restart needed.")
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     """Exit 2 for what the person asked wrongly (dates, files); 1 for a broken site file or output."""
     import sqlite3
@@ -559,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     commands = {"check": cmd_check, "demo": cmd_demo, "export": cmd_export, "import": cmd_import,
                 "report": cmd_report, "stats": cmd_stats, "backup": cmd_backup, "restore": cmd_restore,
-                "verify": cmd_verify}
+                "verify": cmd_verify, "pin": cmd_pin}
     done = commands.get(args.command, cmd_desk)(args)
     # Read from a damaged file: never an exit that says all went well.
     return done or (1 if getattr(args, "damaged", False) else 0)

@@ -23,6 +23,9 @@ COMMANDS: tuple[Command, ...] = (
             "EMERGENCY"),
     Command("app.theme", "f9", "app: toggle high contrast", "Switch the high-contrast theme on or off"),
     Command("app.quit", "ctrl+q", "app: quit", "Close the app (the shift stays open)"),
+    # Not Ctrl+L: offline circulation's Loan key. A desk run inside tmux (whose prefix is Ctrl+B) remaps it in [keys].
+    Command("app.lock", "ctrl+b", "app: lock the screen",
+            "Hide everything until a staff PIN is entered (F8, F5 and F12 still work)", "Lock"),
     Command("tally.undo", "u", "tally: undo last entry", "Void the last desk-statistics entry", "Undo"),
     Command("tally.detail", "l", "tally: log with details", "Late entry: count, time, channel, READ, note", "Details"),
     Command("tally.clear", "escape", "tally: clear channel and READ",

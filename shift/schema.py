@@ -528,3 +528,22 @@ def chained_trigger(table: str) -> str:
     return (f"CREATE TRIGGER {table}_chained BEFORE INSERT ON {table} WHEN NEW.chain IS NULL "
             f"BEGIN SELECT RAISE(ABORT, '{table} rows carry a chain: write them through the desk "
             f"(shift/chain.py)'); END")
+
+
+@migration("015_lock_events")
+def _m015(db: "Database") -> None:
+    # The lock screen (shift/lock.py): when the desk locked (key or idle), who unlocked it, and each
+    # wrong PIN (never the PIN typed). Wrong tries since the last unlock decide the slowdown, also
+    # after a restart; a lock with no unlock after it opens the desk locked again.
+    _create(db, [
+        """CREATE TABLE lock_events (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT REFERENCES shifts(id),
+            kind TEXT NOT NULL CHECK (kind IN ('locked', 'unlocked', 'wrong_pin')),
+            at TEXT NOT NULL,
+            how TEXT NOT NULL DEFAULT '' CHECK (how IN ('', 'key', 'idle', 'start')),
+            who TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX lock_events_kind ON lock_events(kind, at)",
+        "CREATE INDEX lock_events_at ON lock_events(at)",
+    ], ("lock_events",))

@@ -39,6 +39,7 @@ from shift.jurisdiction import NONE as NO_JURISDICTION
 from shift.jurisdiction import Jurisdiction
 from shift.jurisdiction import load as load_jurisdiction
 from shift.keymap import COMMAND_BY_ID, READ_KEYS, default_keys, reserved_keys
+from shift.lock import IDLE_LONGEST, LockConfig, pins_file_problem
 from shift.notices import placeholders
 from shift.problems import Problem
 from shift.siterecords import CirculationConfig, IncidentConfig, read_circulation, read_incidents
@@ -125,6 +126,7 @@ class Site(NamedTuple):
     notices: Mapping[str, str] = MappingProxyType({})
     survey: SurveyConfig = SurveyConfig()  # which categories the annual surveys count ([survey])
     backup: BackupSettings = BackupSettings()  # where and how many copies of the database ([backup])
+    lock: LockConfig = LockConfig()  # the lock screen ([lock]); no site file read: no PINs, no lock
 
     def desk_name(self, desk_id: str) -> str:
         """The desk's name, or its id when the site file no longer has it."""
@@ -233,6 +235,7 @@ class _SiteReader:
         notices = self._notices(root)
         survey = read_survey(root, tuple(c.id for c in tally.categories))
         backup = read_backup(root)
+        lock = self._lock(root)
         root.finish()
         return Site(
             name=name,
@@ -255,6 +258,7 @@ class _SiteReader:
             notices=MappingProxyType(notices),
             survey=survey,
             backup=backup,
+            lock=lock,
         )
 
     def _jurisdiction(self, lib: Section) -> Jurisdiction:
@@ -270,6 +274,33 @@ class _SiteReader:
                          else "the incident form shows no legal duties until it is fixed")
             lib.error("jurisdiction", f"the file for '{ident}' has errors (listed with it): {meanwhile}")
         return law
+
+    def _lock(self, root: Section) -> LockConfig:
+        """[lock]: idle_minutes (0: only the lock key locks) and pins_file (default pins.toml beside
+        this file). Without the section the defaults hold, and `check` still says when no PIN is set."""
+        sec = root.table("lock")
+        idle = LockConfig().idle_minutes
+        pins = self._site_path("pins.toml")
+        if sec is not None:
+            value = sec.get("idle_minutes", (int, float), "a number of minutes (0: never locks by itself)", idle)
+            if isinstance(value, bool) or not 0 <= value <= IDLE_LONGEST:
+                sec.error("idle_minutes", f"{value!r} must be from 0 (never locks by itself) to {IDLE_LONGEST:g} "
+                                          "minutes")
+            elif 0 < value < 1:
+                sec.warn("idle_minutes", f"{value:g} minutes locks the desk while the worker is still at it: "
+                                         "for trying the lock out only")
+                idle = float(value)
+            else:
+                idle = float(value)
+            pins = self._site_path(sec.text("pins_file", "pins.toml") or "pins.toml")
+            sec.finish()
+        problem, is_error = pins_file_problem(pins)
+        where, key = (root, "lock") if sec is None else (sec, "pins_file" if "pins_file" in sec.data else None)
+        if problem and is_error:
+            where.error(key, f"{problem}; the desk cannot be locked until this is fixed")
+        elif problem:
+            where.warn(key, f"the lock is not set up: {problem}")
+        return LockConfig(idle, pins)
 
     def _places(self, root: Section) -> dict[str, str]:
         """[places]: where things are, by id: `aed = "AED: main floor, beside the elevator"`."""

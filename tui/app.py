@@ -10,13 +10,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from textual import events
 from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from shift import settings
+from shift import lock, settings
 from shift.clock import Clock
 from shift.desk import DeskCore, Said
 from shift.files import FileRefused
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from tui.timers import DeskTimers
 
 log = logging.getLogger("solo_shift")
+IDLE_CHECK_SECONDS = 2  # how often the idle lock looks at the clock
 
 
 class SoloShiftApp(App[None]):
@@ -47,6 +49,7 @@ class SoloShiftApp(App[None]):
         # Priority: a modal dialog (check-in, panic, any form) keeps only priority keys of the app.
         command_binding("app.theme", "toggle_contrast", show=False, priority=True),
         command_binding("app.quit", "quit", show=False, priority=True),
+        command_binding("app.lock", "lock", show=False, priority=True),
         command_binding("emergency.open", "emergency", priority=True),
         command_binding("checkin.now", "check_in", priority=True),
         command_binding("checkin.panic", "panic", show=False, priority=True),
@@ -84,6 +87,8 @@ class SoloShiftApp(App[None]):
         self.title = site.name
         # Every toast goes through here: at most two, withdrawn with their cause, none over an emergency.
         self.toasts = Toasts(self, self._emergency_on_stack, self._say_in_emergency)
+        self.last_activity = self.clock.now()  # the last key or mouse event: the idle lock counts from it
+        self._lock_tries: lock.Tries | None = None
 
     def _set_procedures(self, procedures: list[Procedure], problems: list[Problem]) -> None:
         from shift.procedures import emergency_protocols
@@ -169,6 +174,9 @@ class SoloShiftApp(App[None]):
         self.set_timer(0.25, self._start_timers)
         self.set_interval(2, self._flush_pending)
         self.set_interval(1, self._check_toasts)
+        self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
+        if lock.left_locked(self.store):  # closed or killed while locked: it opens locked
+            self.call_after_refresh(self.action_lock, "")
 
     def _watch_check(self) -> None:
         """The integrity check runs once the first screen is up (0.4 s on five years of records).
@@ -205,6 +213,79 @@ class SoloShiftApp(App[None]):
                 self.notify, f"{message} Nothing more is written to it: entries are kept in memory, and in a "
                 "file beside it when the desk closes, which it does once this is done.",
                 severity="error", markup=False, timeout=3600)
+
+    # -- the lock screen ----------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        # Any key or mouse use counts as someone at the desk: the idle lock waits from the last one.
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseMove, events.MouseScrollDown,
+                              events.MouseScrollUp)):
+            self.last_activity = self.clock.now()
+        await super().on_event(event)
+
+    @property
+    def locked(self) -> bool:
+        from tui.lock import LockScreen
+
+        return any(isinstance(screen, LockScreen) for screen in self.screen_stack)
+
+    @property
+    def lock_tries(self) -> lock.Tries:
+        """Wrong PIN tries since the last unlock, read from the record once (a restart keeps the wait)."""
+        if self._lock_tries is None:
+            self._lock_tries = lock.tries_since_unlock(self.store)
+        return self._lock_tries
+
+    def action_lock(self, how: str = "key") -> None:
+        """Cover everything with the lock screen (`how`: "key", "idle"; "" when it opens locked)."""
+        from tui.lock import LockScreen
+
+        if self.locked:
+            return
+        try:
+            pins = lock.read_pins(Path(self.site.lock.pins_file)) if self.site.lock.pins_file else []
+        except FileRefused as exc:
+            if how != "idle":
+                self.notify(f"The screen cannot be locked: {exc}", severity="error", markup=False, timeout=10)
+            return
+        if not pins:
+            if how == "key":
+                self.notify("No staff PIN is set, so the screen cannot be locked: the coordinator sets one with "
+                            "python main.py pin set NAME.", severity="warning", markup=False, timeout=10)
+            return
+        if how:
+            shift = self.core.shift()
+            lock.record(self.store, "locked", shift.id if shift else None, how)
+        self.push_screen(LockScreen(pins, self.site.lock.pins_file))
+        self.toasts.sync()  # toasts come down before the lock screen is drawn (they may name the worker)
+
+    def check_idle_lock(self) -> None:
+        """Lock after the site's idle minutes; never over an emergency under way (the number to
+        dial stays in sight) or the panic countdown."""
+        from tui.checkin import PanicScreen
+
+        if not self.screen_stack or self.locked or self._in_emergency() or isinstance(self.screen, PanicScreen):
+            return
+        if lock.idle_due(self.last_activity, self.clock.now(), self.site.lock):
+            self.action_lock("idle")
+
+    def lock_wrong_pin(self) -> None:
+        now = self.clock.now()
+        self.lock_tries.failed(now)
+        shift = self.core.shift()
+        lock.record(self.store, "wrong_pin", shift.id if shift else None)
+
+    def unlocked(self, who: str) -> None:
+        """The right PIN: back to exactly where the worker was (the screens under the lock)."""
+        from tui.lock import LockScreen
+
+        shift = self.core.shift()
+        lock.record(self.store, "unlocked", shift.id if shift else None, who=who)
+        self.lock_tries.clear()
+        self.last_activity = self.clock.now()
+        if isinstance(self.screen, LockScreen):
+            self.pop_screen()
+        self.call_later(self.toasts.sync)  # what was held while locked shows now
 
     def _alarm_raised(self) -> bool:
         try:
@@ -390,6 +471,10 @@ class SoloShiftApp(App[None]):
         self.call_later(self.toasts.sync)  # what waited during the walkthrough shows now
         if draft is None:
             return
+        if self.locked:  # the form shows the worker's name: not over the lock screen
+            self.notify(f"The emergency's draft incident report waits under Incidents "
+                        f"({self.key_for('incident.browse')}).", markup=False, timeout=15)
+            return
 
         def answered(now: bool | None) -> None:
             shift = open_shift(self.store)
@@ -430,6 +515,8 @@ class SoloShiftApp(App[None]):
         self._tick_now()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("quit", "command_palette") and self.locked:
+            return False  # locked: nobody closes the desk or runs its commands (a restart opens it locked anyway)
         if action == "acknowledge":
             return self.core.alarm_open()  # offered only while an alarm is raised
         return True

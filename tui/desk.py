@@ -222,46 +222,13 @@ class DeskScreen(SteadyScreen):
 
     def show_checkin(self) -> None:
         line = self.query_one("#checkin-line", Static)
-        policy = self.site.checkins
-        line.display = policy is not None
-        if policy is None:
+        line.display = self.site.checkins is not None
+        if self.site.checkins is None:
             return
-        now, zone = self.now(), self.site.zone
-        st = self.app.core.checkin_state(self.shift, now)  # the deadline the timers enforce
-        assert st is not None
-        parts = []
-        failed_shown = False  # an open alarm's line already says FAILED, with the reason
-        if st.alarm_open and st.alarm_reason != "duress":  # a duress alarm stays silent on screen
-            key = self.app.key_for("checkin.acknowledge")
-            steps, failed = [], []
-            for step in self.app.core.alarm_steps(self.shift, now):
-                if step.state == "sent":
-                    steps.append(f"{step.what}: sent {step.at.astimezone(zone):%H:%M}")
-                elif step.state == "failed":
-                    failed.append(step)
-                else:
-                    steps.append(f"{step.what}: sending…")
-            if failed:  # one line for them all: the reasons in full are in the report
-                why = failed[0].detail if len(failed[0].detail) <= 48 else failed[0].detail[:47] + "…"
-                steps.insert(0, f"{', '.join(s.what for s in failed)}: FAILED ({why}) — retrying every minute")
-                failed_shown = True
-            parts.append(f"ALARM ({st.alarm_reason}) since {st.alarm_started.astimezone(zone):%H:%M}: "
-                         + ("; ".join(steps) or "no alert step set: call for help by phone")
-                         + f" — {key} when answered")
-        elif not self.app.core.checkins_active(now):
-            parts.append("Check-ins start when you are alone (F5 checks in)")
-        elif now >= st.deadline:
-            parts.append(f"CHECK IN NOW (F5): due {st.deadline.astimezone(zone):%H:%M}")
-        else:
-            parts.append(f"Next check-in by {st.deadline.astimezone(zone):%H:%M} (F5)")
-        if st.channel_ok is False and not failed_shown:
-            parts.append(f"ALERT CHANNEL UNREACHABLE: {st.channel_detail or 'alarms cannot reach anyone'}")
-        shown_alarm = st.alarm_open and st.alarm_reason != "duress"
-        due = self.app.core.checkins_active(now) and now >= st.deadline
-        level = urgency.checkin(shown_alarm, due, st.channel_ok is False)
+        text, level = checkin_line(self.app, self.shift, self.now())
         for name in ("warning", "error"):
             line.set_class(level == name, f"level-{name}")
-        line.update(" · ".join(parts))
+        line.update(text)
 
     def selected_open(self) -> "prompts.PromptStatus | None":
         """The selected Due now row (the first, most pressing, until another is chosen)."""
@@ -654,3 +621,43 @@ BARS = " ▁▂▃▄▅▆▇█"
 def _heading(text: str) -> Content:
     """Headings are bold and neutral: colour on this screen means state."""
     return Content.styled(text, "bold")
+
+
+def checkin_line(app, shift: Shift, now: datetime) -> tuple[str, str | None]:
+    """The check-in line (the desk's, and the lock screen's) and its urgency level: an open alarm
+    with each step's state, a check-in due, the next one, an alert channel that fails."""
+    zone = app.site.zone
+    st = app.core.checkin_state(shift, now)  # the deadline the timers enforce
+    assert st is not None
+    parts = []
+    failed_shown = False  # an open alarm's line already says FAILED, with the reason
+    if st.alarm_open and st.alarm_reason != "duress":  # a duress alarm stays silent on screen
+        key = app.key_for("checkin.acknowledge")
+        steps, failed = [], []
+        for step in app.core.alarm_steps(shift, now):
+            if step.state == "sent":
+                steps.append(f"{step.what}: sent {step.at.astimezone(zone):%H:%M}")
+            elif step.state == "failed":
+                failed.append(step)
+            else:
+                steps.append(f"{step.what}: sending…")
+        if failed:  # one line for them all: the reasons in full are in the report
+            why = failed[0].detail if len(failed[0].detail) <= 48 else failed[0].detail[:47] + "…"
+            steps.insert(0, f"{', '.join(s.what for s in failed)}: FAILED ({why}) — retrying every minute")
+            failed_shown = True
+        parts.append(f"ALARM ({st.alarm_reason}) since {st.alarm_started.astimezone(zone):%H:%M}: "
+                     + ("; ".join(steps) or "no alert step set: call for help by phone")
+                     + f" — {key} when answered")
+    elif not app.core.checkins_active(now):
+        parts.append("Check-ins start when you are alone (F5 checks in)")
+    elif now >= st.deadline:
+        parts.append(f"CHECK IN NOW (F5): due {st.deadline.astimezone(zone):%H:%M}")
+    else:
+        parts.append(f"Next check-in by {st.deadline.astimezone(zone):%H:%M} (F5)")
+    if st.channel_ok is False and not failed_shown:
+        parts.append(f"ALERT CHANNEL UNREACHABLE: {st.channel_detail or 'alarms cannot reach anyone'}")
+    shown_alarm = st.alarm_open and st.alarm_reason != "duress"
+    due = app.core.checkins_active(now) and now >= st.deadline
+    level = urgency.checkin(shown_alarm, due, st.channel_ok is False)
+    return " · ".join(parts), level
+
