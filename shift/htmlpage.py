@@ -32,6 +32,7 @@ pre { white-space: pre-wrap; font: inherit; margin: 0; }
 .warn { color: #8a4b00; font-weight: bold; }
 .alarm { color: #b00020; font-weight: bold; }
 table.heat td { width: 2.6em; text-align: center; font-size: .85em; border: 1px solid #fff; }
+table.heat th { white-space: nowrap; overflow-wrap: normal; }  /* "Mon", never "Mo" over "n" */
 table.heat td.closed { background: #fff; border: 1px dotted #ccc; }
 @media print {
   body { margin: 0; max-width: none; font-size: 10pt; }
