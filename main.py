@@ -1,7 +1,7 @@
 """Solo Shift: the desk terminal for a library service desk run alone.
 
     python main.py                 open the desk
-    python main.py check           validate site.toml and the procedure files
+    python main.py check           validate site.toml, the procedure and desk knowledge files
     python main.py demo --days N   write a synthetic history into --db
     python main.py export circ --format alma|koha|evergreen|csv --output FILE [--all]
     python main.py export incidents --format text|csv --output FILE [--from DATE] [--to DATE] [--category C]
@@ -37,6 +37,7 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--db", default=default, help="desk database (default: $SOLO_SHIFT_DB or data/desk.db)")
     parser.add_argument("--site", default=default, help="site file (default: data/site.toml)")
     parser.add_argument("--procedures", default=default, help="procedures folder (default: procedures/)")
+    parser.add_argument("--knowledge", default=default, help="desk knowledge folder (default: knowledge/)")
 
 
 def _day(text: str):
@@ -124,6 +125,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.site = Path(args.site) if args.site else HERE / "data" / "site.toml"
     args.procedures = Path(args.procedures) if args.procedures else HERE / "procedures"
+    args.knowledge = Path(args.knowledge) if args.knowledge else HERE / "knowledge"
     return args
 
 
@@ -132,7 +134,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from shift.check import run_check
 
-    problems, status = run_check(args.site, args.procedures, today=date.today())
+    problems, status = run_check(args.site, args.procedures, today=date.today(), knowledge_dir=args.knowledge)
     for problem in problems:
         print(problem)
     errors = sum(p.is_error for p in problems)
@@ -545,7 +547,7 @@ def open_desk(args: argparse.Namespace):
         from tui.app import SoloShiftApp
 
         app = SoloShiftApp(store, site, problems, started=STARTED, site_path=args.site,
-                           procedures_dir=args.procedures)
+                           procedures_dir=args.procedures, knowledge_dir=args.knowledge)
     except BaseException:
         gc.enable()
         raise

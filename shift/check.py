@@ -5,17 +5,23 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from shift.knowledge import load_knowledge, review_problems
 from shift.notices import placeholders
 from shift.problems import Problem, display_path
 from shift.procedures import NOTICE_FIELD_KINDS, Procedure, load_procedures
 from shift.site import Site, read_site
 
 
-def run_check(site_path: Path, procedures_dir: Path, today: date) -> tuple[list[Problem], int]:
+def run_check(site_path: Path, procedures_dir: Path, today: date,
+              knowledge_dir: Path | None = None) -> tuple[list[Problem], int]:
     """All problems found, and the exit status: 1 when any is an error."""
     site, problems = read_site(site_path)
     procedures, procedure_problems = load_procedures(procedures_dir, today=today)
     problems = list(problems) + procedure_problems
+    if knowledge_dir is not None:  # desk knowledge: located errors, old entries, ended notices
+        entries, knowledge_problems = load_knowledge(knowledge_dir)
+        categories = {c.id for c in site.tally.categories} if site is not None else None
+        problems += knowledge_problems + review_problems(entries, today, categories)
     if site is None:  # one line, not an error for every contact a procedure calls
         problems.append(Problem(display_path(site_path), None, "", "the procedures' calls, incident categories and "
                                 "completed_by steps are checked against the site file once it can be read",

@@ -64,8 +64,9 @@ class SoloShiftApp(App[None]):
     def __init__(self, store: Store, site: Site, problems: list[Problem] = (),
                  procedures: list[Procedure] = (), procedure_problems: list[Problem] = (),
                  started: float | None = None, site_path: Path | None = None,
-                 procedures_dir: Path | None = None) -> None:
+                 procedures_dir: Path | None = None, knowledge_dir: Path | None = None) -> None:
         super().__init__()
+        self.knowledge_dir = knowledge_dir  # desk knowledge, read each time the search opens (None: none)
         self.site_path = site_path  # watched: timings are re-planned when it changes
         self.timers: "DeskTimers | None" = None
         self.store = store

@@ -1,0 +1,152 @@
+"""Desk knowledge: referrals, ready answers, policies and notices, one TOML file per entry.
+
+The coordinator keeps them in `knowledge/` like the procedures (see knowledge/README.md);
+`check` validates them, the desk searches them with one key (shift/knowledgesearch.py).
+A notice (someone suspended or trespassed) is a file too, written by the manager from an
+incident: it names the incident's id and the dates it runs; it is never in the database, so
+no statistics export or report can carry it, and from its `until` date it is no longer shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from shift.problems import Problem, display_path
+from shift.tomlsrc import Section, Source
+
+KINDS = {"referral": "Referral", "answer": "Ready answer", "policy": "Policy", "notice": "Notice"}
+CONTACT_FIELDS = ("handles", "where", "hours", "phone", "email", "web")
+CONTACT_NAMES = {"handles": "Handles", "where": "Where", "hours": "Hours", "phone": "Phone",
+                 "email": "Email", "web": "Web"}
+STALE_AFTER = timedelta(days=365)  # "old": nobody has confirmed it for more than a year
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str  # the file name without .toml
+    path: str  # as shown to people (relative to the working directory)
+    kind: str  # one of KINDS
+    title: str
+    body: str = ""
+    tags: tuple[str, ...] = ()
+    checked: date | None = None
+    sample: bool = False  # its local facts are the sample site's, not yet this library's
+    tally: str = ""  # the statistics type logged from the entry ("" = none offered)
+    contact: tuple[tuple[str, str], ...] = ()  # (field, text) in CONTACT_FIELDS order, filled ones only
+    # Notices only.
+    starts: date | None = None
+    until: date | None = None
+    conditions: str = ""
+    incident: str = ""
+
+    @property
+    def kind_name(self) -> str:
+        return KINDS[self.kind]
+
+    def is_old(self, today: date) -> bool:
+        return self.checked is not None and today - self.checked > STALE_AFTER
+
+    def expired(self, today: date) -> bool:
+        """A notice ends on its `until` date: from that day it is not shown."""
+        return self.kind == "notice" and self.until is not None and today >= self.until
+
+    def contact_text(self) -> str:
+        """The contact details as lines, for reading out or copying into an email."""
+        return "\n".join(f"{CONTACT_NAMES[name]}: {text}" for name, text in self.contact)
+
+
+def load_entry_file(path: Path) -> tuple[Entry | None, list[Problem]]:
+    """One entry, or None and the problems (every problem located as file:line)."""
+    src = Source.read(path)
+    if not src.ok:
+        return None, src.problems
+    entry = _read(src.root(), path)
+    return (None if src.has_errors else entry), src.problems
+
+
+def _read(sec: Section, path: Path) -> Entry:
+    kind = sec.text("kind", required=True) or ""
+    if kind and kind not in KINDS:
+        sec.error("kind", f"'{kind}' is not a kind of entry; use one of: {', '.join(KINDS)}")
+    title = _one_line(sec, "title")
+    body = sec.text("body", "")
+    tags = tuple(sec.texts("tags"))
+    checked = sec.get("checked", (date,), "a date such as 2026-05-01 (no quotes)", required=True)
+    sample = sec.flag("sample")
+    tally = sec.text("tally", "")
+    contact: list[tuple[str, str]] = []
+    table = sec.table("contact")
+    if table is not None:
+        for name in CONTACT_FIELDS:
+            text = table.line(name, "")
+            if text.strip():
+                contact.append((name, text.strip()))
+        table.finish()
+    starts = until = None
+    conditions = incident = ""
+    if kind == "notice":
+        starts = sec.get("from", (date,), "the first day, a date such as 2026-05-01", required=True)
+        until = sec.get("until", (date,), "the day it ends, a date such as 2026-11-01", required=True)
+        conditions = sec.text("conditions", "")
+        incident = _one_line(sec, "incident")
+        if starts and until and until <= starts:
+            sec.error("until", f"{until} is not after from = {starts}")
+    sec.finish()
+    return Entry(path.stem, display_path(path), kind, title, body, tags, checked, sample, tally,
+                 tuple(contact), starts, until, conditions, incident)
+
+
+def _one_line(sec: Section, key: str) -> str:
+    """A required one-line text (a missing key is one problem, not two)."""
+    return sec.line(key, "", required=True) if sec.has(key) else (sec.text(key, required=True) or "")
+
+
+def load_knowledge(directory: Path) -> tuple[list[Entry], list[Problem]]:
+    """Every valid entry under `directory` (subfolders included) and all problems; a broken
+    file is left out, as a broken procedure is."""
+    if not directory.is_dir():
+        return [], [Problem(display_path(directory), None, "", "knowledge folder not found", "warning")]
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for path in sorted(directory.rglob("*.toml")):
+        entry, found = load_entry_file(path)
+        problems += found
+        if entry is None:
+            continue
+        if entry.id in seen:  # the id is the file name: two folders may hold the same name
+            problems.append(Problem(entry.path, None, "", f"the name '{entry.id}' is already used by "
+                                    f"{seen[entry.id]}; skipped"))
+            continue
+        seen[entry.id] = entry.path
+        entries.append(entry)
+    return entries, problems
+
+
+def review_problems(entries: list[Entry], today: date, categories: set[str] | None) -> list[Problem]:
+    """What `check` says beyond the format: old entries, expired notices, an unknown statistics type."""
+    found = []
+    for entry in entries:
+        if entry.is_old(today):
+            found.append(Problem(entry.path, None, "checked", f"last checked {entry.checked}, more than a year "
+                                 "ago: confirm it is still right, then set checked = <today's date>", "warning"))
+        if entry.expired(today):
+            found.append(Problem(entry.path, None, "until", f"notice ended on {entry.until}: no longer shown "
+                                 "at the desk; delete the file", "warning"))
+        if entry.tally and categories is not None and entry.tally not in categories:
+            found.append(Problem(entry.path, None, "tally", f"'{entry.tally}' is not one of the site's "
+                                 f"statistics types ({', '.join(sorted(categories))})"))
+    return found
+
+
+def shown(entries: list[Entry], today: date) -> list[Entry]:
+    """The entries the desk offers today: a notice only from its first day until it ends."""
+    return [e for e in entries if not e.expired(today) and not (e.kind == "notice" and e.starts and today < e.starts)]
+
+
+def log_note(entry: Entry) -> str:
+    """The note a tally logged from an entry carries: what the desk did with the question."""
+    verb = "referred to" if entry.kind == "referral" else "answered with"
+    return f"{verb}: {entry.title}"
