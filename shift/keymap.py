@@ -58,6 +58,8 @@ COMMANDS: tuple[Command, ...] = (
             "Loans, returns, renewals and in-house use while the main system is down", "Circulation"),
     Command("money.fee", "dollar_sign", "money: fine or fee taken",
             "Record money taken at the desk (amount, method, receipt)", "Fee"),
+    Command("knowledge.search", "slash", "knowledge: search desk knowledge",
+            "Referrals, ready answers, policies and notices: type a few letters, Enter opens one", "Knowledge"),
     Command("money.override", "o", "money: policy override", "Record a policy override: what, why, who approved",
             "Override"),
 )

@@ -9,6 +9,7 @@ no statistics export or report can carry it, and from its `until` date it is no 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -150,3 +151,19 @@ def log_note(entry: Entry) -> str:
     """The note a tally logged from an entry carries: what the desk did with the question."""
     verb = "referred to" if entry.kind == "referral" else "answered with"
     return f"{verb}: {entry.title}"
+
+
+READ_SCALE_ID = "read-scale"  # the entry whose text defines the READ levels, one "N  definition" line each
+_LEVEL_LINE = re.compile(r"^\s*([1-6])\s+(\S.*)$")
+
+
+def read_levels(entries: list[Entry]) -> dict[int, str]:
+    """The READ levels' definitions as the READ scale entry gives them (none without it), so
+    the scale shown when logging is the one the coordinator keeps."""
+    entry = next((e for e in entries if e.id == READ_SCALE_ID), None)
+    found = {}
+    for line in (entry.body.splitlines() if entry else []):
+        level = _LEVEL_LINE.match(line)
+        if level:
+            found[int(level.group(1))] = level.group(2).strip()
+    return found

@@ -56,6 +56,7 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         command_binding("circ.scan", "circulation"),
         command_binding("money.fee", "fee"),
         command_binding("money.override", "override"),
+        command_binding("knowledge.search", "knowledge"),
     ]
     bindings += [
         # Shown in the statistics panel beside their counts, so not repeated in the footer.
@@ -498,6 +499,16 @@ class DeskScreen(SteadyScreen):
         from tui.circ import CirculationScreen
 
         self.app.push_screen(CirculationScreen(self.shift), lambda _: self.refresh_records())
+
+    def action_knowledge(self) -> None:
+        from tui.knowledge import KnowledgeScreen
+
+        self.app.push_screen(KnowledgeScreen(self.shift), self._after_knowledge)
+
+    def _after_knowledge(self, entry) -> None:
+        if entry is not None:  # a question logged from an entry
+            self.refresh_counts()
+            self.saved(desklog.describe_tally(self.site.tally, entry, self.site.zone))
 
     def action_fee(self) -> None:
         from tui.money import FeeScreen

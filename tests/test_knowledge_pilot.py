@@ -1,0 +1,77 @@
+"""The desk knowledge search, driven with Pilot: one key, a few letters, Enter, one key logs."""
+
+from pathlib import Path
+
+from textual.widgets import OptionList
+
+from conftest import shown
+from tui.app import SoloShiftApp
+from tui.desk import DeskScreen
+from tui.knowledge import EntryScreen, KnowledgeScreen
+
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+def tallies(store):
+    return store.rows("SELECT category, channel, read_level, note FROM tallies ORDER BY recorded_at, rowid")
+
+
+def first_result(app) -> str:
+    listing = app.screen.query_one("#knowledge-results", OptionList)
+    return str(listing.get_option_at_index(0).prompt)
+
+
+async def test_search_open_and_log_a_referral_by_phone(store, site, shift):
+    app = SoloShiftApp(store, site, knowledge_dir=KNOWLEDGE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, DeskScreen)
+        await pilot.press("slash", *"acces")
+        await pilot.pause()
+        assert isinstance(app.screen, KnowledgeScreen)
+        assert first_result(app).startswith("Student Accessibility Services  (Referral)")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EntryScreen)
+        contact = shown(app, "#entry-contact")
+        assert "Phone: 705-555-0120" in contact and "Hours: Mon-Fri 08:30-16:30" in contact
+        assert "p Phone" in shown(app, "#entry-keys")
+        await pilot.press("2")  # a READ level first: its definition, from the READ scale entry, is shown
+        assert "READ 2: A little knowledge or a quick look-up" in shown(app, "#entry-keys")
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        assert tallies(store) == [{"category": "accessibility", "channel": "phone", "read_level": 2,
+                                   "note": "referred to: Student Accessibility Services"}]
+        assert "Accessibility (Phone) READ 2 — referred to: Student Accessibility Services" in shown(app, "#saved")
+
+
+async def test_a_typo_finds_microfilm_and_esc_logs_nothing(store, site, shift):
+    app = SoloShiftApp(store, site, knowledge_dir=KNOWLEDGE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"microflim")
+        await pilot.pause()
+        assert first_result(app).startswith("Microfilm and microfiche readers")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "thread the reel" in shown(app, "#entry-body")
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen) and tallies(store) == []
+
+
+async def test_entry_text_is_shown_as_typed_and_old_entries_are_flagged(store, site, shift, tmp_path):
+    (tmp_path / "odd.toml").write_text('kind = "policy"\ntitle = "Odd [b]bold[/b]"\nchecked = 2025-01-02\n'
+                                       'body = "Text with [red]markup[/red]"\n', encoding="utf-8")
+    (tmp_path / "broken.toml").write_text('kind = "policy"\n', encoding="utf-8")
+    app = SoloShiftApp(store, site, knowledge_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"odd")
+        await pilot.pause()
+        assert first_result(app) == "Odd [b]bold[/b]  (Policy)  — OLD (checked 2025-01-02)"
+        assert "1 knowledge file(s) have errors" in shown(app, "#knowledge-problems")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert shown(app, "#entry-body") == "Text with [red]markup[/red]"
+        await pilot.press("p")  # no statistics type named: nothing to log
+        await pilot.pause()
+        assert isinstance(app.screen, EntryScreen) and tallies(store) == []
