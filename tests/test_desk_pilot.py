@@ -314,7 +314,10 @@ async def test_two_handovers_in_one_sitting(store, site, shift, clock):
             clock.advance(minutes=5)
             app.screen.query_one("#worker", Input).value = worker
             await pilot.press("enter")
-            await pilot.pause()
+            for _ in range(100):  # the desk is put up after the start screen goes (call_later)
+                await pilot.pause(0.02)
+                if isinstance(app.screen, DeskScreen) and app.screen.query("#header"):
+                    break
             assert isinstance(app.screen, DeskScreen)
             assert f"On duty: {worker}  closes" in header_of(app)
             await pilot.press("d")
