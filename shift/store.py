@@ -125,8 +125,8 @@ class Store:
             raise StoreError(f"{path.parent} does not exist: check the --db path.")
         _refuse_non_sqlite(path)
         try:
+            _make_private(path)  # made (0600) before the lock, which is also taken on the file itself
             lock_fd = _take_lock(path, lock_wait)
-            _make_private(path)
         except PermissionError:
             raise StoreError(_folder_refused(path)) from None
         background = None
@@ -736,9 +736,35 @@ def _take_lock(path: Path, wait: float = 0.0) -> int:
                 f"{path} is already open in another copy of Solo Shift ({holder}). "
                 "Switch to that window, or close it first."
             ) from None
+    try:
+        _lock_the_file_itself(fd, path)
+    except BaseException:
+        os.close(fd)
+        raise
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"process {os.getpid()} on {socket.gethostname()}".encode(), 0)
     return fd
+
+
+# The lock file is found by name; a hard link is another name for the same file. So the
+# database file itself is locked too (flock, which SQLite's own POSIX locks never meet),
+# through a descriptor kept until the lock is released, after the connection is closed:
+# closing a descriptor of the file would drop SQLite's locks held in this process.
+_FILE_LOCKS: dict[int, int] = {}  # lock file descriptor -> database file descriptor
+
+
+def _lock_the_file_itself(lock_fd: int, path: Path) -> None:
+    if not path.exists():
+        return  # nothing to share a name with yet (restore checks for the file under the lock)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise DatabaseBusy(
+            f"{path} is already open in another copy of Solo Shift, under another name for the same "
+            "file (a hard link). Switch to that window, or close it first.") from None
+    _FILE_LOCKS[lock_fd] = fd
 
 
 @contextmanager
@@ -754,6 +780,9 @@ def holding_lock(path: Path, wait: float = 0.0) -> Iterator[None]:
 
 def _release_lock(fd: int | None) -> None:
     if fd is not None:
+        held = _FILE_LOCKS.pop(fd, None)
+        if held is not None:
+            os.close(held)
         os.close(fd)
 
 

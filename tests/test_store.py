@@ -138,6 +138,23 @@ def test_a_symlink_or_a_linked_folder_meets_the_same_lock(tmp_path):
         assert second.rows("SELECT worker FROM shifts")[0]["worker"] == "Sam"
 
 
+def test_a_hard_link_to_an_open_database_is_refused(tmp_path):
+    real = tmp_path / "desk.db"
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    with Store.open(real) as first:
+        start_shift(first, "Sam", "main")
+        os.link(real, other / "hard.db")
+        with pytest.raises(DatabaseBusy, match="another name for the same file"):
+            Store.open(other / "hard.db")
+        done = subprocess.run([sys.executable, "main.py", "--db", str(other / "hard.db"), "import", "blocked",
+                               str(tmp_path / "none.csv")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and "another name for the same file" in done.stderr
+        assert not (other / "hard.db-wal").exists()  # nothing written through the second name
+    with Store.open(other / "hard.db") as second:  # once the first has let go
+        assert second.rows("SELECT worker FROM shifts")[0]["worker"] == "Sam"
+
+
 def test_non_sqlite_file_is_refused_and_left_untouched(tmp_path):
     path = tmp_path / "notes.db"
     content = b"These are my notes, not a database.\n" * 50
