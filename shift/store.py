@@ -109,6 +109,7 @@ class Store:
         # Rows an earlier run left in the waiting files and not taken up here (read once).
         self._earlier: list[tuple[str, dict[str, Any]]] | None = None
         self._in_transaction = False
+        self.set_aside = 0  # rows kept in memory that the database could never take (in the desk log)
         self._access = _access(path)  # SQLite opens a read-only file read-only, for good
 
     @classmethod
@@ -310,14 +311,17 @@ class Store:
                 table, row = self.pending[0]
                 try:
                     self._write(table, row)
-                except sqlite3.IntegrityError as exc:
-                    if not self.rows(f"SELECT 1 AS x FROM {table} WHERE id = ?", (row["id"],)):
-                        # Never silently: the row is in the desk log in full.
+                except sqlite3.Error as exc:
+                    if not _refused_row(exc):
+                        break  # storage still failing: the row waits, in order
+                    if not self._written_before(table, row):
+                        # A row this database can never take (its rules, or a waiting file from
+                        # elsewhere): set aside, never silently: it is in the desk log in full, and
+                        # the rows behind it are not held up by it.
                         log.error("a row kept in memory was refused by the database's rules (%s): %s %s",
-                                  exc, table, json.dumps(row))
+                                  exc, table, json.dumps(row, default=str))
+                        self.set_aside += 1
                     # else it was written before a failure was reported: nothing is lost
-                except sqlite3.Error:
-                    break
                 self.pending.pop(0)
         finally:
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -325,6 +329,12 @@ class Store:
             for target in waiting_paths(self.path):  # everything is in the database now
                 target.unlink(missing_ok=True)
         return len(self.pending)
+
+    def _written_before(self, table: str, row: dict[str, Any]) -> bool:
+        try:
+            return bool(self.rows(f"SELECT 1 AS x FROM {table} WHERE id = ?", (row.get("id"),)))
+        except sqlite3.Error:
+            return False
 
     def _reopen_if_access_changed(self) -> None:
         """A file that was read-only when opened stays read-only to that connection even once
@@ -379,7 +389,9 @@ class Store:
             return 0
         self.verify()  # never write into a file that failed its check
         self.pending.extend(rows)
-        return len(rows) - self.flush_pending()  # the files go once everything is written
+        set_aside = self.set_aside
+        still = self.flush_pending()  # the files go once everything is written
+        return len(rows) - still - (self.set_aside - set_aside)
 
     def waiting(self, table: str, **match: Any) -> list[dict[str, Any]]:
         """Rows of `table` still waiting for storage whose columns equal `match`, oldest first.
@@ -660,10 +672,33 @@ class IntegrityCheck:
             raise self._error
 
 
+def _refused_row(exc: sqlite3.Error) -> bool:
+    """The row itself cannot be written (a rule, an unknown table or column, a value of no
+    SQL type), as against storage refusing every write for now (read-only, full, locked)."""
+    if isinstance(exc, (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError)):
+        return True
+    return any(words in str(exc) for words in ("no such table", "no column named", "has no column"))
+
+
 def _read_waiting(target: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The rows a waiting file holds. A file that cannot be read as such (cut short by a full
+    disk, edited by hand) is set aside under another name, and said in the desk log, so that
+    it never stops the desk from starting and nothing in it is lost."""
     try:
-        return [(table, row) for table, row in json.loads(target.read_text())]
+        found = json.loads(target.read_text(encoding="utf-8"))
+        rows = [(table, row) for table, row in found]
+        if all(isinstance(table, str) and isinstance(row, dict) for table, row in rows):
+            return rows
+        raise ValueError("not a list of [table, row] pairs")
     except FileNotFoundError:
+        return []
+    except (OSError, ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        aside = target.with_name(f"{target.name}.unreadable-{int(time.time())}")
+        try:
+            os.replace(target, aside)
+        except OSError:
+            aside = target
+        log.error("entries waiting for storage could not be read from %s (%s): set aside as %s", target, exc, aside)
         return []
 
 

@@ -1,5 +1,6 @@
 """Storage: append-only tables, one copy at a time, bad files refused and never overwritten."""
 
+import json
 import os
 import shutil
 import sqlite3
@@ -430,3 +431,48 @@ def test_commands_that_only_read_warn_about_a_damaged_file_and_do_not_exit_0(tmp
     assert "Sam" in subprocess.run([sys.executable, "main.py", "--db", str(path), "report"], cwd=ROOT,
                                    capture_output=True, text=True, timeout=60).stdout
     assert path.read_bytes() == bytes(data)
+
+
+@pytest.mark.parametrize("content", [
+    '[["tallies", {"id": "x"',  # cut short (a full disk, a kill in mid-write)
+    '{"not": "a list"}',
+    '[["tallies"]]',
+    b"\xff\xfe garbage",
+])
+def test_a_waiting_file_that_cannot_be_read_is_set_aside_and_never_stops_the_desk(tmp_path, site, content):
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        start_shift(store, "Sam", "main")
+    waiting = tmp_path / "desk.db.waiting.json"
+    waiting.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with Store.open(path) as store:
+        assert store.write_saved_waiting() == 0
+        assert store.pending == []
+        record(store, site.tally, store_shift(store), "directional")  # the desk writes on as usual
+        assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 1
+    assert not waiting.exists()
+    kept = list(tmp_path.glob("desk.db.waiting.json.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_bytes() == (content if isinstance(content, bytes) else content.encode())
+
+
+def test_a_waiting_row_the_database_can_never_take_does_not_hold_up_the_rows_behind_it(tmp_path, site):
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        shift = start_shift(store, "Sam", "main")
+    good = {"id": "11111111-2222-4333-8444-555555555555", "shift_id": shift.id, "occurred_at": "2026-11-30T20:00:00Z",
+            "recorded_at": "2026-11-30T20:00:00Z", "category": "directional", "channel": "in_person",
+            "read_level": None, "quantity": 1, "note": "after the bad ones"}
+    (tmp_path / "desk.db.waiting.json").write_text(json.dumps(
+        [["nosuch_table", {"id": "a", "x": 1}], ["tallies", {"id": "b", "nosuch_column": 1}], ["tallies", good]]))
+    with Store.open(path) as store:
+        assert store.write_saved_waiting() == 1
+        assert store.pending == []
+        assert [r["note"] for r in store.rows("SELECT note FROM tallies")] == ["after the bad ones"]
+        record(store, site.tally, store_shift(store), "directional")
+        assert store.pending == []
+
+
+def store_shift(store):
+    from shift.shifts import open_shift
+
+    return open_shift(store)
