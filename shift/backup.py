@@ -16,9 +16,11 @@ checking it and never over the live database unless asked.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import tempfile
 from datetime import datetime, timedelta
@@ -27,10 +29,18 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from shift import chain
+from shift.files import unused_path
 from shift.tomlsrc import Section
 
 DAILY = timedelta(hours=24)
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<at>\d{8}-\d{6})\.db$")
+
+
+def backup_stem(db_path: Path) -> str:
+    """The start of this database's copies' names: its name and a short mark of the file and
+    the machine, so that two desks' `desk.db` sharing a folder never rotate away each other's."""
+    mark = hashlib.sha256(f"{socket.gethostname()}:{db_path.resolve()}".encode()).hexdigest()[:8]
+    return f"{db_path.stem}-{mark}"
 
 
 class BackupSettings(NamedTuple):
@@ -87,7 +97,7 @@ def due(settings: BackupSettings, db_path: Path, last_shift_end: datetime | None
     """A copy is due when a shift has ended since the newest copy (or there is none yet), and
     when the newest is a day old. `now` and `last_shift_end` are aware; names carry the
     machine's local time."""
-    newest = backups(db_path.parent / settings.folder, db_path.stem)
+    newest = backups(db_path.parent / settings.folder, backup_stem(db_path))
     made = newest[0].at.astimezone() if newest else None  # naive local time, as in the name
     if last_shift_end is not None and (made is None or last_shift_end > made):
         return True
@@ -111,13 +121,20 @@ def make_backup(db_path: Path, settings: BackupSettings, now: datetime | None = 
     """Copy the database into each backup folder, then keep only the newest `keep` there.
     Never raises: what failed is in the outcome, for the screen or the command to say."""
     stamp = (now or datetime.now()).astimezone().strftime("%Y%m%d-%H%M%S")
-    name = f"{db_path.stem}-{stamp}.db"
+    stem = backup_stem(db_path)
+    name = f"{stem}-{stamp}.db"
     written, problems = [], []
+    unfit = _not_restorable(db_path)
+    if unfit:  # a copy of a damaged file is no backup: the earlier ones are kept as they are
+        return Outcome([], [f"{db_path}: not copied: {unfit}"])
     first: Path | None = None
-    for folder in settings.folders(db_path):
+    for number, folder in enumerate(settings.folders(db_path)):
         target = folder / name
         try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if number == 0:
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            elif not folder.is_dir():  # an unmounted share must not quietly become a local folder
+                raise OSError(f"{folder} is not there (is the share mounted?)")
             if first is None:
                 _copy_database(db_path, target)
                 first = target
@@ -127,7 +144,7 @@ def make_backup(db_path: Path, settings: BackupSettings, now: datetime | None = 
             problems.append(f"{folder}: {getattr(exc, 'strerror', None) or exc}")
             continue
         written.append(target)
-        _rotate(folder, db_path.stem, settings.keep)
+        _rotate(folder, stem, settings.keep)
     return Outcome(written, problems)
 
 
@@ -137,11 +154,7 @@ def _copy_database(db_path: Path, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)  # 0600
     os.close(fd)
     try:
-        # As ReadOnlyStore reads (an earlier version's file too): through the log while a desk
-        # writes, else the file as it stands, making no -wal or -shm beside it.
-        writing = db_path.with_name(db_path.name + "-wal").exists()
-        uri = f"file:{quote(str(db_path.absolute()))}?mode=ro" + ("" if writing else "&immutable=1")
-        source = sqlite3.connect(uri, uri=True)
+        source = sqlite3.connect(_read_only_uri(db_path), uri=True)
         try:
             copy = sqlite3.connect(tmp)
             try:
@@ -156,6 +169,13 @@ def _copy_database(db_path: Path, target: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _read_only_uri(path: Path) -> str:
+    """As ReadOnlyStore reads (an earlier version's file too): through the log while a desk
+    writes, else the file as it stands, making no -wal or -shm beside it."""
+    writing = path.with_name(path.name + "-wal").exists()
+    return f"file:{quote(str(path.absolute()))}?mode=ro" + ("" if writing else "&immutable=1")
 
 
 def _copy_file(source: Path, target: Path) -> None:
@@ -191,13 +211,18 @@ def _not_restorable(path: Path) -> str | None:
     backup is fine: the desk upgrades it when it opens it."""
     from shift.schema import migration_names, pending, unknown
 
-    if not path.is_file():
+    if not path.exists():
         return "there is no such file"
-    with open(path, "rb") as handle:
-        if handle.read(16) != b"SQLite format 3\x00":
-            return "it is not a SQLite database"
+    if not path.is_file():
+        return "it is not a regular file (a folder, a device or a pipe)"
     try:
-        conn = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro&immutable=1", uri=True)
+        with open(path, "rb") as handle:
+            if handle.read(16) != b"SQLite format 3\x00":
+                return "it is not a SQLite database"
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    try:
+        conn = sqlite3.connect(_read_only_uri(path), uri=True)
         try:
             checked = [row[0] for row in conn.execute("PRAGMA quick_check")]
             if checked != ["ok"]:
@@ -233,7 +258,7 @@ def restore(backup_file: Path, db_path: Path, force: bool = False, now: datetime
     if problem:
         raise RestoreRefused(f"{backup_file} cannot be restored: {problem}. Nothing was changed.")
     stamp = (now or datetime.now()).astimezone().strftime("%Y%m%d-%H%M%S")
-    aside = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+    aside = unused_path(db_path.parent, f"{db_path.name}.before-restore-{stamp}", "")
     try:
         with holding_lock(db_path):
             if db_path.exists() and not force:

@@ -31,6 +31,7 @@ def tallies(path: Path) -> int:
 
 def test_a_copy_made_while_the_desk_writes_holds_every_committed_entry(tmp_path, site):
     second = tmp_path / "share"
+    second.mkdir()
     settings = BackupSettings(folder="backups", keep=3, copy_to=str(second))
     with Store.open(tmp_path / "desk.db") as store:  # open: its newest entries are still in the -wal
         shift = start_shift(store, "Sam", "main")
@@ -51,8 +52,13 @@ def test_only_the_newest_copies_are_kept(tmp_path, site):
     settings = BackupSettings(keep=2)
     for hour in (1, 2, 3):
         assert make_backup(tmp_path / "desk.db", settings, datetime(2026, 11, 30, hour, 0)).ok
-    kept = backup.backups(tmp_path / "backups", "desk")
-    assert [b.at.hour for b in kept] == [3, 2]
+    # Another desk's copies (and anything named like one) in the same folder are not this desk's to rotate.
+    stranger = tmp_path / "backups" / "desk-00000000-20991231-000000.db"
+    stranger.write_bytes(b"another desk's copy")
+    assert make_backup(tmp_path / "desk.db", settings, datetime(2026, 11, 30, 4, 0)).ok
+    kept = backup.backups(tmp_path / "backups", backup.backup_stem(tmp_path / "desk.db"))
+    assert [b.at.hour for b in kept] == [4, 3]
+    assert stranger.exists()
 
 
 def test_a_folder_that_takes_nothing_is_said_and_the_other_copy_still_made(tmp_path, site):
@@ -63,6 +69,28 @@ def test_a_folder_that_takes_nothing_is_said_and_the_other_copy_still_made(tmp_p
     outcome = make_backup(tmp_path / "desk.db", BackupSettings(copy_to=str(blocked)))
     assert not outcome.ok and len(outcome.written) == 1
     assert f"Backup NOT written: {blocked}" in outcome.summary()
+
+
+def test_an_unmounted_share_is_said_never_made_and_a_damaged_database_never_copied(tmp_path, site):
+    path = tmp_path / "desk.db"
+    _desk_with(path, site, 1)
+    share = tmp_path / "mnt" / "share"
+    outcome = make_backup(path, BackupSettings(copy_to=str(share)))
+    assert not outcome.ok and "is not there (is the share mounted?)" in outcome.summary()
+    assert not share.exists() and not share.parent.exists()
+    _freelist(path)
+    outcome = make_backup(path, BackupSettings())
+    assert outcome.written == [] and "not copied: it fails its integrity check" in outcome.summary()
+
+
+def test_restoring_twice_in_one_second_keeps_both_replaced_files(tmp_path, site):
+    path = tmp_path / "desk.db"
+    _desk_with(path, site, 1)
+    copy = make_backup(path, BackupSettings()).written[0]
+    moment = datetime(2026, 11, 30, 21, 0)
+    restore(copy, path, force=True, now=moment)
+    restore(copy, path, force=True, now=moment)
+    assert len(list(tmp_path.glob("desk.db.before-restore-20261130-210000*"))) == 2
 
 
 def test_a_copy_is_due_after_each_shift_and_daily(tmp_path, site):
@@ -173,13 +201,14 @@ async def test_the_desk_backs_up_when_a_shift_ends(tmp_path, site, clock):
             await wait_for(pilot, lambda: app.timers is not None)
             app.timers.check()
             await app.workers.wait_for_complete()
-            assert backup.backups(tmp_path / "backups", "desk") == []  # nothing ended yet
+            stem = backup.backup_stem(store.path)
+            assert backup.backups(tmp_path / "backups", stem) == []  # nothing ended yet
             end_shift(store, shift, "Quiet.")
             clock.advance(minutes=1)
             app.timers.check()
             await app.workers.wait_for_complete()
             await pilot.pause()
-            assert len(backup.backups(tmp_path / "backups", "desk")) == 1
+            assert len(backup.backups(tmp_path / "backups", stem)) == 1
     finally:
         store.close()
     assert os.listdir(tmp_path / "backups")
