@@ -197,6 +197,9 @@ def verify_table(conn: sqlite3.Connection, table: str, first: int | None = None,
                  last: int | None = None) -> TableVerdict:
     """Walk the table's chain (or rowids first..last, from the link of the row before `first`)
     and stop at the first row that does not chain."""
+    if "chain" not in [column[1] for column in conn.execute(f"PRAGMA table_info({table})")]:
+        gone = Break(table, 0, "", "changed", "the table has no chain column: it was rebuilt outside the desk", {})
+        return TableVerdict(table, 0, gone, "")
     earlier = ""  # the link before `previous`
     held: dict | None = None  # the row whose link is `previous`
     if first is not None:

@@ -614,6 +614,8 @@ def _refuse_non_sqlite(path: Path) -> None:
         return
     if path.is_dir():
         raise NotADatabase(f"{path} is a folder, not a desk database.")
+    if not path.is_file():  # a FIFO would wait for ever for a writer, a device never end
+        raise NotADatabase(f"{path} is not a regular file (a device or a pipe), not a desk database.")
     with path.open("rb") as fh:
         head = fh.read(len(SQLITE_HEADER))
     if head and head != SQLITE_HEADER:  # an empty file is a new database

@@ -233,3 +233,22 @@ def test_verify_reads_beside_an_open_desk_and_every_table_is_walked(evening, clo
     assert list(listed) == list(APPEND_ONLY)
     assert (listed["shifts"], listed["tallies"], listed["shift_ends"]) == ("2", "20", "2")
     assert f"record verified, {sum(map(int, listed.values()))} rows in {len(APPEND_ONLY)} tables" in done.stdout
+
+
+def test_a_table_rebuilt_without_its_chain_column_is_named_not_a_traceback(tmp_path):
+    import sqlite3 as sql
+
+    from shift.store import Store as DeskStore
+    path = tmp_path / "desk.db"
+    with DeskStore.open(path) as store:
+        from shift.shifts import start_shift
+        start_shift(store, "Sam", "main")
+    conn = sql.connect(path)
+    conn.execute("DROP TRIGGER shifts_chained")
+    conn.execute("ALTER TABLE shifts DROP COLUMN chain")
+    conn.commit()
+    conn.close()
+    done = subprocess.run([sys.executable, "main.py", "--db", str(path), "verify"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "shifts row 0" in done.stdout and "no chain column" in done.stdout
