@@ -37,7 +37,7 @@ from pathlib import Path
 from _common import QUICK, ROOT, WORKER, figure, load_site, median, save_figures
 from _tmux import Terminal, Unexpected
 
-ROUNDS = 5 if QUICK else 15
+ROUNDS = 5 if QUICK else 10
 SETTLE = 1.5  # seconds after the first screen before F8
 NOW = "2026-11-24 20:00:00"  # a Tuesday evening: solo, open until 23:00, nothing due before 22:30
 DIAL = "DIAL 9-911"
