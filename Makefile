@@ -32,16 +32,9 @@ check: $(STAMP)
 demo: $(STAMP)
 	$(PY) main.py demo --days 365 --db data/demo.db
 
+# Every benchmark, one at a time, then one table (bench/all.py; ARGS="--quick" for a first look).
 bench: $(STAMP)
-	$(PY) bench/startup.py
-	$(PY) bench/tally_latency.py
-	$(PY) bench/chain.py
-	$(PY) bench/memory.py
-	$(PY) bench/alarm_latency.py
-	$(PY) bench/stats.py
-	$(PY) bench/report.py
-	$(PY) bench/export_circ.py
-	$(PY) bench/killtest.py
+	$(PY) bench/all.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

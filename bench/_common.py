@@ -3,10 +3,17 @@
 Importing this module puts the repository root on sys.path (the scripts are run
 as `.venv/bin/python bench/NAME.py`, which only puts bench/ there) and stops
 this process writing __pycache__ folders into the checkout.
+
+Every benchmark also takes two options, taken off sys.argv here so a script's own
+arguments stay where they were:
+    --quick        fewer rounds (QUICK), for a first look; bench/all.py --quick passes it
+    --json FILE    also write the script's headline figures to FILE as JSON (save_figures),
+                   for bench/all.py to collect without reading the printed text
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import select
@@ -24,6 +31,33 @@ CHILD = Path(__file__).resolve().parent / "_child.py"
 sys.path.insert(0, str(ROOT))
 
 WORKER = "Bench Worker"
+
+
+def _take_options() -> tuple[bool, Path | None]:
+    quick = "--quick" in sys.argv
+    if quick:
+        sys.argv.remove("--quick")
+    target = None
+    if "--json" in sys.argv:
+        at = sys.argv.index("--json")
+        target = Path(sys.argv[at + 1])
+        del sys.argv[at:at + 2]
+    return quick, target
+
+
+QUICK, JSON_TARGET = _take_options()
+
+
+def figure(what: str, shown: str, goal: str = "", met: bool | None = None, **values: float) -> dict:
+    """One row of the benchmark table: what was measured, the figure as shown, the goal in words
+    (empty: none), whether it was met (None: no goal), and the raw numbers behind it."""
+    return {"what": what, "figure": shown, "goal": goal, "met": met, "values": values}
+
+
+def save_figures(rows: list[dict]) -> None:
+    """Write the rows to the --json file, when one was asked for."""
+    if JSON_TARGET is not None:
+        JSON_TARGET.write_text(json.dumps(rows, indent=1))
 
 
 def load_site():

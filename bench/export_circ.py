@@ -19,10 +19,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from _common import WORKER, load_site, median
+from _common import QUICK, WORKER, figure, load_site, median, save_figures
 
 SCANS = 10_000
-REPEATS = 7
+REPEATS = 3 if QUICK else 7
 FORMATS = ("alma", "koha", "evergreen", "csv")
 
 
@@ -96,7 +96,7 @@ def one_export(template: Path, tmp: Path, fmt: str, n: int) -> tuple[float, floa
     return whole, read, rendered, took[0]
 
 
-def main() -> None:
+def main() -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="solo-shift-bench-") as tmp:
         tmp = Path(tmp)
         template = tmp / "scans.db"
@@ -108,10 +108,15 @@ def main() -> None:
             for fmt in FORMATS:
                 times[fmt].append(one_export(template, tmp, fmt, n))
     print(f"export circ of {SCANS} scans, median of {REPEATS} runs per format, µs per scan")
+    per_format = {}
     for fmt, runs in times.items():
         whole, read, rendered, record = (median(r[i] for r in runs) * 1e6 / SCANS for i in range(4))
+        per_format[fmt] = whole
         print(f"  {fmt:<9} whole {whole:6.1f}   read {read:5.1f}   render {rendered:5.1f}   record {record:5.1f}")
+    return [figure(f"export circ of {SCANS:,} scans, per scan",
+                   ", ".join(f"{fmt} {us:.1f}" for fmt, us in per_format.items()) + " µs",
+                   worst_us=max(per_format.values()))]
 
 
 if __name__ == "__main__":
-    main()
+    save_figures(main())

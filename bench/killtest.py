@@ -14,7 +14,7 @@ Each entry carries a unique token typed with it (a note, a receipt, a barcode, a
 "exactly once" is a count. Plain one-key tallies and check-ins have no text of their own: they
 are counted (confirmed <= rows <= confirmed + pressed-not-confirmed).
 
-    python bench/killtest.py [--kills 200] [--seed N] [--keep]
+    python bench/killtest.py [--kills 200] [--seed N] [--keep] [--json FILE]
 
 Prints the kills, confirmed entries, lost, duplicated, wrong resumes, and the time per cycle.
 Exit status 1 when anything was lost, duplicated or resumed wrongly.
@@ -23,6 +23,7 @@ Exit status 1 when anything was lost, duplicated or resumed wrongly.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -671,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the database for inspection")
     parser.add_argument("--verbose", action="store_true", help="print unexpected screens as they come")
+    parser.add_argument("--json", type=Path, help="also write the headline figures to this file (bench/all.py)")
     args = parser.parse_args(argv)
     if shutil.which("tmux") is None:
         print("tmux is not installed", file=sys.stderr)
@@ -684,6 +686,15 @@ def main(argv: list[str] | None = None) -> int:
     print(summary(t, elapsed))
     for line in t.problems:
         print(line)
+    if args.json:
+        whole = not (t.lost or t.duplicated or t.wrong_resumes)
+        args.json.write_text(json.dumps([{  # the row shape of bench/_common.py figure()
+            "what": f"SIGKILL at random moments, {t.kills} kills (kill harness, tmux, seed {seed})",
+            "figure": f"lost {t.lost} · duplicated {t.duplicated} · wrong resumes {t.wrong_resumes}"
+                      f" (of {t.confirmed} confirmed entries, {t.resume_checks} resumes checked)",
+            "goal": "0 lost, 0 duplicated, 0 wrong resumes", "met": whole,
+            "values": {"kills": t.kills, "confirmed": t.confirmed, "lost": t.lost, "duplicated": t.duplicated,
+                       "wrong_resumes": t.wrong_resumes, "seconds": elapsed}}], indent=1))
     if args.keep:
         print(f"kept: {folder / 'desk.db'}")
     else:

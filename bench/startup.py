@@ -18,7 +18,7 @@ Prints the median and minimum of each, and each ratio three ways: the median
 of the per-round ratios (judged against the goal: the two runs of a round are
 seconds apart, so a machine that slows down for a while slows both), the
 ratio of the medians, and min/min. Uses data/site.toml; the databases live in
-a temp directory.
+a temp directory. With --quick: 7 rounds, and no five-year database.
 """
 
 from __future__ import annotations
@@ -26,19 +26,19 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from _common import child_env, median, ms, run_child
+from _common import QUICK, child_env, figure, median, ms, run_child, save_figures
 from _common import variants as compared
 
-REPEATS = 21  # this 2-core VM is noisy (+-30% run to run): more runs steady the median
+REPEATS = 7 if QUICK else 21  # this 2-core VM is noisy (+-30% run to run): more runs steady the median
 GOALS = (("desk-empty", "minimal", 1.3, "desk within 1.3x of a minimal Textual app"),
          ("desk-year", "desk-empty", 1.1, "one-year database within 1.1x of an empty one"),
          ("desk-5y", "desk-empty", 1.1, "five-year realistic database within 1.1x of an empty one"))
 
 
-def main() -> None:
+def main() -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="solo-shift-bench-") as tmp:
         tmp = Path(tmp)
-        variants = compared(tmp, realistic=True)
+        variants = compared(tmp, realistic=not QUICK)
         env = child_env(tmp)
         for args in variants.values():
             run_child(args, env)  # warm-up: compiles bytecode, warms the OS file cache
@@ -55,15 +55,24 @@ def main() -> None:
     print(f"start-up to first screen ready, {REPEATS} fresh processes each (headless)")
     for name, values in times.items():
         print(f"  {name:<11} median {ms(median(values))}   min {ms(min(values))}")
-    report_ratios(times, "wall")
+    wall = report_ratios(times, "wall")
     print("CPU time used by the process when ready (user + system)")
     for name, values in cpu.items():
         print(f"  {name:<11} median {ms(median(values))}   min {ms(min(values))}")
     report_ratios(cpu, "CPU")
+    return [figure(f"start-up to desk ready, {name} / {base} (headless 80×24, {REPEATS} rounds)",
+                   f"{ratio:.2f}× ({median(times[name]) * 1000:.0f} vs {median(times[base]) * 1000:.0f} ms)",
+                   f"within {goal}×", ratio <= goal, ratio=ratio, ms=median(times[name]) * 1000,
+                   base_ms=median(times[base]) * 1000)
+            for name, base, goal, ratio in wall]
 
 
-def report_ratios(values: dict[str, list[float]], what: str) -> None:
+def report_ratios(values: dict[str, list[float]], what: str) -> list[tuple[str, str, float, float]]:
+    """Prints each goal's ratios; returns (name, base, goal, median per-round ratio) for each."""
+    found = []
     for name, base, goal, text in GOALS:
+        if name not in values:
+            continue
         paired = sorted(a / b for a, b in zip(values[name], values[base], strict=True))
         ratio = median(paired)
         quartiles = f"{paired[len(paired) // 4]:.2f}-{paired[(3 * len(paired)) // 4]:.2f}"
@@ -72,7 +81,9 @@ def report_ratios(values: dict[str, list[float]], what: str) -> None:
               f" {median(values[name]) / median(values[base]):.2f}x of medians,"
               f" {min(values[name]) / min(values[base]):.2f}x min/min"
               f"   goal: {text} -> {verdict}")
+        found.append((name, base, goal, ratio))
+    return found
 
 
 if __name__ == "__main__":
-    main()
+    save_figures(main())
