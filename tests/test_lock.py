@@ -76,6 +76,9 @@ def test_a_damaged_pins_file_is_refused_not_crashed(tmp_path):
     # Parameters scrypt would refuse (or that would eat the machine) open nothing.
     huge = lock.hash_pin("Robin", "4821")._replace(n=2**30)
     assert lock.verify([huge], "4821") is None
+    path.write_text("#" * (lock.PINS_LIMIT + 1))
+    with pytest.raises(FileRefused, match="larger than 200 KB"):  # its limit said in units that fit it
+        lock.read_pins(path)
 
 
 def test_the_wait_after_wrong_tries():
