@@ -92,7 +92,13 @@ async def test_f8_works_on_the_lock_screen_and_leaving_comes_back_to_it(store, l
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, LockScreen)
-        assert "Sam" not in rendered(app)
+        text = rendered(app)
+        assert "Sam" not in text
+        assert "EMERGENCY IN PROGRESS: Fire alarm, step 1 of" in text  # and the way back into it
+        await pilot.press("f1")  # the help says only what works here: no command palette
+        await pilot.pause()
+        text = rendered(app)
+        assert "Locked: enter a staff PIN" in text and "Press Esc to close." in text and "Ctrl+P" not in text
 
 
 async def test_f5_checks_in_while_locked(store, locking_site, full_site, shift, clock):

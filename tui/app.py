@@ -635,7 +635,7 @@ class SoloShiftApp(App[None]):
         ids = list(keys)
         rows = [(", ".join(keys[ids[i]]), about[ids[i]]) for i in safety_first(ids)]
         note = getattr(self.screen, "HELP_NOTE", "")
-        self.push_screen(HelpScreen(rows, note))
+        self.push_screen(HelpScreen(rows, note, palette=not self.locked))
 
     def action_toggle_contrast(self) -> None:
         """F9 on every screen, remembered at this desk (a file beside the database) for the next start."""
