@@ -29,7 +29,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from shift.schema import APPEND_ONLY
+from shift.schema import APPEND_ONLY, chained_tables
 
 TAG = 16  # hex digits of the previous link kept on each row
 _NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
@@ -272,7 +272,7 @@ def _diagnose(table: str, row: dict, following: dict | None, previous: str, earl
 
 def verify(conn: sqlite3.Connection) -> list[TableVerdict]:
     """Every chained table of the database, walked in full."""
-    return [verify_table(conn, table) for table in APPEND_ONLY]
+    return [verify_table(conn, table) for table in chained_tables(conn)]
 
 
 # -- one shift, for its report --------------------------------------------------------------

@@ -30,7 +30,8 @@ def read_small_file(path: Path, limit: int) -> bytes:
             raise FileRefused("not a regular file (a folder, a device or a pipe): give the path of a file")
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise FileRefused(f"larger than {limit // 1_000_000} MB: not a file meant for this (check the path)")
+        size = f"{limit // 1_000_000} MB" if limit >= 1_000_000 else f"{limit // 1000} KB"  # a pins file: 200 KB
+        raise FileRefused(f"larger than {size}: not a file meant for this (check the path)")
     return data
 
 

@@ -244,8 +244,13 @@ class Tries:
         return len(self.wrong_at)
 
     def wait_left(self, now: datetime) -> timedelta:
+        """Never more than wait_after allows: a last wrong try later than `now` (the clock was set
+        back, by hand or NTP, or the desk restarted with an earlier one) counts from `now`, so the
+        wait still ends within a minute rather than when the clock catches up."""
         if not self.wrong_at:
             return timedelta(0)
+        if self.wrong_at[-1] > now:
+            self.wrong_at[-1] = now
         return max(timedelta(0), self.wrong_at[-1] + wait_after(self.wrong) - now)
 
     def failed(self, now: datetime) -> None:

@@ -86,8 +86,27 @@ _SIGNIN_TABLES = ("shift_signins",)
 _INCIDENT_TABLES = ("incidents", "incident_supplements", "incident_drafts")
 _CIRC_TABLES = ("circ_transactions", "circ_voids", "circ_exports", "circ_exported",
                 "blocked_lists", "blocked_patrons", "fees", "overrides")
-APPEND_ONLY = (_SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
-               + _INCIDENT_TABLES + _CIRC_TABLES + _REPORT_TABLES + _SIGNIN_TABLES)
+# The append-only tables migrations 013 and 014 went over (kept as they were then: a migration
+# never changes); those made later are chained by their own migration (016 for lock_events).
+CHAINED_BY_014 = (_SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
+                  + _INCIDENT_TABLES + _CIRC_TABLES + _REPORT_TABLES + _SIGNIN_TABLES)
+_LOCK_TABLES = ("lock_events",)
+CHAINED_LATER = {"lock_events": "016_chain_lock_events"}  # table -> the migration that chained it
+APPEND_ONLY = CHAINED_BY_014 + _LOCK_TABLES  # every append-only, chained table: what is sealed and verified
+
+
+def chained_tables(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """The tables of APPEND_ONLY that carry a chain in this file: all of them once it is up to date;
+    a backup from an older version (read as it is, never migrated) has fewer."""
+    applied = set(_applied(conn))
+
+    def chained(table: str) -> bool:
+        if (CHAINED_LATER.get(table, "014_chain")) in applied:
+            return True
+        # Or it has the column anyway (its migration's record removed by hand): walked all the same.
+        return any(row[1] == "chain" for row in conn.execute(f"PRAGMA table_info({table})"))
+
+    return tuple(t for t in APPEND_ONLY if chained(t))
 
 
 def _create(db: "Database", statements: list[str], tables: tuple[str, ...]) -> None:
@@ -500,7 +519,7 @@ def _m012(db: "Database") -> None:
 @migration("013_no_replace")
 def _m013(db: "Database") -> None:
     # Found by trying: REPLACE INTO shifts rewrote a worker's name past the update trigger.
-    for table in APPEND_ONLY:
+    for table in CHAINED_BY_014:
         db.execute(no_replace_trigger(db.conn, table))
 
 
@@ -509,17 +528,21 @@ def _m014(db: "Database") -> None:
     # Tamper evidence (shift/chain.py): a `chain` column on every append-only table, filled here
     # for the rows already there, in the order they were written. Filling is the one UPDATE these
     # tables ever take: the update trigger is lifted for it, inside this migration's transaction.
-    from shift import chain
-
-    for table in APPEND_ONLY:
-        db.execute(f"ALTER TABLE {table} ADD COLUMN chain TEXT")
-        db.execute(f"DROP TRIGGER {table}_no_update")
-        chain.fill(db.conn, table)
-        db.execute(append_only_triggers(table)[0])
-        db.execute(chained_trigger(table))
+    for table in CHAINED_BY_014:
+        _chain(db, table)
     # The shift's report checks its rows per table, found by shift: these had no index on it.
     for table in ("followups", "tally_voids", "circ_voids", "incident_supplements", "incident_drafts"):
         db.execute(f"CREATE INDEX {table}_shift ON {table}(shift_id)")
+
+
+def _chain(db: "Database", table: str) -> None:
+    from shift import chain
+
+    db.execute(f"ALTER TABLE {table} ADD COLUMN chain TEXT")
+    db.execute(f"DROP TRIGGER {table}_no_update")
+    chain.fill(db.conn, table)
+    db.execute(append_only_triggers(table)[0])
+    db.execute(chained_trigger(table))
 
 
 def chained_trigger(table: str) -> str:
@@ -547,3 +570,10 @@ def _m015(db: "Database") -> None:
         "CREATE INDEX lock_events_kind ON lock_events(kind, at)",
         "CREATE INDEX lock_events_at ON lock_events(at)",
     ], ("lock_events",))
+
+
+@migration("016_chain_lock_events")
+def _m016(db: "Database") -> None:
+    # lock_events came after 014 chained every append-only table: chained now, like them (the
+    # locks, unlocks and wrong tries already recorded sealed in the order they were written).
+    _chain(db, "lock_events")

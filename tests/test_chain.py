@@ -252,3 +252,45 @@ def test_a_table_rebuilt_without_its_chain_column_is_named_not_a_traceback(tmp_p
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "shifts row 0" in done.stdout and "no chain column" in done.stdout
+
+
+def test_a_lock_event_deleted_outside_the_desk_is_named(evening, clock):
+    from shift import lock
+
+    with Store.open(evening, clock=clock) as store:
+        for kind in ("locked", "wrong_pin", "wrong_pin", "unlocked"):
+            lock.record(store, kind, None, "key" if kind == "locked" else "", "Robin" if kind == "unlocked" else "")
+            clock.advance(seconds=5)
+    assert re.search(r"^lock_events +4 rows chain correctly$", verify(evening).stdout, re.M)
+    # A wrong try removed, so the slowdown would restart: named, like a row of any other table.
+    shell(evening, "DROP TRIGGER lock_events_no_delete; DELETE FROM lock_events WHERE rowid = 2")
+    found = verify(evening)
+    assert found.returncode == 1
+    assert "lock_events row 3 (id " in found.stdout and "a row recorded between them was deleted" in found.stdout
+
+
+def test_lock_events_from_before_their_chain_are_sealed_by_the_upgrade(tmp_path, clock):
+    from sqlite_utils import Database
+
+    from shift import lock
+
+    path = tmp_path / "desk.db"
+    conn = sqlite3.connect(path)
+    migrations().apply(Database(conn), stop_before="016_chain_lock_events")  # a desk from before
+    for n, kind in enumerate(("locked", "wrong_pin", "unlocked")):
+        conn.execute("INSERT INTO lock_events (id, kind, at, how) VALUES (?, ?, ?, ?)",
+                     (f"e{n}", kind, f"2026-11-24T23:0{n}:00.000000+00:00", "idle" if n == 0 else ""))
+    conn.commit()
+    # Read as it is (how restore checks a backup, never upgraded): the tables it chains verify.
+    verdicts = chain.verify(conn)
+    assert all(v.broken is None for v in verdicts) and "lock_events" not in [v.table for v in verdicts]
+    conn.close()
+    with Store.open(path, clock=clock) as store:
+        assert all(r["chain"] for r in store.rows("SELECT chain FROM lock_events"))
+        lock.record(store, "locked", None, "key")  # chained onto the old rows
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # the update trigger is back
+            store.execute("UPDATE lock_events SET who = 'x'")
+        with pytest.raises(sqlite3.IntegrityError, match="carry a chain"):
+            store.execute("INSERT INTO lock_events (id, kind, at) VALUES ('e9', 'locked', 'x')")
+    done = verify(path)
+    assert done.returncode == 0 and re.search(r"^lock_events +4 rows chain correctly$", done.stdout, re.M)

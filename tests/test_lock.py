@@ -76,6 +76,9 @@ def test_a_damaged_pins_file_is_refused_not_crashed(tmp_path):
     # Parameters scrypt would refuse (or that would eat the machine) open nothing.
     huge = lock.hash_pin("Robin", "4821")._replace(n=2**30)
     assert lock.verify([huge], "4821") is None
+    path.write_text("#" * (lock.PINS_LIMIT + 1))
+    with pytest.raises(FileRefused, match="larger than 200 KB"):  # its limit said in units that fit it
+        lock.read_pins(path)
 
 
 def test_the_wait_after_wrong_tries():
@@ -95,6 +98,22 @@ def test_the_wait_runs_on_the_clock_and_pressing_keys_changes_nothing():
     assert lock.wait_text(timedelta(seconds=1.2)) == "Wait 2 s before the next try."
     tries.clear()
     assert tries.wrong == 0 and not tries.wait_left(now)
+
+
+def test_the_wait_never_exceeds_its_cap_when_the_clock_goes_back(store, shift, clock):
+    for _ in range(4):
+        lock.record(store, "wrong_pin", shift.id)  # the fourth: the next try waits 4 s
+    clock.advance(hours=-1)  # restarted with an earlier clock (set by hand, or NTP)
+    tries = lock.tries_since_unlock(store)
+    assert tries.wait_left(clock.now()) == timedelta(seconds=4)  # counted from now, not an hour and 4 s
+    clock.advance(seconds=3)
+    assert tries.wait_left(clock.now()) == timedelta(seconds=1)
+    clock.advance(seconds=1)
+    assert not tries.wait_left(clock.now())  # over, though the clock is still before the last try
+    for _ in range(6):
+        tries.failed(clock.now())
+    clock.advance(days=-3)
+    assert tries.wait_left(clock.now()) == lock.LONGEST_WAIT  # ten wrong: at most a minute
 
 
 def test_the_idle_decision():

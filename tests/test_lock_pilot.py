@@ -92,7 +92,13 @@ async def test_f8_works_on_the_lock_screen_and_leaving_comes_back_to_it(store, l
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, LockScreen)
-        assert "Sam" not in rendered(app)
+        text = rendered(app)
+        assert "Sam" not in text
+        assert "EMERGENCY IN PROGRESS: Fire alarm, step 1 of" in text  # and the way back into it
+        await pilot.press("f1")  # the help says only what works here: no command palette
+        await pilot.pause()
+        text = rendered(app)
+        assert "Locked: enter a staff PIN" in text and "Press Esc to close." in text and "Ctrl+P" not in text
 
 
 async def test_f5_checks_in_while_locked(store, locking_site, full_site, shift, clock):
@@ -226,3 +232,34 @@ async def test_locked_the_desk_cannot_be_quit_and_a_restart_opens_it_locked(stor
         await type_pin(again, pilot, PIN)
         assert isinstance(again.screen, DeskScreen)
     assert [e[0] for e in events(store)] == ["locked", "wrong_pin", "unlocked"]
+
+
+async def test_a_desk_left_locked_opens_on_the_lock_screen_and_no_desk_key_works(store, locking_site, shift):
+    lock.record(store, "locked", shift.id, "key")  # as if killed while locked
+    app = SoloShiftApp(store, locking_site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        # The first screen is the lock screen itself: the desk was never built, so nothing of it
+        # was drawn even for a moment, and none of its keys has anything to act on.
+        assert [type(s) for s in app.screen_stack] == [LockScreen]
+        await pilot.press("r", "r", "d", "u", "l")
+        await pilot.pause()
+        assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 0
+        assert [type(s) for s in app.screen_stack] == [LockScreen]
+        assert "Sam" not in rendered(app)
+        await type_pin(app, pilot, PIN)
+        assert isinstance(app.screen, DeskScreen) and len(app.screen_stack) == 1
+        assert "Resumed the shift Sam started" in rendered(app)
+        await pilot.press("r")  # the desk's keys work once unlocked
+        assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 1
+
+
+async def test_a_start_screen_left_locked_opens_locked_too(store, locking_site):
+    lock.record(store, "locked", None, "idle")
+    app = SoloShiftApp(store, locking_site, procedures=PROCEDURES)
+    async with app.run_test(size=SIZE) as pilot:
+        assert [type(s) for s in app.screen_stack] == [LockScreen]
+        await pilot.press("ctrl+p")  # the command palette stays shut while locked
+        await pilot.pause()
+        assert [type(s) for s in app.screen_stack] == [LockScreen]
+        await type_pin(app, pilot, PIN)
+        assert type(app.screen).__name__ == "StartShiftScreen"

@@ -87,6 +87,7 @@ def test_append_only_triggers_refuse_update_and_delete(store, site, table):
     store.insert("sweep_results", {"run_id": run.id, "zone_id": "lower", "status": "clear",
                                    "recorded_at": store.now_iso()})
     _one_row_in_each_record_table(store, shift.id, run.id)
+    store.insert("lock_events", {"shift_id": shift.id, "kind": "locked", "at": store.now_iso(), "how": "key"})
     store.insert("shift_ends", {"shift_id": shift.id, "ended_at": store.now_iso(), "handover": ""})
     before = store.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
     assert before == 1

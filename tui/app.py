@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual import events
 from textual.actions import SkipAction
@@ -35,10 +35,14 @@ from tui.toasts import Toast, Toasts
 if TYPE_CHECKING:
     from shift.incidents import Draft
     from shift.procedures import Procedure
+    from tui.lock import LockScreen
     from tui.timers import DeskTimers
 
 log = logging.getLogger("solo_shift")
 IDLE_CHECK_SECONDS = 2  # how often the idle lock looks at the clock
+# The app's own keys that work on the lock screen: the safety keys, help, colours, moving between fields.
+WHILE_LOCKED = frozenset({"emergency", "check_in", "panic", "acknowledge", "help", "toggle_contrast", "lock",
+                          "next_field"})
 
 
 class SoloShiftApp(App[None]):
@@ -90,6 +94,7 @@ class SoloShiftApp(App[None]):
         self.toasts = Toasts(self, self._emergency_on_stack, self._say_in_emergency)
         self.last_activity = self.clock.now()  # the last key or mouse event: the idle lock counts from it
         self._lock_tries: lock.Tries | None = None
+        self._under_lock: Callable[[], Screen] | None = None  # the first screen, built once unlocked
 
     def _set_procedures(self, procedures: list[Procedure], problems: list[Problem]) -> None:
         from shift.procedures import emergency_protocols
@@ -129,7 +134,8 @@ class SoloShiftApp(App[None]):
         return self._procedures + [p for p in self._emergency if p.id in self.emergency_fallbacks]
 
     def get_default_screen(self) -> Screen:
-        """The first screen: the desk of a shift still open, else the start screen.
+        """The first screen: the lock screen when the desk was left locked, else the desk of a
+        shift still open, else the start screen.
 
         Built as the app's only screen (rather than pushed over an empty one),
         which keeps the first layout to a single screen. It does not wait for the
@@ -137,6 +143,7 @@ class SoloShiftApp(App[None]):
         """
         try:
             resumed = open_shift(self.store)
+            left_locked = lock.left_locked(self.store)
         except sqlite3.DatabaseError:
             # A damaged file can fail a read before its check is done: wait for the verdict.
             try:
@@ -145,6 +152,18 @@ class SoloShiftApp(App[None]):
                 self._refused = str(exc)
                 return Screen()
             raise
+        if left_locked:  # closed or killed while locked: it opens locked
+            cover = self._lock_screen("idle")  # quiet here: no screen yet to say anything on
+            if cover is None:
+                self.call_later(self._lock_screen, "")  # says why it could not lock (a refused pins file)
+            else:
+                # The lock screen is the first screen: the desk is built only once a PIN is
+                # entered, so nothing of it is drawn and none of its keys works before that.
+                self._under_lock = lambda: self._first_screen(resumed)
+                return cover
+        return self._first_screen(resumed)
+
+    def _first_screen(self, resumed: Shift | None) -> Screen:
         if resumed is None:
             from tui.start import StartShiftScreen
 
@@ -176,8 +195,6 @@ class SoloShiftApp(App[None]):
         self.set_interval(2, self._flush_pending)
         self.set_interval(1, self._check_toasts)
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
-        if lock.left_locked(self.store):  # closed or killed while locked: it opens locked
-            self.call_after_refresh(self.action_lock, "")
 
     def _watch_check(self) -> None:
         """The integrity check runs once the first screen is up (0.4 s on five years of records).
@@ -238,27 +255,33 @@ class SoloShiftApp(App[None]):
         return self._lock_tries
 
     def action_lock(self, how: str = "key") -> None:
-        """Cover everything with the lock screen (`how`: "key", "idle"; "" when it opens locked)."""
-        from tui.lock import LockScreen
-
+        """Cover everything with the lock screen (`how`: "key" or "idle")."""
         if self.locked:
             return
+        cover = self._lock_screen(how)
+        if cover is None:
+            return
+        shift = self.core.shift()
+        lock.record(self.store, "locked", shift.id if shift else None, how)
+        self.push_screen(cover)
+        self.toasts.sync()  # toasts come down before the lock screen is drawn (they may name the worker)
+
+    def _lock_screen(self, how: str) -> "LockScreen | None":
+        """A lock screen with the staff PINs, or None (said, except for the idle lock) when there is none."""
+        from tui.lock import LockScreen
+
         try:
             pins = lock.read_pins(Path(self.site.lock.pins_file)) if self.site.lock.pins_file else []
         except FileRefused as exc:
             if how != "idle":
                 self.notify(f"The screen cannot be locked: {exc}", severity="error", markup=False, timeout=10)
-            return
+            return None
         if not pins:
             if how == "key":
                 self.notify("No staff PIN is set, so the screen cannot be locked: the coordinator sets one with "
                             "python main.py pin set NAME.", severity="warning", markup=False, timeout=10)
-            return
-        if how:
-            shift = self.core.shift()
-            lock.record(self.store, "locked", shift.id if shift else None, how)
-        self.push_screen(LockScreen(pins, self.site.lock.pins_file))
-        self.toasts.sync()  # toasts come down before the lock screen is drawn (they may name the worker)
+            return None
+        return LockScreen(pins, self.site.lock.pins_file)
 
     def check_idle_lock(self) -> None:
         """Lock after the site's idle minutes; never over an emergency under way (the number to
@@ -285,7 +308,14 @@ class SoloShiftApp(App[None]):
         self.lock_tries.clear()
         self.last_activity = self.clock.now()
         if isinstance(self.screen, LockScreen):
-            self.pop_screen()
+            if self._under_lock is not None and len(self.screen_stack) == 1:  # it opened locked
+                # switch_screen drops the replaced screen's result callback, which the app's first
+                # screen never had (Textual 8.2.8 then fails with an empty stack): give it one.
+                self.screen._push_result_callback(self, None)
+                self.switch_screen(self._under_lock())
+                self._under_lock = None
+            else:
+                self.pop_screen()
         self.call_later(self.toasts.sync)  # what was held while locked shows now
 
     def _alarm_raised(self) -> bool:
@@ -516,7 +546,7 @@ class SoloShiftApp(App[None]):
         self._tick_now()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("quit", "command_palette") and self.locked:
+        if self.locked and action not in WHILE_LOCKED:
             return False  # locked: nobody closes the desk or runs its commands (a restart opens it locked anyway)
         if action == "acknowledge":
             return self.core.alarm_open()  # offered only while an alarm is raised
@@ -606,7 +636,7 @@ class SoloShiftApp(App[None]):
         ids = list(keys)
         rows = [(", ".join(keys[ids[i]]), about[ids[i]]) for i in safety_first(ids)]
         note = getattr(self.screen, "HELP_NOTE", "")
-        self.push_screen(HelpScreen(rows, note))
+        self.push_screen(HelpScreen(rows, note, palette=not self.locked))
 
     def action_toggle_contrast(self) -> None:
         """F9 on every screen, remembered at this desk (a file beside the database) for the next start."""

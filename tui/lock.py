@@ -11,6 +11,7 @@ Every rule (the PIN, the wait after wrong tries) is shift/lock.py's.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ class LockScreen(Screen[None]):
     #lock-box Static { width: 100%; text-align: center; }
     #lock-name { text-style: bold; }
     #lock-clock { text-style: bold; margin-bottom: 1; }
+    #lock-emergency { height: auto; margin-bottom: 1; }
     #lock-message { color: $text-error; text-style: bold; height: auto; }
     #lock-checkin { height: auto; margin-top: 1; }
     #lock-checkin.level-warning { color: $text-warning; text-style: bold; }
@@ -60,6 +62,7 @@ class LockScreen(Screen[None]):
         with Vertical(id="lock-box"):
             yield Static(printable(self.app.site.name), id="lock-name", markup=False)
             yield Static("", id="lock-clock", markup=False)
+            yield Static("", id="lock-emergency", classes="warning", markup=False)
             yield Static("Locked: enter your PIN", id="lock-prompt", markup=False)
             yield Input(password=True, id="lock-pin", max_length=lock.PIN_DIGITS[1], restrict=r"[0-9]*")
             yield Static("", id="lock-message", markup=False)
@@ -76,9 +79,9 @@ class LockScreen(Screen[None]):
         self.show_desk_state()
         self.set_interval(1, self.tick)
 
-    def tick(self) -> None:
+    def tick(self, now: datetime | None = None) -> None:
         """The time, and how long the wait after wrong tries still runs (each second)."""
-        now = self.app.clock.now()
+        now = now or self.app.clock.now()
         self.query_one("#lock-clock", Static).update(f"{now.astimezone(self.app.site.zone):%H:%M}")
         left = self.app.lock_tries.wait_left(now)
         message = self.said
@@ -92,13 +95,19 @@ class LockScreen(Screen[None]):
         self.show_desk_state()
 
     def show_desk_state(self) -> None:
-        """The check-in line (an alarm raised, a check-in due) and what timed tasks are due: the
-        worker coming back sees them before unlocking. Task titles are the site's, never a person's."""
+        """An emergency in progress, the check-in line (an alarm raised, a check-in due) and what
+        timed tasks are due: the worker coming back sees them before unlocking. Task titles are the
+        site's, never a person's."""
         from tui.desk import checkin_line
+        from tui.start import emergency_lines
 
         app = self.app
         now = app.clock.now()
         shift = app.core.shift()
+        emergency = self.query_one("#lock-emergency", Static)
+        lines = emergency_lines(app)  # left from the lock screen: the way back in stays in sight
+        emergency.display = bool(lines)
+        emergency.update("\n".join(lines))
         line = self.query_one("#lock-checkin", Static)
         line.display = shift is not None and app.site.checkins is not None
         due = self.query_one("#lock-due", Static)
@@ -122,9 +131,10 @@ class LockScreen(Screen[None]):
         event.input.value = ""
         if self.checking or not pin:
             return
-        if self.app.lock_tries.wait_left(self.app.clock.now()):
+        now = self.app.clock.now()
+        if self.app.lock_tries.wait_left(now):
             self.said = "Not checked."  # not tried at all: a try during the wait cannot guess faster
-            self.tick()
+            self.tick(now)  # the same moment: the wait that refused it is said with it
             return
         self.checking = True
         self.said = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +15,9 @@ from shift.shifts import FollowUp, deadline_text, last_handover, open_followups
 from shift.text import printable
 from tui.keybar import KeyBar
 from tui.steadyscreen import SteadyScreen
+
+if TYPE_CHECKING:
+    from tui.app import SoloShiftApp
 
 
 class StartShiftScreen(SteadyScreen):
@@ -69,14 +73,8 @@ class StartShiftScreen(SteadyScreen):
 
     def show_status(self) -> None:
         """An emergency left to resume, and entries waiting for storage, before anything else."""
-        from shift import runs
-
         core = self.app.core
-        shift = core.shift()
-        key = self.app.key_for("emergency.open")
-        # The desk's line (shift.runs.in_progress): "EMERGENCY IN PROGRESS: Fire alarm, step 2 of 14 — F8, then f".
-        lines = [printable(item.line(key, "")) for item in (runs.in_progress(core.store, shift) if shift else [])
-                 if item.emergency]
+        lines = emergency_lines(self.app)
         if core.waiting():
             lines.append(f"{core.waiting()} entries waiting for storage: kept in memory, written when it returns")
         found = self.query("#start-status")
@@ -100,6 +98,17 @@ class StartShiftScreen(SteadyScreen):
             return
         # Scheduled, not awaited: this screen may be the one popped.
         self.app.call_later(self.app.show_desk, shift)
+
+
+def emergency_lines(app: "SoloShiftApp") -> list[str]:
+    """The desk's line for each emergency the shift left open (shift.runs.in_progress):
+    "EMERGENCY IN PROGRESS: Fire alarm, step 2 of 14 — F8, then f"."""
+    from shift import runs
+
+    shift = app.core.shift()
+    key = app.key_for("emergency.open")
+    return [printable(item.line(key, "")) for item in (runs.in_progress(app.core.store, shift) if shift else [])
+            if item.emergency]
 
 
 def _deadline(followup: FollowUp, now: datetime, zone: tzinfo) -> str:
