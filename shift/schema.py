@@ -86,8 +86,12 @@ _SIGNIN_TABLES = ("shift_signins",)
 _INCIDENT_TABLES = ("incidents", "incident_supplements", "incident_drafts")
 _CIRC_TABLES = ("circ_transactions", "circ_voids", "circ_exports", "circ_exported",
                 "blocked_lists", "blocked_patrons", "fees", "overrides")
-APPEND_ONLY = (_SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
-               + _INCIDENT_TABLES + _CIRC_TABLES + _REPORT_TABLES + _SIGNIN_TABLES)
+# The tables migrations 013 and 014 gave their REPLACE guard and their chain (fixed: a new
+# database runs them before the later tables exist).
+_CHAINED_BY_014 = (_SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
+                   + _INCIDENT_TABLES + _CIRC_TABLES + _REPORT_TABLES + _SIGNIN_TABLES)
+_PURGE_TABLES = ("purges",)
+APPEND_ONLY = _CHAINED_BY_014 + _PURGE_TABLES
 
 
 def _create(db: "Database", statements: list[str], tables: tuple[str, ...]) -> None:
@@ -500,7 +504,7 @@ def _m012(db: "Database") -> None:
 @migration("013_no_replace")
 def _m013(db: "Database") -> None:
     # Found by trying: REPLACE INTO shifts rewrote a worker's name past the update trigger.
-    for table in APPEND_ONLY:
+    for table in _CHAINED_BY_014:
         db.execute(no_replace_trigger(db.conn, table))
 
 
@@ -511,7 +515,7 @@ def _m014(db: "Database") -> None:
     # tables ever take: the update trigger is lifted for it, inside this migration's transaction.
     from shift import chain
 
-    for table in APPEND_ONLY:
+    for table in _CHAINED_BY_014:
         db.execute(f"ALTER TABLE {table} ADD COLUMN chain TEXT")
         db.execute(f"DROP TRIGGER {table}_no_update")
         chain.fill(db.conn, table)
@@ -547,3 +551,29 @@ def _m015(db: "Database") -> None:
         "CREATE INDEX lock_events_kind ON lock_events(kind, at)",
         "CREATE INDEX lock_events_at ON lock_events(at)",
     ], ("lock_events",))
+
+
+@migration("016_purges")
+def _m016(db: "Database") -> None:
+    # The retention purge (shift/purge.py): what it removed, when and under which rule, one row per
+    # table (or kind of file) per purge. Chained like every record, and what lets `verify` account
+    # for the rows a purge redacted or deleted: `detail` holds, per row or run of rows, what the
+    # chain needs (see docs/schema.md, "Retention").
+    _create(db, [
+        """CREATE TABLE purges (
+            id TEXT PRIMARY KEY,
+            purge_id TEXT NOT NULL,
+            purged_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            tbl TEXT NOT NULL DEFAULT '',
+            action TEXT NOT NULL CHECK (action IN ('redacted', 'deleted', 'removed')),
+            rule TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            oldest TEXT,
+            newest TEXT,
+            detail TEXT NOT NULL DEFAULT '',
+            chain TEXT
+        )""",
+        "CREATE INDEX purges_tbl ON purges(tbl)",
+        chained_trigger("purges"),
+    ], _PURGE_TABLES)
