@@ -517,6 +517,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
     store.clock = trial_clock(site.zone) or store.clock  # SOLO_SHIFT_NOW: as the desk, for trying it
     with store:
         try:
+            if not args.dry_run:
+                store.verify()  # its integrity check: a damaged file is not purged
             found = purge.plan(store, site)
             if not args.dry_run:
                 purge.apply(store, found)

@@ -139,6 +139,9 @@ def test_purge_removes_exactly_the_expired_data_and_verify_accounts_for_it(histo
     done = run("verify", "--db", str(history))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "(1 redacted by recorded purges)" in done.stdout and "(1 deleted by recorded purges)" in done.stdout
+    with Store.open_read_only(history, clock=clock) as store:  # the old shift's own report: its rows still chain
+        old_shift = report.shifts_on(store, site, local(2018, 3, 5, 12).date())[0]
+        assert chain.shift_line(store.conn, old_shift).startswith("Record verified: ")
     again = run("purge", "--db", str(history))
     assert again.returncode == 0 and again.stdout.startswith("Nothing to purge"), again.stdout + again.stderr
 
