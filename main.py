@@ -10,6 +10,7 @@
     python main.py report --list
     python main.py backup | restore FILE [--force]
     python main.py verify [--db PATH]    check every record's chain (tamper evidence)
+    python main.py purge [--dry-run]     remove what the site's retention keeps no longer (the desk closed)
     python main.py pin set NAME | pin remove NAME | pin list
     python main.py stats [--from DATE] [--to DATE] [--desk D] [--format txt|csv|html] [--output FILE] [--db A --db B]
 
@@ -102,6 +103,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="email it now to [email.recipients] reports, as text and HTML (the desk also sends "
                              "each one itself)")
     report.add_argument("--list", action="store_true", help="list every shift, newest first, with its id")
+    report.add_argument("--redact", action="store_true",
+                        help="without names of people and free text (for readers beyond the manager)")
     pin = sub.add_parser("pin", help="staff PINs for the lock screen (kept as scrypt hashes in [lock] pins_file)")
     _global_options(pin, suppress=True)
     pin.add_argument("action", choices=["set", "remove", "list"],
@@ -122,6 +125,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     verify = sub.add_parser("verify", help="check that no record was changed, deleted or inserted out of order "
                                            "(reads only: runs beside an open desk)")
     _global_options(verify, suppress=True)
+    purge = sub.add_parser("purge", help="remove personal data kept longer than site.toml's retention, and say "
+                                         "what (the desk must be closed)")
+    _global_options(purge, suppress=True)
+    purge.add_argument("--dry-run", action="store_true", help="say exactly what would be removed; change nothing")
     args = parser.parse_args(argv)
     args.site = Path(args.site) if args.site else HERE / "data" / "site.toml"
     args.procedures = Path(args.procedures) if args.procedures else HERE / "procedures"
@@ -248,6 +255,9 @@ EMAIL_BUSY = (
     "The open desk emails each ended shift's report itself and retries a refused one every 5 minutes "
     "(it records every attempt): --email runs when the desk is closed. The report itself prints "
     "beside an open desk (python main.py report).")
+PURGE_BUSY = (
+    "A purge changes the record in one go, which the open desk holds: close the desk first (Ctrl+Q; "
+    "the shift stays open), purge, then open it again. --dry-run runs beside an open desk.")
 IMPORT_BUSY = (
     "Importing the blocked list writes to the database, which the open desk holds: close the desk "
     "first (Ctrl+Q; the shift stays open), import, then open it again.")
@@ -343,13 +353,18 @@ def cmd_report(args: argparse.Namespace) -> int:
                 print("No shift has been recorded in this database yet.", file=sys.stderr)
                 return 1
             shift_ids = [last]
+        if args.email and args.redact:
+            print("--redact is for a report printed or written to a file: the emailed report is the "
+                  "manager's, in full.", file=sys.stderr)
+            return 2
         if args.email:
             status = 0
             for shift_id in shift_ids:
                 status = max(status, _email_report(store, site, shift_id))
             return status
         try:
-            text = reportpage.render([report.build(store, site, s) for s in shift_ids], args.format)
+            text = reportpage.render([report.build(store, site, s, redact=args.redact) for s in shift_ids],
+                                     args.format)
         except (ValueError, sqlite3.Error) as exc:
             print(f"No report: {exc}", file=sys.stderr)
             return 1
@@ -491,6 +506,35 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if ok and not getattr(args, "damaged", False) else 1
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Exit 0 when done (or nothing to do), 1 when refused or failed (nothing changed)."""
+    import sqlite3
+
+    from shift import purge
+    from shift.store import StoreError, write_refused
+
+    opened = _open_store(args, must_exist=True, read_only=args.dry_run, busy=PURGE_BUSY)
+    if opened is None:
+        return 1
+    site, store = opened
+    store.clock = trial_clock(site.zone) or store.clock  # SOLO_SHIFT_NOW: as the desk, for trying it
+    with store:
+        try:
+            if not args.dry_run:
+                store.verify()  # its integrity check: a damaged file is not purged
+            found = purge.plan(store, site)
+            if not args.dry_run:
+                purge.apply(store, found)
+        except (StoreError, OSError) as exc:
+            print(f"Nothing purged: {exc}", file=sys.stderr)
+            return 1
+        except sqlite3.Error as exc:
+            print(f"Nothing purged: {write_refused(store.path, exc)}", file=sys.stderr)
+            return 1
+    print("\n".join(found.lines(site.zone, done=not args.dry_run)))
+    return 0
+
+
 def _deliver(text: str, output: str | None, what: str) -> int:
     """Print it, or write it to a new file (0600, exactly as built)."""
     from shift.files import FileRefused, write_new_file
@@ -623,7 +667,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     commands = {"check": cmd_check, "demo": cmd_demo, "export": cmd_export, "import": cmd_import,
                 "report": cmd_report, "stats": cmd_stats, "backup": cmd_backup, "restore": cmd_restore,
-                "verify": cmd_verify, "pin": cmd_pin}
+                "verify": cmd_verify, "pin": cmd_pin, "purge": cmd_purge}
     done = commands.get(args.command, cmd_desk)(args)
     # Read from a damaged file: never an exit that says all went well.
     return done or (1 if getattr(args, "damaged", False) else 0)

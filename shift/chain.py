@@ -145,6 +145,12 @@ def fill(conn: sqlite3.Connection, table: str) -> int:
         after, count = batch[-1]["rowid"], count + len(batch)
 
 
+def read_rows(conn: sqlite3.Connection, table: str, where: str = "ORDER BY rowid",
+              params: tuple = ()) -> Iterator[dict[str, Any]]:
+    """Rows (with their rowid) exactly as verification reads and hashes them."""
+    return _rows(conn, table, where, params)
+
+
 def _rows(conn: sqlite3.Connection, table: str, where: str = "ORDER BY rowid",
           params: tuple = ()) -> Iterator[dict[str, Any]]:
     cursor = conn.execute(f"SELECT rowid, * FROM {table} {where}", params)
@@ -191,6 +197,8 @@ class TableVerdict:
     verified: int  # rows that chain correctly (before the break, if any)
     broken: Break | None
     last: str  # the last verified link
+    redacted: int = 0  # of the verified rows, those a recorded purge redacted
+    deleted: int = 0  # rows a recorded purge deleted, walked over
 
 
 def verify_table(conn: sqlite3.Connection, table: str, first: int | None = None,
@@ -207,21 +215,92 @@ def verify_table(conn: sqlite3.Connection, table: str, first: int | None = None,
                              f"(SELECT max(rowid) FROM {table} WHERE rowid < ?)", (first,)).fetchone()
         held = dict(zip(("rowid", "id", "chain"), found, strict=True)) if found else None
     previous = _parts(held)[0] or genesis(table)
-    count = 0
+    count = redacted = deleted = 0
+    redactions, deletions = purged(conn, table)
     rows = (_rows(conn, table) if first is None
             else _rows(conn, table, "WHERE rowid BETWEEN ? AND ? ORDER BY rowid", (first, last)))
     current = next(rows, None)
     while current is not None:
         following = next(rows, None)
-        if current["chain"] == seal(previous, current):
+        previous, skipped = resume_after_deletions(deletions, previous, held["rowid"] if held else None,
+                                                   current["rowid"])
+        if skipped:
+            earlier, deleted = "", deleted + skipped
+        digest = redactions.get(current["rowid"])
+        fits = current["chain"] == seal(previous, current)
+        if not fits and digest is not None and _parts(current)[1] == previous[:TAG]:
+            if digest != redaction_digest(current):
+                found = Break(table, current["rowid"], str(current["id"]), "changed",
+                              "changed after a recorded purge redacted it (python main.py purge): its columns "
+                              "are no longer those the purge recorded", current)
+                return TableVerdict(table, count, found, previous, redacted, deleted)
+            fits = True
+            redacted += 1
+        if fits:
             earlier, held = previous, current
             previous = current["chain"][:64]
             count += 1
             current = following
             continue
         found = _diagnose(table, current, following, previous, earlier, held)
-        return TableVerdict(table, count if found.rowid == current["rowid"] else count - 1, found, previous)
-    return TableVerdict(table, count, None, previous)
+        return TableVerdict(table, count if found.rowid == current["rowid"] else count - 1, found, previous,
+                            redacted, deleted)
+    return TableVerdict(table, count, None, previous, redacted, deleted)
+
+
+# -- what a recorded purge did (shift/purge.py) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeletedRun:
+    """Rows first..last (by rowid) a purge deleted: `count` rows, the last of which had link `after`."""
+
+    first: int
+    last: int
+    count: int
+    after: str
+
+
+def resume_after_deletions(deletions: dict[str, DeletedRun], previous: str, after_rowid: int | None,
+                           before_rowid: int | None) -> tuple[str, int]:
+    """The link the chain goes on from when the runs a recorded purge deleted lay between the row
+    `after_rowid` (None: the table's start), whose link is `previous`, and the row `before_rowid`
+    (None: the end); and how many rows those runs held."""
+    floor = -(2 ** 63) if after_rowid is None else after_rowid
+    skipped = 0
+    while (run := deletions.get(previous)) is not None and floor < run.first and (
+            before_rowid is None or run.last < before_rowid):
+        previous, floor, skipped = run.after, run.last, skipped + run.count
+    return previous, skipped
+
+
+def redaction_digest(row: dict[str, Any]) -> str:
+    """What a purge records of a row it redacted: its chain (left as it was, so the next row still
+    follows it) and its columns as they are after the redaction."""
+    return hashlib.sha256(str(row.get("chain")).encode("utf-8", "surrogateescape") + b"\n"
+                          + canonical(row)).hexdigest()
+
+
+def purged(conn: sqlite3.Connection, table: str) -> tuple[dict[int, str], dict[str, DeletedRun]]:
+    """What the purges recorded in `purges` did to `table`: {rowid: redaction digest} of the rows
+    they redacted, and {the link before the run: the run} of the runs of rows they deleted.
+    A purge row that cannot be read is left out: its own chain says it was changed."""
+    redactions: dict[int, str] = {}
+    deletions: dict[str, DeletedRun] = {}
+    if table not in APPEND_ONLY or not conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'purges'").fetchone():
+        return redactions, deletions
+    for action, detail in conn.execute("SELECT action, detail FROM purges WHERE tbl = ? ORDER BY rowid", (table,)):
+        try:
+            found = json.loads(detail)
+            if action == "redacted":
+                redactions.update((int(rowid), str(digest)) for rowid, digest in found["rows"])
+            elif action == "deleted":
+                for first, last, count, before, after in found["runs"]:
+                    deletions[str(before)] = DeletedRun(int(first), int(last), int(count), str(after))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return redactions, deletions
 
 
 def _parts(row: dict | None) -> tuple[str, str]:
@@ -331,7 +410,10 @@ def verify_text(conn: sqlite3.Connection, path: object) -> tuple[str, bool]:
         if v.broken:
             lines.append(f"{v.table:<{width}}  BROKEN after {v.verified} rows that chain correctly")
         else:
-            lines.append(f"{v.table:<{width}}  {v.verified} rows chain correctly")
+            purged_rows = ", ".join(f"{n} {what}" for n, what in ((v.redacted, "redacted"), (v.deleted, "deleted"))
+                                    if n)
+            lines.append(f"{v.table:<{width}}  {v.verified} rows chain correctly"
+                         + (f" ({purged_rows} by recorded purges)" if purged_rows else ""))
     broken = [v.broken for v in verdicts if v.broken]
     if broken:
         lines.append(f"\n{path}: the record was changed outside the desk. The first row that does not chain, "

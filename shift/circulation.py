@@ -307,25 +307,32 @@ def exportable(store: Store, fmt: str, include_all: bool = False) -> list[Transa
 # -- patron cards: purge after upload ------------------------------------------
 
 
-def purge_patrons(store: Store, config: CirculationConfig) -> int:
-    """Delete card numbers of transactions written to an LSP file more than purge_after_days ago.
+# The transactions whose card number was written to an LSP file before :cutoff. Only LSP files
+# count: a CSV for people is not an upload, and a card purged before its upload could never be uploaded.
+_UPLOADED = "SELECT x.txn_id FROM circ_exported x JOIN circ_exports e ON e.id = x.export_id " \
+            "JOIN circ_transactions t ON t.id = x.txn_id WHERE e.exported_at < :cutoff AND ({carried})".format(
+                carried=" OR ".join(f"(e.format = '{fmt}' AND t.action IN ({', '.join(repr(a) for a in CARRIED[fmt])}))"
+                                    for fmt in LSP_FORMATS))
 
-    Only LSP files count: a CSV for people is not an upload, and a card
-    purged before its upload could never be uploaded.
-    """
-    cutoff = to_iso(store.clock.now() - timedelta(days=config.purge_after_days))
-    carried = " OR ".join(
-        f"(e.format = '{fmt}' AND t.action IN ({', '.join(repr(a) for a in CARRIED[fmt])}))"
-        for fmt in LSP_FORMATS)
+
+def purge_cutoff(store: Store, config: CirculationConfig) -> str:
+    """Files and card numbers exported before this moment (UTC ISO) are kept no longer."""
+    return to_iso(store.clock.now() - timedelta(days=config.purge_after_days))
+
+
+def purgeable_patrons(store: Store, config: CirculationConfig) -> list[dict]:
+    """The card numbers purge_patrons would delete now: rowid, and the transaction's scanned_at."""
+    return store.rows(f"""SELECT p.rowid AS rowid, t.scanned_at FROM circ_patrons p
+                          JOIN circ_transactions t ON t.id = p.txn_id
+                          WHERE p.txn_id IN ({_UPLOADED}) ORDER BY p.rowid""",
+                      {"cutoff": purge_cutoff(store, config)})
+
+
+def purge_patrons(store: Store, config: CirculationConfig) -> int:
+    """Delete card numbers of transactions written to an LSP file more than purge_after_days ago."""
     with store.transaction():
-        cursor = store.execute(
-            f"""DELETE FROM circ_patrons WHERE txn_id IN (
-                SELECT x.txn_id FROM circ_exported x
-                JOIN circ_exports e ON e.id = x.export_id
-                JOIN circ_transactions t ON t.id = x.txn_id
-                WHERE e.exported_at < ? AND ({carried}))""",
-            (cutoff,),
-        )
+        cursor = store.execute(f"DELETE FROM circ_patrons WHERE txn_id IN ({_UPLOADED})",
+                               {"cutoff": purge_cutoff(store, config)})
     return cursor.rowcount
 
 

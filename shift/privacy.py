@@ -28,7 +28,9 @@ quoted verbatim) are not counted.
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 from dataclasses import dataclass
 
 from shift.barcodes import BarcodePattern
@@ -161,3 +163,73 @@ def judgement_words(text: str) -> list[str]:
     for m in _JUDGEMENT.finditer(unquoted):
         seen.setdefault(m.group().lower(), m.group())
     return list(seen.values())
+
+
+# -- what is personal in the record: one set of rules for the retention purge and --redact ----------
+
+# An incident's text fields (shift/incidents.py TEXT_FIELDS: a test keeps the two the same):
+# names and descriptions of people, and free text that may hold either. The retention purge
+# blanks these and keeps the rest (category, times, zone, injury level, who was hurt as a kind,
+# severity, the calls made): the fact of the incident for the statistics and the law's counts,
+# without the person.
+INCIDENT_TEXT = ("location", "what_happened", "people", "witnesses", "refused_details", "actions",
+                 "injury_details", "followup", "followup_by", "reporter")
+SUPPLEMENT_TEXT = ("author", "text")
+RETENTION_REMOVED = "(removed after the retention period)"
+
+# What a report made with --redact leaves out: every name of a person (workers, who approved,
+# who answered an alarm or unlocked the desk) and everything typed as free text, which may name
+# or describe someone. Kept: times, categories, counts, zones, statuses, amounts, procedure and
+# task titles (the library's own words), step answers (numbers and choices a step asks for;
+# which later steps show depends on them).
+REDACTED = "[redacted]"
+REPORT_REDACTED: dict[str, tuple[str, ...]] = {
+    "shifts": ("worker",),
+    "shift_signins": ("worker",),
+    "shift_ends": ("handover",),
+    "followups": ("text",),
+    "followup_resolutions": ("note",),
+    "tallies": ("note",),
+    "step_outcomes": ("reason",),
+    "step_notes": ("text",),
+    "prompt_events": ("reason",),
+    "sweep_results": ("detail",),
+    "checkin_events": ("detail",),
+    "incidents": INCIDENT_TEXT,
+    "incident_supplements": SUPPLEMENT_TEXT,
+    "fees": ("receipt", "reason"),
+    "overrides": ("what", "why", "approved_by"),
+    "lock_events": ("who",),
+}
+
+
+def redacted_draft(fields: str, replacement: str = "") -> str:
+    """An incident draft's fields (JSON) without its text fields, or with each given as `replacement`."""
+    found = json.loads(fields)
+    if replacement:
+        return json.dumps({k: (replacement if k in INCIDENT_TEXT and v else v) for k, v in found.items()},
+                          ensure_ascii=False)
+    return json.dumps({k: v for k, v in found.items() if k not in INCIDENT_TEXT}, ensure_ascii=False)
+
+
+def redact_copy(source: sqlite3.Connection) -> sqlite3.Connection:
+    """A copy of the database in memory with REPORT_REDACTED's columns replaced (an empty one
+    stays empty: "[redacted]" where nothing was written would say something was), for a report
+    that may be shown to others. The file itself is only read."""
+    copy = sqlite3.connect(":memory:", isolation_level=None)
+    source.backup(copy)
+    present = {r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    copy.execute("BEGIN")
+    # Only this copy's triggers: a redaction is a change, which the record refuses.
+    for (name,) in copy.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        copy.execute(f'DROP TRIGGER "{name}"')
+    for table, columns in REPORT_REDACTED.items():
+        if table in present:
+            copy.execute(f"UPDATE {table} SET " + ", ".join(
+                f"{c} = CASE WHEN {c} IS NULL OR {c} = '' THEN {c} ELSE :r END" for c in columns), {"r": REDACTED})
+    if "incident_drafts" in present:
+        for rowid, fields in copy.execute("SELECT rowid, fields FROM incident_drafts").fetchall():
+            copy.execute("UPDATE incident_drafts SET fields = ? WHERE rowid = ?",
+                         (redacted_draft(fields, REDACTED), rowid))
+    copy.execute("COMMIT")
+    return copy

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from shift import chain, checkins, circulation, incidents, money, prompts
+from shift import chain, checkins, circulation, incidents, money, privacy, prompts
 from shift.clock import from_iso, to_iso
 from shift.hours import duration_text, local_moment
 from shift.jurisdiction import drill_note
@@ -112,9 +112,29 @@ def shift_list(store: Store, site: Site) -> list[str]:
     return lines
 
 
-def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Report:
+REDACTED_NOTE = ("Redacted: names of people and everything typed as free text are replaced by "
+                 f"{privacy.REDACTED} (python main.py report --redact).")
+
+
+def build(store: Store, site: Site, shift_id: str, at_desk: bool = False, redact: bool = False) -> Report:
     """The shift's report. `at_desk`: as shown on the desk's screen, where a duress alarm
-    stays silent; the emailed and printed report (for the manager) tells it."""
+    stays silent; the emailed and printed report (for the manager) tells it. `redact`: for
+    readers beyond the manager, without names and free text (privacy.REPORT_REDACTED), built
+    from a redacted copy of the database in memory; its record line is the file's own."""
+    if not redact:
+        return _build(store, site, shift_id, at_desk, chain.shift_line(store.conn, shift_id, at_desk))
+    _shift_row(store, shift_id)  # no such shift: said before anything is copied
+    record = chain.shift_line(store.conn, shift_id, at_desk)
+    copy = Store(privacy.redact_copy(store.conn), store.path, None, store.clock)
+    try:
+        built = _build(copy, site, shift_id, at_desk, record)
+    finally:
+        copy.conn.close()
+    built.sections[0].lines.append(REDACTED_NOTE)
+    return built
+
+
+def _build(store: Store, site: Site, shift_id: str, at_desk: bool, record: str) -> Report:
     row = _shift_row(store, shift_id)
     shift = Shift(row["id"], from_iso(row["started_at"]), row["worker"], row["desk"])
     now = store.clock.now()
@@ -132,7 +152,7 @@ def build(store: Store, site: Site, shift_id: str, at_desk: bool = False) -> Rep
         f"On duty: {shift.worker}",
         f"{start_local:%a %d %b %Y} {start_local:%H:%M} – {ended} ({length})",
         f"Library hours that day: {hours}",
-        chain.shift_line(store.conn, shift.id, at_desk),  # tamper evidence: whether this shift's rows still chain
+        record,  # tamper evidence: whether this shift's rows still chain
     ], "shift", prose=True)
     until = end or now
     runs = shift_runs(store, shift.id)

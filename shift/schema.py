@@ -91,8 +91,11 @@ _CIRC_TABLES = ("circ_transactions", "circ_voids", "circ_exports", "circ_exporte
 CHAINED_BY_014 = (_SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
                   + _INCIDENT_TABLES + _CIRC_TABLES + _REPORT_TABLES + _SIGNIN_TABLES)
 _LOCK_TABLES = ("lock_events",)
-CHAINED_LATER = {"lock_events": "016_chain_lock_events"}  # table -> the migration that chained it
-APPEND_ONLY = CHAINED_BY_014 + _LOCK_TABLES  # every append-only, chained table: what is sealed and verified
+_PURGE_TABLES = ("purges",)
+# table -> the migration that chained it
+CHAINED_LATER = {"lock_events": "016_chain_lock_events", "purges": "017_purges"}
+# every append-only, chained table: what is sealed and verified
+APPEND_ONLY = CHAINED_BY_014 + _LOCK_TABLES + _PURGE_TABLES
 
 
 def chained_tables(conn: sqlite3.Connection) -> tuple[str, ...]:
@@ -577,3 +580,29 @@ def _m016(db: "Database") -> None:
     # lock_events came after 014 chained every append-only table: chained now, like them (the
     # locks, unlocks and wrong tries already recorded sealed in the order they were written).
     _chain(db, "lock_events")
+
+
+@migration("017_purges")
+def _m017(db: "Database") -> None:
+    # The retention purge (shift/purge.py): what it removed, when and under which rule, one row per
+    # table (or kind of file) per purge. Chained like every record, and what lets `verify` account
+    # for the rows a purge redacted or deleted: `detail` holds, per row or run of rows, what the
+    # chain needs (see docs/schema.md, "Retention").
+    _create(db, [
+        """CREATE TABLE purges (
+            id TEXT PRIMARY KEY,
+            purge_id TEXT NOT NULL,
+            purged_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            tbl TEXT NOT NULL DEFAULT '',
+            action TEXT NOT NULL CHECK (action IN ('redacted', 'deleted', 'removed')),
+            rule TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            oldest TEXT,
+            newest TEXT,
+            detail TEXT NOT NULL DEFAULT '',
+            chain TEXT
+        )""",
+        "CREATE INDEX purges_tbl ON purges(tbl)",
+        chained_trigger("purges"),
+    ], _PURGE_TABLES)

@@ -37,6 +37,8 @@ COMMANDS = {
     "export circ": (["export", "circ", "--format", "csv", "--output", "{out}/circ.csv"], "writes"),
     "import blocked": (["import", "blocked", "{out}/blocked.csv"], "writes"),
     "desk": ([], "writes"),
+    "purge": (["purge"], "writes"),
+    "purge --dry-run": (["purge", "--dry-run"], "reads"),
 }
 
 # For each fault: what a command that writes must say (it is refused), and whether one that
@@ -59,6 +61,9 @@ def _make_desk(folder: Path, site) -> Path:
         session = ScanSession("loan")  # something for the export to write
         for code in (card(1), item(1)):
             circulation.scan(store, site.circulation, site.zone, shift, session, code)
+        for n in (2, 3):  # a blocked list no longer in force: something for the purge to remove
+            listed = store.insert("blocked_lists", {"imported_at": store.now_iso(), "source": f"{n}.csv", "count": 1})
+            store.insert("blocked_patrons", {"list_id": listed["id"], "patron": card(n)})
         store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
 

@@ -90,7 +90,7 @@ def full_scans(store, sql: str) -> list[str]:
     found = []
     for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall():
         scan = re.match(r"SCAN (\w+)", row[3])
-        if scan:
+        if scan and row[3] != "SCAN CONSTANT ROW":  # SELECT '' (a column's default, read once): no table
             found.append(f"{named.get(scan.group(1), scan.group(1))}: {row[3]}")
     return found
 
