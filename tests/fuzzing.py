@@ -2,7 +2,7 @@
 
 SOLO_SHIFT_FUZZ picks the size: "suite" (the default, small: the suite stays fast) or
 "large", run from a command (see README, Trust):
-    SOLO_SHIFT_FUZZ=large .venv/bin/python -m pytest tests/test_fuzz_*.py -p no:randomly
+    SOLO_SHIFT_FUZZ=large .venv/bin/python -m pytest tests/test_fuzz_*.py -p no:randomly --timeout 0
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ line cut short — then loads it. Whatever the file says, loading never raises, 
 error names its place (a line or a key path), so the coordinator can find it.
 
 Small in the suite; large from a command:
-    SOLO_SHIFT_FUZZ=large .venv/bin/python -m pytest tests/test_fuzz_loaders.py -p no:randomly
+    SOLO_SHIFT_FUZZ=large .venv/bin/python -m pytest tests/test_fuzz_loaders.py -p no:randomly --timeout 0
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ huge fields, not UTF-8): importing it never raises and is all or nothing: the va
 of a file read whole, or nothing changed and every problem located.
 
 Small in the suite; large from a command (README, Trust):
-    SOLO_SHIFT_FUZZ=large .venv/bin/python -m pytest tests/test_fuzz_scans.py -p no:randomly
+    SOLO_SHIFT_FUZZ=large .venv/bin/python -m pytest tests/test_fuzz_scans.py -p no:randomly --timeout 0
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ attribute the text brought; no CSV cell starts a formula; what goes to a termina
 control character it would obey; every text is stored whole (NUL included) and shown.
 
 Small in the suite; large from a command (README, Trust):
-    SOLO_SHIFT_FUZZ=large .venv/bin/python -m pytest tests/test_fuzz_text.py -p no:randomly
+    SOLO_SHIFT_FUZZ=large .venv/bin/python -m pytest tests/test_fuzz_text.py -p no:randomly --timeout 0
 """
 
 from __future__ import annotations
