@@ -233,3 +233,10 @@ def test_a_nul_in_a_note_is_stored_whole_and_shown_visibly(store, site, shift):
 def test_a_c1_control_in_the_name_on_duty_is_not_put_in_the_mail_subject(full_site):
     message = build_message(full_site.email, reportmail.PURPOSE, "Shift report: Jo \x9b31m\x85x", "body")
     assert message["Subject"] == "Shift report: Jo  31m x"  # each run of controls one space
+
+
+def test_a_cell_starting_with_a_tab_or_a_carriage_return_is_not_a_formula():
+    from shift.text import not_a_formula
+
+    assert [not_a_formula(c) for c in ("\t=1+1", "\r=1+1", "=1+1", "a\t=1")] == ["'\t=1+1", "'\r=1+1", "'=1+1",
+                                                                                 "a\t=1"]
