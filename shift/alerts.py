@@ -31,8 +31,8 @@ OUTPUT_LIMIT = 4000  # characters of command output kept
 ALERT_ENV = "SOLO_SHIFT_ALERT"
 _PASSWORD_FILE_LIMIT = 64 * 1024
 
-# Everything that could end a header line, plus other control characters.
-_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+# Everything that could end a header line, plus other control characters (C0, DEL, C1).
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 # A site command sees only these variables (and LC_*), never one whose name says it is secret.
 _COMMAND_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "USER", "LOGNAME", "TMPDIR",

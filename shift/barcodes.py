@@ -42,19 +42,19 @@ class BarcodePattern(NamedTuple):
         if not code:
             return f"empty {self.what}"
         if any(not ch.isprintable() or ch.isspace() for ch in code):
-            return f"{self.what} {_visible(code)} contains spaces or control characters"
+            return f"{self.what} {visible(code)} contains spaces or control characters"
         if not code.isascii() or not code.replace("-", "").isalnum():
-            return f"{self.what} {_visible(code)} contains characters a barcode cannot have"
+            return f"{self.what} {visible(code)} contains characters a barcode cannot have"
         if self.digits_only and not code.isdigit():
-            return f"{self.what} {_visible(code)} must be digits only"
+            return f"{self.what} {visible(code)} must be digits only"
         if not self.min_length <= len(code) <= self.max_length:
             size = (str(self.min_length) if self.min_length == self.max_length
                     else f"{self.min_length}-{self.max_length}")
-            return f"{self.what} {_visible(code)} has {len(code)} characters; expected {size}"
+            return f"{self.what} {visible(code)} has {len(code)} characters; expected {size}"
         if self.prefixes and not code.startswith(self.prefixes):
-            return f"{self.what} {_visible(code)} should start with {' or '.join(self.prefixes)}"
+            return f"{self.what} {visible(code)} should start with {' or '.join(self.prefixes)}"
         if self.check_digit == "luhn" and not luhn_ok(code):
-            return f"{self.what} {_visible(code)} fails its check digit (a misread? scan again)"
+            return f"{self.what} {visible(code)} fails its check digit (a misread? scan again)"
         return None
 
     def matches(self, code: str) -> bool:
@@ -66,7 +66,7 @@ def clean_scan(raw: str) -> str:
     return raw.strip()
 
 
-def _visible(code: str) -> str:
+def visible(code: str) -> str:
     """The barcode with control characters made visible, for a message."""
     shown = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in code)
     return f"'{shown[:90]}'"

@@ -2,7 +2,7 @@
 
 from typing import NamedTuple
 
-from shift.barcodes import CHECK_DIGITS, BarcodePattern
+from shift.barcodes import CHECK_DIGITS, BarcodePattern, visible
 from shift.tomlsrc import Section
 
 SUPPLEMENT_HOURS = 24  # supplements later than this after the report are still taken, and marked late
@@ -95,8 +95,16 @@ def _pattern(sec: Section | None, what: str) -> BarcodePattern:
     if check not in CHECK_DIGITS:
         sec.error("check_digit", f"'{check}' must be one of {', '.join(CHECK_DIGITS)}")
         check = "none"
-    pattern = BarcodePattern(
-        what, low, high, tuple(sec.texts("prefixes")), sec.flag("digits_only", False), check,
-    )
+    digits_only = sec.flag("digits_only", False)
+    prefixes = []
+    for i, prefix in enumerate(sec.texts("prefixes")):
+        # A prefix no scan can have would refuse every one; an empty one would allow any.
+        if not prefix or not prefix.isascii() or not prefix.replace("-", "").isalnum() or (
+                digits_only and not prefix.isdigit()):
+            sec.error("prefixes", f"item {i + 1}: {visible(prefix)} is not the start of a barcode: use "
+                                  f"{'digits' if digits_only else 'letters, digits or -'}")
+        else:
+            prefixes.append(prefix)
+    pattern = BarcodePattern(what, low, high, tuple(prefixes), digits_only, check)
     sec.finish()
     return pattern

@@ -16,7 +16,8 @@ def printable(text: str, keep_newlines: bool = False) -> str:
     return text.translate(_TABLE_KEEPING_NEWLINES if keep_newlines else _TABLE)
 
 
-_FORMULA_START = ("=", "+", "-", "@")
+# A tab or a carriage return first is how formulas slip past a check of the first character (OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def not_a_formula(cell: str) -> str:

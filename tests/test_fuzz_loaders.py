@@ -6,29 +6,23 @@ line cut short — then loads it. Whatever the file says, loading never raises, 
 error names its place (a line or a key path), so the coordinator can find it.
 
 Small in the suite; large from a command:
-    SOLO_SHIFT_FUZZ=large .venv/bin/python -m pytest tests/test_fuzz_loaders.py -p no:randomly
+    SOLO_SHIFT_FUZZ=large .venv/bin/python -m pytest tests/test_fuzz_loaders.py -p no:randomly --timeout 0
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import date
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import fuzzing  # noqa: F401  (the suite and large profiles, SOLO_SHIFT_FUZZ)
 from conftest import ROOT, SITE_FILE
 from shift import jurisdiction
 from shift.procedures import parse_procedure
 from shift.site import load_site
-
-settings.register_profile("suite", max_examples=40, deadline=None,
-                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-settings.register_profile("large", max_examples=3000, deadline=None,
-                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-settings.load_profile(os.environ.get("SOLO_SHIFT_FUZZ", "suite"))
 
 # Values of every kind TOML has, and text a person or a paste could bring.
 HOSTILE_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)

@@ -103,6 +103,10 @@ def test_toml_syntax_error_gives_line_and_no_crash(tmp_path):
         ('# "shift.end" = "ctrl+e"', '"tally.undo" = "3"', "keys.tally.undo: '3' is a READ level key"),
         ("keep = 14", "keep = 0", "backup.keep: 0 copies: keep between 1 and 1000"),
         ('copy_to = ""', 'copy_to = "share"', "backup.copy_to: 'share' is not an absolute path"),
+        # A prefix no scan can have refuses every card; an empty one lets any through.
+        ('prefixes = ["2"]', 'prefixes = ["2", ""]', "prefixes: item 2: '' is not the start of a barcode"),
+        ('prefixes = ["2"]', 'prefixes = ["\\u001b[31m2"]', "item 1: '\\x1b[31m2' is not the start of a barcode"),
+        ('prefixes = ["3"]', 'prefixes = ["\uff13"]', "is not the start of a barcode: use digits"),
     ],
 )
 def test_mistakes_are_errors_with_locations(tmp_path, old, new, expected):
