@@ -23,9 +23,10 @@ import shutil
 import socket
 import sqlite3
 import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, Iterator, NamedTuple
 from urllib.parse import quote
 
 from shift import chain
@@ -151,9 +152,7 @@ def make_backup(db_path: Path, settings: BackupSettings, now: datetime | None = 
 def _copy_database(db_path: Path, target: Path) -> None:
     """SQLite's backup API from the read-only connection the report uses: a consistent copy
     while the desk writes, and nothing left beside the database when none does."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)  # 0600
-    os.close(fd)
-    try:
+    with _written_beside(target) as tmp:
         source = sqlite3.connect(_read_only_uri(db_path), uri=True)
         try:
             copy = sqlite3.connect(tmp)
@@ -164,11 +163,6 @@ def _copy_database(db_path: Path, target: Path) -> None:
                 copy.close()
         finally:
             source.close()
-        _fsync(Path(tmp))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _read_only_uri(path: Path) -> str:
@@ -179,11 +173,20 @@ def _read_only_uri(path: Path) -> str:
 
 
 def _copy_file(source: Path, target: Path) -> None:
+    with _written_beside(target) as tmp:
+        shutil.copyfile(source, tmp)
+
+
+@contextmanager
+def _written_beside(target: Path, before_rename: Callable[[], None] = lambda: None) -> Iterator[str]:
+    """A temporary file (0600) beside `target` to write; once written, fsynced and renamed into
+    place (after `before_rename`), so a half-written file never has the name. Gone on failure."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     try:
-        shutil.copyfile(source, tmp)
+        yield tmp
         _fsync(Path(tmp))
+        before_rename()
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -265,21 +268,14 @@ def restore(backup_file: Path, db_path: Path, force: bool = False, now: datetime
                 raise RestoreRefused(
                     f"{db_path} exists: restoring would replace it. Run again with --force to restore; "
                     f"the current file is then kept beside it as {aside.name}.")
-            fd, tmp = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".part", dir=db_path.parent)
-            os.close(fd)
-            try:
-                shutil.copyfile(backup_file, tmp)
-                _fsync(Path(tmp))
-                kept = []
+            def keep_the_live_one() -> None:  # with its -wal and -shm, which may hold entries
                 for suffix in ("", "-wal", "-shm"):
                     live = db_path.with_name(db_path.name + suffix)
                     if live.exists():
                         os.replace(live, aside.with_name(aside.name + suffix))
-                        kept.append(aside.name + suffix)
-                os.replace(tmp, db_path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+
+            with _written_beside(db_path, before_rename=keep_the_live_one) as tmp:
+                shutil.copyfile(backup_file, tmp)
     except DatabaseBusy as exc:
         raise RestoreRefused(f"{exc} A backup is restored only while no desk is open on the database.") from exc
     except OSError as exc:
