@@ -26,6 +26,7 @@ from shift.shifts import start_shift
 from shift.store import Store
 from shift.tally import record
 from test_circulation import card, item
+from tmux_terminal import fill_disk
 
 NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--inh-caps=-all"]
 
@@ -79,17 +80,6 @@ def small_disk(tmp_path):
     subprocess.run(["umount", str(folder)], check=True)
 
 
-def _fill(folder: Path) -> None:
-    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass  # no space left on the device
-    finally:
-        os.close(fd)
-
-
 @pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is not installed")
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("command", COMMANDS)
@@ -111,7 +101,7 @@ def test_every_command_meets_every_fault_with_a_message(tmp_path, request, site,
     elif fault == "another desk holds it":
         holder = Store.open(path)
     elif fault == "full disk":
-        _fill(folder)
+        fill_disk(folder)
     elif fault == "newer version":
         conn = sqlite3.connect(path)
         conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",

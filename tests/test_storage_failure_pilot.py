@@ -21,7 +21,7 @@ from shift import checkins
 from shift.procedures import load_procedures
 from shift.shifts import open_shift
 from shift.store import CorruptDatabase, Store
-from tmux_terminal import WriteLock
+from tmux_terminal import WriteLock, fill_disk
 from tui.app import SoloShiftApp
 from tui.checkin import PanicScreen
 from tui.desk import DeskScreen
@@ -52,14 +52,7 @@ def locked(store):
 def full(store):
     """The disk is full: a filler file takes the rest of the small tmpfs the database lives on."""
     filler = store.path.parent / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass  # no space left on the device
-    finally:
-        os.close(fd)
+    fill_disk(store.path.parent)
     try:
         yield
     finally:

@@ -89,6 +89,18 @@ def count(db, sql: str) -> int:
         conn.close()
 
 
+def fill_disk(folder) -> None:
+    """Take the rest of the (small tmpfs) disk `folder` is on with a file named `filler`."""
+    fd = os.open(os.path.join(folder, "filler"), os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass  # no space left on the device
+    finally:
+        os.close(fd)
+
+
 class WriteLock:
     """Another process holding the database's write lock (as a backup tool or a sqlite3 shell
     would) until `release()`, or the end of the `with` block."""
