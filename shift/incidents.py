@@ -41,10 +41,10 @@ from shift.hours import local_moment
 from shift.jurisdiction import INJURY_LEVELS, Duty
 from shift.jurisdiction import NONE as NO_LAW
 from shift.privacy import Finding, find_identifiers, remove_identifiers
-from shift.shifts import WORKER, FollowUp, Shift
+from shift.shifts import WORKER, FollowUp, Shift, waiting_followups
 from shift.site import Site
 from shift.siterecords import SUPPLEMENT_HOURS
-from shift.store import Store
+from shift.store import Store, new_id
 from shift.text import typed
 
 HURT = ("worker", "other", "unsure")  # who was hurt: the law often differs
@@ -379,17 +379,21 @@ def file_incident(store: Store, site: Site, shift: Shift, form: IncidentForm) ->
     for name in _TIMES:
         row[name] = to_iso(row[name]) if row[name] is not None else None
     row["identifiers_confirmed"] = int(bool(form.identifiers_confirmed))
-    row.update(shift_id=shift.id, recorded_at=to_iso(now))
-    with store.transaction():
-        written = store.insert("incidents", row)
-        for planned in planned_followups(form, site):
-            store.insert("followups", {
-                "shift_id": shift.id, "created_at": to_iso(now), "text": planned.text,
-                "due_at": to_iso(planned.due_at) if planned.due_at else None, "incident_id": written["id"],
-            })
-    filed = get(store, written["id"], site.incidents.supplement_hours)
-    assert filed is not None  # committed just above: a failed write raised inside the transaction
+    row.update(id=new_id(), shift_id=shift.id, recorded_at=to_iso(now))
+    # Together or not at all; a disk that refuses them keeps them together in memory (and in
+    # the waiting file) and writes them when it returns: the screen says which (filed_waiting).
+    store.insert_all([("incidents", row)] + [("followups", {
+        "shift_id": shift.id, "created_at": to_iso(now), "text": planned.text,
+        "due_at": to_iso(planned.due_at) if planned.due_at else None, "incident_id": row["id"],
+    }) for planned in planned_followups(form, site)])
+    filed = get(store, row["id"], site.incidents.supplement_hours)
+    assert filed is not None  # written or waiting: get() reads both
     return filed
+
+
+def filed_waiting(store: Store, incident_id: str) -> bool:
+    """Whether a filed incident is still held in memory for storage, not yet in the database."""
+    return bool(store.waiting("incidents", id=incident_id))
 
 
 def add_supplement(store: Store, site: Site, shift: Shift | None, incident_id: str, author: str, text: str,
@@ -458,7 +462,9 @@ def _incidents(store: Store, rows: list[dict], hours: int) -> list[Incident]:
 
 def get(store: Store, incident_id: str, supplement_hours: int = SUPPLEMENT_HOURS) -> Incident | None:
     """One incident with its supplements (oldest first), or None."""
-    found = _incidents(store, store.rows("SELECT * FROM incidents WHERE id = ?", (incident_id,)), supplement_hours)
+    rows = (store.rows("SELECT * FROM incidents WHERE id = ?", (incident_id,))
+            or store.waiting("incidents", id=incident_id))  # filed while storage refused writes
+    found = _incidents(store, rows, supplement_hours)
     return found[0] if found else None
 
 
@@ -520,6 +526,8 @@ def in_period(store: Store, start: datetime, end: datetime,
            ORDER BY i.occurred_at, i.recorded_at, i.rowid""",
         (a, b, a, b, a, b),
     )
+    # Filed while storage refused writes: in the report before the disk has them.
+    rows += [r for r in store.waiting("incidents") if a <= r["occurred_at"] < b or a <= r["recorded_at"] < b]
     return _incidents(store, rows, supplement_hours)
 
 
@@ -532,7 +540,8 @@ def followups_of(store: Store, incident_id: str) -> list[FollowUp]:
         (incident_id,),
     )
     return [FollowUp(r["id"], from_iso(r["created_at"]), r["text"], r["worker"],
-                     from_iso(r["due_at"]) if r["due_at"] else None, r["incident_id"]) for r in rows]
+                     from_iso(r["due_at"]) if r["due_at"] else None, r["incident_id"]) for r in rows
+            ] + waiting_followups(store, incident_id=incident_id)
 
 
 # How a list of incidents marks the injury, so a critical injury never looks like the rest:

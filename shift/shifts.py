@@ -125,19 +125,44 @@ def last_handover(store: Store) -> Handover | None:
     return Handover(r["worker"], from_iso(r["ended_at"]), r["handover"])
 
 
+def _followup(row: dict) -> FollowUp:
+    return FollowUp(row["id"], from_iso(row["created_at"]), row["text"], row["worker"],
+                    from_iso(row["due_at"]) if row.get("due_at") else None, row.get("incident_id"))
+
+
+def _by_deadline(followups: list[FollowUp]) -> list[FollowUp]:
+    """Those with a deadline first (earliest first), then by creation (a stable sort keeps the rest)."""
+    return sorted(followups, key=lambda f: (f.due_at is None, f.due_at or f.created_at, f.created_at))
+
+
+def waiting_followups(store: Store, **match: str) -> list[FollowUp]:
+    """Follow-ups still waiting for storage (added while it refused writes): the desk shows them
+    at once, a deadline counts from the moment they were made."""
+    names = {row["id"]: row["worker"] for row in store.waiting("shifts")}
+    names |= {row["shift_id"]: row["worker"] for row in store.waiting("shift_signins")}
+    rows = []
+    for row in store.waiting("followups", **match):
+        if row["shift_id"] not in names:
+            found = store.rows(f"SELECT {WORKER} AS worker FROM shifts s WHERE s.id = ?", (row["shift_id"],))
+            names[row["shift_id"]] = found[0]["worker"] if found else ""
+        rows.append(_followup({**row, "worker": names[row["shift_id"]]}))
+    return rows
+
+
 def open_followups(store: Store) -> list[FollowUp]:
-    """Unresolved follow-ups: those with a deadline first (earliest first), then by creation."""
+    """Unresolved follow-ups: those with a deadline first (earliest first), then by creation;
+    those still waiting for storage too."""
     rows = store.rows(
         f"""SELECT f.id, f.created_at, f.text, {WORKER} AS worker, f.due_at, f.incident_id FROM followups f
            JOIN shifts s ON s.id = f.shift_id
            LEFT JOIN followup_resolutions r ON r.followup_id = f.id
            WHERE r.id IS NULL ORDER BY f.due_at IS NULL, f.due_at, f.created_at, f.rowid"""
     )
-    return [
-        FollowUp(r["id"], from_iso(r["created_at"]), r["text"], r["worker"],
-                 from_iso(r["due_at"]) if r["due_at"] else None, r["incident_id"])
-        for r in rows
-    ]
+    found = [_followup(r) for r in rows]
+    if not store.pending:  # the everyday path: the database's own order
+        return found
+    resolved = {row["followup_id"] for row in store.waiting("followup_resolutions")}
+    return _by_deadline([f for f in found + waiting_followups(store) if f.id not in resolved])
 
 
 def deadline_text(followup: FollowUp, now: datetime, zone: tzinfo) -> str:

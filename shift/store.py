@@ -226,7 +226,8 @@ class Store:
     def insert(self, table: str, row: dict[str, Any], keep_on_failure: bool = True) -> dict[str, Any]:
         """Insert one record and commit it (or its transaction) before returning.
 
-        The one policy for a failed write: a write the disk refuses is kept in
+        The one policy for a failed write: a write the disk refuses (read-only,
+        full, locked; not a row its rules refuse, which is raised) is kept in
         memory (in order, behind any already waiting) and written by
         flush_pending(); the caller carries on, and nothing shown as done is
         lost (screens say "kept in memory", never "saved", while rows wait).
@@ -241,9 +242,9 @@ class Store:
         try:
             self.verify()  # never write into a file that failed its check
             self._write(table, row)
-        except (sqlite3.Error, CorruptDatabase):  # a file that failed its check refuses it, like a full disk
-            if not keep_on_failure or self._in_transaction:
-                raise
+        except (sqlite3.Error, CorruptDatabase) as exc:  # a file that failed its check refuses it, like a full disk
+            if not keep_on_failure or self._in_transaction or _refused_row(exc):
+                raise  # a row the rules refuse would be refused later too: said now, not kept
             self._keep([(table, row)])
         return row
 
@@ -265,8 +266,9 @@ class Store:
                     for (table, _), run in groupby(rows, lambda r: (r[0], tuple(r[1]))):
                         self._write(table, *(row for _, row in run))
                 return [row for _, row in rows]
-            except (sqlite3.Error, CorruptDatabase):
-                if self._in_transaction:  # called inside a caller's transaction: theirs to handle
+            except (sqlite3.Error, CorruptDatabase) as exc:
+                # Inside a caller's transaction: theirs to handle; rows the rules refuse: said now.
+                if self._in_transaction or _refused_row(exc):
                     raise
         self._keep(rows)
         return [row for _, row in rows]
@@ -674,7 +676,7 @@ class IntegrityCheck:
             raise self._error
 
 
-def _refused_row(exc: sqlite3.Error) -> bool:
+def _refused_row(exc: Exception) -> bool:
     """The row itself cannot be written (a rule, an unknown table or column, a value of no
     SQL type), as against storage refusing every write for now (read-only, full, locked)."""
     if isinstance(exc, (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError)):

@@ -426,3 +426,52 @@ async def test_the_desk_starts_the_check_once_its_first_screen_is_shown(tmp_path
             assert store.checked() is True and app.is_running
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+async def test_a_tally_and_an_incident_confirmed_while_storage_fails_land_once_each(store, site, shift, condition):
+    """Issue #18's must-show: read-only (or locked, or full) mid-shift, a tally and an incident
+    report (with its follow-ups) are confirmed on screen, and are in the database once each
+    when storage returns."""
+    from textual.widgets import Select, TextArea
+
+    from shift.shifts import open_followups
+    from tui.incident import IncidentFormScreen, SavedNotice
+
+    app = SoloShiftApp(store, site, procedures=PROCEDURES)
+    async with app.run_test(size=(110, 40), notifications=True) as pilot:
+        await pilot.pause()
+        with CONDITIONS[condition](store):
+            await pilot.press("d")
+            await pilot.pause()
+            assert shown(app, "#saved").startswith("Kept in memory")
+            await pilot.press("f6")
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, IncidentFormScreen)
+            await pilot.press("enter", "down", "enter", "tab", *"19:10", "tab", "enter", "down", "down", "enter")
+            form.query_one("#what_happened", TextArea).insert("Fell on stairwell B [red]<b>")
+            form.query_one("#injury", Select).value = "critical"
+            await pilot.pause()
+            form.query_one("#hurt", Select).value = "worker"
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, SavedNotice), "the incident was confirmed"
+            notice = shown(app, "#notice-text")
+            assert notice.startswith("Incident kept IN MEMORY (") and "storage refused the write" in notice
+            assert "WSIB Form 7 for the injured worker" in notice  # its follow-ups, listed from memory
+            assert len(open_followups(store)) == 4  # and the desk shows them before the disk has them
+            await pilot.press("enter")
+            await pilot.pause()
+            assert store.rows("SELECT * FROM incidents") == [] and store.rows("SELECT * FROM tallies") == []
+            from shift import report
+            text = report.render_text(report.build(store, site, shift.id))
+            assert "Fell on stairwell B [red]<b>" in text  # the report has it before the disk does
+        app._flush_pending()  # storage is back
+        assert not store.pending
+    (incident,) = store.rows("SELECT * FROM incidents")
+    assert incident["what_happened"] == "Fell on stairwell B [red]<b>"
+    assert len(store.rows("SELECT * FROM tallies")) == 1
+    assert len(store.rows("SELECT * FROM followups WHERE incident_id = ?", (incident["id"],))) == 4
+    assert len(open_followups(store)) == 4  # once each: the waiting ones are gone from memory

@@ -446,6 +446,9 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
         zone = self.app.site.zone
         created = incidents.followups_of(self.app.store, incident.id)
         summary = f"Incident saved ({incident.category}, {local_text(incident.occurred_at, zone)})."
+        if incidents.filed_waiting(self.app.store, incident.id):  # confirmed, but not on disk yet: said so
+            summary = (f"Incident kept IN MEMORY ({incident.category}, {local_text(incident.occurred_at, zone)}): "
+                       "storage refused the write; it is written, with its follow-ups, when storage returns.")
         if any(f.due_at is not None for f in created):  # a duty with a deadline: said, not toasted
             lines = [summary, "", "Follow-ups created (the desk and every next shift will see them):"]
             now = self.app.clock.now()
@@ -461,7 +464,9 @@ class IncidentFormScreen(KeepsTyping, Screen["incidents.Incident | None"]):
             return
         if created:
             summary += f" {len(created)} follow-up(s) added for the next shift."
-        self.app.notify(printable(summary), markup=False)
+        waiting = incidents.filed_waiting(self.app.store, incident.id)
+        self.app.notify(printable(summary), markup=False, severity="warning" if waiting else "information",
+                        timeout=10 if waiting else 5)
         self.dismiss(incident)
 
     # -- leaving ------------------------------------------------------------------
