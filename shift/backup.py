@@ -212,7 +212,7 @@ CHAINED = "014_chain"  # the migration from which every row carries its chain
 def _not_restorable(path: Path) -> str | None:
     """Why a file is not a backup this version can put back, or None. An earlier version's
     backup is fine: the desk upgrades it when it opens it."""
-    from shift.schema import migration_names, pending, unknown
+    from shift.schema import drift, migration_names, pending, unknown
 
     if not path.exists():
         return "there is no such file"
@@ -235,6 +235,9 @@ def _not_restorable(path: Path) -> str | None:
             needed = pending(conn)
             if len(needed) == len(migration_names()):
                 return "it holds no desk records (not a Solo Shift database)"
+            changed = drift(conn)
+            if changed:  # a rule dropped (a trigger) lets rows change without a trace
+                return f"its rules were changed outside Solo Shift ({'; '.join(changed[:3])})"
             if CHAINED not in needed:  # sealed: a copy changed outside the desk is not put back
                 broken = [v.broken for v in chain.verify(conn) if v.broken]
                 if broken:

@@ -29,7 +29,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from shift.schema import APPEND_ONLY, chained_tables
+from shift.schema import APPEND_ONLY, chained_tables, drift, drift_text
 
 TAG = 16  # hex digits of the previous link kept on each row
 _NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
@@ -396,6 +396,9 @@ def shift_line(conn: sqlite3.Connection, shift_id: str, at_desk: bool = False) -
         more = f" (and in {len(broken) - 1} more table{'s' if len(broken) > 2 else ''})" if len(broken) > 1 else ""
         return (f"RECORD NOT VERIFIED: {found.table} row {found.rowid} {found.kind}{more}, outside the desk. "
                 "python main.py verify names it.")
+    changed = drift(conn)
+    if changed:  # every row chains, but nothing stopped a change: not verified either
+        return f"RECORD NOT VERIFIED: {drift_text(changed)}"
     if at_desk:
         return "Record verified: the entries of this shift chain correctly."
     return f"Record verified: {total} entries of this shift chain correctly."
@@ -415,11 +418,15 @@ def verify_text(conn: sqlite3.Connection, path: object) -> tuple[str, bool]:
             lines.append(f"{v.table:<{width}}  {v.verified} rows chain correctly"
                          + (f" ({purged_rows} by recorded purges)" if purged_rows else ""))
     broken = [v.broken for v in verdicts if v.broken]
+    changed = drift(conn)
+    if changed:
+        lines.append(f"\n{path}: {drift_text(changed)}")
+        lines += [f"  {what}" for what in changed]
     if broken:
         lines.append(f"\n{path}: the record was changed outside the desk. The first row that does not chain, "
                      "per table:")
         lines += [f"  {b.text()}" for b in broken]
-    else:
+    elif not changed:
         lines.append(f"\n{path}: record verified, {sum(v.verified for v in verdicts)} rows in {len(verdicts)} "
                      "tables chain correctly.")
-    return "\n".join(lines), not broken
+    return "\n".join(lines), not broken and not changed

@@ -9,6 +9,7 @@ unsaved_text is a buffer of typing not yet saved, not a record.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import uuid
 from typing import TYPE_CHECKING, Callable
@@ -76,6 +77,53 @@ def migrate(conn: sqlite3.Connection) -> None:
         from sqlite_utils import Database
 
         migrations().apply(Database(conn, execute_plugins=False))
+
+def _objects(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
+    """(type, name) -> its SQL with spacing made uniform, for every table, index, trigger and view
+    the migrations make (SQLite's own and the migrations' record left out)."""
+    return {(kind, name): " ".join(sql.split()) for kind, name, sql in conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite^_%' ESCAPE '^' "
+        "AND tbl_name != '_sqlite_migrations'")}
+
+
+@functools.lru_cache(maxsize=4)
+def _expected(applied: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    """What the migrations a file records make, built in memory by running them (about 0.2 s,
+    once per process): the one description of the schema there is."""
+    from sqlite_utils import Database
+
+    reference = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        db = Database(reference, execute_plugins=False)
+        for name, fn in _STEPS:
+            if name in applied:
+                fn(db)
+        return _objects(reference)
+    finally:
+        reference.close()
+
+
+def drift(conn: sqlite3.Connection) -> list[str]:
+    """How the file's schema differs from what its migrations made: a trigger dropped (the rule
+    that kept a table append-only gone), one added or changed, a column added. Empty when none."""
+    expected = _expected(tuple(_applied(conn)))
+    found = _objects(conn)
+    said = []
+    for (kind, name), sql in expected.items():
+        if (kind, name) not in found:
+            said.append(f"{kind} {name} is missing")
+        elif found[(kind, name)] != sql:
+            said.append(f"{kind} {name} was changed")
+    said += [f"{kind} {name} was added" for kind, name in found if (kind, name) not in expected]
+    return said
+
+
+def drift_text(found: list[str]) -> str:
+    """The one way a changed schema is said, wherever it is found."""
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return (f"The database's rules were changed outside Solo Shift: {found[0]}{more}. Entries may have been "
+            "changed without a trace; tell the manager (python main.py verify lists every change).")
+
 
 _SHIFT_TABLES = ("shifts", "shift_ends", "followups", "followup_resolutions", "tallies", "tally_voids")
 _RUN_TABLES = ("procedure_versions", "procedure_runs", "step_outcomes", "step_notes", "run_ends")

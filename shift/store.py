@@ -191,6 +191,14 @@ class Store:
             check.result()
             self._check = None
 
+    def rules_changed(self) -> str | None:
+        """What the desk says when the file's schema is not what its migrations made (a trigger
+        dropped, say): None when it is. The desk still records; the manager must know."""
+        from shift.schema import drift, drift_text
+
+        found = drift(self.conn)
+        return drift_text(found) if found else None
+
     def start_check(self) -> None:
         """Start the integrity check deferred at open (nothing if it runs or has run)."""
         check = self._check

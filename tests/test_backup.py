@@ -141,6 +141,7 @@ def test_restore_never_replaces_the_live_database_unasked_and_keeps_it_when_aske
     (lambda p: _future(p), "newer version of Solo Shift"),
     (lambda p: _freelist(p), "fails its integrity check"),
     (lambda p: _tamper(p), "its record does not verify .*tallies row 1 .*changed"),
+    (lambda p: _without_rule(p), "its rules were changed outside Solo Shift .*trigger tallies_no_delete is missing"),
 ])
 def test_a_copy_that_is_not_a_good_backup_is_not_restored(tmp_path, site, spoil, says):
     path = tmp_path / "desk.db"
@@ -162,9 +163,20 @@ def _future(path: Path) -> None:
 
 
 def _tamper(path: Path) -> None:
+    """A row changed past its rule, and the rule put back as it was: the chain names it."""
     conn = sqlite3.connect(path)
+    (rule,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'tallies_no_update'").fetchone()
     conn.execute("DROP TRIGGER tallies_no_update")
     conn.execute("UPDATE tallies SET category = 'reference' WHERE rowid = 1")
+    conn.execute(rule)
+    conn.commit()
+    conn.close()
+
+
+def _without_rule(path: Path) -> None:
+    """A rule dropped, nothing changed yet: the copy would let rows go without a trace."""
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER tallies_no_delete")
     conn.commit()
     conn.close()
 

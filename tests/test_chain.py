@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 from shift import chain, report
 from shift.chain import seal
-from shift.schema import APPEND_ONLY, migrations
+from shift.schema import APPEND_ONLY, append_only_triggers, migrations
 from shift.shifts import end_shift, start_shift
 from shift.store import Store
 from shift.tally import record
@@ -74,6 +74,8 @@ def test_a_category_edited_with_the_sqlite3_shell_is_named_and_insert_or_replace
     assert found.returncode == 1
     assert f"tallies row {target['rowid']} (id {target['id']}): changed after it was recorded" in found.stdout
     assert "category='reference'" in found.stdout  # what the row says now
+    assert "rules were changed outside Solo Shift" in found.stdout
+    assert "trigger tallies_no_update is missing" in found.stdout
     assert re.search(r"^shifts +2 rows chain correctly$", found.stdout, re.M)  # the other tables are fine
     # INSERT OR REPLACE would delete the row it collides with past the delete trigger: refused.
     replaced = shell(evening, f"INSERT OR REPLACE INTO tallies SELECT * FROM tallies WHERE id = '{target['id']}'")
@@ -154,7 +156,9 @@ def test_the_shift_report_says_whether_its_rows_chain(evening, site):
         assert "Record verified: 12 entries of this shift chain correctly." in report.render_text(
             report.build(store, site, first))
     target = tallies(evening)[12]  # the second shift's
-    shell(evening, f"DROP TRIGGER tallies_no_update; UPDATE tallies SET channel = 'phone' WHERE id = '{target['id']}'")
+    # A careful hand puts the rule back after the change: the chain still names the row.
+    shell(evening, f"DROP TRIGGER tallies_no_update; UPDATE tallies SET channel = 'phone' WHERE id = '{target['id']}'; "
+                   f"{append_only_triggers('tallies')[0]}")
     with Store.open_read_only(evening) as store:
         assert "Record verified: 12 entries" in report.render_text(report.build(store, site, first))
         text = report.render_text(report.build(store, site, second))
@@ -294,3 +298,53 @@ def test_lock_events_from_before_their_chain_are_sealed_by_the_upgrade(tmp_path,
             store.execute("INSERT INTO lock_events (id, kind, at) VALUES ('e9', 'locked', 'x')")
     done = verify(path)
     assert done.returncode == 0 and re.search(r"^lock_events +4 rows chain correctly$", done.stdout, re.M)
+
+
+def test_a_rule_dropped_or_added_is_named_by_verify_the_report_and_the_desk(evening, site, clock):
+    """Nothing changed yet, but a trigger dropped lets rows change without a trace (and one added
+    can change what is written): verify, the shift's report and the desk at start say so."""
+    assert verify(evening).returncode == 0
+    done = shell(evening, "DROP TRIGGER shifts_no_delete; "
+                          "CREATE TRIGGER quiet AFTER INSERT ON tallies BEGIN SELECT 1; END")
+    assert done.returncode == 0, done.stderr
+    found = verify(evening)
+    assert found.returncode == 1
+    assert "  trigger shifts_no_delete is missing" in found.stdout and "  trigger quiet was added" in found.stdout
+    assert "record verified" not in found.stdout
+    with Store.open(evening, clock=clock) as store:
+        shift_id = store.rows("SELECT id FROM shifts ORDER BY rowid LIMIT 1")[0]["id"]
+        line = report.build(store, site, shift_id).sections[0].lines[3]
+        assert line.startswith("RECORD NOT VERIFIED: The database's rules were changed outside Solo Shift: ")
+        said = store.rules_changed()
+        assert said is not None and "trigger shifts_no_delete is missing (and 1 more)" in said
+
+
+def test_every_migration_makes_exactly_what_it_describes(tmp_path):
+    """A new database has no drift (so the desk never cries wolf), nor one upgraded step by step."""
+    from shift.schema import drift, migrate
+
+    conn = sqlite3.connect(tmp_path / "new.db", isolation_level=None)
+    migrate(conn)
+    assert drift(conn) == []
+    conn.execute("ALTER TABLE tallies ADD COLUMN extra TEXT")
+    assert drift(conn) == ["table tallies was changed"]
+
+
+async def test_the_desk_says_a_dropped_rule_once_its_check_has_run(evening, site, clock):
+    from tui.app import SoloShiftApp
+
+    shell(evening, "DROP TRIGGER incidents_no_update")
+    store = Store.open(evening, clock=clock)
+    app = SoloShiftApp(store, site)
+    try:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            for _ in range(50):  # the check runs on its own thread; the watch looks every 0.1 s
+                await pilot.pause(0.1)
+                if app._notifications:
+                    break
+            said = [n.message for n in app._notifications]
+            assert any("rules were changed outside Solo Shift: trigger incidents_no_update is missing" in m
+                       for m in said), said
+            assert app.is_running  # the desk still records
+    finally:
+        store.close()

@@ -213,6 +213,9 @@ class SoloShiftApp(App[None]):
             return
         if verdict:
             self._check_watch.stop()
+            changed = self.store.rules_changed()
+            if changed:  # tampering, or a repair by hand: recorded on, and said until closed
+                self.notify(changed, severity="error", markup=False, timeout=3600)
             return
         try:
             self.store.verify()
