@@ -41,7 +41,9 @@ PHONE, LINK = "phone", "link"  # the origin column of the rows written from each
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(32)  # 256 bits: never guessed, whatever the rate limit
+    # 192 bits: never guessed, whatever the rate limit; short enough that the QR code of a whole
+    # address stays small (version 4, 33 modules, for an address of up to 78 characters).
+    return secrets.token_urlsafe(24)
 
 
 def digest(token: str) -> str:

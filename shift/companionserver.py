@@ -77,6 +77,7 @@ class CompanionServer:
         self.secret = secrets.token_bytes(32)  # this run's: CSRF tokens derive from it
         self._flashes: dict[str, tuple[str, bool, float, str]] = {}  # id -> text, ok, until, for which token
         self._runner: web.AppRunner | None = None
+        self._opened: set[str] = set()  # pairings whose page a phone has opened (the desk says so once)
 
     # -- the application ------------------------------------------------------
 
@@ -214,6 +215,10 @@ class CompanionServer:
         said, ok = self._take_flash(request.query.get("said", ""), token)
         now = self.core.now()
         view = companion.worker_view(self.core, shift, now)
+        if companion.digest(token) not in self._opened:
+            self._opened.add(companion.digest(token))
+            self.changed(Changed("paired", Said("paired"), f"Phone paired {now.astimezone(self.core.site.zone):%H:%M}: "
+                                 "check-ins can come from it."))
         return self._html(companionpage.worker_page(view, f"/p/{token}", companion.csrf_token(self.secret, token),
                                                     said, ok, now, self.core.site.zone))
 
