@@ -104,11 +104,10 @@ class CompanionServer:
     async def start(self) -> str:
         """Listen; returns the address phones open. Raises OSError (port in use, address not this
         computer's) or ssl.SSLError (the certificate) for the desk to say."""
-        runner = web.AppRunner(self.application(), access_log=None, handle_signals=False)
+        runner = web.AppRunner(self.application(), access_log=None, handle_signals=False, shutdown_timeout=1)
         await runner.setup()
         try:
-            await web.TCPSite(runner, self.config.address, self.config.port, ssl_context=self.ssl_context(),
-                              shutdown_timeout=1).start()
+            await web.TCPSite(runner, self.config.address, self.config.port, ssl_context=self.ssl_context()).start()
         except BaseException:
             await runner.cleanup()
             raise
