@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, NamedTuple
 
 from shift import checkins
@@ -285,12 +285,16 @@ def acknowledge(core: "DeskCore", who: str) -> "Said":
     return core.acknowledge(who, origin=LINK)
 
 
-def desk_news(what: str, said: "Said", now: datetime, zone) -> str:
-    """What the desk says about an action from the companion: "Checked in from phone 21:42"."""
+def desk_news(what: str, said: "Said", now: datetime, zone: tzinfo, who: str = "") -> str:
+    """What the desk says about an action from the companion: "Checked in from phone 21:42"
+    (the same words after the duress code); "" when nothing was recorded."""
     at = now.astimezone(zone)
     if not said.ok:
         return ""
-    return {
-        "checkin": f"Checked in from phone {at:%H:%M}.",
-        "panic": f"PANIC alarm raised from phone {at:%H:%M}: the escalation chain is being alerted.",
-    }.get(what, f"{said.text} (from {'the alarm email link' if what == 'acknowledge' else 'phone'} {at:%H:%M})")
+    if what == "checkin":
+        return f"Checked in from phone {at:%H:%M}."
+    if what == "panic":
+        return f"PANIC alarm raised from phone {at:%H:%M}: the escalation chain is being alerted."
+    if what == "acknowledge":
+        return f"Alarm acknowledged by {who} from the alarm email's link {at:%H:%M}."
+    return f"{said.text} (from phone {at:%H:%M})"

@@ -194,9 +194,9 @@ class CompanionServer:
         del self._flashes[key]
         return found[0], found[1]
 
-    def _after(self, what: str, said: Said) -> None:
+    def _after(self, what: str, said: Said, who: str = "") -> None:
         """Tell the desk (its screen refreshes, its timers act now: a panic's chain starts at once)."""
-        news = companion.desk_news(what, said, self.core.now(), self.core.site.zone)
+        news = companion.desk_news(what, said, self.core.now(), self.core.site.zone, who)
         self.changed(Changed(what, said, news))
 
     @staticmethod
@@ -268,7 +268,7 @@ class CompanionServer:
             said = Said("Not recorded: say who answered (a name and a role).", False)
             return self._html(companionpage.answered_page(said.text, False), 400)
         said = companion.acknowledge(self.core, who)
-        self._after("acknowledge", said)
+        self._after("acknowledge", said, who)
         # The link is spent: the result is shown once, at an address that carries no token.
         return self._see(f"/done/{self._flash(said, '')}")
 

@@ -505,6 +505,7 @@ class SoloShiftApp(App[None]):
         token = companion.pair(self.store, shift)
         self.push_screen(PairingScreen(companion.worker_url(config, token), self.companion_problem),
                          lambda _: self.call_later(self.toasts.sync))  # what waited shows now
+        self.toasts.sync()  # toasts come down before the code is drawn: nothing covers it
 
     def refresh_timers(self, runs: bool = False) -> None:
         """Tell every screen the desk's state changed (prompts, check-ins, records; runs too)."""
