@@ -297,3 +297,41 @@ def test_the_certificate_is_checked_readable_matching_and_in_date(tmp_path):
     assert is_error and "do not load as a pair" in problem
     begins, ends = validity(Path(paths["expired"][0]).read_text())
     assert (begins.year, ends.year) == (2020, 2021)
+
+
+def test_the_code_drawn_in_the_terminal_is_the_addresss_qr_code():
+    import segno
+
+    from tui.pairing import qr_text
+
+    url = "https://desk-3.library.example.org:8443/p/" + companion.new_token()
+    lines = qr_text(url).splitlines()
+    modules = []
+    for line in lines:  # each character is two modules, one above the other
+        modules.append([c in "█▀" for c in line])
+        modules.append([c in "█▄" for c in line])
+    code = segno.make(url, error="l", micro=False)
+    expected = [[bool(m) for m in row] for row in code.matrix_iter(scale=1, border=2)]
+    assert modules[:len(expected)] == expected
+    assert len(lines) <= 21 and len(lines[0]) <= 41  # beside its words on an 80×24 terminal
+
+
+def test_check_says_an_expired_certificate_at_its_line(tmp_path):
+    import datetime as dt
+    from datetime import date
+
+    import trustme
+
+    from shift.check import run_check
+
+    expired = trustme.CA().issue_cert("127.0.0.1", not_before=dt.datetime(2020, 1, 1),
+                                      not_after=dt.datetime(2021, 1, 1))
+    expired.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    expired.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    site = tmp_path / "site.toml"
+    text = (ROOT / "data" / "site.toml").read_text()
+    site.write_text(text + '\n[companion]\naddress = "127.0.0.1"\ncertificate = "cert.pem"\nkey = "key.pem"\n')
+    problems, status = run_check(site, ROOT / "procedures", today=date(2026, 11, 24))
+    found = [p for p in problems if p.where.startswith("companion")]
+    assert status == 1 and len(found) == 1
+    assert found[0].line == len(text.splitlines()) + 4 and "expired on 2021-01-01" in found[0].message
