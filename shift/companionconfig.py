@@ -8,7 +8,6 @@ is allowed on the loopback address, or anywhere only when the site says `insecur
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable, NamedTuple
@@ -42,6 +41,8 @@ class CompanionConfig(NamedTuple):
 
 
 def is_loopback(address: str) -> bool:
+    import ipaddress  # here: read only when a site has [companion]
+
     if address == "localhost":
         return True
     try:
@@ -51,6 +52,8 @@ def is_loopback(address: str) -> bool:
 
 
 def _is_wildcard(address: str) -> bool:
+    import ipaddress
+
     try:
         return ipaddress.ip_address(address).is_unspecified
     except ValueError:
@@ -63,6 +66,8 @@ def read_companion(root: "Section", site_path: Callable[[str], str],
     sec = root.table("companion")
     if sec is None:
         return None
+    import ipaddress
+
     problems_before = sum(p.is_error for p in sec.src.problems)
     address = sec.text("address", "", required=True)
     if address and address != "localhost":

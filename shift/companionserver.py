@@ -204,7 +204,10 @@ class CompanionServer:
         return web.Response(status=303, headers={"Location": location})
 
     def _back(self, token: str, said: Said) -> web.Response:
-        """POST-redirect-GET: what the action said is shown once, on the page the redirect opens."""
+        """POST-redirect-GET: what the action said is shown once, on the page the redirect opens;
+        as a warning while entries wait for storage (it counts, but is not yet on disk)."""
+        if self.core.waiting():
+            said = said._replace(ok=False)
         return self._see(f"/p/{token}?said={self._flash(said, token)}")
 
     # -- the worker's page -------------------------------------------------------

@@ -335,3 +335,19 @@ def test_check_says_an_expired_certificate_at_its_line(tmp_path):
     found = [p for p in problems if p.where.startswith("companion")]
     assert status == 1 and len(found) == 1
     assert found[0].line == len(text.splitlines()) + 4 and "expired on 2021-01-01" in found[0].message
+
+
+async def test_a_check_in_the_disk_refuses_is_kept_and_the_phone_says_so(phone, store, shift):
+    from test_storage_failure_pilot import read_only
+
+    token = companion.pair(store, shift)
+    _, page = await phone.open(f"/p/{token}")
+    with read_only(store):
+        response, _ = await phone.post(f"/p/{token}/checkin", {"code": ""}, page)
+        _, after = await phone.open(response.headers["Location"])
+        assert store.pending and events(store) == []
+    said = re.search(r'<p class="said bad" role="status">([^<]*)</p>', after)
+    assert said and "kept in memory: storage is failing; 1 waiting" in said.group(1), after
+    assert phone.core.flush() == (1, 0)
+    assert events(store) == [{"kind": "checkin", "detail": "", "origin": "phone"}]
+    assert all_chained(store)
