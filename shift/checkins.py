@@ -54,16 +54,20 @@ class CheckinState(NamedTuple):
     channel_ok: bool | None  # last test of the alert channels this shift
     channel_detail: str = ""  # what that test found (why a channel fails, and what to change)
     duress_since: datetime | None = None  # an open duress alarm, beneath whatever the desk shows
+    last_from: str = ""  # where the last check-in came from: "" at the desk, "phone" (shift/companion.py)
 
 
-def record(store: Store, shift: Shift, kind: str, detail: str = "", at: datetime | None = None) -> None:
+def record(store: Store, shift: Shift, kind: str, detail: str = "", at: datetime | None = None,
+           origin: str | None = None) -> None:
+    """`origin`: None at the desk's keys, "phone" or "link" from the companion (the column stays
+    NULL for the desk, as in the rows from before it existed)."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown check-in event '{kind}'")
+    row = {"shift_id": shift.id, "kind": kind, "detail": detail, "at": store.now_iso() if at is None else to_iso(at)}
+    if origin is not None:
+        row["origin"] = origin
     # Safety events are never lost to a failing disk: kept in memory, they count at once.
-    store.insert("checkin_events", {
-        "shift_id": shift.id, "kind": kind, "detail": detail,
-        "at": store.now_iso() if at is None else to_iso(at),
-    }, keep_on_failure=True)
+    store.insert("checkin_events", row, keep_on_failure=True)
 
 
 def events(store: Store, shift: Shift) -> list[dict]:
@@ -92,6 +96,7 @@ class Alarm(NamedTuple):
 
 class _Log(NamedTuple):
     last_checkin: datetime
+    last_from: str  # where it came from ("" at the desk)
     alarms: list[Alarm]
     channel_ok: bool | None
     channel_detail: str
@@ -112,7 +117,7 @@ def _open_duress(alarms: list[Alarm]) -> Alarm | None:
 def _read_log(rows: list[dict], started_at: datetime) -> _Log:
     """The one reading of the check-in events: when the person last checked in, every alarm
     (open or ended), the last channel test, and which rows belong to a silent duress alarm."""
-    last = started_at
+    last, last_from = started_at, ""
     alarms: list[Alarm] = []
     channel: bool | None = None
     channel_detail = ""
@@ -129,7 +134,7 @@ def _read_log(rows: list[dict], started_at: datetime) -> _Log:
         if kind in ("checkin", "duress", "acknowledged"):
             # A duress check-in is a check-in on screen; an answer means someone saw to the
             # person, so the next check-in counts from then (no new alarm the moment it ends).
-            last = at
+            last, last_from = at, row.get("origin") or ""
         if open_alarm is not None and open_alarm.reason == "duress" and kind in (
                 "escalation", "alert_sent", "alert_failed", "acknowledged"):
             silent.add(number)
@@ -166,7 +171,7 @@ def _read_log(rows: list[dict], started_at: datetime) -> _Log:
         elif kind.startswith("stand_down") and _stand_down_key(row).partition("@")[2] in {
                 a.key for a in alarms if a.reason == "duress"}:
             silent.add(number)
-    return _Log(last, alarms, channel, channel_detail, silent)
+    return _Log(last, last_from, alarms, channel, channel_detail, silent)
 
 
 def read_log(rows: list[dict]) -> _Log:
@@ -216,7 +221,8 @@ def state(store: Store, shift: Shift, policy: CheckinPolicy, sweep_began: dateti
     deadline = deadline_after(log.last_checkin, policy, sweep_began)
     return CheckinState(log.last_checkin, deadline, deadline + policy.grace, alarm is not None,
                         alarm.started_at if alarm else None, alarm.reason if alarm else "",
-                        log.channel_ok, log.channel_detail, duress.started_at if duress else None)
+                        log.channel_ok, log.channel_detail, duress.started_at if duress else None,
+                        log.last_from)
 
 
 # How loud each reminder is, and when, as fractions of the grace period.
@@ -254,7 +260,8 @@ def current(store: Store, shift: Shift, policy: CheckinPolicy, hours: HoursCalen
     since = solo_since(hours, now) if policy.solo_only else None
     if since is not None and since > found.last_checkin:
         deadline = deadline_after(since, policy, sweep_began)
-        found = found._replace(last_checkin=since, deadline=deadline, escalate_at=deadline + policy.grace)
+        found = found._replace(last_checkin=since, deadline=deadline, escalate_at=deadline + policy.grace,
+                               last_from="")
     return found
 
 

@@ -191,13 +191,14 @@ class DeskCore:
 
         forget_discarded(self.store, shift.id)
 
-    def check_in(self, code: str) -> Said:
+    def check_in(self, code: str, origin: str | None = None) -> Said:
+        """F5 at the desk, or Check in on the paired phone (`origin` "phone")."""
         shift = self.shift()
         policy = self.site.checkins
         if shift is None or policy is None:
             return Said("No check-in is needed: no shift is open or check-ins are off.", False)
         duress = bool(policy.duress_code) and code == policy.duress_code
-        checkins.record(self.store, shift, "duress" if duress else "checkin")
+        checkins.record(self.store, shift, "duress" if duress else "checkin", origin=origin)
         now = self.now()
         st = self.checkin_state(shift, now)
         assert st is not None
@@ -206,19 +207,20 @@ class DeskCore:
         return Said(f"Checked in at {now.astimezone(zone):%H:%M}. "
                     f"Next check-in by {st.deadline.astimezone(zone):%H:%M}.{self._waiting_note()}")
 
-    def panic(self) -> Said:
+    def panic(self, origin: str | None = None) -> Said:
         shift = self.shift() or start_shift(self.store, NOT_SIGNED_IN, self.site.desks[0].id)
-        checkins.record(self.store, shift, "panic")
+        checkins.record(self.store, shift, "panic", origin=origin)
         if self.site.checkins is None or not self.site.checkins.escalation:
             return Said("Alarm raised, but no escalation chain is set in site.toml: "
                         "nobody is alerted by the desk. Call for help by phone.", False)
         return Said(f"Alarm raised: the escalation chain is being alerted.{self._waiting_note()}")
 
-    def acknowledge(self, who: str) -> Said:
+    def acknowledge(self, who: str, origin: str | None = None) -> Said:
+        """Ctrl+G at the desk, or a responder's link in the alarm email (`origin` "link")."""
         shift = self.shift()
         if not who.strip() or shift is None or not self.alarm_open():
             return Said("No alarm is raised: nothing was recorded.", False)
-        checkins.record(self.store, shift, "acknowledged", who.strip())
+        checkins.record(self.store, shift, "acknowledged", who.strip(), origin=origin)
         return Said(f"Alarm acknowledged by {who.strip()}.{self._waiting_note()}")
 
     def start_emergency(self, procedure: Procedure, drill: bool) -> RunState:
@@ -370,6 +372,10 @@ class DeskCore:
         st = self.checkin_state(shift, now)
         assert st is not None
         subject, body = checkins.alarm_text(self.where(shift), shift, st, now)
+        if self.site.companion is not None:
+            from shift import companion
+
+            body = companion.with_answer_link(self.store, self.site.companion, shift, st, body)
         return policy.escalation[index], subject, body
 
     def stand_down_message(self, shift: Shift, index: int, key: str) -> tuple[checkins.EscalationStep, str, str]:

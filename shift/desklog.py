@@ -54,7 +54,7 @@ def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limi
     ):
         lines.append(LogLine(from_iso(row["resolved_at"]), f"follow-up resolved: {row['text']}"))
     for row in store.rows(
-        """SELECT o.recorded_at, o.status, o.answer, o.reason, o.corrects, o.step_id, r.procedure_id
+        """SELECT o.recorded_at, o.status, o.answer, o.reason, o.corrects, o.step_id, o.origin, r.procedure_id
            FROM step_outcomes o JOIN procedure_runs r ON r.id = o.run_id
            WHERE r.shift_id = ? ORDER BY o.recorded_at DESC LIMIT ?""",
         (shift.id, limit),
@@ -63,6 +63,8 @@ def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limi
                 "skipped": f"skipped ({row['reason'] or 'no reason'})"}[row["status"]]
         if row["corrects"]:
             what = "corrected: " + what
+        if row["origin"] == "phone":
+            what += " from phone"
         lines.append(LogLine(from_iso(row["recorded_at"]), f"{row['procedure_id']}: {row['step_id']} {what}"))
     for row in store.rows(
         """SELECT e.ended_at, r.procedure_id FROM run_ends e JOIN procedure_runs r ON r.id = e.run_id
@@ -81,11 +83,17 @@ def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limi
         lines.append(LogLine(from_iso(row["at"]), f"{what}: {titles.get(row['task_id'], row['task_id'])}{reason}"))
     # Only check-ins and panics: a duress check-in is logged exactly like a normal one.
     for row in store.rows(
-        """SELECT kind, at FROM checkin_events WHERE shift_id = ? AND kind IN ('checkin', 'duress', 'panic')
-           ORDER BY at DESC LIMIT ?""",
+        """SELECT kind, at, detail, origin FROM checkin_events WHERE shift_id = ?
+           AND (kind IN ('checkin', 'duress', 'panic') OR origin = 'link') ORDER BY at DESC LIMIT ?""",
         (shift.id, limit),
     ):
-        lines.append(LogLine(from_iso(row["at"]), "PANIC alarm raised" if row["kind"] == "panic" else "checked in"))
+        # From the companion: "checked in from phone"; a responder's link: who answered, from where.
+        if row["kind"] == "acknowledged":
+            lines.append(LogLine(from_iso(row["at"]), f"alarm acknowledged by {row['detail']} (alarm email link)"))
+            continue
+        where = " from phone" if row["origin"] == "phone" else ""
+        lines.append(LogLine(from_iso(row["at"]),
+                             ("PANIC alarm raised" if row["kind"] == "panic" else "checked in") + where))
     for row in store.rows(
         "SELECT recorded_at, amount_cents, method, reason FROM fees"
         " WHERE shift_id = ? ORDER BY recorded_at DESC LIMIT ?",

@@ -47,8 +47,8 @@ def esc(text: object) -> str:
     return html.escape(printable(str(text), keep_newlines=True), quote=True)
 
 
-def page(title: str, body: str, lang: str = "en") -> str:
-    """A whole page around `body` (already HTML, built with `esc`)."""
+def page(title: str, body: str, lang: str = "en", style: str = STYLE) -> str:
+    """A whole page around `body` (already HTML, built with `esc`); `style`: the phone companion's own."""
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
@@ -56,5 +56,5 @@ def page(title: str, body: str, lang: str = "en") -> str:
         # A report must never reach out: no scripts, nothing loaded from elsewhere.
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
         "img-src data:\">\n"
-        f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{esc(title)}</title>\n<style>{style}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )

@@ -60,6 +60,9 @@ COMMANDS: tuple[Command, ...] = (
             "Record money taken at the desk (amount, method, receipt)", "Fee"),
     Command("knowledge.search", "slash", "knowledge: search desk knowledge",
             "Referrals, ready answers, policies and notices: type a few letters, Enter opens one", "Knowledge"),
+    Command("companion.pair", "ctrl+y", "companion: pair a phone",
+            "The QR code that pairs the worker's phone with this shift ([companion] in site.toml); "
+            "a new code stops the old one working", "Pair phone"),
     Command("money.override", "o", "money: policy override", "Record a policy override: what, why, who approved",
             "Override"),
 )

@@ -400,15 +400,20 @@ def _write_rows(store: Store, rows: list[tuple[str, dict]], resilient: bool) -> 
 
 
 def record_answer(store: Store, state: RunState, step: Step, answer: str | None = None,
-                  note: str = "", confirm: bool = False, resilient: bool = False) -> RunState:
-    """Mark a step done or answered (a correction when it already had an outcome)."""
+                  note: str = "", confirm: bool = False, resilient: bool = False,
+                  origin: str | None = None) -> RunState:
+    """Mark a step done or answered (a correction when it already had an outcome). `origin`:
+    None at the desk, "phone" from the companion."""
     stored, outside = check_answer(step, answer, note, confirm)
     previous = state.latest.get(step.id)
-    rows = [("step_outcomes", {
+    outcome = {
         "run_id": state.id, "step_id": step.id, "recorded_at": store.now_iso(),
         "status": "done" if step.kind == "check" else "answered", "answer": stored,
         "reason": "", "out_of_range": int(outside), "corrects": previous.id if previous else None,
-    })]
+    }
+    if origin is not None:
+        outcome["origin"] = origin
+    rows = [("step_outcomes", outcome)]
     if note.strip():
         rows.append(("step_notes", {"run_id": state.id, "step_id": step.id,
                                     "recorded_at": store.now_iso(), "text": note.strip()}))

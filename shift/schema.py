@@ -140,10 +140,12 @@ CHAINED_BY_014 = (_SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
                   + _INCIDENT_TABLES + _CIRC_TABLES + _REPORT_TABLES + _SIGNIN_TABLES)
 _LOCK_TABLES = ("lock_events",)
 _PURGE_TABLES = ("purges",)
+_COMPANION_TABLES = ("companion_tokens",)
 # table -> the migration that chained it
-CHAINED_LATER = {"lock_events": "016_chain_lock_events", "purges": "017_purges"}
+CHAINED_LATER = {"lock_events": "016_chain_lock_events", "purges": "017_purges",
+                 "companion_tokens": "018_companion"}
 # every append-only, chained table: what is sealed and verified
-APPEND_ONLY = CHAINED_BY_014 + _LOCK_TABLES + _PURGE_TABLES
+APPEND_ONLY = CHAINED_BY_014 + _LOCK_TABLES + _PURGE_TABLES + _COMPANION_TABLES
 
 
 def chained_tables(conn: sqlite3.Connection) -> tuple[str, ...]:
@@ -654,3 +656,29 @@ def _m017(db: "Database") -> None:
         "CREATE INDEX purges_tbl ON purges(tbl)",
         chained_trigger("purges"),
     ], _PURGE_TABLES)
+
+
+@migration("018_companion")
+def _m018(db: "Database") -> None:
+    # The phone companion (shift/companion.py). Where a check-in, a panic, an answer or a step came
+    # from: NULL at the desk's keys, 'phone' from the worker's paired phone, 'link' from a responder's
+    # link in an alarm email. Nullable with no default, so the rows already chained keep their links
+    # (a NULL is left out of what the chain hashes, shift/chain.py).
+    # The companion's tokens, as SHA-256 digests only (a copy of the file opens nothing): the
+    # pairing of a phone with a shift (the latest one counts; a new one revokes the old), and each
+    # alarm email's acknowledgement link (valid while that alarm is open).
+    _create(db, [
+        "ALTER TABLE checkin_events ADD COLUMN origin TEXT",
+        "ALTER TABLE step_outcomes ADD COLUMN origin TEXT",
+        """CREATE TABLE companion_tokens (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            purpose TEXT NOT NULL CHECK (purpose IN ('pairing', 'alarm')),
+            digest TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            alarm TEXT,
+            chain TEXT
+        )""",
+        "CREATE INDEX companion_tokens_shift ON companion_tokens(shift_id, purpose)",
+        chained_trigger("companion_tokens"),
+    ], _COMPANION_TABLES)

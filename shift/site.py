@@ -23,6 +23,7 @@ from shift.alertconfig import (
 )
 from shift.backup import BackupSettings, read_backup
 from shift.checkins import CheckinPolicy, EscalationStep
+from shift.companionconfig import CompanionConfig, read_companion
 from shift.hours import (
     WEEKDAYS,
     HoursCalendar,
@@ -127,6 +128,7 @@ class Site(NamedTuple):
     survey: SurveyConfig = SurveyConfig()  # which categories the annual surveys count ([survey])
     backup: BackupSettings = BackupSettings()  # where and how many copies of the database ([backup])
     lock: LockConfig = LockConfig()  # the lock screen ([lock]); no site file read: no PINs, no lock
+    companion: CompanionConfig | None = None  # the phone companion ([companion]); None: off
 
     def desk_name(self, desk_id: str) -> str:
         """The desk's name, or its id when the site file no longer has it."""
@@ -236,6 +238,7 @@ class _SiteReader:
         survey = read_survey(root, tuple(c.id for c in tally.categories))
         backup = read_backup(root)
         lock = self._lock(root)
+        companion = read_companion(root, self._site_path)
         root.finish()
         return Site(
             name=name,
@@ -259,6 +262,7 @@ class _SiteReader:
             survey=survey,
             backup=backup,
             lock=lock,
+            companion=companion,
         )
 
     def _jurisdiction(self, lib: Section) -> Jurisdiction:

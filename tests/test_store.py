@@ -259,6 +259,8 @@ def _one_row_in_each_record_table(store, shift_id, run_id):
     store.insert("report_emails", {"shift_id": shift_id, "at": now, "outcome": "sent", "detail": "emailed x"})
     store.insert("purges", {"purge_id": "p", "purged_at": now, "kind": "export files", "action": "removed",
                             "rule": "r", "count": 0})
+    store.insert("companion_tokens", {"shift_id": shift_id, "purpose": "pairing", "digest": "0" * 64,
+                                      "issued_at": now})
 
 
 def test_patron_identifiers_are_purged_only_after_export(store):

@@ -33,6 +33,7 @@ from tui.theme import THEMES, app_theme
 from tui.toasts import Toast, Toasts
 
 if TYPE_CHECKING:
+    from shift.companionserver import Changed, CompanionServer
     from shift.incidents import Draft
     from shift.procedures import Procedure
     from tui.lock import LockScreen
@@ -58,6 +59,7 @@ class SoloShiftApp(App[None]):
         command_binding("checkin.now", "check_in", priority=True),
         command_binding("checkin.panic", "panic", show=False, priority=True),
         command_binding("checkin.acknowledge", "acknowledge", show=False, priority=True),
+        command_binding("companion.pair", "pair", show=False),
         # Moving between fields is handled as the key arrives (priority), not after the
         # field has taken its own keys: typed ahead in one burst, the text after a Tab
         # would otherwise land in the field being left.
@@ -95,6 +97,8 @@ class SoloShiftApp(App[None]):
         self.last_activity = self.clock.now()  # the last key or mouse event: the idle lock counts from it
         self._lock_tries: lock.Tries | None = None
         self._under_lock: Callable[[], Screen] | None = None  # the first screen, built once unlocked
+        self.companion: "CompanionServer | None" = None  # the phone page's server ([companion])
+        self.companion_problem = ""  # why it is not serving, if it is not
 
     def _set_procedures(self, procedures: list[Procedure], problems: list[Problem]) -> None:
         from shift.procedures import emergency_protocols
@@ -192,6 +196,8 @@ class SoloShiftApp(App[None]):
         # Timers start just after the first screen is painted: they import and
         # start APScheduler, which the first paint does not need to wait for.
         self.set_timer(0.25, self._start_timers)
+        if self.site.companion is not None:
+            self.set_timer(0.3, self._start_companion)  # aiohttp is imported after the first paint too
         self.set_interval(2, self._flush_pending)
         self.set_interval(1, self._check_toasts)
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
@@ -441,9 +447,68 @@ class SoloShiftApp(App[None]):
         self.timers = DeskTimers(self)
         self.timers.start()
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         if self.timers is not None:
             self.timers.shutdown()
+        if self.companion is not None:
+            await self.companion.stop()
+
+    # -- the phone companion ------------------------------------------------
+
+    def _start_companion(self) -> None:
+        from shift.companionserver import CompanionServer
+
+        config = self.site.companion
+        if config is None or self.companion is not None or not self.screen_stack:
+            return
+        self.companion = CompanionServer(self.core, config, self._from_companion)
+        self.run_worker(self._serve(self.companion), group="companion", exit_on_error=False)
+
+    async def _serve(self, server: "CompanionServer") -> None:
+        """On this loop, beside the desk: its requests are handled between key presses."""
+        import ssl
+
+        try:
+            await server.start()
+        except (OSError, ssl.SSLError) as exc:
+            self.companion_problem = f"The phone page is not being served: {exc}"
+            log.error("companion not started: %s", exc)
+            self.notify(f"{self.companion_problem}. Check-ins work at the desk (F5).", severity="error",
+                        markup=False, timeout=30)
+
+    def _from_companion(self, changed: "Changed") -> None:
+        """An action from a phone: said on the desk, and everything recomputed now (a panic's chain
+        starts at once, a stand-down goes out, the check-in line shows where it came from)."""
+        from tui.pairing import PairingScreen
+
+        if changed.what == "paired" and isinstance(self.screen, PairingScreen):
+            self.screen.dismiss(None)  # the phone opened its page: the code has done its work
+        if changed.news:
+            self.notify(changed.news, title="Phone", severity="error" if changed.what == "panic" else "information",
+                        markup=False, timeout=15 if changed.what == "panic" else 8)
+        self._tick_now()
+        if changed.what == "step":
+            self.refresh_timers(runs=True)
+
+    def action_pair(self) -> None:
+        """A new pairing code for the open shift (the one before stops working), as a QR code."""
+        from shift import companion
+        from tui.pairing import PairingScreen
+
+        config = self.site.companion
+        if config is None:
+            self.notify("No phone companion is set up: [companion] in site.toml (see the README).", markup=False)
+            return
+        shift = self.core.shift()
+        if shift is None:
+            self.notify("Start the shift first: a phone is paired with a shift.", markup=False)
+            return
+        if isinstance(self.screen, PairingScreen):
+            return
+        token = companion.pair(self.store, shift)
+        self.push_screen(PairingScreen(companion.worker_url(config, token), self.companion_problem),
+                         lambda _: self.call_later(self.toasts.sync))  # what waited shows now
+        self.toasts.sync()  # toasts come down before the code is drawn: nothing covers it
 
     def refresh_timers(self, runs: bool = False) -> None:
         """Tell every screen the desk's state changed (prompts, check-ins, records; runs too)."""
@@ -605,6 +670,8 @@ class SoloShiftApp(App[None]):
             await self.push_screen(desk_screen(self.site)(shift))
         if self.timers is not None:
             self.timers.check()  # the new shift's alert channels are tested now, not at the next wake-up
+        if self.site.companion is not None:
+            self.action_pair()  # the worker pairs the phone as the shift starts
 
     async def show_start(self) -> None:
         """From the desk back to the start screen, shown afresh with the new handover."""

@@ -665,6 +665,8 @@ def checkin_line(app, shift: Shift, now: datetime) -> tuple[str, str | None]:
         parts.append(f"CHECK IN NOW (F5): due {st.deadline.astimezone(zone):%H:%M}")
     else:
         parts.append(f"Next check-in by {st.deadline.astimezone(zone):%H:%M} (F5)")
+    if st.last_from == "phone" and not (st.alarm_open and st.alarm_reason != "duress"):
+        parts.append(f"checked in from phone {st.last_checkin.astimezone(zone):%H:%M}")
     if st.channel_ok is False and not failed_shown:
         parts.append(f"ALERT CHANNEL UNREACHABLE: {st.channel_detail or 'alarms cannot reach anyone'}")
     shown_alarm = st.alarm_open and st.alarm_reason != "duress"

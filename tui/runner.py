@@ -21,6 +21,7 @@ from shift.procedures import Step, dialled_title
 from shift.text import printable, reflow
 from tui.ask import AskText, Confirm
 from tui.keybar import KeyBar
+from tui.messages import DeskChanged
 
 
 class StepInput(Input):
@@ -138,6 +139,18 @@ class RunnerScreen(Screen):
 
     def on_resize(self) -> None:
         self.set_class(self.app.size.height < 30, "short")
+
+    def on_desk_changed(self, message: DeskChanged) -> None:
+        """A step done from the paired phone: the run as recorded, moved on to its next step."""
+        if not message.runs or self.app.store.pending:
+            return
+        try:
+            run = runs.load_run(self.app.store, self.run.id)
+        except (sqlite3.Error, IndexError, ValueError):
+            return
+        if len(run.history) != len(self.run.history):
+            self.after_write(run)
+            self.message("A step was recorded from the phone.")
 
     # -- what is on screen -------------------------------------------------
 
