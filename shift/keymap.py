@@ -60,6 +60,12 @@ COMMANDS: tuple[Command, ...] = (
             "Record money taken at the desk (amount, method, receipt)", "Fee"),
     Command("knowledge.search", "slash", "knowledge: search desk knowledge",
             "Referrals, ready answers, policies and notices: type a few letters, Enter opens one", "Knowledge"),
+    # On an opened desk-knowledge entry. Not letters: the site's channel keys log the question there.
+    Command("knowledge.copy", "ctrl+c", "knowledge: copy the entry",
+            "Copy an opened entry's contact details or answer text, for a reply by email", "Copy"),
+    Command("knowledge.report", "exclamation_mark", "knowledge: report the problem",
+            "On a ready answer with a problem report form (a broken link): fill it in; it is recorded and emailed",
+            "Report problem"),
     Command("money.override", "o", "money: policy override", "Record a policy override: what, why, who approved",
             "Override"),
 )
