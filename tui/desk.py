@@ -506,8 +506,8 @@ class DeskScreen(SteadyScreen):
         self.app.push_screen(KnowledgeScreen(self.shift), self._after_knowledge)
 
     def _after_knowledge(self, entry) -> None:
+        self.refresh_counts()  # the log too: a copy or a problem report may have been recorded
         if entry is not None:  # a question logged from an entry
-            self.refresh_counts()
             self.saved(desklog.describe_tally(self.site.tally, entry, self.site.zone))
 
     def action_fee(self) -> None:
