@@ -246,3 +246,15 @@ def read_levels(entries: list[Entry]) -> dict[int, str]:
         if level:
             found[int(level.group(1))] = level.group(2).strip()
     return found
+
+
+def read_scale(directory: Path | None) -> dict[int, str]:
+    """The READ levels' definitions from the READ scale entry alone (one small file, read when the
+    desk's READ prefix is first typed), wherever it is under `directory`; none without it."""
+    if directory is None or not directory.is_dir():
+        return {}
+    for path in sorted(directory.rglob(f"{READ_SCALE_ID}.toml")):
+        entry, _ = load_entry_file(path)
+        if entry is not None:
+            return read_levels([entry])
+    return {}

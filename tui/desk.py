@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -71,6 +72,8 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         Binding(str(n), f"read({n})", f"Next entry: READ {n}", id=f"tally.read.{n}", show=False)
         for n in range(1, 7)
     ]
+    # After a READ level, ? shows the six levels' definitions; otherwise it goes on to help.
+    bindings.append(Binding("question_mark", "read_scale", show=False, id="read.scale"))
     return type("DeskScreen", (DeskScreen,), {"BINDINGS": bindings})
 
 
@@ -86,6 +89,7 @@ class DeskScreen(SteadyScreen):
         self.greeting = greeting  # first shown in the status line (e.g. that the shift was resumed)
         self.pending_channel: str | None = None
         self.pending_read: int | None = None
+        self._read_levels: dict[int, str] | None = None  # the READ scale entry's, once read
         self.due_selected: tuple[str, datetime] | None = None  # the Due now row x, z and s act on
 
     @property
@@ -400,7 +404,34 @@ class DeskScreen(SteadyScreen):
         if self.pending_read:
             parts.append(f"READ {self.pending_read}")
         text = f"Next entry: {' · '.join(parts)}  (Esc clears)" if parts else ""
+        meaning = self.read_levels().get(self.pending_read or 0, "")
+        if meaning:  # the level's definition, cut to the line; ? shows all six
+            head, keys = f"Next entry: {' · '.join(parts)}: ", " (? all six · Esc clears)"
+            room = max(self.size.width - 2, 40) - len(head) - len(keys)  # the line, inside its padding
+            shown = meaning if len(meaning) <= room else meaning[:max(room - 1, 0)] + "…"
+            text = f"{head}{shown}{keys}"
         self.query_one("#pending", Static).update(text)
+
+    def read_levels(self) -> dict[int, str]:
+        """The READ scale entry's definitions, read once, when a READ level is first typed."""
+        if self._read_levels is None:
+            from shift.knowledge import read_scale
+
+            self._read_levels = read_scale(self.app.knowledge_dir) if self.pending_read else None
+        return self._read_levels or {}
+
+    def action_read_scale(self) -> None:
+        """? after a READ level: the six levels and what each means (else ? is help, as everywhere)."""
+        if not self.pending_read:
+            raise SkipAction()
+        from tui.knowledge import ReadScaleScreen
+
+        self.app.push_screen(ReadScaleScreen(self.read_levels(), self.pending_read), self._read_chosen)
+
+    def _read_chosen(self, level: int | None) -> None:
+        if level is not None:
+            self.pending_read = level
+        self.show_pending()
 
     def show_waiting(self) -> None:
         """While storage refuses writes, say so until every entry kept in memory is written."""

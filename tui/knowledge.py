@@ -378,3 +378,32 @@ class ProblemFormScreen(ModalScreen[None]):
             self.say("Not recorded yet: Esc again leaves without it, Ctrl+S records and emails it.", failed=True)
             return
         self.dismiss(None)
+
+
+class ReadScaleScreen(ModalScreen["int | None"]):
+    """The READ scale's six levels as the READ scale entry defines them, the chosen one marked:
+    a digit picks another for the next entry, Esc keeps the one chosen."""
+
+    BINDINGS = [Binding("escape,enter", "choose(0)", "Back", id="readscale.close")] + [
+        Binding(str(n), f"choose({n})", f"READ {n}", id=f"readscale.{n}", show=False) for n in range(1, 7)]
+
+    def __init__(self, levels: dict[int, str], chosen: int) -> None:
+        super().__init__()
+        self.levels = levels
+        self.chosen = chosen
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("READ scale: how much effort the question took", classes="title")
+            if self.levels:
+                text = "\n".join(f"{'→' if n == self.chosen else ' '} {n}  {printable(self.levels.get(n, ''))}"
+                                 for n in range(1, 7))
+            else:
+                text = ("No READ scale entry is loaded (knowledge/answers/read-scale.toml): its definitions "
+                        "cannot be shown. Run `python main.py check`.")
+            yield Static(text, id="read-levels", markup=False)
+            yield Static("1-6 chooses the level for the next entry · Esc keeps READ "
+                         f"{self.chosen}", classes="note", markup=False)
+
+    def action_choose(self, level: int) -> None:
+        self.dismiss(level or None)
