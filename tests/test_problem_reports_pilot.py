@@ -167,8 +167,8 @@ async def test_copy_sends_to_the_clipboard_and_writes_the_text_to_the_shift_repo
         assert app.clipboard.startswith("Student Accessibility Services\nHandles: Academic accommodations")
         assert "Phone: 705-555-0120" in app.clipboard
         said = shown(app, "#entry-said")
-        assert said.startswith("Copied the contact details: sent to the terminal's clipboard (if your terminal "
-                               "allows it); also written to this shift's report (Ctrl+R at the desk)")
+        assert said == ("Copied the contact details to the terminal's clipboard (if your terminal allows it), "
+                        "and into this shift's report (Ctrl+R at the desk) and log.")
         assert isinstance(app.screen, EntryScreen)  # still open: one more key logs the referral
         await pilot.press("escape", "escape")
         await pilot.pause()

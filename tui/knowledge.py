@@ -117,7 +117,7 @@ class EntryScreen(ModalScreen["TallyEntry | None"]):
     key of the site (Space for the default channel), after an optional READ level 1-6."""
 
     DEFAULT_CSS = """
-    #entry-text { height: auto; max-height: 16; }
+    #entry-text { height: 1fr; max-height: 16; }  /* what is left at 80x24 once the keys are shown */
     """
 
     def __init__(self, entry: Entry, shift: Shift, levels: dict[int, str], today: date) -> None:
@@ -227,18 +227,16 @@ class EntryScreen(ModalScreen["TallyEntry | None"]):
         if not text:
             return
         self.app.copy_to_clipboard(text)
-        said = f"Copied the {what}: sent to the terminal's clipboard (if your terminal allows it); "
+        said = f"Copied the {what} to the terminal's clipboard (if your terminal allows it), "
         try:
             copied = copyout.record(self.app.store, self.shift, self.entry)
         except sqlite3.Error as exc:
-            said += f"NOT written to the shift report ({exc})."
+            said += f"but NOT into the shift report ({exc})."
         else:
             if copied is not None and self.app.store.waiting("copied_out", id=copied.id):
-                said += ("kept in memory for the shift report: storage is failing, it is written when it "
-                         "returns.")
+                said += "and kept in memory for the shift report (storage is failing; written when it returns)."
             else:
-                said += (f"also written to this shift's report ({self.app.key_for('report.view')} at the desk) "
-                         "and its log.")
+                said += f"and into this shift's report ({self.app.key_for('report.view')} at the desk) and log."
         self.query_one("#entry-said", Static).update(said)
 
     def action_report_problem(self) -> None:
@@ -290,7 +288,7 @@ class ProblemFormScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(f"Problem report: {self.form.title}", classes="title", markup=False)
-            yield Static(f"Recorded in this shift and emailed to {self.form.send_to}", classes="note", markup=False)
+            yield Static(f"Goes to {self.form.send_to}, and into this shift's record", classes="note", markup=False)
             for field in self.form.fields:
                 yield Label(field.label + ("  (required)" if field.required else ""), markup=False)
                 yield Input(placeholder=field.hint, id=f"field-{field.id}", max_length=problemreports.FIELD_LIMIT,
