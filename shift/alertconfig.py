@@ -16,8 +16,9 @@ from typing import Mapping, NamedTuple
 DEFAULT_TIMEOUT = 10.0  # seconds
 TIMEOUT_LIMIT = 300.0  # longer than any mail server should take to answer one command
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
-# One address, bare: no space, no second @, no control character (nothing that could end a header line).
-_ADDRESS = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f\u2028\u2029]+@[^@\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# One address, bare: no space, no second @, no control character (nothing that could end a header
+# line), nothing that separates or wraps addresses in a header (, ; < > ( ) ").
+_ADDRESS = re.compile(r'[^@\s\x00-\x1f\x7f-\x9f\u2028\u2029,;<>()"]+@[^@\s\x00-\x1f\x7f-\x9f\u2028\u2029,;<>()"]+')
 
 
 def is_address(text: str) -> bool:

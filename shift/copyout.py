@@ -16,6 +16,7 @@ from shift.knowledge import Entry
 from shift.shifts import Shift
 from shift.site import Site
 from shift.store import Store
+from shift.text import printable
 
 
 class Copied(NamedTuple):
@@ -51,6 +52,8 @@ def report_lines(store: Store, site: Site, shift_id: str) -> list[str]:
     lines: list[str] = []
     for copied in of_shift(store, shift_id):
         lines.append(f"Copied {copied.copied_at.astimezone(site.zone):%H:%M}: {copied.what} of {copied.entry_title}")
-        lines += [f"  {line.strip()}" for line in copied.text.splitlines() if line.strip()]
+        # The coordinator's text, shown as text: a control character in a file is not obeyed by the
+        # terminal `report` prints to.
+        lines += [f"  {printable(line.strip())}" for line in copied.text.splitlines() if line.strip()]
         lines.append("")
     return lines

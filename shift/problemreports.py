@@ -175,9 +175,10 @@ def deliver(settings: EmailSettings, subject: str, body: str) -> str:
 
 
 def record_send(store: Store, report_id: str, ok: bool, detail: str) -> None:
-    """One attempt, once the server has answered (from the desk's thread)."""
+    """One attempt, once the server has answered (from the desk's thread). The detail may quote the
+    server's reply: kept as visible text, like everything shown from outside."""
     store.insert("problem_report_sends", {"report_id": report_id, "at": store.now_iso(),
-                                          "outcome": "sent" if ok else "failed", "detail": detail})
+                                          "outcome": "sent" if ok else "failed", "detail": printable(detail)})
 
 
 def state(store: Store, report_id: str) -> SendState:
@@ -192,12 +193,14 @@ def state(store: Store, report_id: str) -> SendState:
 
 def unsent(store: Store, now: datetime) -> list[str]:
     """Reports recorded within RETRY_FOR that no attempt has sent: the latest failed, or none
-    finished (the desk closed while it was sending), oldest first."""
+    finished (the desk closed while it was sending), oldest first. A 'sent' still waiting for
+    storage counts as sent: never emailed twice because the disk is full."""
     rows = store.rows(
         """SELECT p.id FROM problem_reports p WHERE p.recorded_at >= ?
            AND NOT EXISTS (SELECT 1 FROM problem_report_sends s WHERE s.report_id = p.id AND s.outcome = 'sent')
            ORDER BY p.recorded_at, p.rowid""", (to_iso(now - RETRY_FOR),))
-    return [r["id"] for r in rows]
+    sent = {r["report_id"] for r in store.waiting("problem_report_sends", outcome="sent")}
+    return [r["id"] for r in rows if r["id"] not in sent]
 
 
 def report_lines(store: Store, site: Site, shift_id: str) -> list[str]:

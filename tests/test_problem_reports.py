@@ -69,8 +69,9 @@ requried = true
 def test_a_header_breaking_address_and_a_form_on_a_referral_are_refused(tmp_path):
     _, problems = entry_from(tmp_path, FORM.format(send_to="a@b.c\\r\\nBcc: x@evil.example"))
     assert any(p.where == "report.send_to" and "one line" in p.message for p in problems)
-    _, problems = entry_from(tmp_path, FORM.format(send_to="a@b.c, d@e.f"))
-    assert any(p.where == "report.send_to" and "not one email address" in p.message for p in problems)
+    for several in ("a@b.c, d@e.f", "a@b.c,d", "Desk <a@b.c>"):  # one address: nobody added in the header
+        _, problems = entry_from(tmp_path, FORM.format(send_to=several))
+        assert any(p.where == "report.send_to" and "not one email address" in p.message for p in problems)
     _, problems = entry_from(tmp_path, FORM.replace('kind = "answer"', 'kind = "referral"').format(send_to="a@b.c"))
     assert [p.message for p in problems if p.where == "report"] == [
         'only a ready answer (kind = "answer") can carry a problem report form, not a referral']
@@ -179,3 +180,34 @@ def test_copying_records_the_text_for_the_report(store, site, shift):
     assert copyout.record(store, shift, notice) is None  # a notice describes a person: never copied out
     lines = copyout.report_lines(store, site, shift.id)
     assert lines[0] == "Copied 19:30: contact details of Student Accessibility Services"
+
+
+def test_a_sent_attempt_waiting_for_storage_is_never_sent_again(store, shift, monkeypatch):
+    import sqlite3
+
+    entry, _ = load_entry_file(BROKEN_LINK)
+    reported = problemreports.record(store, shift, entry, {"resource": "JSTOR", "link": "x", "what": "404"})
+    problemreports.record_send(store, reported.id, False, "cannot reach the server")
+    assert problemreports.unsent(store, store.clock.now()) == [reported.id]
+
+    def refuse(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "_write", refuse)
+    problemreports.record_send(store, reported.id, True, "emailed libsystems@example.edu")  # kept in memory
+    assert problemreports.state(store, reported.id).outcome == "sent"
+    assert problemreports.unsent(store, store.clock.now()) == []  # the desk's retry leaves it alone
+
+
+def test_what_a_server_or_a_file_says_is_shown_never_obeyed(store, site, shift, tmp_path):
+    entry, _ = load_entry_file(BROKEN_LINK)
+    reported = problemreports.record(store, shift, entry, {"resource": "JSTOR", "link": "x", "what": "404"})
+    problemreports.record_send(store, reported.id, False, "550 \x1b[2J\x1b]0;owned\x07 refused")
+    assert problemreports.state(store, reported.id).detail == "550 ␛[2J␛]0;owned␇ refused"
+    (tmp_path / "a.toml").write_text('kind = "answer"\ntitle = "A"\nchecked = 2026-05-01\n'
+                                     'body = "Say \\u001b[31mthis\\u001b[0m."\n', encoding="utf-8")
+    answer, problems = load_entry_file(tmp_path / "a.toml")
+    assert problems == [] and answer is not None
+    copyout.record(store, shift, answer)
+    text = report.render_text(report.build(store, site, shift.id))
+    assert "\x1b" not in text and "Say ␛[31mthis␛[0m." in text

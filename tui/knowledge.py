@@ -362,10 +362,10 @@ class ProblemFormScreen(ModalScreen[None]):
             return  # left meanwhile: the outcome is recorded, the desk's log and the report say it
         at = f"{self.app.clock.now().astimezone(self.app.site.zone):%H:%M}"
         if ok:
-            self.say(f"{self.recorded_text()} Sent {at}: {detail}.")
+            self.say(f"{self.recorded_text()} Sent {at}: {printable(detail)}.")
             self.query_one("#form-keys", Static).update("Esc back")
         else:
-            self.say(f"{self.recorded_text()} NOT SENT ({at}): {detail}", failed=True)
+            self.say(f"{self.recorded_text()} NOT SENT ({at}): {printable(detail)}", failed=True)
             self.query_one("#form-keys", Static).update(
                 "Ctrl+S tries again now (the desk also retries every few minutes) · Esc back")
 
