@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta
 
-from textual.actions import SkipAction
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -72,8 +72,6 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         Binding(str(n), f"read({n})", f"Next entry: READ {n}", id=f"tally.read.{n}", show=False)
         for n in range(1, 7)
     ]
-    # After a READ level, ? shows the six levels' definitions; otherwise it goes on to help.
-    bindings.append(Binding("question_mark", "read_scale", show=False, id="read.scale"))
     return type("DeskScreen", (DeskScreen,), {"BINDINGS": bindings})
 
 
@@ -420,10 +418,15 @@ class DeskScreen(SteadyScreen):
             self._read_levels = read_scale(self.app.knowledge_dir) if self.pending_read else None
         return self._read_levels or {}
 
-    def action_read_scale(self) -> None:
-        """? after a READ level: the six levels and what each means (else ? is help, as everywhere)."""
-        if not self.pending_read:
-            raise SkipAction()
+    def on_key(self, event: events.Key) -> None:
+        # ? after a READ level: the six levels and what each means. Read as the key comes, not a
+        # binding: the help key stays ? everywhere else (and listed as such in help).
+        if event.key == "question_mark" and self.pending_read:
+            event.stop()
+            event.prevent_default()
+            self.show_read_scale()
+
+    def show_read_scale(self) -> None:
         from tui.knowledge import ReadScaleScreen
 
         self.app.push_screen(ReadScaleScreen(self.read_levels(), self.pending_read), self._read_chosen)
