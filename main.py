@@ -12,6 +12,7 @@
     python main.py verify [--db PATH]    check every record's chain (tamper evidence)
     python main.py purge [--dry-run]     remove what the site's retention keeps no longer (the desk closed)
     python main.py pin set NAME | pin remove NAME | pin list
+    python main.py notice new --incident ID   draft a notice (knowledge/notices/) from an incident, to finish by hand
     python main.py stats [--from DATE] [--to DATE] [--desk D] [--format txt|csv|html] [--output FILE] [--db A --db B]
 
 Thin by design: parse arguments, then call shift/ or start tui/.
@@ -129,6 +130,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                          "what (the desk must be closed)")
     _global_options(purge, suppress=True)
     purge.add_argument("--dry-run", action="store_true", help="say exactly what would be removed; change nothing")
+    notice = sub.add_parser("notice", help="draft a notice (someone suspended or trespassed) from an incident, "
+                                           "for the manager to finish (reads only: runs beside an open desk)")
+    _global_options(notice, suppress=True)
+    notice.add_argument("action", choices=["new"], help="new: write a draft into the knowledge folder's notices/")
+    notice.add_argument("--incident", required=True,
+                        help="the incident's id (export incidents shows it; its first 8 characters are enough)")
     args = parser.parse_args(argv)
     args.site = Path(args.site) if args.site else HERE / "data" / "site.toml"
     args.procedures = Path(args.procedures) if args.procedures else HERE / "procedures"
@@ -506,6 +513,33 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if ok and not getattr(args, "damaged", False) else 1
 
 
+def cmd_notice(args: argparse.Namespace) -> int:
+    """Write a notice's draft; exit 1 when the incident is not found or nothing could be written."""
+    from datetime import date
+
+    from shift.files import FileRefused
+    from shift.noticedraft import NotFound, find, write_draft
+
+    opened = _open_store(args, must_exist=True, read_only=True)
+    if opened is None:
+        return 1
+    site, store = opened
+    with store:
+        try:
+            incident = find(store, args.incident)
+            path = write_draft(args.knowledge / "notices", incident, site, date.today())
+        except NotFound as exc:
+            print(f"{exc}. Nothing was written.", file=sys.stderr)
+            return 1
+        except FileRefused as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    print(f"Wrote {path}: a draft. Open it in a text editor, describe the person in neutral words (title), "
+          "check the dates and conditions, then run python main.py check. It is not shown at the desk until "
+          "the description is written.")
+    return 0
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     """Exit 0 when done (or nothing to do), 1 when refused or failed (nothing changed)."""
     import sqlite3
@@ -667,7 +701,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     commands = {"check": cmd_check, "demo": cmd_demo, "export": cmd_export, "import": cmd_import,
                 "report": cmd_report, "stats": cmd_stats, "backup": cmd_backup, "restore": cmd_restore,
-                "verify": cmd_verify, "pin": cmd_pin, "purge": cmd_purge}
+                "verify": cmd_verify, "pin": cmd_pin, "purge": cmd_purge, "notice": cmd_notice}
     done = commands.get(args.command, cmd_desk)(args)
     # Read from a damaged file: never an exit that says all went well.
     return done or (1 if getattr(args, "damaged", False) else 0)

@@ -8,6 +8,7 @@ both the site file's check and the mail code apply live here, once.
 import ipaddress
 import math
 import os
+import re
 import stat
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
@@ -15,6 +16,14 @@ from typing import Mapping, NamedTuple
 DEFAULT_TIMEOUT = 10.0  # seconds
 TIMEOUT_LIMIT = 300.0  # longer than any mail server should take to answer one command
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+# One address, bare: no space, no second @, no control character (nothing that could end a header
+# line), nothing that separates or wraps addresses in a header (, ; < > ( ) ").
+_ADDRESS = re.compile(r'[^@\s\x00-\x1f\x7f-\x9f\u2028\u2029,;<>()"]+@[^@\s\x00-\x1f\x7f-\x9f\u2028\u2029,;<>()"]+')
+
+
+def is_address(text: str) -> bool:
+    """Whether text is one bare email address (what the site file's and the knowledge files' checks accept)."""
+    return bool(_ADDRESS.fullmatch(text))
 
 
 class AlertError(Exception):

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from shift import copyout, problemreports
 from shift.clock import from_iso
 from shift.money import dollars
 from shift.shifts import Shift
@@ -112,6 +113,12 @@ def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limi
         (shift.id, limit),
     ):
         lines.append(LogLine(from_iso(row["recorded_at"]), f"incident report: {row['category']}"))
+    for report in problemreports.of_shift(store, shift.id)[-limit:]:
+        said = problemreports.state(store, report.id).text(zone)
+        lines.append(LogLine(report.recorded_at, f"problem report: {report.entry_title} → {report.send_to}, {said}"))
+    for copied in copyout.of_shift(store, shift.id)[-limit:]:
+        lines.append(LogLine(copied.copied_at, f"copied: {copied.what} of {copied.entry_title} "
+                                               "(the text is in the shift report)"))
     lines.append(LogLine(shift.started_at, f"shift started by {shift.worker}"))
     lines.sort(key=lambda line: line.at, reverse=True)
     return lines[:limit]

@@ -63,6 +63,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("companion.pair", "ctrl+y", "companion: pair a phone",
             "The QR code that pairs the worker's phone with this shift ([companion] in site.toml); "
             "a new code stops the old one working", "Pair phone"),
+    # On an opened desk-knowledge entry. Not letters: the site's channel keys log the question there.
+    Command("knowledge.copy", "ctrl+c", "knowledge: copy the entry",
+            "Copy an opened entry's contact details or answer text, for a reply by email", "Copy"),
+    Command("knowledge.report", "exclamation_mark", "knowledge: report the problem",
+            "On a ready answer with a problem report form (a broken link): fill it in; it is recorded and emailed",
+            "Report problem"),
     Command("money.override", "o", "money: policy override", "Record a policy override: what, why, who approved",
             "Override"),
 )

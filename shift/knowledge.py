@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from shift.alertconfig import is_address
 from shift.problems import Problem, display_path
 from shift.tomlsrc import Section, Source
 
@@ -22,6 +23,27 @@ CONTACT_FIELDS = ("handles", "where", "hours", "phone", "email", "web")
 CONTACT_NAMES = {"handles": "Handles", "where": "Where", "hours": "Hours", "phone": "Phone",
                  "email": "Email", "web": "Web"}
 STALE_AFTER = timedelta(days=365)  # "old": nobody has confirmed it for more than a year
+# A problem report form fits an 80x24 screen: a few short fields, each one line.
+FORM_FIELDS_MAX = 6
+LABEL_MAX = 60
+_FIELD_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class FormField:
+    id: str
+    label: str
+    required: bool = False
+    hint: str = ""  # shown in the empty field
+
+
+@dataclass(frozen=True)
+class ReportForm:
+    """A ready answer's problem report: what the desk asks, and the address it is emailed to."""
+
+    send_to: str
+    title: str
+    fields: tuple[FormField, ...]
 
 
 @dataclass(frozen=True)
@@ -41,10 +63,26 @@ class Entry:
     until: date | None = None
     conditions: str = ""
     incident: str = ""
+    form: ReportForm | None = None  # ready answers only: a problem report to fill in and email
+    lines: tuple[tuple[str, int], ...] = ()  # top-level key -> its line in the file, for `check`
 
     @property
     def kind_name(self) -> str:
         return KINDS[self.kind]
+
+    def line_of(self, key: str) -> int | None:
+        return dict(self.lines).get(key)
+
+    def copy_text(self) -> tuple[str, str]:
+        """(what it is, the text) to copy for a reply by email: a referral's contact details
+        (under its title), otherwise the entry's text; ("", "") for a notice, which describes a person."""
+        if self.kind == "notice":
+            return "", ""
+        if self.kind == "referral" and self.contact:
+            return "contact details", f"{self.title}\n{self.contact_text()}"
+        if self.body.strip():
+            return "text", self.body.strip()
+        return ("contact details", f"{self.title}\n{self.contact_text()}") if self.contact else ("", "")
 
     def is_old(self, today: date) -> bool:
         return self.checked is not None and today - self.checked > STALE_AFTER
@@ -94,9 +132,47 @@ def _read(sec: Section, path: Path) -> Entry:
         incident = _one_line(sec, "incident")
         if starts and until and until <= starts:
             sec.error("until", f"{until} is not after from = {starts}")
+    form = None
+    if sec.has("report"):
+        form = _form(sec, kind)
     sec.finish()
+    lines = tuple((key, line) for key in sec.data if (line := sec.src.line((key,))) is not None)
     return Entry(path.stem, display_path(path), kind, title, body, tags, checked, sample, tally,
-                 tuple(contact), starts, until, conditions, incident)
+                 tuple(contact), starts, until, conditions, incident, form, lines)
+
+
+def _form(sec: Section, kind: str) -> ReportForm | None:
+    """The [report] table: where the report goes, and its fields (every problem located)."""
+    table = sec.table("report")
+    if table is None:
+        return None
+    if kind and kind != "answer":
+        sec.error("report", f"only a ready answer (kind = \"answer\") can carry a problem report form, "
+                            f"not a {kind}")
+    send_to = table.line("send_to", "", required=True).strip()
+    if send_to and not is_address(send_to):
+        table.error("send_to", f"'{send_to}' is not one email address (e.g. libsystems@example.edu)")
+    title = table.line("title", "Report the problem").strip()
+    fields: list[FormField] = []
+    seen: set[str] = set()
+    items = table.tables("fields", required=True)
+    if len(items) > FORM_FIELDS_MAX:
+        table.error("fields", f"{len(items)} fields: at most {FORM_FIELDS_MAX} fit on the desk's screen")
+    for item in items:
+        ident = item.line("id", "", required=True)
+        if ident and not _FIELD_ID.match(ident):
+            item.error("id", f"'{ident}' is not a field id: lower-case letters, digits, - and _, "
+                             "starting with a letter")
+        elif ident in seen:
+            item.error("id", f"'{ident}' is already the id of another field")
+        seen.add(ident)
+        label = item.line("label", "", required=True).strip()
+        if len(label) > LABEL_MAX:
+            item.error("label", f"{len(label)} characters: at most {LABEL_MAX}, so it fits beside the field")
+        fields.append(FormField(ident, label, item.flag("required"), item.line("hint", "").strip()))
+        item.finish()
+    table.finish()
+    return ReportForm(send_to, title, tuple(fields))
 
 
 def _one_line(sec: Section, key: str) -> str:
@@ -130,15 +206,18 @@ def review_problems(entries: list[Entry], today: date, categories: set[str] | No
     """What `check` says beyond the format: old entries, expired notices, an unknown statistics type."""
     found = []
     for entry in entries:
+        def problem(key: str, message: str, severity: str = "error", entry: Entry = entry) -> Problem:
+            return Problem(entry.path, entry.line_of(key), key, message, severity)  # at the key's line
+
         if entry.is_old(today):
-            found.append(Problem(entry.path, None, "checked", f"last checked {entry.checked}, more than a year "
-                                 "ago: confirm it is still right, then set checked = <today's date>", "warning"))
+            found.append(problem("checked", f"last checked {entry.checked}, more than a year ago: confirm it is "
+                                            "still right, then set checked = <today's date>", "warning"))
         if entry.expired(today):
-            found.append(Problem(entry.path, None, "until", f"notice ended on {entry.until}: no longer shown "
-                                 "at the desk; delete the file", "warning"))
+            found.append(problem("until", f"notice ended on {entry.until}: no longer shown at the desk; "
+                                          "delete the file", "warning"))
         if entry.tally and categories is not None and entry.tally not in categories:
-            found.append(Problem(entry.path, None, "tally", f"'{entry.tally}' is not one of the site's "
-                                 f"statistics types ({', '.join(sorted(categories))})"))
+            found.append(problem("tally", f"'{entry.tally}' is not one of the site's statistics types "
+                                          f"({', '.join(sorted(categories))})"))
     return found
 
 
@@ -167,3 +246,15 @@ def read_levels(entries: list[Entry]) -> dict[int, str]:
         if level:
             found[int(level.group(1))] = level.group(2).strip()
     return found
+
+
+def read_scale(directory: Path | None) -> dict[int, str]:
+    """The READ levels' definitions from the READ scale entry alone (one small file, read when the
+    desk's READ prefix is first typed), wherever it is under `directory`; none without it."""
+    if directory is None or not directory.is_dir():
+        return {}
+    for path in sorted(directory.rglob(f"{READ_SCALE_ID}.toml")):
+        entry, _ = load_entry_file(path)
+        if entry is not None:
+            return read_levels([entry])
+    return {}

@@ -200,6 +200,7 @@ REPORT_REDACTED: dict[str, tuple[str, ...]] = {
     "fees": ("receipt", "reason"),
     "overrides": ("what", "why", "approved_by"),
     "lock_events": ("who",),
+    "problem_report_sends": ("detail",),  # a refusal may quote the addresses
 }
 
 
@@ -227,6 +228,11 @@ def redact_copy(source: sqlite3.Connection) -> sqlite3.Connection:
         if table in present:
             copy.execute(f"UPDATE {table} SET " + ", ".join(
                 f"{c} = CASE WHEN {c} IS NULL OR {c} = '' THEN {c} ELSE :r END" for c in columns), {"r": REDACTED})
+    if "problem_reports" in present:  # the labels are the coordinator's; what was typed may name a patron
+        for rowid, fields in copy.execute("SELECT rowid, fields FROM problem_reports").fetchall():
+            copy.execute("UPDATE problem_reports SET fields = ?, subject = ? WHERE rowid = ?",
+                         (json.dumps([[label, REDACTED if text else text] for label, text in json.loads(fields)],
+                                     ensure_ascii=False), REDACTED, rowid))
     if "incident_drafts" in present:
         for rowid, fields in copy.execute("SELECT rowid, fields FROM incident_drafts").fetchall():
             copy.execute("UPDATE incident_drafts SET fields = ? WHERE rowid = ?",

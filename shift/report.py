@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from shift import chain, checkins, circulation, incidents, money, privacy, prompts
+from shift import chain, checkins, circulation, copyout, incidents, money, privacy, problemreports, prompts
 from shift.clock import from_iso, to_iso
 from shift.hours import duration_text, local_moment
 from shift.jurisdiction import drill_note
@@ -176,6 +176,7 @@ def _build(store: Store, site: Site, shift_id: str, at_desk: bool, record: str) 
         _circulation(store, site, shift, until),
         _money(store, shift),
         _followups(store, site, shift, now, waiting),
+        _knowledge(store, site, shift),
         Section("Handover note", [row["handover"] or "(none)"] if end else ["(the shift has not ended)"],
                 "handover", prose=True),
     ]
@@ -554,6 +555,13 @@ def _followups(store: Store, site: Site, shift: Shift, now: datetime, waiting: l
         lines.append(f"Still open from earlier shifts, no deadline: {len(earlier)} (the oldest from "
                      f"{oldest:%a %d %b %Y}; listed on the desk under f)")
     return Section("Follow-ups", lines or ["None."], "followups")
+
+
+def _knowledge(store: Store, site: Site, shift: Shift) -> Section:
+    """Problem reports filled in from desk knowledge (and whether each was emailed), and what was
+    copied out for replies by email, in full: where the worker finds a text the clipboard lost."""
+    lines = problemreports.report_lines(store, site, shift.id) + copyout.report_lines(store, site, shift.id)
+    return Section("Problem reports and copied answers", list(lines[:-1] or ["None."]), "knowledge")
 
 
 def _text_line(line: str | Table, prose: bool) -> list[str]:

@@ -141,11 +141,13 @@ CHAINED_BY_014 = (_SHIFT_TABLES + _RUN_TABLES + _TIMER_TABLES + _SWEEP_TABLES
 _LOCK_TABLES = ("lock_events",)
 _PURGE_TABLES = ("purges",)
 _COMPANION_TABLES = ("companion_tokens",)
+_KNOWLEDGE_TABLES = ("problem_reports", "problem_report_sends", "copied_out")
 # table -> the migration that chained it
 CHAINED_LATER = {"lock_events": "016_chain_lock_events", "purges": "017_purges",
-                 "companion_tokens": "018_companion"}
+                 "companion_tokens": "018_companion",
+                 **{t: "019_problem_reports" for t in _KNOWLEDGE_TABLES}}
 # every append-only, chained table: what is sealed and verified
-APPEND_ONLY = CHAINED_BY_014 + _LOCK_TABLES + _PURGE_TABLES + _COMPANION_TABLES
+APPEND_ONLY = CHAINED_BY_014 + _LOCK_TABLES + _PURGE_TABLES + _COMPANION_TABLES + _KNOWLEDGE_TABLES
 
 
 def chained_tables(conn: sqlite3.Connection) -> tuple[str, ...]:
@@ -682,3 +684,49 @@ def _m018(db: "Database") -> None:
         "CREATE INDEX companion_tokens_shift ON companion_tokens(shift_id, purpose)",
         chained_trigger("companion_tokens"),
     ], _COMPANION_TABLES)
+
+
+@migration("019_problem_reports")
+def _m019(db: "Database") -> None:
+    # Desk knowledge (shift/problemreports.py): a problem report filled in from a ready answer (its
+    # fields as JSON [[label, text], ...], the address the entry named), each attempt to email it
+    # (sent or failed, as the server answered), and each entry copied out for a reply by email
+    # (the text itself: where the worker finds it when the terminal's clipboard did not take it).
+    # Chained from the start, like every record.
+    _create(db, [
+        """CREATE TABLE problem_reports (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            recorded_at TEXT NOT NULL,
+            entry_id TEXT NOT NULL,
+            entry_title TEXT NOT NULL,
+            send_to TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            chain TEXT
+        )""",
+        "CREATE INDEX problem_reports_shift ON problem_reports(shift_id, recorded_at)",
+        chained_trigger("problem_reports"),
+        """CREATE TABLE problem_report_sends (
+            id TEXT PRIMARY KEY,
+            report_id TEXT NOT NULL REFERENCES problem_reports(id),
+            at TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'failed')),
+            detail TEXT NOT NULL DEFAULT '',
+            chain TEXT
+        )""",
+        "CREATE INDEX problem_report_sends_report ON problem_report_sends(report_id, at)",
+        chained_trigger("problem_report_sends"),
+        """CREATE TABLE copied_out (
+            id TEXT PRIMARY KEY,
+            shift_id TEXT NOT NULL REFERENCES shifts(id),
+            copied_at TEXT NOT NULL,
+            entry_id TEXT NOT NULL,
+            entry_title TEXT NOT NULL,
+            what TEXT NOT NULL,
+            text TEXT NOT NULL,
+            chain TEXT
+        )""",
+        "CREATE INDEX copied_out_shift ON copied_out(shift_id, copied_at)",
+        chained_trigger("copied_out"),
+    ], _KNOWLEDGE_TABLES)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from shift.alertconfig import (
     DEFAULT_TIMEOUT,
     EmailSettings,
+    is_address,
     is_local_host,
     password_file_problem,
     timeout_problem,
@@ -656,7 +657,7 @@ class _SiteReader:
         if table is not None:
             for purpose in list(table.data):
                 addresses = table.texts(purpose)
-                bad = [a for a in addresses if not re.fullmatch(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+", a)]
+                bad = [a for a in addresses if not is_address(a)]
                 if bad:
                     table.error(purpose, f"{bad[0]!r} is not an email address")
                 recipients[purpose] = tuple(addresses)

@@ -348,3 +348,38 @@ async def test_the_desk_says_a_dropped_rule_once_its_check_has_run(evening, site
             assert app.is_running  # the desk still records
     finally:
         store.close()
+
+
+def test_a_problem_report_changed_or_its_failed_send_deleted_outside_the_desk_is_named(tmp_path, clock):
+    from pathlib import Path
+
+    from shift import problemreports
+    from shift.knowledge import load_entry_file
+
+    entry, _ = load_entry_file(Path(ROOT) / "knowledge" / "answers" / "broken-database-link.toml")
+    path = tmp_path / "desk.db"
+    with Store.open(path, clock=clock) as store:
+        shift = start_shift(store, "Sam", "main")
+        reported = problemreports.record(store, shift, entry, {"resource": "JSTOR", "link": "x", "what": "404"})
+        problemreports.record_send(store, reported.id, False, "cannot reach the server")
+        problemreports.record_send(store, reported.id, True, "emailed libsystems@example.edu")
+        # The shift and its report; the attempts to send it (which may come after the report was
+        # emailed) are walked by verify, like report_emails.
+        assert report.build(store, _site(), shift.id).sections[0].lines[3].startswith("Record verified: 2 entries")
+    done = verify(path)
+    assert re.search(r"^problem_reports +1 rows chain correctly$", done.stdout, re.M)
+    assert re.search(r"^problem_report_sends +2 rows chain correctly$", done.stdout, re.M)
+    # A failed attempt removed, so the record would say it went out at the first try: named.
+    shell(path, "DROP TRIGGER problem_report_sends_no_delete; DELETE FROM problem_report_sends WHERE rowid = 1")
+    shell(path, "DROP TRIGGER problem_reports_no_update; UPDATE problem_reports SET send_to = 'x@y.z'")
+    found = verify(path)
+    assert found.returncode == 1
+    assert "problem_reports row 1 (id " in found.stdout and "changed after it was recorded" in found.stdout
+    assert "problem_report_sends row 2 (id " in found.stdout
+
+
+def _site():
+    from shift.site import load_site
+
+    site, _ = load_site(ROOT / "data" / "site.toml")
+    return site

@@ -80,7 +80,8 @@ def test_check_reports_a_broken_entry_and_warns_about_an_old_one(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert result.returncode == 1
     assert "knowledge/broken.toml:4: error: tally: expected text in quotes, found a whole number" in result.stdout
-    assert ("knowledge/old.toml: warning: checked: last checked 2025-06-01, more than a year ago"
+    # Located at the `checked` line, like every other problem.
+    assert ("knowledge/old.toml:3: warning: checked: last checked 2025-06-01, more than a year ago"
             in result.stdout)
 
 
@@ -90,8 +91,8 @@ def test_check_refuses_a_statistics_type_the_site_does_not_have(tmp_path):
     write(folder, "x.toml", 'kind = "answer"\ntitle = "X"\nchecked = 2026-05-01\ntally = "referals"\n')
     problems, status = run_check(ROOT / "data" / "site.toml", ROOT / "procedures", TODAY, folder)
     assert status == 1
-    assert any(p.where == "tally" and "'referals' is not one of the site's statistics types" in p.message
-               for p in problems)
+    assert any(p.where == "tally" and p.line == 4 and "'referals' is not one of the site's statistics types"
+               in p.message for p in problems)
 
 
 def test_one_slip():

@@ -75,3 +75,31 @@ async def test_entry_text_is_shown_as_typed_and_old_entries_are_flagged(store, s
         await pilot.press("p")  # no statistics type named: nothing to log
         await pilot.pause()
         assert isinstance(app.screen, EntryScreen) and tallies(store) == []
+
+
+async def test_the_read_prefix_shows_its_definition_and_question_mark_lists_all_six(store, site, shift):
+    from tui.help import HelpScreen
+    from tui.knowledge import ReadScaleScreen
+
+    app = SoloShiftApp(store, site, knowledge_dir=KNOWLEDGE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p", "3")
+        pending = shown(app, "#pending")
+        # One line at 80 columns: the level, the start of its definition, and how to see them all.
+        assert pending.startswith("Next entry: Phone · READ 3: Some time and ready-ref")
+        assert pending.endswith("… (? all six · Esc clears)") and len(pending) == 78
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, ReadScaleScreen)
+        levels = shown(app, "#read-levels").splitlines()
+        assert len(levels) == 6 and levels[2] == "→ 3  Some time and ready-reference sources; minimal instruction."
+        assert levels[0] == "  1  Under 5 minutes, no resources: directions, hours, printer help."
+        await pilot.press("5")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        assert shown(app, "#pending").startswith("Next entry: Phone · READ 5: Substantial research")
+        await pilot.press("r")
+        assert tallies(store)[-1]["read_level"] == 5
+        await pilot.press("question_mark")  # no READ level typed: ? is help, as everywhere
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)

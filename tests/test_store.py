@@ -261,6 +261,11 @@ def _one_row_in_each_record_table(store, shift_id, run_id):
                             "rule": "r", "count": 0})
     store.insert("companion_tokens", {"shift_id": shift_id, "purpose": "pairing", "digest": "0" * 64,
                                       "issued_at": now})
+    problem = store.insert("problem_reports", {"shift_id": shift_id, "recorded_at": now, "entry_id": "e",
+                                               "entry_title": "E", "send_to": "a@b.c", "subject": "s", "fields": "[]"})
+    store.insert("problem_report_sends", {"report_id": problem["id"], "at": now, "outcome": "failed", "detail": "x"})
+    store.insert("copied_out", {"shift_id": shift_id, "copied_at": now, "entry_id": "e", "entry_title": "E",
+                                "what": "text", "text": "t"})
 
 
 def test_patron_identifiers_are_purged_only_after_export(store):

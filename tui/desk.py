@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta
 
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -86,6 +87,7 @@ class DeskScreen(SteadyScreen):
         self.greeting = greeting  # first shown in the status line (e.g. that the shift was resumed)
         self.pending_channel: str | None = None
         self.pending_read: int | None = None
+        self._read_levels: dict[int, str] | None = None  # the READ scale entry's, once read
         self.due_selected: tuple[str, datetime] | None = None  # the Due now row x, z and s act on
 
     @property
@@ -400,7 +402,39 @@ class DeskScreen(SteadyScreen):
         if self.pending_read:
             parts.append(f"READ {self.pending_read}")
         text = f"Next entry: {' · '.join(parts)}  (Esc clears)" if parts else ""
+        meaning = self.read_levels().get(self.pending_read or 0, "")
+        if meaning:  # the level's definition, cut to the line; ? shows all six
+            head, keys = f"Next entry: {' · '.join(parts)}: ", " (? all six · Esc clears)"
+            room = max(self.size.width - 2, 40) - len(head) - len(keys)  # the line, inside its padding
+            shown = meaning if len(meaning) <= room else meaning[:max(room - 1, 0)] + "…"
+            text = f"{head}{shown}{keys}"
         self.query_one("#pending", Static).update(text)
+
+    def read_levels(self) -> dict[int, str]:
+        """The READ scale entry's definitions, read once, when a READ level is first typed."""
+        if self._read_levels is None:
+            from shift.knowledge import read_scale
+
+            self._read_levels = read_scale(self.app.knowledge_dir) if self.pending_read else None
+        return self._read_levels or {}
+
+    def on_key(self, event: events.Key) -> None:
+        # ? after a READ level: the six levels and what each means. Read as the key comes, not a
+        # binding: the help key stays ? everywhere else (and listed as such in help).
+        if event.key == "question_mark" and self.pending_read:
+            event.stop()
+            event.prevent_default()
+            self.show_read_scale()
+
+    def show_read_scale(self) -> None:
+        from tui.knowledge import ReadScaleScreen
+
+        self.app.push_screen(ReadScaleScreen(self.read_levels(), self.pending_read), self._read_chosen)
+
+    def _read_chosen(self, level: int | None) -> None:
+        if level is not None:
+            self.pending_read = level
+        self.show_pending()
 
     def show_waiting(self) -> None:
         """While storage refuses writes, say so until every entry kept in memory is written."""
@@ -506,8 +540,8 @@ class DeskScreen(SteadyScreen):
         self.app.push_screen(KnowledgeScreen(self.shift), self._after_knowledge)
 
     def _after_knowledge(self, entry) -> None:
+        self.refresh_counts()  # the log too: a copy or a problem report may have been recorded
         if entry is not None:  # a question logged from an entry
-            self.refresh_counts()
             self.saved(desklog.describe_tally(self.site.tally, entry, self.site.zone))
 
     def action_fee(self) -> None:

@@ -14,7 +14,8 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
-from shift import backup, checkins, reportmail
+from shift import backup, checkins, problemreports, reportmail
+from shift.alertconfig import AlertError
 from shift.desk import Effect
 from shift.scheduler import DeskScheduler
 from shift.shifts import Shift, last_handover
@@ -36,6 +37,7 @@ class DeskTimers:
         self.due_at: datetime | None = None  # when the desk core next has something to do
         self._reports_tried_at = None
         self._reports_sending: set[str] = set()
+        self._problems_sending: set[str] = set()  # problem reports being emailed now
         self._backup_running = False
         self._backup_failed_at: datetime | None = None
 
@@ -75,6 +77,7 @@ class DeskTimers:
         now = core.now()
         if self._reports_tried_at is None or now - self._reports_tried_at >= REPORT_RETRY:
             self.send_reports()
+            self.send_problem_reports()
         self._back_up_if_due(now)
         shift = core.shift()
         for effect in core.tick(now):
@@ -168,6 +171,49 @@ class DeskTimers:
             why = detail if len(detail) <= 60 else detail[:59] + "…"
             self.app.notify(f"Not emailed ({why}); tried again every {REPORT_RETRY.seconds // 60} min.",
                             title="Shift report", severity="warning", markup=False, timeout=20)
+
+    # -- problem reports from desk knowledge ----------------------------------
+
+    def send_problem_reports(self) -> None:
+        """Try again every problem report not emailed yet (each one's state is on the desk's log and
+        in the shift report). Not without a mail server: each try would only record that again."""
+        if self.app.site.email is None:
+            return
+        try:
+            waiting = problemreports.unsent(self.app.store, self.app.clock.now())
+        except sqlite3.Error as exc:
+            log.error("problem reports not read: %s", exc)
+            return
+        for report_id in waiting:
+            self.send_problem_report(report_id)
+
+    def sending_problem_report(self, report_id: str) -> bool:
+        return report_id in self._problems_sending
+
+    def send_problem_report(self, report_id: str, done: Callable[[bool, str], None] | None = None) -> None:
+        """Email one problem report in a worker thread; the outcome is recorded from the loop, then
+        `done(ok, detail)`. Never twice at once: a retry while it is sending waits for that one."""
+        if report_id in self._problems_sending:
+            return
+        try:
+            mail = problemreports.mail(self.app.store, self.app.site, report_id)
+        except (AlertError, sqlite3.Error) as exc:
+            self._problem_sent(report_id, False, str(exc), done)
+            return
+        self._problems_sending.add(report_id)
+        self._off_the_loop(lambda: problemreports.deliver(mail.settings, mail.subject, mail.body),
+                           lambda ok, detail: self._problem_sent(report_id, ok, detail, done), group="problems")
+
+    def _problem_sent(self, report_id: str, ok: bool, detail: str, done: Callable[[bool, str], None] | None) -> None:
+        self._problems_sending.discard(report_id)
+        try:
+            problemreports.record_send(self.app.store, report_id, ok, detail)
+        except sqlite3.Error as exc:  # kept in memory by the store; anything else is only logged
+            log.error("problem report %s: outcome not recorded: %s", report_id, exc)
+        if not ok:
+            log.warning("problem report %s not emailed: %s", report_id, detail)
+        if done is not None:
+            done(ok, detail)
 
     # -- backups ----------------------------------------------------------------
 
