@@ -204,6 +204,13 @@ REPORT_REDACTED: dict[str, tuple[str, ...]] = {
 }
 
 
+def redacted_problem_fields(fields: str, replacement: str) -> str:
+    """A problem report's fields (JSON [[label, text], ...]) with each text given as `replacement`:
+    the labels are the coordinator's; what was typed may name a patron or give their email."""
+    return json.dumps([[label, replacement if text else text] for label, text in json.loads(fields)],
+                      ensure_ascii=False)
+
+
 def redacted_draft(fields: str, replacement: str = "") -> str:
     """An incident draft's fields (JSON) without its text fields, or with each given as `replacement`."""
     found = json.loads(fields)
@@ -231,8 +238,7 @@ def redact_copy(source: sqlite3.Connection) -> sqlite3.Connection:
     if "problem_reports" in present:  # the labels are the coordinator's; what was typed may name a patron
         for rowid, fields in copy.execute("SELECT rowid, fields FROM problem_reports").fetchall():
             copy.execute("UPDATE problem_reports SET fields = ?, subject = ? WHERE rowid = ?",
-                         (json.dumps([[label, REDACTED if text else text] for label, text in json.loads(fields)],
-                                     ensure_ascii=False), REDACTED, rowid))
+                         (redacted_problem_fields(fields, REDACTED), REDACTED, rowid))
     if "incident_drafts" in present:
         for rowid, fields in copy.execute("SELECT rowid, fields FROM incident_drafts").fetchall():
             copy.execute("UPDATE incident_drafts SET fields = ? WHERE rowid = ?",

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -123,6 +123,17 @@ def plan(store: Store, site: Site) -> Plan:
         found.steps.append(Step("blocked cards of earlier lists", "blocked_patrons", "deleted",
                                 "lists no longer in force", tuple(r["rowid"] for r in old_lists),
                                 dates=tuple(from_iso(r["imported_at"]) for r in old_lists)))
+    # What a patron gave for a reply to a problem report: kept as long as card numbers are.
+    since = to_iso(now - timedelta(days=config.purge_after_days))
+    done_reports = chain.purged(store.conn, "problem_reports")[0]
+    reports = [r for r in store.rows("SELECT rowid, recorded_at, fields FROM problem_reports WHERE recorded_at < ? "
+                                     "ORDER BY rowid", (since,))
+               if r["rowid"] not in done_reports
+               and privacy.redacted_problem_fields(r["fields"], privacy.RETENTION_REMOVED) != r["fields"]]
+    if reports:
+        found.steps.append(Step("problem reports", "problem_reports", "redacted", f"{days} after the report",
+                                tuple(r["rowid"] for r in reports),
+                                dates=tuple(from_iso(r["recorded_at"]) for r in reports)))
     files, elsewhere = _export_files(store, site)
     if files:
         found.steps.append(Step("export files", "", "removed", f"{days} after they were written",
@@ -226,12 +237,17 @@ def _redact(store: Store, step: Step) -> list[list[Any]]:
     """Replace the personal columns of the step's rows; [rowid, digest] of each, for verify."""
     table = step.table
     with _Lifted(store, f"{table}_no_update"):
-        if table == "incident_drafts":
-            for rowid, fields in store.execute(
-                    f"SELECT rowid, fields FROM incident_drafts WHERE rowid IN ({', '.join('?' * len(step.rowids))})",
-                    step.rowids).fetchall():
-                store.execute("UPDATE incident_drafts SET fields = ? WHERE rowid = ?",
-                              (privacy.redacted_draft(fields), rowid))
+        if table in ("incident_drafts", "problem_reports"):  # text inside JSON: rewritten here
+            marks = ", ".join("?" * len(step.rowids))
+            for rowid, fields in store.execute(f"SELECT rowid, fields FROM {table} WHERE rowid IN ({marks})",
+                                               step.rowids).fetchall():
+                if table == "incident_drafts":
+                    store.execute("UPDATE incident_drafts SET fields = ? WHERE rowid = ?",
+                                  (privacy.redacted_draft(fields), rowid))
+                else:  # the subject quotes the first field
+                    store.execute("UPDATE problem_reports SET fields = ?, subject = ? WHERE rowid = ?",
+                                  (privacy.redacted_problem_fields(fields, privacy.RETENTION_REMOVED),
+                                   privacy.RETENTION_REMOVED, rowid))
         else:
             columns = privacy.INCIDENT_TEXT if table == "incidents" else privacy.SUPPLEMENT_TEXT
             _in_chunks(store, f"UPDATE {table} SET " + ", ".join(

@@ -233,3 +233,32 @@ def test_a_redacted_report_holds_no_name_or_description(history, site, clock):
 
 def test_privacy_knows_every_text_field_of_an_incident():
     assert set(privacy.INCIDENT_TEXT) == set(incidents.TEXT_FIELDS)
+
+
+def test_a_patrons_contact_in_a_problem_report_is_removed_after_purge_after_days(tmp_path, site, clock):
+    """The email a patron left for a reply is kept as long as card numbers are, then removed;
+    the report itself (which entry, when, to whom) stays, and the record still verifies."""
+    from shift import problemreports
+    from shift.knowledge import load_entry_file
+
+    entry, _ = load_entry_file(ROOT / "knowledge" / "answers" / "broken-database-link.toml")
+    assert entry is not None and entry.form is not None
+    values = {field.id: f"typed {field.id} pat@example.org" for field in entry.form.fields}
+    path = tmp_path / "desk.db"
+    with Store.open(path, clock=clock) as store:
+        shift = start_shift(store, "Sam", "main")
+        old = problemreports.record(store, shift, entry, values)
+        clock.advance(days=site.circulation.purge_after_days - 1)
+        recent = problemreports.record(store, shift, entry, values)
+        clock.advance(days=2)
+        planned = purge.plan(store, site)
+        assert [(s.kind, s.count) for s in planned.steps] == [("problem reports", 1)]
+        purge.apply(store, planned)
+        assert purge.plan(store, site).steps == []  # done once
+        rows = {r["id"]: r for r in store.rows("SELECT * FROM problem_reports")}
+    assert "pat@example.org" not in rows[old.id]["fields"] + rows[old.id]["subject"]
+    assert privacy.RETENTION_REMOVED in rows[old.id]["fields"]
+    assert (rows[old.id]["entry_id"], rows[old.id]["send_to"]) == (entry.id, entry.form.send_to)
+    assert "pat@example.org" in rows[recent.id]["fields"]  # not yet due
+    done = run("verify", "--db", str(path))
+    assert done.returncode == 0, done.stdout
