@@ -341,6 +341,9 @@ def _procedures(site: Site, runs: list[RunState]) -> Section:
         summary = run.summary()
         lines += [f"  skipped {_step_time(run, s.id, site)}: {s.title} — {reason or 'no reason'}"
                   for s, reason in summary.skipped]
+        # What was answered (a count, a name, a reading): the manager reads it here, not at the desk.
+        lines += [f"  {s.title}: {s.value_text(o.answer)}" for s, o in summary.done
+                  if o.answer is not None and not o.out_of_range]
         lines += [f"  out of range: {s.title} — {value}" for s, value in summary.out_of_range]
         lines += [f"  note on {s.title}: {text}" for s, text in summary.notes]
         lines += [f"  corrected: {s.title} ({before.answer} → {after.answer})"

@@ -302,3 +302,23 @@ def test_a_late_nights_closing_after_midnight_is_offered_and_times_its_steps():
     timed = [s for s in closing.steps if s.due is not None and s.due.anchor == "close"]
     assert timed and all(run.due_at(s, hours) <= local(2026, 11, 28, 0, 30) + timedelta(hours=1) for s in timed)
     assert run.due_at(timed[0], hours) == local(2026, 11, 28, 0, 30) + timedelta(minutes=timed[0].due.minutes)
+
+
+def test_the_shift_report_gives_each_answer_of_a_run(store, procedure, shift, site):
+    """The manager reads the float counted, the reader's state, how the building looked: every
+    answer, in range or not, with a skip's reason and a note."""
+    from shift import report
+
+    run = start_run(store, shift, procedure)
+    run = skip_step(store, run, run.current(), "PA broken")
+    run = record_answer(store, run, run.current(), "no", note="Lamp out <b>[red]")
+    run = record_answer(store, run, run.current())  # report the reader (a plain step: no answer)
+    run = record_answer(store, run, run.current(), "180")
+    run = record_answer(store, run, run.current())
+    run = record_answer(store, run, run.current(), "messy")
+    text = report.render_text(report.build(store, site, shift.id))
+    assert "  Is the microfilm reader working?: no\n" in text
+    assert "  Count the cash float: $180\n" in text
+    assert "  How did the building look?: messy\n" in text
+    assert "  note on Is the microfilm reader working?: Lamp out <b>[red]\n" in text
+    assert "Report the reader to facilities:" not in text and "Close the windows:" not in text
