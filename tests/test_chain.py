@@ -383,3 +383,16 @@ def _site():
 
     site, _ = load_site(ROOT / "data" / "site.toml")
     return site
+
+
+def test_invalid_utf8_deep_in_a_table_is_read_once_in_order(tmp_path):
+    """Rows are read with SQLite's own decoding; text that is not UTF-8 (in the third chunk here)
+    makes the walk read again past what it gave, so every row comes once, in order."""
+    conn = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    conn.execute("CREATE TABLE t (id TEXT, note TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(f"r{n}", "ok") for n in range(4500)])
+    conn.execute("UPDATE t SET note = CAST(X'6F6BFF' AS TEXT) WHERE rowid = 4100")
+    rows = list(chain.read_rows(conn, "t"))
+    assert [r["rowid"] for r in rows] == list(range(1, 4501))
+    assert rows[4099]["note"] == "ok\udcff" and rows[4098]["note"] == "ok"
+    assert conn.text_factory is str  # the connection's own decoding is back
