@@ -24,6 +24,7 @@ from aiohttp import web
 
 from shift import companion, companionpage
 from shift.desk import Said
+from shift.text import printable
 
 if TYPE_CHECKING:
     from shift.companionconfig import CompanionConfig
@@ -62,8 +63,9 @@ class _Answer(Exception):
 
 
 def redact(path: str) -> str:
-    """A path for the log: anything that looks like a token replaced."""
-    return _TOKENISH.sub("<token>", path)[:200]
+    """A path for the log: anything that looks like a token replaced, and control characters
+    shown as symbols (an encoded CR LF in a path would otherwise forge a line of the log)."""
+    return printable(_TOKENISH.sub("<token>", path))[:200]
 
 
 class CompanionServer:

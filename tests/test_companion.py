@@ -351,3 +351,13 @@ async def test_a_check_in_the_disk_refuses_is_kept_and_the_phone_says_so(phone, 
     assert phone.core.flush() == (1, 0)
     assert events(store) == [{"kind": "checkin", "detail": "", "origin": "phone"}]
     assert all_chained(store)
+
+
+async def test_a_path_with_an_encoded_line_break_is_one_line_of_the_log(phone, store, shift, caplog):
+    token = companion.pair(store, shift)
+    caplog.set_level("INFO", logger="solo_shift.companion")
+    response, _ = await phone.open(f"/p/{token}%0D%0A2026-01-01 INFO companion 10.0.0.9 POST /p/x/checkin 303")
+    assert response.status == 404
+    logged = [r.getMessage() for r in caplog.records if r.name == "solo_shift.companion"]
+    assert logged and not any("\r" in line or "\n" in line for line in logged)
+    assert token not in " ".join(logged)
