@@ -129,7 +129,7 @@ class CompanionServer:
     async def _guard(self, request: web.Request,
                      handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
         client = request.remote or "?"
-        if not self.limiter.allow(client, time.monotonic()):
+        if not self.limiter.allow(client, time.monotonic()) and not self._opens_something(request):
             response: web.StreamResponse = self._html(companionpage.message_page(
                 "Too many requests", "Wait a minute, then try again. To check in now, use the desk (F5)."), 429)
             response.headers["Retry-After"] = "60"
@@ -156,6 +156,17 @@ class CompanionServer:
         response.headers.update(HEADERS)
         log.info("companion %s %s %s %d", client, request.method, redact(request.path), response.status)
         return response
+
+    def _opens_something(self, request: web.Request) -> bool:
+        """The worker's phone (this shift's pairing) and a responder's live link are never turned
+        away: a panic or an acknowledgement refused because others share the phone's address (a
+        campus NAT) would defeat the page. The limit is for everyone who holds no such token."""
+        token = request.match_info.get("token")
+        if not isinstance(token, str):
+            return False
+        if request.path.startswith("/p/"):
+            return companion.paired_shift(self.core.store, token) is not None
+        return request.path.startswith("/a/") and companion.linked_alarm(self.core.store, token) is not None
 
     @staticmethod
     def _html(text: str, status: int = 200) -> web.Response:

@@ -177,11 +177,28 @@ async def test_a_post_without_its_csrf_token_is_refused(phone, store, shift):
 
 async def test_the_rate_limit_holds_per_client(phone, store, shift):
     phone.server.limiter = companion.RateLimiter(burst=5, every=60)
-    token = companion.pair(store, shift)
-    statuses = [(await phone.open(f"/p/{token}"))[0].status for _ in range(7)]
-    assert statuses == [200] * 5 + [429, 429]
-    response, _ = await phone.open(f"/p/{token}")
+    companion.pair(store, shift)
+    statuses = [(await phone.open(f"/p/{'x' * 32}"))[0].status for _ in range(7)]
+    assert statuses == [404] * 5 + [429, 429]
+    response, _ = await phone.open("/p/another-guess-at-the-token")
     assert response.headers["Retry-After"] == "60" and response.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_the_paired_phone_and_a_live_link_are_served_when_their_address_is_over_the_limit(
+        phone, store, shift):
+    """Others behind the same address (a campus NAT) used up its requests: the worker's panic
+    and a responder's acknowledgement still go through."""
+    token = companion.pair(store, shift)
+    phone.server.limiter = companion.RateLimiter(burst=3, every=600)
+    for _ in range(5):
+        await phone.open("/p/a-stranger-guessing-tokens")
+    assert (await phone.open("/p/a-stranger-guessing-tokens"))[0].status == 429
+    response, _ = await phone.post(f"/p/{token}/panic", {}, page=(await phone.open(f"/p/{token}/panic"))[1])
+    assert response.status == 303 and events(store, "panic")
+    _, _, body = phone.core.alarm_message(shift, 0)
+    link = re.search(r"http://127\.0\.0\.1:8443(/a/[\w-]+)", body).group(1)
+    response, _ = await phone.post(link, {"who": "Jo Marsh, security"}, page=(await phone.open(link))[1])
+    assert response.status == 303 and events(store, "acknowledged")
 
 
 def test_the_limiter_refills_with_time_and_forgets_old_clients():
