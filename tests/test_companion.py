@@ -288,6 +288,12 @@ def test_a_site_file_companion_section_is_read_and_checked(tmp_path):
     assert config is None and len(found) >= 3
     config, found = problems('[companion]\naddress = "0.0.0.0"\n')
     assert config is None and any("give url" in f for f in found)
+    for url in ("http://desk.example:8443/?a=b", "http://desk.example#x", "http://desk.example/desk",
+                'http://desk.example/"><b>', "http://:8443", "http://desk.example:port", "http://a@evil.example"):
+        config, found = problems(f"[companion]\naddress = '0.0.0.0'\ninsecure_http = true\nurl = '{url}'\n")
+        assert config is None and any("scheme, name and port only" in f for f in found), url
+    config, found = problems('[companion]\naddress = "0.0.0.0"\ninsecure_http = true\nurl = "http://desk.example:80/"\n')
+    assert config is not None and config.base_url == "http://desk.example:80"
 
 
 def test_the_certificate_is_checked_readable_matching_and_in_date(tmp_path):
