@@ -112,9 +112,26 @@ def read_companion(root: "Section", site_path: Callable[[str], str],
         if not url.startswith(scheme) or len(url) <= len(scheme):
             sec.error("url", f"'{url}' must start with {scheme} ({'a certificate is' if tls else 'no certificate is'}"
                              " set)")
+        elif _not_a_site_address(url):
+            # The pairing and alarm links are this plus /p/<token>: a path, a query or a fragment
+            # (everything after # never reaches the desk) would make every code a dead link.
+            sec.error("url", f"{url!r} must be the scheme, name and port only (e.g. "
+                             "https://desk-3.library.example.org:8443): no path, ?, #, spaces or quotes")
     if sum(p.is_error for p in sec.src.problems) > problems_before:
         return None
     return CompanionConfig(address, port, certificate, key, insecure, url)
+
+
+def _not_a_site_address(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return True
+    return (not parts.hostname or parts.path not in ("", "/") or bool(parts.query) or "#" in url
+            or "@" in parts.netloc or any(c.isspace() or c in "\"'<>\\" for c in url))
 
 
 def _unreadable(path: str) -> str:

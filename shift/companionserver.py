@@ -24,6 +24,7 @@ from aiohttp import web
 
 from shift import companion, companionpage
 from shift.desk import Said
+from shift.text import printable
 
 if TYPE_CHECKING:
     from shift.companionconfig import CompanionConfig
@@ -62,8 +63,9 @@ class _Answer(Exception):
 
 
 def redact(path: str) -> str:
-    """A path for the log: anything that looks like a token replaced."""
-    return _TOKENISH.sub("<token>", path)[:200]
+    """A path for the log: anything that looks like a token replaced, and control characters
+    shown as symbols (an encoded CR LF in a path would otherwise forge a line of the log)."""
+    return printable(_TOKENISH.sub("<token>", path))[:200]
 
 
 class CompanionServer:
@@ -127,7 +129,7 @@ class CompanionServer:
     async def _guard(self, request: web.Request,
                      handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
         client = request.remote or "?"
-        if not self.limiter.allow(client, time.monotonic()):
+        if not self.limiter.allow(client, time.monotonic()) and not self._opens_something(request):
             response: web.StreamResponse = self._html(companionpage.message_page(
                 "Too many requests", "Wait a minute, then try again. To check in now, use the desk (F5)."), 429)
             response.headers["Retry-After"] = "60"
@@ -154,6 +156,17 @@ class CompanionServer:
         response.headers.update(HEADERS)
         log.info("companion %s %s %s %d", client, request.method, redact(request.path), response.status)
         return response
+
+    def _opens_something(self, request: web.Request) -> bool:
+        """The worker's phone (this shift's pairing) and a responder's live link are never turned
+        away: a panic or an acknowledgement refused because others share the phone's address (a
+        campus NAT) would defeat the page. The limit is for everyone who holds no such token."""
+        token = request.match_info.get("token")
+        if not isinstance(token, str):
+            return False
+        if request.path.startswith("/p/"):
+            return companion.paired_shift(self.core.store, token) is not None
+        return request.path.startswith("/a/") and companion.linked_alarm(self.core.store, token) is not None
 
     @staticmethod
     def _html(text: str, status: int = 200) -> web.Response:

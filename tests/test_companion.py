@@ -177,11 +177,28 @@ async def test_a_post_without_its_csrf_token_is_refused(phone, store, shift):
 
 async def test_the_rate_limit_holds_per_client(phone, store, shift):
     phone.server.limiter = companion.RateLimiter(burst=5, every=60)
-    token = companion.pair(store, shift)
-    statuses = [(await phone.open(f"/p/{token}"))[0].status for _ in range(7)]
-    assert statuses == [200] * 5 + [429, 429]
-    response, _ = await phone.open(f"/p/{token}")
+    companion.pair(store, shift)
+    statuses = [(await phone.open(f"/p/{'x' * 32}"))[0].status for _ in range(7)]
+    assert statuses == [404] * 5 + [429, 429]
+    response, _ = await phone.open("/p/another-guess-at-the-token")
     assert response.headers["Retry-After"] == "60" and response.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_the_paired_phone_and_a_live_link_are_served_when_their_address_is_over_the_limit(
+        phone, store, shift):
+    """Others behind the same address (a campus NAT) used up its requests: the worker's panic
+    and a responder's acknowledgement still go through."""
+    token = companion.pair(store, shift)
+    phone.server.limiter = companion.RateLimiter(burst=3, every=600)
+    for _ in range(5):
+        await phone.open("/p/a-stranger-guessing-tokens")
+    assert (await phone.open("/p/a-stranger-guessing-tokens"))[0].status == 429
+    response, _ = await phone.post(f"/p/{token}/panic", {}, page=(await phone.open(f"/p/{token}/panic"))[1])
+    assert response.status == 303 and events(store, "panic")
+    _, _, body = phone.core.alarm_message(shift, 0)
+    link = re.search(r"http://127\.0\.0\.1:8443(/a/[\w-]+)", body).group(1)
+    response, _ = await phone.post(link, {"who": "Jo Marsh, security"}, page=(await phone.open(link))[1])
+    assert response.status == 303 and events(store, "acknowledged")
 
 
 def test_the_limiter_refills_with_time_and_forgets_old_clients():
@@ -271,6 +288,12 @@ def test_a_site_file_companion_section_is_read_and_checked(tmp_path):
     assert config is None and len(found) >= 3
     config, found = problems('[companion]\naddress = "0.0.0.0"\n')
     assert config is None and any("give url" in f for f in found)
+    for url in ("http://desk.example:8443/?a=b", "http://desk.example#x", "http://desk.example/desk",
+                'http://desk.example/"><b>', "http://:8443", "http://desk.example:port", "http://a@evil.example"):
+        config, found = problems(f"[companion]\naddress = '0.0.0.0'\ninsecure_http = true\nurl = '{url}'\n")
+        assert config is None and any("scheme, name and port only" in f for f in found), url
+    config, found = problems('[companion]\naddress = "0.0.0.0"\ninsecure_http = true\nurl = "http://desk.example:80/"\n')
+    assert config is not None and config.base_url == "http://desk.example:80"
 
 
 def test_the_certificate_is_checked_readable_matching_and_in_date(tmp_path):
@@ -351,3 +374,13 @@ async def test_a_check_in_the_disk_refuses_is_kept_and_the_phone_says_so(phone, 
     assert phone.core.flush() == (1, 0)
     assert events(store) == [{"kind": "checkin", "detail": "", "origin": "phone"}]
     assert all_chained(store)
+
+
+async def test_a_path_with_an_encoded_line_break_is_one_line_of_the_log(phone, store, shift, caplog):
+    token = companion.pair(store, shift)
+    caplog.set_level("INFO", logger="solo_shift.companion")
+    response, _ = await phone.open(f"/p/{token}%0D%0A2026-01-01 INFO companion 10.0.0.9 POST /p/x/checkin 303")
+    assert response.status == 404
+    logged = [r.getMessage() for r in caplog.records if r.name == "solo_shift.companion"]
+    assert logged and not any("\r" in line or "\n" in line for line in logged)
+    assert token not in " ".join(logged)
