@@ -276,7 +276,7 @@ def step_done(core: "DeskCore", shift: Shift, run_id: str, step_id: str) -> "Sai
         return Said(f"NOT recorded: {exc}", False)
     core.step_completed(run.procedure.id, step.id)
     waiting = core.waiting()
-    note = f" (kept in memory at the desk: storage is failing; {waiting} waiting)" if waiting else ""
+    note = " (kept in memory at the desk: storage is failing)" if waiting else ""
     return Said(f"Done: {step.title}.{note}")
 
 

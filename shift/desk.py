@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 CHANNEL_RETEST = timedelta(minutes=10)  # an unreachable alert channel is tried again this often
 CHANNEL_MIN_GAP = timedelta(seconds=30)
+# While storage refuses writes; without a count (see DeskCore.waiting).
+WAITING_TEXT = "Entries waiting for storage: kept in memory, written when it returns"
 
 
 class Effect(NamedTuple):
@@ -147,7 +149,9 @@ class DeskCore:
         return ""
 
     def waiting(self) -> int:
-        """How many entries are held in memory until storage takes them."""
+        """How many entries are held in memory until storage takes them. Never shown as a number:
+        a duress check-in adds its alarm's rows where a check-in adds one, and someone watching
+        the screen (or the phone) must not be able to tell them apart."""
         return len(self.store.pending)
 
     def flush(self) -> tuple[int, int]:
@@ -253,7 +257,7 @@ class DeskCore:
 
     def _waiting_note(self) -> str:
         waiting = self.waiting()
-        return f" (kept in memory: storage is failing; {waiting} waiting)" if waiting else ""
+        return " (kept in memory: storage is failing)" if waiting else ""
 
     # -- the timers -----------------------------------------------------------
 

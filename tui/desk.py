@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from shift import circulation, desklog, money, prompts, tally, urgency
+from shift.desk import WAITING_TEXT
 from shift.hours import duration_text
 from shift.keymap import COMMANDS
 from shift.shifts import Shift, deadline_text, open_followups
@@ -442,10 +443,10 @@ class DeskScreen(SteadyScreen):
         line = self.query_one("#saved", Static)
         content = str(line.content)
         if waiting:
-            text = f"{waiting} entries waiting for storage: kept in memory, written when it returns"
+            text = WAITING_TEXT
             if not content.startswith("Kept in memory") and content != text:
                 line.update(text)
-        elif content.startswith("Kept in memory") or "entries waiting for storage" in content:
+        elif content.startswith("Kept in memory") or content == WAITING_TEXT:
             line.update("Storage is back: every entry kept in memory is saved.")
 
     def saved(self, text: str) -> None:
@@ -453,7 +454,7 @@ class DeskScreen(SteadyScreen):
         waiting = self.app.core.waiting()
         if waiting:  # never "Saved" for what only memory holds
             self.query_one("#saved", Static).update(
-                f"Kept in memory {at} (storage is failing; {waiting} entries waiting, written when it returns): {text}")
+                f"Kept in memory {at} (storage is failing; written when it returns): {text}")
         else:
             self.query_one("#saved", Static).update(f"Saved {at}: {text}")
 

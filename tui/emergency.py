@@ -202,7 +202,7 @@ class EmergencyScreen(RunnerScreen):
         drill = "DRILL · " if self.run.drill else ""
         waiting = self.app.core.waiting()
         # Short enough for one line at 80 columns: the whole policy is on the desk and in the README.
-        storage = f" · {waiting} waiting for storage" if waiting else ""
+        storage = " · waiting for storage" if waiting else ""  # no count: see DeskCore.waiting
         self.query_one("#emergency-clock", Static).update(
             f"{drill}Started {started:%H:%M:%S} · "
             f"{elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d} elapsed{storage}")

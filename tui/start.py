@@ -11,6 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
+from shift.desk import WAITING_TEXT
 from shift.shifts import FollowUp, deadline_text, last_handover, open_followups
 from shift.text import printable
 from tui.keybar import KeyBar
@@ -76,7 +77,7 @@ class StartShiftScreen(SteadyScreen):
         core = self.app.core
         lines = emergency_lines(self.app)
         if core.waiting():
-            lines.append(f"{core.waiting()} entries waiting for storage: kept in memory, written when it returns")
+            lines.append(WAITING_TEXT)
         found = self.query("#start-status")
         if not found:
             return  # between a recompose's removal and its new widgets (the next shift's start screen)

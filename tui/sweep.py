@@ -128,7 +128,7 @@ class SweepScreen(ModalScreen[bool]):
         box = self.query_one("#sweep-box")
         waiting = self.app.core.waiting()
         # As on the emergency screen's clock line: marks kept in memory while storage refuses them.
-        storage = f" · {waiting} waiting for storage" if waiting else ""
+        storage = " · waiting for storage" if waiting else ""  # no count: see DeskCore.waiting
         if self.started_at is None:
             box.border_title = f"Floor sweep{storage}"
             return
