@@ -120,3 +120,12 @@ def test_search_the_sample_content():
     # The exact title beats entries that mention its words in their text.
     assert search(indexed, "Loan periods")[0].entry.id == "loan-periods"
     assert search(indexed, "interlibrary loan")[0].entry.id == "interlibrary-loan"
+
+
+def test_a_symlink_loop_is_a_located_problem_not_a_crash(tmp_path):
+    (tmp_path / "loop1.toml").symlink_to(tmp_path / "loop2.toml")
+    (tmp_path / "loop2.toml").symlink_to(tmp_path / "loop1.toml")
+    write(tmp_path, "good.toml", 'kind = "policy"\ntitle = "Good"\nchecked = 2026-05-01\n')
+    entries, problems = load_knowledge(tmp_path)
+    assert [e.title for e in entries] == ["Good"]
+    assert {Path(p.file).name for p in problems} == {"loop1.toml", "loop2.toml"}
