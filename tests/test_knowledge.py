@@ -129,3 +129,14 @@ def test_a_symlink_loop_is_a_located_problem_not_a_crash(tmp_path):
     entries, problems = load_knowledge(tmp_path)
     assert [e.title for e in entries] == ["Good"]
     assert {Path(p.file).name for p in problems} == {"loop1.toml", "loop2.toml"}
+
+
+def test_typing_notice_lists_the_notices_first(tmp_path):
+    write(tmp_path, "trespass.toml", 'kind = "notice"\ntitle = "Man, grey beard"\nchecked = 2026-05-01\n'
+                                     'from = 2026-04-20\nuntil = 2027-04-20\nincident = "abc"\n')
+    write(tmp_path, "signs.toml", ENTRY.format(title="Signs", tags='"x"', body="put up a notice on the door"))
+    write(tmp_path, "fines.toml", 'kind = "policy"\ntitle = "Fines"\nchecked = 2026-05-01\n')
+    entries, _ = load_knowledge(tmp_path)
+    assert [h.entry.id for h in search(index(entries), "notice")] == ["trespass", "signs"]
+    assert [h.entry.id for h in search(index(entries), "notices")][0] == "trespass"
+    assert [h.entry.id for h in search(index(entries), "policy")] == ["fines"]
