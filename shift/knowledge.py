@@ -203,7 +203,8 @@ def load_knowledge(directory: Path) -> tuple[list[Entry], list[Problem]]:
 
 
 def review_problems(entries: list[Entry], today: date, categories: set[str] | None) -> list[Problem]:
-    """What `check` says beyond the format: old entries, expired notices, an unknown statistics type."""
+    """What `check` says beyond the format: old entries (or checked on a day still to come), expired
+    notices, an unknown statistics type."""
     found = []
     for entry in entries:
         def problem(key: str, message: str, severity: str = "error", entry: Entry = entry) -> Problem:
@@ -212,6 +213,10 @@ def review_problems(entries: list[Entry], today: date, categories: set[str] | No
         if entry.is_old(today):
             found.append(problem("checked", f"last checked {entry.checked}, more than a year ago: confirm it is "
                                             "still right, then set checked = <today's date>", "warning"))
+        elif entry.checked is not None and entry.checked > today:
+            # A typo (2062 for 2026) would otherwise keep the entry from ever being flagged old.
+            found.append(problem("checked", f"{entry.checked} is after today: nobody has checked it yet; "
+                                            "put the day it was really checked", "warning"))
         if entry.expired(today):
             found.append(problem("until", f"notice ended on {entry.until}: no longer shown at the desk; "
                                           "delete the file", "warning"))

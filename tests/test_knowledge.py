@@ -140,3 +140,12 @@ def test_typing_notice_lists_the_notices_first(tmp_path):
     assert [h.entry.id for h in search(index(entries), "notice")] == ["trespass", "signs"]
     assert [h.entry.id for h in search(index(entries), "notices")][0] == "trespass"
     assert [h.entry.id for h in search(index(entries), "policy")] == ["fines"]
+
+
+def test_check_warns_about_a_checked_date_still_to_come(tmp_path):
+    write(tmp_path, "typo.toml", 'kind = "policy"\ntitle = "Typo"\nchecked = 2062-05-01\n')
+    entries, _ = load_knowledge(tmp_path)
+    found = review_problems(entries, TODAY, None)
+    assert [(p.line, p.where, p.severity) for p in found] == [(3, "checked", "warning")]
+    assert "2062-05-01 is after today" in found[0].message
+    assert review_problems(entries, date(2062, 5, 1), None) == []
