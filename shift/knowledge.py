@@ -16,6 +16,7 @@ from pathlib import Path
 
 from shift.alertconfig import is_address
 from shift.problems import Problem, display_path
+from shift.text import printable
 from shift.tomlsrc import Section, Source
 
 KINDS = {"referral": "Referral", "answer": "Ready answer", "policy": "Policy", "notice": "Notice"}
@@ -249,7 +250,7 @@ def read_levels(entries: list[Entry]) -> dict[int, str]:
     for line in (entry.body.splitlines() if entry else []):
         level = _LEVEL_LINE.match(line)
         if level:
-            found[int(level.group(1))] = level.group(2).strip()
+            found[int(level.group(1))] = printable(level.group(2).strip())  # shown on the desk's line
     return found
 
 

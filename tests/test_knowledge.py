@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from shift.check import run_check
-from shift.knowledge import load_entry_file, load_knowledge, review_problems, shown
+from shift.knowledge import load_entry_file, load_knowledge, read_levels, review_problems, shown
 from shift.knowledgesearch import index, one_slip, search
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,3 +149,10 @@ def test_check_warns_about_a_checked_date_still_to_come(tmp_path):
     assert [(p.line, p.where, p.severity) for p in found] == [(3, "checked", "warning")]
     assert "2062-05-01 is after today" in found[0].message
     assert review_problems(entries, date(2062, 5, 1), None) == []
+
+
+def test_a_read_level_definition_shows_an_escape_as_a_symbol(tmp_path):
+    write(tmp_path, "read-scale.toml", 'kind = "answer"\ntitle = "READ"\nchecked = 2026-05-01\n'
+                                       'body = "3  Some \\u001b[5mtime"\n')
+    entries, _ = load_knowledge(tmp_path)
+    assert read_levels(entries) == {3: "Some ␛[5mtime"}

@@ -103,3 +103,17 @@ async def test_the_read_prefix_shows_its_definition_and_question_mark_lists_all_
         await pilot.press("question_mark")  # no READ level typed: ? is help, as everywhere
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_escape_sequences_in_an_entry_are_shown_never_sent_to_the_terminal(store, site, shift, tmp_path):
+    (tmp_path / "esc.toml").write_text(
+        'kind = "notice"\ntitle = "Person"\nchecked = 2026-05-01\nfrom = 2026-01-01\nuntil = 2099-01-01\n'
+        'incident = "abc"\nconditions = "Call \\u001b]0;TITLE\\u0007 security"\n'
+        'body = """\nLine one \\u001b[2J\\u001b[H cleared?\nLine two"""\n', encoding="utf-8")
+    app = SoloShiftApp(store, site, knowledge_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"person", "enter")
+        await pilot.pause()
+        assert shown(app, "#entry-body") == "Line one ␛[2J␛[H cleared?\nLine two"
+        assert "Call ␛]0;TITLE␇ security" in shown(app, "#entry-notice")
+        assert "\x1b" not in shown(app, "#entry-body") + shown(app, "#entry-notice")

@@ -182,10 +182,11 @@ class EntryScreen(ModalScreen["TallyEntry | None"]):
                 if entry.contact:
                     yield Static(entry.contact_text(), id="entry-contact", markup=False)
                 if entry.kind == "notice":
-                    yield Static(f"From {entry.starts} until {entry.until}\n{entry.conditions}",
+                    yield Static(f"From {entry.starts} until {entry.until}\n{printable(entry.conditions)}",
                                  id="entry-notice", markup=False)
                 if entry.body.strip():
-                    yield Static(entry.body.strip(), id="entry-body", markup=False)
+                    # An escape in the file shows as ␛, never reaching the terminal as a sequence.
+                    yield Static(printable(entry.body.strip(), keep_newlines=True), id="entry-body", markup=False)
             yield Static("", id="entry-said", markup=False)
             yield Static("", id="entry-keys", classes="note", markup=False)
 
