@@ -53,7 +53,11 @@ async def test_a_typo_finds_microfilm_and_esc_logs_nothing(store, site, shift):
         assert first_result(app).startswith("Microfilm and microfiche readers")
         await pilot.press("enter")
         await pilot.pause()
-        assert "thread the reel" in shown(app, "#entry-body")
+        body = shown(app, "#entry-body")
+        # Lines the coordinator wrapped by hand are joined, so the text wraps cleanly at 80 columns;
+        # numbered steps still start their own lines.
+        assert "fiche: slide it into the carrier, text upside down." in body
+        assert "\n2. Film: thread the reel" in body
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert isinstance(app.screen, DeskScreen) and tallies(store) == []
@@ -114,6 +118,16 @@ async def test_escape_sequences_in_an_entry_are_shown_never_sent_to_the_terminal
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("slash", *"person", "enter")
         await pilot.pause()
-        assert shown(app, "#entry-body") == "Line one ␛[2J␛[H cleared?\nLine two"
+        assert shown(app, "#entry-body") == "Line one ␛[2J␛[H cleared? Line two"
         assert "Call ␛]0;TITLE␇ security" in shown(app, "#entry-notice")
         assert "\x1b" not in shown(app, "#entry-body") + shown(app, "#entry-notice")
+
+
+async def test_the_read_scale_entry_keeps_one_line_per_level(store, site, shift):
+    app = SoloShiftApp(store, site, knowledge_dir=KNOWLEDGE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"read scale", "enter")
+        await pilot.pause()
+        lines = shown(app, "#entry-body").splitlines()
+        assert "3  Some time and ready-reference sources; minimal instruction." in lines
+        assert sum(line[:1] in "123456" and line[1:3] == "  " for line in lines) == 6

@@ -25,7 +25,7 @@ from shift.knowledge import Entry, load_knowledge, log_note, read_levels, shown
 from shift.knowledgesearch import index, search
 from shift.shifts import Shift
 from shift.tally import TallyEntry
-from shift.text import printable
+from shift.text import printable, reflow
 from tui.bindings import command_binding
 
 RESULT_ROWS = 12
@@ -182,11 +182,12 @@ class EntryScreen(ModalScreen["TallyEntry | None"]):
                 if entry.contact:
                     yield Static(entry.contact_text(), id="entry-contact", markup=False)
                 if entry.kind == "notice":
-                    yield Static(f"From {entry.starts} until {entry.until}\n{printable(entry.conditions)}",
+                    yield Static(f"From {entry.starts} until {entry.until}\n{printable(reflow(entry.conditions), keep_newlines=True)}",
                                  id="entry-notice", markup=False)
                 if entry.body.strip():
-                    # An escape in the file shows as ␛, never reaching the terminal as a sequence.
-                    yield Static(printable(entry.body.strip(), keep_newlines=True), id="entry-body", markup=False)
+                    # Lines wrapped by hand in the file are joined, so the text wraps cleanly at any width;
+                    # an escape in it shows as ␛, never reaching the terminal as a sequence.
+                    yield Static(printable(reflow(entry.body), keep_newlines=True), id="entry-body", markup=False)
             yield Static("", id="entry-said", markup=False)
             yield Static("", id="entry-keys", classes="note", markup=False)
 
