@@ -131,3 +131,20 @@ async def test_the_read_scale_entry_keeps_one_line_per_level(store, site, shift)
         lines = shown(app, "#entry-body").splitlines()
         assert "3  Some time and ready-reference sources; minimal instruction." in lines
         assert sum(line[:1] in "123456" and line[1:3] == "  " for line in lines) == 6
+
+
+async def test_a_read_level_on_a_type_the_site_does_not_score_is_said_not_kept(store, site, shift):
+    assert not site.tally.category("circulation").read  # the loan periods policy logs circulation
+    app = SoloShiftApp(store, site, knowledge_dir=KNOWLEDGE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"loan periods", "enter")
+        await pilot.pause()
+        assert "READ level" not in shown(app, "#entry-keys")
+        await pilot.press("4")
+        keys = shown(app, "#entry-keys")
+        assert "READ 4 not kept: Circulation questions are not scored" in keys
+        assert "Several resources" not in keys
+        await pilot.press("p")
+        await pilot.pause()
+        assert tallies(store) == [{"category": "circulation", "channel": "phone", "read_level": None,
+                                   "note": "answered with: Loan periods"}]

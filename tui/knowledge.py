@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from shift import copyout, problemreports
+from shift import copyout, problemreports, tally
 from shift.knowledge import Entry, load_knowledge, log_note, read_levels, shown
 from shift.knowledgesearch import index, search
 from shift.shifts import Shift
@@ -214,8 +214,15 @@ class EntryScreen(ModalScreen["TallyEntry | None"]):
         category = config.category(self.entry.tally)
         name = category.name if category else self.entry.tally
         lines = [f"Log this question as {name}: " + " · ".join(keys)]
-        if self.read_level is not None:
+        # A type the site does not score keeps no READ level: said as the desk says it, never a
+        # definition that looks as if the level will be logged.
+        _, not_kept = tally.read_level_kept(config, self.entry.tally, self.read_level)
+        if not_kept:
+            lines.append(f"{not_kept} · Esc back")
+        elif self.read_level is not None:
             lines.append(f"READ {self.read_level}: {self.levels.get(self.read_level, '')}".rstrip(": "))
+        elif category is not None and not category.read:
+            lines.append("Esc back")
         else:
             lines.append("1-6 first for a READ level · Esc back")
         if others:
