@@ -1,8 +1,8 @@
 """Finding a desk-knowledge entry from a few typed letters.
 
 Every word typed must match a word of the entry, in its title, tags or text (contact details
-count as text, the kind of entry as a tag). A word matches exactly, as the start of a word ("acces" finds "accessibility"),
-or, from four letters on, with one slip: a letter missing, extra, wrong or two swapped
+count as text, the kind of entry as a tag). A word matches exactly, as the start of a word
+("acces" finds "accessibility"), or, from four letters on, with one slip: a letter missing, extra, wrong or two swapped
 ("microflim" finds "microfilm"). Where it matches counts: title 3, tags 2, text 1, summed over
 the three, so an entry about the thing beats one that mentions it; an exact word counts more
 than a start, a start more than a slip.

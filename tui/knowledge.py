@@ -182,7 +182,8 @@ class EntryScreen(ModalScreen["TallyEntry | None"]):
                 if entry.contact:
                     yield Static(entry.contact_text(), id="entry-contact", markup=False)
                 if entry.kind == "notice":
-                    yield Static(f"From {entry.starts} until {entry.until}\n{printable(reflow(entry.conditions), keep_newlines=True)}",
+                    conditions = printable(reflow(entry.conditions), keep_newlines=True)
+                    yield Static(f"From {entry.starts} until {entry.until}\n{conditions}",
                                  id="entry-notice", markup=False)
                 if entry.body.strip():
                     # Lines wrapped by hand in the file are joined, so the text wraps cleanly at any width;
