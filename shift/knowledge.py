@@ -16,6 +16,7 @@ from pathlib import Path
 
 from shift.alertconfig import is_address
 from shift.problems import Problem, display_path
+from shift.text import printable
 from shift.tomlsrc import Section, Source
 
 KINDS = {"referral": "Referral", "answer": "Ready answer", "policy": "Policy", "notice": "Notice"}
@@ -203,7 +204,8 @@ def load_knowledge(directory: Path) -> tuple[list[Entry], list[Problem]]:
 
 
 def review_problems(entries: list[Entry], today: date, categories: set[str] | None) -> list[Problem]:
-    """What `check` says beyond the format: old entries, expired notices, an unknown statistics type."""
+    """What `check` says beyond the format: old entries (or checked on a day still to come), expired
+    notices, an unknown statistics type."""
     found = []
     for entry in entries:
         def problem(key: str, message: str, severity: str = "error", entry: Entry = entry) -> Problem:
@@ -212,6 +214,10 @@ def review_problems(entries: list[Entry], today: date, categories: set[str] | No
         if entry.is_old(today):
             found.append(problem("checked", f"last checked {entry.checked}, more than a year ago: confirm it is "
                                             "still right, then set checked = <today's date>", "warning"))
+        elif entry.checked is not None and entry.checked > today:
+            # A typo (2062 for 2026) would otherwise keep the entry from ever being flagged old.
+            found.append(problem("checked", f"{entry.checked} is after today: nobody has checked it yet; "
+                                            "put the day it was really checked", "warning"))
         if entry.expired(today):
             found.append(problem("until", f"notice ended on {entry.until}: no longer shown at the desk; "
                                           "delete the file", "warning"))
@@ -244,7 +250,7 @@ def read_levels(entries: list[Entry]) -> dict[int, str]:
     for line in (entry.body.splitlines() if entry else []):
         level = _LEVEL_LINE.match(line)
         if level:
-            found[int(level.group(1))] = level.group(2).strip()
+            found[int(level.group(1))] = printable(level.group(2).strip())  # shown on the desk's line
     return found
 
 

@@ -1,8 +1,8 @@
 """Finding a desk-knowledge entry from a few typed letters.
 
 Every word typed must match a word of the entry, in its title, tags or text (contact details
-count as text). A word matches exactly, as the start of a word ("acces" finds "accessibility"),
-or, from four letters on, with one slip: a letter missing, extra, wrong or two swapped
+count as text, the kind of entry as a tag). A word matches exactly, as the start of a word
+("acces" finds "accessibility"), or, from four letters on, with one slip: a letter missing, extra, wrong or two swapped
 ("microflim" finds "microfilm"). Where it matches counts: title 3, tags 2, text 1, summed over
 the three, so an entry about the thing beats one that mentions it; an exact word counts more
 than a start, a start more than a slip.
@@ -73,7 +73,10 @@ def index(entries: list[Entry]) -> list[_Indexed]:
     out = []
     for e in entries:
         text = " ".join([e.body, e.conditions, *(t for _, t in e.contact)])
-        out.append(_Indexed(e, (frozenset(words(e.title)), frozenset(words(" ".join(e.tags))),
+        # Its kind counts as a tag, so "notice" lists the notices (knowledge/README.md says to type
+        # it) ahead of entries that only mention the word, and "policy" the policies.
+        tags = " ".join([*e.tags, e.kind_name])
+        out.append(_Indexed(e, (frozenset(words(e.title)), frozenset(words(tags)),
                                 frozenset(words(text)))))
     return out
 

@@ -25,5 +25,6 @@ def display_path(path: Path) -> str:
     """Paths relative to the working directory when they are inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
+        # Not inside it, or it cannot be resolved (a symlink loop): the path as given still names it.
         return str(path)

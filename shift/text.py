@@ -25,12 +25,14 @@ def not_a_formula(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
+# A list item: "- ", "* ", "• ", "1. ", "1) ", or a digit then two blanks ("3  Some time…", a
+# scale's levels as the READ scale entry lists them).
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|\d\s)\s")
 
 
 def reflow(text: str) -> str:
     """Text a coordinator wrapped by hand in a file, as paragraphs the screen can wrap itself:
-    lines of a paragraph are joined; blank lines and list items ("- ", "1. ") still break."""
+    lines of a paragraph are joined; blank lines and list items ("- ", "1. ", "1  ") still break."""
     paragraphs = []
     for block in re.split(r"\n\s*\n", text.strip()):
         lines: list[str] = []

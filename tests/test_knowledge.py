@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from shift.check import run_check
-from shift.knowledge import load_entry_file, load_knowledge, review_problems, shown
+from shift.knowledge import load_entry_file, load_knowledge, read_levels, review_problems, shown
 from shift.knowledgesearch import index, one_slip, search
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,3 +120,39 @@ def test_search_the_sample_content():
     # The exact title beats entries that mention its words in their text.
     assert search(indexed, "Loan periods")[0].entry.id == "loan-periods"
     assert search(indexed, "interlibrary loan")[0].entry.id == "interlibrary-loan"
+
+
+def test_a_symlink_loop_is_a_located_problem_not_a_crash(tmp_path):
+    (tmp_path / "loop1.toml").symlink_to(tmp_path / "loop2.toml")
+    (tmp_path / "loop2.toml").symlink_to(tmp_path / "loop1.toml")
+    write(tmp_path, "good.toml", 'kind = "policy"\ntitle = "Good"\nchecked = 2026-05-01\n')
+    entries, problems = load_knowledge(tmp_path)
+    assert [e.title for e in entries] == ["Good"]
+    assert {Path(p.file).name for p in problems} == {"loop1.toml", "loop2.toml"}
+
+
+def test_typing_notice_lists_the_notices_first(tmp_path):
+    write(tmp_path, "trespass.toml", 'kind = "notice"\ntitle = "Man, grey beard"\nchecked = 2026-05-01\n'
+                                     'from = 2026-04-20\nuntil = 2027-04-20\nincident = "abc"\n')
+    write(tmp_path, "signs.toml", ENTRY.format(title="Signs", tags='"x"', body="put up a notice on the door"))
+    write(tmp_path, "fines.toml", 'kind = "policy"\ntitle = "Fines"\nchecked = 2026-05-01\n')
+    entries, _ = load_knowledge(tmp_path)
+    assert [h.entry.id for h in search(index(entries), "notice")] == ["trespass", "signs"]
+    assert [h.entry.id for h in search(index(entries), "notices")][0] == "trespass"
+    assert [h.entry.id for h in search(index(entries), "policy")] == ["fines"]
+
+
+def test_check_warns_about_a_checked_date_still_to_come(tmp_path):
+    write(tmp_path, "typo.toml", 'kind = "policy"\ntitle = "Typo"\nchecked = 2062-05-01\n')
+    entries, _ = load_knowledge(tmp_path)
+    found = review_problems(entries, TODAY, None)
+    assert [(p.line, p.where, p.severity) for p in found] == [(3, "checked", "warning")]
+    assert "2062-05-01 is after today" in found[0].message
+    assert review_problems(entries, date(2062, 5, 1), None) == []
+
+
+def test_a_read_level_definition_shows_an_escape_as_a_symbol(tmp_path):
+    write(tmp_path, "read-scale.toml", 'kind = "answer"\ntitle = "READ"\nchecked = 2026-05-01\n'
+                                       'body = "3  Some \\u001b[5mtime"\n')
+    entries, _ = load_knowledge(tmp_path)
+    assert read_levels(entries) == {3: "Some ␛[5mtime"}

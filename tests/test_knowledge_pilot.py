@@ -53,7 +53,11 @@ async def test_a_typo_finds_microfilm_and_esc_logs_nothing(store, site, shift):
         assert first_result(app).startswith("Microfilm and microfiche readers")
         await pilot.press("enter")
         await pilot.pause()
-        assert "thread the reel" in shown(app, "#entry-body")
+        body = shown(app, "#entry-body")
+        # Lines the coordinator wrapped by hand are joined, so the text wraps cleanly at 80 columns;
+        # numbered steps still start their own lines.
+        assert "fiche: slide it into the carrier, text upside down." in body
+        assert "\n2. Film: thread the reel" in body
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert isinstance(app.screen, DeskScreen) and tallies(store) == []
@@ -103,3 +107,44 @@ async def test_the_read_prefix_shows_its_definition_and_question_mark_lists_all_
         await pilot.press("question_mark")  # no READ level typed: ? is help, as everywhere
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_escape_sequences_in_an_entry_are_shown_never_sent_to_the_terminal(store, site, shift, tmp_path):
+    (tmp_path / "esc.toml").write_text(
+        'kind = "notice"\ntitle = "Person"\nchecked = 2026-05-01\nfrom = 2026-01-01\nuntil = 2099-01-01\n'
+        'incident = "abc"\nconditions = "Call \\u001b]0;TITLE\\u0007 security"\n'
+        'body = """\nLine one \\u001b[2J\\u001b[H cleared?\nLine two"""\n', encoding="utf-8")
+    app = SoloShiftApp(store, site, knowledge_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"person", "enter")
+        await pilot.pause()
+        assert shown(app, "#entry-body") == "Line one ␛[2J␛[H cleared? Line two"
+        assert "Call ␛]0;TITLE␇ security" in shown(app, "#entry-notice")
+        assert "\x1b" not in shown(app, "#entry-body") + shown(app, "#entry-notice")
+
+
+async def test_the_read_scale_entry_keeps_one_line_per_level(store, site, shift):
+    app = SoloShiftApp(store, site, knowledge_dir=KNOWLEDGE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"read scale", "enter")
+        await pilot.pause()
+        lines = shown(app, "#entry-body").splitlines()
+        assert "3  Some time and ready-reference sources; minimal instruction." in lines
+        assert sum(line[:1] in "123456" and line[1:3] == "  " for line in lines) == 6
+
+
+async def test_a_read_level_on_a_type_the_site_does_not_score_is_said_not_kept(store, site, shift):
+    assert not site.tally.category("circulation").read  # the loan periods policy logs circulation
+    app = SoloShiftApp(store, site, knowledge_dir=KNOWLEDGE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"loan periods", "enter")
+        await pilot.pause()
+        assert "READ level" not in shown(app, "#entry-keys")
+        await pilot.press("4")
+        keys = shown(app, "#entry-keys")
+        assert "READ 4 not kept: Circulation questions are not scored" in keys
+        assert "Several resources" not in keys
+        await pilot.press("p")
+        await pilot.pause()
+        assert tallies(store) == [{"category": "circulation", "channel": "phone", "read_level": None,
+                                   "note": "answered with: Loan periods"}]

@@ -303,3 +303,10 @@ def test_hand_wrapped_instructions_are_reflowed_keeping_paragraphs_and_lists():
             "Then:\n- lock the doors\n- check\n  the lifts\n1. call security\n")
     assert reflow(text) == ("Read the announcement over the PA, slowly and clearly.\n\n"
                             "Then:\n- lock the doors\n- check the lifts\n1. call security")
+
+
+def test_reflow_keeps_a_scale_of_numbered_levels_but_joins_a_line_starting_with_a_number():
+    from shift.text import reflow
+
+    assert reflow("1  Under 5 minutes.\n2  A little knowledge.") == "1  Under 5 minutes.\n2  A little knowledge."
+    assert reflow("Wait for\n15 minutes.") == "Wait for 15 minutes."

@@ -20,12 +20,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from shift import copyout, problemreports
+from shift import copyout, problemreports, tally
 from shift.knowledge import Entry, load_knowledge, log_note, read_levels, shown
 from shift.knowledgesearch import index, search
 from shift.shifts import Shift
 from shift.tally import TallyEntry
-from shift.text import printable
+from shift.text import printable, reflow
 from tui.bindings import command_binding
 
 RESULT_ROWS = 12
@@ -182,10 +182,13 @@ class EntryScreen(ModalScreen["TallyEntry | None"]):
                 if entry.contact:
                     yield Static(entry.contact_text(), id="entry-contact", markup=False)
                 if entry.kind == "notice":
-                    yield Static(f"From {entry.starts} until {entry.until}\n{entry.conditions}",
+                    conditions = printable(reflow(entry.conditions), keep_newlines=True)
+                    yield Static(f"From {entry.starts} until {entry.until}\n{conditions}",
                                  id="entry-notice", markup=False)
                 if entry.body.strip():
-                    yield Static(entry.body.strip(), id="entry-body", markup=False)
+                    # Lines wrapped by hand in the file are joined, so the text wraps cleanly at any width;
+                    # an escape in it shows as ␛, never reaching the terminal as a sequence.
+                    yield Static(printable(reflow(entry.body), keep_newlines=True), id="entry-body", markup=False)
             yield Static("", id="entry-said", markup=False)
             yield Static("", id="entry-keys", classes="note", markup=False)
 
@@ -212,8 +215,15 @@ class EntryScreen(ModalScreen["TallyEntry | None"]):
         category = config.category(self.entry.tally)
         name = category.name if category else self.entry.tally
         lines = [f"Log this question as {name}: " + " · ".join(keys)]
-        if self.read_level is not None:
+        # A type the site does not score keeps no READ level: said as the desk says it, never a
+        # definition that looks as if the level will be logged.
+        _, not_kept = tally.read_level_kept(config, self.entry.tally, self.read_level)
+        if not_kept:
+            lines.append(f"{not_kept} · Esc back")
+        elif self.read_level is not None:
             lines.append(f"READ {self.read_level}: {self.levels.get(self.read_level, '')}".rstrip(": "))
+        elif category is not None and not category.read:
+            lines.append("Esc back")
         else:
             lines.append("1-6 first for a READ level · Esc back")
         if others:
