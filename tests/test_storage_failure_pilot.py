@@ -475,3 +475,29 @@ async def test_a_tally_and_an_incident_confirmed_while_storage_fails_land_once_e
     assert len(store.rows("SELECT * FROM tallies")) == 1
     assert len(store.rows("SELECT * FROM followups WHERE incident_id = ?", (incident["id"],))) == 4
     assert len(open_followups(store)) == 4  # once each: the waiting ones are gone from memory
+
+
+@pytest.mark.parametrize("condition", ["read-only", "locked"])
+def test_a_duress_check_in_reads_as_a_check_in_while_storage_fails(tmp_path, full_site, clock, condition):
+    """With storage failing a duress check-in keeps more rows waiting (its alarm's) than a
+    check-in: what the desk and the phone say must not show the difference."""
+    from shift.desk import WAITING_TEXT, DeskCore
+
+    site = full_site._replace(email=None, tasks=(), checkins=full_site.checkins._replace(duress_code="7319"))
+    said, waiting = {}, {}
+    for code in ("", "7319"):
+        store = Store.open(tmp_path / f"desk-{code or 'normal'}.db", clock=clock)
+        try:
+            core = DeskCore(store, site, clock)
+            core.start_shift("Sam", "main")
+            with CONDITIONS[condition](store):
+                first = core.check_in(code).text
+                core.tick(clock.now())  # the duress alarm's chain starts: its rows kept waiting too
+                said[code] = (first, core.check_in("").text)
+                waiting[code] = core.waiting()
+        finally:
+            store.close()
+    assert waiting["7319"] > waiting[""]  # the difference is there, in memory
+    assert said[""] == said["7319"]  # and not in what is said
+    assert said[""][1].endswith("(kept in memory: storage is failing)")
+    assert not any(ch.isdigit() for ch in WAITING_TEXT)  # the desk's line while entries wait
