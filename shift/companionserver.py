@@ -46,6 +46,10 @@ MAX_FORM = 4096  # bytes: the largest form is a name and a code
 _TOKENISH = re.compile(r"[A-Za-z0-9_-]{16,}")
 
 
+# A form whose CSRF token is not this run's (loaded before the desk restarted, or made elsewhere).
+STALE_FORM = Said("Nothing was recorded: the page was out of date (the desk may have restarted). "
+                  "It is fresh now: press again.", False)
+
 class Changed(NamedTuple):
     """What the desk is told after an action from the companion."""
 
@@ -182,14 +186,16 @@ class CompanionServer:
             raise self._not_found()
         return token, shift
 
-    async def _form(self, request: web.Request, token: str) -> dict[str, str]:
-        """The form's fields, once its CSRF token is right; 403 (a plain page) otherwise."""
+    async def _form(self, request: web.Request, token: str, again: str) -> dict[str, str]:
+        """The form's fields, once its CSRF token is right. Otherwise nothing is done and the
+        form is opened afresh at `again` (a page loaded before the desk restarted is one press
+        from working again, never a dead end), saying so on the worker's page."""
         form = await request.post()
         given = form.get("csrf")
         if not isinstance(given, str) or not companion.csrf_ok(self.secret, token, given):
-            raise _Answer(self._html(companionpage.message_page(
-                "Form expired", "This form is no longer valid (the desk restarted, or it came from elsewhere). "
-                "Open the page again and send it from there."), 403))
+            if again == f"/p/{token}":
+                again += "?said=" + self._flash(STALE_FORM, token)
+            raise _Answer(self._see(again))
         return {k: v for k, v in form.items() if isinstance(v, str)}
 
     def _flash(self, said: Said, token: str) -> str:
@@ -239,7 +245,7 @@ class CompanionServer:
 
     async def check_in(self, request: web.Request) -> web.Response:
         token, _ = self._paired(request)
-        form = await self._form(request, token)
+        form = await self._form(request, token, f"/p/{token}")
         said = companion.check_in(self.core, form.get("code", ""))
         self._after("checkin", said)
         return self._back(token, said)
@@ -250,14 +256,14 @@ class CompanionServer:
 
     async def panic(self, request: web.Request) -> web.Response:
         token, _ = self._paired(request)
-        await self._form(request, token)
+        await self._form(request, token, f"/p/{token}/panic")  # the question again: one press
         said = companion.panic(self.core)
         self._after("panic", said)
         return self._back(token, said)
 
     async def step(self, request: web.Request) -> web.Response:
         token, shift = self._paired(request)
-        form = await self._form(request, token)
+        form = await self._form(request, token, f"/p/{token}")
         said = companion.step_done(self.core, shift, form.get("run", ""), form.get("step", ""))
         self._after("step", said)
         return self._back(token, said)
@@ -278,7 +284,7 @@ class CompanionServer:
 
     async def acknowledge(self, request: web.Request) -> web.Response:
         token, _, _ = self._linked(request)
-        form = await self._form(request, token)
+        form = await self._form(request, token, f"/a/{token}")
         who = " ".join(form.get("who", "").split())[:100]
         if not who:
             said = Said("Not recorded: say who answered (a name and a role).", False)

@@ -168,11 +168,19 @@ async def test_wrong_revoked_and_ended_tokens_get_the_404_of_a_page_that_does_no
 
 
 async def test_a_post_without_its_csrf_token_is_refused(phone, store, shift):
+    """Nothing is done; the form is opened afresh (a page loaded before the desk restarted is one
+    press from working, never a dead end)."""
     token = companion.pair(store, shift)
-    for form in ({}, {"csrf": "0" * 64}, {"csrf": companion.csrf_token(b"another desk", token)}):
+    for form in ({}, {"csrf": "0" * 64}, {"csrf": companion.csrf_token(b"the desk before it restarted", token)}):
         response = await phone.client.post(f"/p/{token}/checkin", data=form, allow_redirects=False)
-        assert response.status == 403 and "Form expired" in await response.text()
+        assert response.status == 303 and response.headers["Location"].startswith(f"/p/{token}?said=")
+        response, page = await phone.open(response.headers["Location"])
+        assert "Nothing was recorded: the page was out of date" in page and csrf_of(page)
+        response = await phone.client.post(f"/p/{token}/panic", data=form, allow_redirects=False)
+        assert (response.status, response.headers["Location"]) == (303, f"/p/{token}/panic")
     assert events(store) == []
+    response, _ = await phone.post(f"/p/{token}/checkin", {"code": ""}, page)  # pressed again: works
+    assert response.status == 303 and [e["kind"] for e in events(store)] == ["checkin"]
 
 
 async def test_the_rate_limit_holds_per_client(phone, store, shift):
@@ -384,3 +392,33 @@ async def test_a_path_with_an_encoded_line_break_is_one_line_of_the_log(phone, s
     logged = [r.getMessage() for r in caplog.records if r.name == "solo_shift.companion"]
     assert logged and not any("\r" in line or "\n" in line for line in logged)
     assert token not in " ".join(logged)
+
+
+async def test_no_pairing_code_is_shown_while_the_page_is_not_served(store, full_site, shift):
+    """Another program holds the port: a code would send the token to it. The desk says why and
+    shows none; check-ins stay at the desk."""
+    import socket
+
+    from tui.app import SoloShiftApp
+    from tui.pairing import PairingScreen
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    try:
+        port = holder.getsockname()[1]
+        app = SoloShiftApp(store, full_site._replace(email=None, companion=CompanionConfig("127.0.0.1", port)))
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            for _ in range(50):
+                await pilot.pause(0.1)
+                if app.companion_problem:
+                    break
+            assert "The phone page is not being served" in app.companion_problem
+            tokens = store.rows("SELECT COUNT(*) AS n FROM companion_tokens")[0]["n"]
+            await pilot.press("ctrl+y")
+            await pilot.pause()
+            assert not isinstance(app.screen, PairingScreen)
+            assert any("No pairing code is shown" in n.message for n in app._notifications)
+            assert store.rows("SELECT COUNT(*) AS n FROM companion_tokens")[0]["n"] == tokens  # none issued
+    finally:
+        holder.close()

@@ -471,8 +471,12 @@ class SoloShiftApp(App[None]):
         try:
             await server.start()
         except (OSError, ssl.SSLError) as exc:
+            from tui.pairing import PairingScreen
+
             self.companion_problem = f"The phone page is not being served: {exc}"
             log.error("companion not started: %s", exc)
+            if isinstance(self.screen, PairingScreen):  # a code shown a moment before: taken down
+                self.screen.dismiss(None)
             self.notify(f"{self.companion_problem}. Check-ins work at the desk (F5).", severity="error",
                         markup=False, timeout=30)
 
@@ -505,8 +509,13 @@ class SoloShiftApp(App[None]):
             return
         if isinstance(self.screen, PairingScreen):
             return
+        if self.companion_problem:
+            # No code: whatever holds the address would be sent the token by the phone that scans it.
+            self.notify(f"{self.companion_problem}. No pairing code is shown. Check-ins work at the desk (F5).",
+                        severity="error", markup=False, timeout=15)
+            return
         token = companion.pair(self.store, shift)
-        self.push_screen(PairingScreen(companion.worker_url(config, token), self.companion_problem),
+        self.push_screen(PairingScreen(companion.worker_url(config, token)),
                          lambda _: self.call_later(self.toasts.sync))  # what waited shows now
         self.toasts.sync()  # toasts come down before the code is drawn: nothing covers it
 
