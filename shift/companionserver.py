@@ -13,6 +13,7 @@ Every answer forbids framing and caching; a wrong, expired or revoked token gets
 from __future__ import annotations
 
 import logging
+import math
 import re
 import secrets
 import sqlite3
@@ -135,8 +136,8 @@ class CompanionServer:
         client = request.remote or "?"
         if not self.limiter.allow(client, time.monotonic()) and not self._opens_something(request):
             response: web.StreamResponse = self._html(companionpage.message_page(
-                "Too many requests", "Wait a minute, then try again. To check in now, use the desk (F5)."), 429)
-            response.headers["Retry-After"] = "60"
+                "Too many requests", "Wait a moment, then try again. To check in now, use the desk (F5)."), 429)
+            response.headers["Retry-After"] = str(math.ceil(self.limiter.every))  # when one more is allowed
         else:
             try:
                 response = await handler(request)
