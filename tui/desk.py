@@ -38,6 +38,8 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
     bindings = [
         command_binding("tally.undo", "undo"),
         command_binding("tally.detail", "detail"),
+        # Before the rest: at 80 columns the key bar shows it (the desk's answers, found by a newcomer).
+        command_binding("knowledge.search", "knowledge"),
         command_binding("tally.clear", "clear_prefix", show=False),
         command_binding("shift.followups", "followups"),
         command_binding("shift.end", "end_shift"),
@@ -58,7 +60,6 @@ def desk_screen(site: Site) -> type["DeskScreen"]:
         command_binding("circ.scan", "circulation"),
         command_binding("money.fee", "fee"),
         command_binding("money.override", "override"),
-        command_binding("knowledge.search", "knowledge"),
     ]
     bindings += [
         # Shown in the statistics panel beside their counts, so not repeated in the footer.
