@@ -8,7 +8,12 @@ import re
 # ANSI escape in a note shows as ␛[31m instead of recolouring the terminal.
 # C1 controls (U+0080..U+009F) can also start terminal sequences. The tables are built
 # once: an export calls this for every field of every scan.
-_TABLE = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421} | {c: 0xFFFD for c in range(0x80, 0xA0)}
+# Bidirectional embeddings, overrides and isolates too: invisible, they make a terminal show text
+# in another order than it was typed (a name or a number read backwards). Letters of right-to-left
+# scripts need none of them.
+_BIDI_CONTROLS = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_TABLE = ({c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421} | {c: 0xFFFD for c in range(0x80, 0xA0)}
+          | {c: 0xFFFD for c in _BIDI_CONTROLS})
 _TABLE_KEEPING_NEWLINES = {c: v for c, v in _TABLE.items() if c != 0x0A}
 
 

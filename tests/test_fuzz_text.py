@@ -240,3 +240,11 @@ def test_a_cell_starting_with_a_tab_or_a_carriage_return_is_not_a_formula():
 
     assert [not_a_formula(c) for c in ("\t=1+1", "\r=1+1", "=1+1", "a\t=1")] == ["'\t=1+1", "'\r=1+1", "'=1+1",
                                                                                  "a\t=1"]
+
+
+def test_a_right_to_left_override_is_shown_not_obeyed_and_rtl_letters_stay():
+    """U+202E makes a terminal show what follows backwards ("Sam" + RLO + "evol" reads "Samlove"
+    reversed); a right-to-left script's own letters need no such control and are kept."""
+    assert printable("card \u202e1234\u202c ok") == "card \ufffd1234\ufffd ok"
+    assert printable("\u2067x\u2069") == "\ufffdx\ufffd"
+    assert printable("שלום مرحبا") == "שלום مرحبا"
