@@ -85,12 +85,14 @@ def recent(store: Store, config: TallyConfig, zone: ZoneInfo, shift: Shift, limi
     # Only check-ins and panics: a duress check-in is logged exactly like a normal one.
     for row in store.rows(
         """SELECT kind, at, detail, origin FROM checkin_events WHERE shift_id = ?
-           AND (kind IN ('checkin', 'duress', 'panic') OR origin = 'link') ORDER BY at DESC LIMIT ?""",
+           AND kind IN ('checkin', 'duress', 'panic', 'acknowledged') ORDER BY at DESC LIMIT ?""",
         (shift.id, limit),
     ):
-        # From the companion: "checked in from phone"; a responder's link: who answered, from where.
+        # From the companion: "checked in from phone"; an alarm answered: who, and from where (a
+        # duress alarm is never acknowledged at the desk, so this says nothing of one).
         if row["kind"] == "acknowledged":
-            lines.append(LogLine(from_iso(row["at"]), f"alarm acknowledged by {row['detail']} (alarm email link)"))
+            where = "alarm email link" if row["origin"] == "link" else "at the desk"
+            lines.append(LogLine(from_iso(row["at"]), f"alarm acknowledged by {row['detail']} ({where})"))
             continue
         where = " from phone" if row["origin"] == "phone" else ""
         lines.append(LogLine(from_iso(row["at"]),

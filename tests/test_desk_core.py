@@ -386,3 +386,16 @@ def test_a_floor_walk_begun_long_after_a_check_in_gets_its_reminders_not_an_alar
     # The deadline shown is the one enforced: reminders first, the chain only after the grace period.
     advance_to(core, clock, shift, shown.escalate_at + timedelta(minutes=1), seen)
     assert kinds(store, shift).index("reminder") < kinds(store, shift).index("escalation")
+
+
+def test_the_recent_log_says_who_acknowledged_an_alarm_and_from_where(store, full_site, clock):
+    from shift import desklog
+
+    core = DeskCore(store, full_site._replace(email=None, tasks=()), clock)
+    shift = core.start_shift("Sam", "main")
+    core.panic()
+    clock.advance(minutes=2)
+    assert core.acknowledge("Sgt. Kim, Campus Security").ok
+    lines = [line.text for line in desklog.recent(store, full_site.tally, full_site.zone, shift)]
+    assert "alarm acknowledged by Sgt. Kim, Campus Security (at the desk)" in lines
+    assert "PANIC alarm raised" in lines
