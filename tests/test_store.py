@@ -106,6 +106,15 @@ def test_append_only_triggers_refuse_update_and_delete(store, site, table):
                          "AND origin = 'u'").fetchone()[0]:
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 store.execute(f"{verb} INTO {table} ({columns}) VALUES ({marks})", tuple(again.values()))
+        # A new id on the recorded row's rowid, from the sqlite3 shell (no recursive triggers, so
+        # REPLACE's delete meets no delete trigger): it would replace the recorded row.
+        shell = sqlite3.connect(store.path, isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                shell.execute(f"{verb} INTO {table} (rowid, {columns}) VALUES (1, {marks})",
+                              tuple(({**row, "id": "a-new-id"}).values()))
+        finally:
+            shell.close()
     assert store.rows(f"SELECT * FROM {table}") == [row]
 
 
