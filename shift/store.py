@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from shift import chain
 from shift.clock import Clock, SystemClock, to_iso
-from shift.files import FileRefused, replace_file
+from shift.files import FileRefused, read_small_file, replace_file
 from shift.schema import migrate, migration_names, newer_version_message, pending, unknown
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ BUSY_TIMEOUT_MS = 250  # the longest a write may wait for another process's lock
 # desk's single-instance lock (another command that holds it for a moment).
 READ_BUSY_TIMEOUT_MS = 3000
 LOCK_WAIT_SECONDS = 3.0
+WAITING_LIMIT = 256_000_000  # rows kept through a whole offline evening fit many times over
 DEFAULT_DB = Path("data/desk.db")
 
 
@@ -337,7 +338,10 @@ class Store:
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not self.pending and not self._earlier:
             for target in waiting_paths(self.path):  # everything is in the database now
-                target.unlink(missing_ok=True)
+                try:
+                    target.unlink(missing_ok=True)
+                except OSError:
+                    pass  # another user's file in the shared temporary folder: never read (_read_waiting)
         return len(self.pending)
 
     def _written_before(self, table: str, row: dict[str, Any]) -> bool:
@@ -697,12 +701,17 @@ def _read_waiting(target: Path) -> list[tuple[str, dict[str, Any]]]:
     disk, edited by hand) is set aside under another name, and said in the desk log, so that
     it never stops the desk from starting and nothing in it is lost."""
     try:
-        found = json.loads(target.read_text(encoding="utf-8"))
+        found = json.loads(read_small_file(target, WAITING_LIMIT, own=True).decode("utf-8"))
         rows = [(table, row) for table, row in found]
         if all(isinstance(table, str) and isinstance(row, dict) for table, row in rows):
             return rows
         raise ValueError("not a list of [table, row] pairs")
     except FileNotFoundError:
+        return []
+    except FileRefused as exc:
+        # Rows from a file someone else could have written would be chained into the record as the
+        # desk's own: never read, left where it is (in a shared temporary folder it is not ours to move).
+        log.error("entries waiting for storage were not taken from %s: %s", target, exc)
         return []
     except (OSError, ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         aside = target.with_name(f"{target.name}.unreadable-{int(time.time())}")

@@ -495,3 +495,35 @@ def store_shift(store):
     from shift.shifts import open_shift
 
     return open_shift(store)
+
+
+@pytest.mark.parametrize("how", ["writable by others", "a symlink", "another user's"])
+def test_a_waiting_file_someone_else_could_have_written_is_never_taken_into_the_record(tmp_path, site, how):
+    # The waiting file's fallback is in the shared temporary folder under a name anyone can work out:
+    # rows put there by another user were chained into the record as the desk's own.
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        shift = start_shift(store, "Sam", "main")
+    forged = {"id": "11111111-2222-4333-8444-555555555555", "shift_id": shift.id,
+              "occurred_at": "2026-11-30T20:00:00Z", "recorded_at": "2026-11-30T20:00:00Z",
+              "category": "directional", "channel": "in_person", "read_level": None, "quantity": 1,
+              "note": "forged"}
+    waiting = tmp_path / "desk.db.waiting.json"
+    text = json.dumps([["tallies", forged]])
+    if how == "a symlink":
+        (tmp_path / "elsewhere.json").write_text(text)
+        waiting.symlink_to(tmp_path / "elsewhere.json")
+    else:
+        waiting.write_text(text)
+        if how == "writable by others":
+            waiting.chmod(0o666)
+        else:
+            if os.getuid() != 0:
+                pytest.skip("giving a file to another user needs root")
+            os.chown(waiting, 65534, 65534)
+    with Store.open(path) as store:
+        assert store.write_saved_waiting() == 0
+        assert store.pending == []
+        assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 0
+        record(store, site.tally, store_shift(store), "directional")  # the desk writes on as usual
+        assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 1
