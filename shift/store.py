@@ -726,8 +726,9 @@ def _read_waiting(target: Path) -> list[tuple[str, dict[str, Any]]]:
 def waiting_paths(path: Path) -> list[Path]:
     """Where rows that never reached the database wait for the next start: beside it, or, when
     that folder takes nothing, in the temporary folder under a name made from the database's path."""
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
-    return [path.with_name(path.name + ".waiting.json"),
+    real = path.resolve()  # beside the real file: every name for it (a symlink, a linked folder) finds it
+    digest = hashlib.sha256(str(real).encode()).hexdigest()[:16]
+    return [real.with_name(real.name + ".waiting.json"),
             Path(tempfile.gettempdir()) / f"solo-shift-{digest}.waiting.json"]
 
 

@@ -527,3 +527,22 @@ def test_a_waiting_file_someone_else_could_have_written_is_never_taken_into_the_
         assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 0
         record(store, site.tally, store_shift(store), "directional")  # the desk writes on as usual
         assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 1
+
+
+def test_rows_waiting_under_a_symlinked_name_are_found_by_the_real_name(tmp_path, site, monkeypatch):
+    # The lock is taken on the real file whatever name opens it; the waiting file must be found the same way.
+    real = tmp_path / "real" / "desk.db"
+    real.parent.mkdir()
+    (tmp_path / "link").mkdir()
+    named = tmp_path / "link" / "desk.db"
+    with Store.open(real) as store:
+        start_shift(store, "Sam", "main")
+    named.symlink_to(real)
+    with Store.open(named) as store:
+        monkeypatch.setattr(store, "_write", mock_refusing_write)
+        record(store, site.tally, store_shift(store), "directional")
+        assert store.save_waiting() is not None
+    monkeypatch.undo()
+    with Store.open(real) as store:
+        assert store.write_saved_waiting() == 1
+        assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 1
