@@ -670,6 +670,7 @@ def follow_the_terminal_size() -> None:
 def cmd_desk(args: argparse.Namespace) -> int:
     import logging
 
+    from shift.files import make_private
     from shift.store import StoreError, resolve_db_path
 
     try:
@@ -678,8 +679,11 @@ def cmd_desk(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     follow_the_terminal_size()
-    # Textual owns the terminal while running: log to a file beside the database.
-    logging.basicConfig(filename=resolve_db_path(args.db).with_suffix(".log"), level=logging.INFO,
+    # Textual owns the terminal while running: log to a file beside the database, readable by
+    # its owner only (a row the database refused is written there in full, card numbers and all).
+    log_file = resolve_db_path(args.db).with_suffix(".log")
+    make_private(log_file)
+    logging.basicConfig(filename=log_file, level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s")
     try:
         with store:

@@ -41,6 +41,26 @@ def read_small_file(path: Path, limit: int, own: bool = False) -> bytes:
     return data
 
 
+def make_private(path: Path, create: bool = True) -> None:
+    """Readable by its owner only: made 0600 when missing (`create`), and an existing one of
+    this user's that others could read is tightened. Quiet when it cannot be: a folder that
+    takes nothing, or a file that is not ours to change, is said by whatever opens it next."""
+    if create:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return
+        except FileExistsError:
+            pass
+        except OSError:
+            return
+    try:
+        info = path.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            os.chmod(path, info.st_mode & 0o700)
+    except OSError:
+        pass  # missing, or not ours to change
+
+
 def unused_path(folder: Path, stem: str, suffix: str) -> Path:
     """`folder/stem.suffix`, or with -2, -3 … when that name is taken (suggested names never clash)."""
     candidate = folder / f"{stem}{suffix}"

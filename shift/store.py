@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from shift import chain
 from shift.clock import Clock, SystemClock, to_iso
-from shift.files import FileRefused, read_small_file, replace_file
+from shift.files import FileRefused, make_private, read_small_file, replace_file
 from shift.schema import migrate, migration_names, newer_version_message, pending, unknown
 
 if TYPE_CHECKING:
@@ -751,19 +751,9 @@ def _make_private(path: Path) -> None:
     """The database holds card numbers and incident reports: readable by its owner only.
     A new file is made 0600 before SQLite opens it (its -wal and -shm files take the
     database's mode); an existing one of ours that others could read is tightened."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
-    except OSError:
-        return  # a folder that takes nothing: opening says so
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        try:
-            info = file.stat()
-            if info.st_uid == os.getuid() and info.st_mode & 0o077:
-                os.chmod(file, info.st_mode & 0o700)
-        except OSError:
-            pass  # missing, or not ours to change
+    make_private(path)
+    for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        make_private(side, create=False)
 
 
 def lock_path(path: Path) -> Path:
