@@ -311,10 +311,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     opened = _open_store(args, must_exist=False, busy=IMPORT_BUSY)
     if opened is None:
         return 1
-    _site, store = opened
+    site, store = opened
     with store:
         try:
-            count, problems = import_blocked(store, Path(args.file))
+            count, problems = import_blocked(store, Path(args.file), site.circulation.patron)
         except StoreError as exc:
             print(f"Not imported: {exc}", file=sys.stderr)
             return 1
