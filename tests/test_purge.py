@@ -233,3 +233,47 @@ def test_a_redacted_report_holds_no_name_or_description(history, site, clock):
 
 def test_privacy_knows_every_text_field_of_an_incident():
     assert set(privacy.INCIDENT_TEXT) == set(incidents.TEXT_FIELDS)
+
+
+
+def test_a_redacted_report_hides_what_was_typed_into_a_step_and_keeps_choices(tmp_path, site, clock):
+    # An emergency walkthrough asks the worker to describe the person and quote their words: text
+    # steps, whose answers --redact reports printed in the timeline, as they kept every step answer.
+    from shift.procedures import load_procedure_file
+    from shift.runs import record_answer, start_run
+
+    procedure, problems = load_procedure_file(ROOT / "procedures" / "emergency" / "disruptive-person.toml")
+    assert procedure is not None, problems
+    steps = {step.id: step for step in procedure.steps}
+    with Store.open(tmp_path / "desk.db", clock=clock) as store:
+        shift = start_shift(store, "Sam Okafor", "main")
+        run = start_run(store, shift, procedure)
+        run = record_answer(store, run, steps["description"], answer="Quinn Vale, grey hoodie")
+        run = record_answer(store, run, steps["exact-words"], answer="Nobody tells me where to sit")
+        run = record_answer(store, run, steps["anyone-hurt"], answer="no")
+        full = reportpage.render([report.build(store, site, shift.id)], "txt")
+        assert "Quinn Vale" in full and "Nobody tells me" in full
+        for fmt in ("txt", "html", "md"):
+            redacted = reportpage.render([report.build(store, site, shift.id, redact=True)], fmt)
+            assert "Quinn Vale" not in redacted and "Nobody tells me" not in redacted, fmt
+            assert "Was anyone hurt?" in redacted and "answer: no" in redacted, fmt
+
+
+def test_a_redacted_report_hides_a_notice_filled_from_typed_answers(tmp_path, site, clock):
+    from shift.procedures import load_procedure_file
+    from shift.runs import record_answer, start_run
+
+    procedure, problems = load_procedure_file(ROOT / "procedures" / "emergency" / "elevator-entrapment.toml")
+    assert procedure is not None, problems
+    steps = {step.id: step for step in procedure.steps}
+    with Store.open(tmp_path / "desk.db", clock=clock) as store:
+        shift = start_shift(store, "Sam Okafor", "main")
+        run = start_run(store, shift, procedure)
+        run = record_answer(store, run, steps["how-many"], answer="2")
+        run = record_answer(store, run, steps["still-out"], answer="yes")
+        run = record_answer(store, run, steps["reason"], answer="Quinn Vale jammed the door")
+        run = record_answer(store, run, steps["post-notice"], answer="NOTICE Reason: Quinn Vale jammed the door")
+        assert reportpage.render([report.build(store, site, shift.id)], "txt").count("Quinn Vale") == 2
+        redacted = reportpage.render([report.build(store, site, shift.id, redact=True)], "txt")
+        assert "Quinn Vale" not in redacted and "answer: 2" in redacted
+
