@@ -497,7 +497,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from shift.store import Store, StoreError, resolve_db_path
 
     try:
-        store = Store.open_read_only(resolve_db_path(args.db))
+        # A copy kept for an inquiry may be from an earlier version: walked as it stands.
+        store = Store.open_read_only(resolve_db_path(args.db), older=True)
     except StoreError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -176,9 +176,10 @@ class Store:
         return cls(conn, path, lock_fd, clock, background)
 
     @staticmethod
-    def open_read_only(path: Path | str, clock: Clock | None = None) -> "ReadOnlyStore":
-        """The one way a command that only reads opens the database: see ReadOnlyStore."""
-        return ReadOnlyStore.open_file(Path(path), clock or SystemClock())
+    def open_read_only(path: Path | str, clock: Clock | None = None, older: bool = False) -> "ReadOnlyStore":
+        """The one way a command that only reads opens the database: see ReadOnlyStore. `older`:
+        a file from an earlier version is read as it stands (verify), not refused."""
+        return ReadOnlyStore.open_file(Path(path), clock or SystemClock(), older)
 
     @property
     def read_only(self) -> bool:
@@ -477,7 +478,7 @@ class ReadOnlyStore(Store):
     """
 
     @classmethod
-    def open_file(cls, path: Path, clock: Clock) -> "ReadOnlyStore":
+    def open_file(cls, path: Path, clock: Clock, older: bool = False) -> "ReadOnlyStore":
         if not path.exists():
             raise StoreError(f"{path} does not exist: there is no desk database there. Check the --db path.")
         _refuse_non_sqlite(path)
@@ -519,7 +520,8 @@ class ReadOnlyStore(Store):
         if newer:
             conn.close()
             raise StoreError(newer_version_message(path, newer))
-        if needed:
+        # Older, but from before the chain (014): nothing to walk until the desk seals it.
+        if needed and (len(needed) == len(migration_names()) or not older or "014_chain" in needed):
             conn.close()
             if len(needed) == len(migration_names()):
                 raise StoreError(f"{path} holds no desk records: it is not a Solo Shift database, or the "

@@ -383,3 +383,35 @@ def _site():
 
     site, _ = load_site(ROOT / "data" / "site.toml")
     return site
+
+
+def test_verify_reads_a_file_from_an_earlier_version_without_upgrading_it(tmp_path):
+    # A copy kept for an inquiry, or any desk not yet opened since an upgrade: verify is the tool
+    # that must read it as it stands, never waiting for the desk to change it first.
+    from shift.schema import MIGRATION_SET, no_replace_trigger
+
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        start_shift(store, "Sam", "main")
+    older = sqlite3.connect(path, isolation_level=None)
+    older.execute("BEGIN")
+    for table in APPEND_ONLY:  # as migration 019 left it, before 020
+        older.execute(f"DROP TRIGGER {table}_no_replace")
+        older.execute(no_replace_trigger(older, table))
+    older.execute("DELETE FROM _sqlite_migrations WHERE migration_set = ? AND name = '020_no_replace_rowid'",
+                  (MIGRATION_SET,))
+    older.execute("COMMIT")
+    older.close()
+    before = path.read_bytes()
+    done = subprocess.run([sys.executable, "main.py", "--db", str(path), "verify"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "record verified" in done.stdout
+    assert path.read_bytes() == before
+    shell = sqlite3.connect(path, isolation_level=None)
+    shell.executescript("DROP TRIGGER shifts_no_update; UPDATE shifts SET worker = 'Mallory';")
+    shell.close()
+    done = subprocess.run([sys.executable, "main.py", "--db", str(path), "verify"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "shifts row 1" in done.stdout
+    assert "trigger shifts_no_update is missing" in done.stdout
