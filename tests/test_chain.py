@@ -415,3 +415,15 @@ def test_verify_reads_a_file_from_an_earlier_version_without_upgrading_it(tmp_pa
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "shifts row 1" in done.stdout
     assert "trigger shifts_no_update is missing" in done.stdout
+
+
+def test_a_changed_row_and_a_rule_left_dropped_are_both_on_the_report_line(evening, site):
+    # The hand that changed a row and left the trigger dropped: the report named the row only,
+    # so nobody reading it learnt that later changes could follow unrecorded.
+    target = tallies(evening)[12]  # the second shift's
+    shell(evening, f"DROP TRIGGER tallies_no_update; UPDATE tallies SET channel = 'phone' WHERE id = '{target['id']}'")
+    with Store.open_read_only(evening) as store:
+        second = store.rows("SELECT id FROM shifts ORDER BY rowid")[1]["id"]
+        text = report.render_text(report.build(store, site, second))
+        assert f"RECORD NOT VERIFIED: tallies row {target['rowid']} changed" in text
+        assert "rules were changed outside Solo Shift: trigger tallies_no_update is missing" in text
