@@ -263,6 +263,9 @@ def restore(backup_file: Path, db_path: Path, force: bool = False, now: datetime
     problem = _not_restorable(backup_file)
     if problem:
         raise RestoreRefused(f"{backup_file} cannot be restored: {problem}. Nothing was changed.")
+    # The real file, not a symlink naming it: replacing the link would leave the database every
+    # other name opens as it was, and the restored one beside it.
+    db_path = db_path.resolve()
     stamp = (now or datetime.now()).astimezone().strftime("%Y%m%d-%H%M%S")
     aside = unused_path(db_path.parent, f"{db_path.name}.before-restore-{stamp}", "")
     try:

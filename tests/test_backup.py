@@ -136,6 +136,23 @@ def test_restore_never_replaces_the_live_database_unasked_and_keeps_it_when_aske
     assert path.stat().st_mode & 0o777 == 0o600
 
 
+def test_restore_through_a_symlinked_path_replaces_the_real_database_not_the_link(tmp_path, site):
+    # The link was replaced by a file: the desk opened by the real name (or another link) went on
+    # with the old database while the link held the restored one, two records from then on.
+    real = tmp_path / "real" / "desk.db"
+    real.parent.mkdir()
+    _desk_with(real, site, 2)
+    copy = make_backup(real, BackupSettings()).written[0]
+    _desk_with(real, site, 3)
+    link = tmp_path / "desk.db"
+    link.symlink_to(real)
+    restore(copy, link, force=True, now=datetime(2026, 11, 30, 21, 0))
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert tallies(real) == 2
+    with Store.open(real.with_name("desk.db.before-restore-20261130-210000")) as kept:
+        assert kept.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 5
+
+
 @pytest.mark.parametrize("spoil, says", [
     (lambda p: p.write_bytes(b"not a database at all" * 100), "not a SQLite database"),
     (lambda p: _future(p), "newer version of Solo Shift"),
