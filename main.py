@@ -557,6 +557,11 @@ def cmd_purge(args: argparse.Namespace) -> int:
         try:
             if not args.dry_run:
                 store.verify()  # its integrity check: a damaged file is not purged
+            # It lifts and puts back the append-only rules itself: never over rules changed by hand.
+            changed = store.rules_changed()
+            if changed:
+                print(f"Nothing purged: {changed}", file=sys.stderr)
+                return 1
             found = purge.plan(store, site)
             if not args.dry_run:
                 purge.apply(store, found)

@@ -277,3 +277,19 @@ def test_a_redacted_report_hides_a_notice_filled_from_typed_answers(tmp_path, si
         redacted = reportpage.render([report.build(store, site, shift.id, redact=True)], "txt")
         assert "Quinn Vale" not in redacted and "answer: 2" in redacted
 
+
+
+def test_a_purge_on_a_database_whose_rules_were_changed_is_refused_in_words(history):
+    # It lifts each table's trigger by its recorded text: with one dropped by hand it ended in a
+    # traceback; and a purge must not run over rules nobody knows the state of.
+    shell = sqlite3.connect(history, isolation_level=None)
+    shell.execute("DROP TRIGGER incidents_no_update")
+    shell.close()
+    before = history.read_bytes()
+    for dry in ([], ["--dry-run"]):
+        done = run("purge", *dry, "--db", str(history))
+        assert done.returncode == 1, done.stdout
+        assert "Traceback" not in done.stderr
+        assert "Nothing purged: The database's rules were changed outside Solo Shift: trigger " \
+               "incidents_no_update is missing" in done.stderr
+    assert history.read_bytes() == before
