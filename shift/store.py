@@ -484,9 +484,17 @@ class ReadOnlyStore(Store):
         _refuse_non_sqlite(path)
         if path.stat().st_size == 0:
             raise StoreError(f"{path} is empty: no desk has recorded anything in it yet.")
-        uri = f"file:{quote(str(path.absolute()))}?mode=ro"
-        wal = path.with_name(path.name + "-wal")
-        if _wal_mode(path) and not wal.exists():
+        # The log is found beside the real file: SQLite names it so, whatever link opened it.
+        real = path.resolve()
+        uri = f"file:{quote(str(real))}?mode=ro"
+        wal = real.with_name(real.name + "-wal")
+        if _wal_mode(real) and not wal.exists():
+            if _held_under_another_name(real):
+                raise StoreError(
+                    f"{path} is open in Solo Shift under another name for the same file (a hard link): the "
+                    "desk's log, beside that name, holds entries not yet in this file, so what it read here "
+                    "would be out of date. Give the name the desk was opened with, or close the desk first. "
+                    "It has not been changed.")
             uri += "&immutable=1"
         try:
             conn = sqlite3.connect(uri, uri=True, isolation_level=None)
@@ -581,6 +589,23 @@ class ReadOnlyStore(Store):
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _held_under_another_name(path: Path) -> bool:
+    """A desk holds this file (its flock, _lock_the_file_itself) and it has other names."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        if os.fstat(fd).st_nlink < 2:
+            return False
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # let go when the descriptor closes
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def _wal_mode(path: Path) -> bool:
