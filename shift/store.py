@@ -489,7 +489,7 @@ class ReadOnlyStore(Store):
         uri = f"file:{quote(str(real))}?mode=ro"
         wal = real.with_name(real.name + "-wal")
         if _wal_mode(real) and not wal.exists():
-            if _held_under_another_name(real):
+            if held_under_another_name(real):
                 raise StoreError(
                     f"{path} is open in Solo Shift under another name for the same file (a hard link): the "
                     "desk's log, beside that name, holds entries not yet in this file, so what it read here "
@@ -591,7 +591,7 @@ class ReadOnlyStore(Store):
         self.conn.close()
 
 
-def _held_under_another_name(path: Path) -> bool:
+def held_under_another_name(path: Path) -> bool:
     """A desk holds this file (its flock, _lock_the_file_itself) and it has other names."""
     try:
         fd = os.open(path, os.O_RDONLY)

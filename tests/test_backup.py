@@ -241,3 +241,26 @@ async def test_the_desk_backs_up_when_a_shift_ends(tmp_path, site, clock):
     finally:
         store.close()
     assert os.listdir(tmp_path / "backups")
+
+
+def test_a_backup_through_a_symlink_beside_an_open_desk_holds_what_the_desk_committed(tmp_path):
+    # The log was looked for beside the link, not found, and the file copied as it stood: a
+    # "Backup written" without the entries still in the desk's log.
+    from test_read_beside_desk import Desk
+
+    real = tmp_path / "real" / "desk.db"
+    real.parent.mkdir()
+    with Desk(real):
+        pass  # closed: its shift and entries are in the file itself now
+    link = tmp_path / "desk.db"
+    link.symlink_to(real)
+    with Desk(real) as desk:  # a second shift's entries, in the log only
+        desk.do("tally")
+        written = make_backup(link, BackupSettings()).written
+        assert len(written) == 1
+        with sqlite3.connect(written[0]) as copy:
+            assert copy.execute("SELECT COUNT(*) FROM tallies").fetchone()[0] == 3  # one a run, and the last
+        hard = tmp_path / "hard.db"
+        os.link(real, hard)  # its log cannot be found by name: said, not a stale copy
+        refused = make_backup(hard, BackupSettings(folder="hard-copies"))
+        assert refused.written == [] and "under another name (a hard link)" in refused.problems[0]
