@@ -311,10 +311,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     opened = _open_store(args, must_exist=False, busy=IMPORT_BUSY)
     if opened is None:
         return 1
-    _site, store = opened
+    site, store = opened
     with store:
         try:
-            count, problems = import_blocked(store, Path(args.file))
+            count, problems = import_blocked(store, Path(args.file), site.circulation.patron)
         except StoreError as exc:
             print(f"Not imported: {exc}", file=sys.stderr)
             return 1
@@ -497,7 +497,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from shift.store import Store, StoreError, resolve_db_path
 
     try:
-        store = Store.open_read_only(resolve_db_path(args.db))
+        # A copy kept for an inquiry may be from an earlier version: walked as it stands.
+        store = Store.open_read_only(resolve_db_path(args.db), older=True)
     except StoreError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -556,6 +557,11 @@ def cmd_purge(args: argparse.Namespace) -> int:
         try:
             if not args.dry_run:
                 store.verify()  # its integrity check: a damaged file is not purged
+            # It lifts and puts back the append-only rules itself: never over rules changed by hand.
+            changed = store.rules_changed()
+            if changed:
+                print(f"Nothing purged: {changed}", file=sys.stderr)
+                return 1
             found = purge.plan(store, site)
             if not args.dry_run:
                 purge.apply(store, found)
@@ -670,6 +676,7 @@ def follow_the_terminal_size() -> None:
 def cmd_desk(args: argparse.Namespace) -> int:
     import logging
 
+    from shift.files import make_private
     from shift.store import StoreError, resolve_db_path
 
     try:
@@ -678,8 +685,11 @@ def cmd_desk(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     follow_the_terminal_size()
-    # Textual owns the terminal while running: log to a file beside the database.
-    logging.basicConfig(filename=resolve_db_path(args.db).with_suffix(".log"), level=logging.INFO,
+    # Textual owns the terminal while running: log to a file beside the database, readable by
+    # its owner only (a row the database refused is written there in full, card numbers and all).
+    log_file = resolve_db_path(args.db).with_suffix(".log")
+    make_private(log_file)
+    logging.basicConfig(filename=log_file, level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s")
     try:
         with store:

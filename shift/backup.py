@@ -167,9 +167,16 @@ def _copy_database(db_path: Path, target: Path) -> None:
 
 def _read_only_uri(path: Path) -> str:
     """As ReadOnlyStore reads (an earlier version's file too): through the log while a desk
-    writes, else the file as it stands, making no -wal or -shm beside it."""
-    writing = path.with_name(path.name + "-wal").exists()
-    return f"file:{quote(str(path.absolute()))}?mode=ro" + ("" if writing else "&immutable=1")
+    writes, else the file as it stands, making no -wal or -shm beside it. Raises an
+    OperationalError for a hard link to a file a desk holds (its log is under the other name)."""
+    from shift.store import held_under_another_name
+
+    real = path.resolve()  # the log is beside the real file, whatever link names it
+    writing = real.with_name(real.name + "-wal").exists()
+    if not writing and held_under_another_name(real):
+        raise sqlite3.OperationalError("a desk holds it under another name (a hard link), with its log beside "
+                                       "that name: back it up by that name")
+    return f"file:{quote(str(real))}?mode=ro" + ("" if writing else "&immutable=1")
 
 
 def _copy_file(source: Path, target: Path) -> None:
@@ -263,6 +270,9 @@ def restore(backup_file: Path, db_path: Path, force: bool = False, now: datetime
     problem = _not_restorable(backup_file)
     if problem:
         raise RestoreRefused(f"{backup_file} cannot be restored: {problem}. Nothing was changed.")
+    # The real file, not a symlink naming it: replacing the link would leave the database every
+    # other name opens as it was, and the restored one beside it.
+    db_path = db_path.resolve()
     stamp = (now or datetime.now()).astimezone().strftime("%Y%m%d-%H%M%S")
     aside = unused_path(db_path.parent, f"{db_path.name}.before-restore-{stamp}", "")
     try:

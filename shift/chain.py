@@ -410,12 +410,14 @@ def shift_line(conn: sqlite3.Connection, shift_id: str, at_desk: bool = False) -
         if verdict.broken:
             broken.append(verdict.broken)
         total += count
+    changed = drift(conn)
     if broken:
         found = broken[0]
         more = f" (and in {len(broken) - 1} more table{'s' if len(broken) > 2 else ''})" if len(broken) > 1 else ""
+        # A rule left dropped is said too: what follows may change without a trace.
+        rules = f" {drift_text(changed)}" if changed else ""
         return (f"RECORD NOT VERIFIED: {found.table} row {found.rowid} {found.kind}{more}, outside the desk. "
-                "python main.py verify names it.")
-    changed = drift(conn)
+                f"python main.py verify names it.{rules}")
     if changed:  # every row chains, but nothing stopped a change: not verified either
         return f"RECORD NOT VERIFIED: {drift_text(changed)}"
     if at_desk:

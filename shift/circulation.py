@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from shift.barcodes import BarcodePattern
 from shift.clock import from_iso, to_iso
 from shift.files import FileRefused, read_small_file
 from shift.shifts import Shift
@@ -362,14 +363,16 @@ def blocked_reason(store: Store, patron: str | None) -> str | None:
     return rows[0]["reason"] or "no reason given"
 
 
-def import_blocked(store: Store, path: Path | str) -> tuple[int, list[str]]:
+def import_blocked(store: Store, path: Path | str, patron: BarcodePattern | None = None) -> tuple[int, list[str]]:
     """Read a CSV of blocked cards into a new list in force; (cards imported, problems).
 
     The header names the card column (patron, card, cardnumber or barcode)
     and may have a reason column. All or nothing: the new list replaces the
     one in force, so a file with any bad row (each reported as
     'file:line: what is wrong') changes nothing, rather than leave the desk
-    with part of a list. Never raises for a bad or unreadable file.
+    with part of a list. `patron`: the site's card pattern; a value it refuses
+    could never be scanned, so never warn (a wrong column, a wrong file), and is
+    a bad row. Never raises for a bad or unreadable file.
     """
     path = Path(path)
     name = str(path)
@@ -383,7 +386,7 @@ def import_blocked(store: Store, path: Path | str) -> tuple[int, list[str]]:
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         return 0, [f"{name}:{line}: not UTF-8 text (save the file as UTF-8 CSV)"]
-    cards, problems = _read_blocked(name, text)
+    cards, problems = _read_blocked(name, text, patron)
     if problems or not cards:
         found = "nothing imported" if problems else "no blocked card found"
         problems.append(f"{name}: {found}: the list in force is unchanged")
@@ -396,7 +399,7 @@ def import_blocked(store: Store, path: Path | str) -> tuple[int, list[str]]:
     return len(cards), problems
 
 
-def _read_blocked(name: str, text: str) -> tuple[dict[str, str], list[str]]:
+def _read_blocked(name: str, text: str, patron: BarcodePattern | None) -> tuple[dict[str, str], list[str]]:
     problems: list[str] = []
     cards: dict[str, str] = {}
     # strict: a quote left open is an error, not the rest of the file read as one card.
@@ -424,6 +427,10 @@ def _read_blocked(name: str, text: str) -> tuple[dict[str, str], list[str]]:
             problem = junk(card)
             if problem:
                 problems.append(f"{name}:{line}: card {problem}")
+                continue
+            problem = patron.problem(card) if patron is not None else None
+            if problem:
+                problems.append(f"{name}:{line}: {problem}")
                 continue
             reason = row[reason_col].strip() if reason_col is not None and reason_col < len(row) else ""
             if any(not ch.isprintable() for ch in reason):

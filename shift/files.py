@@ -13,13 +13,16 @@ class FileRefused(Exception):
     """The file was not written (or read); the message says why, for the person."""
 
 
-def read_small_file(path: Path, limit: int) -> bytes:
+def read_small_file(path: Path, limit: int, own: bool = False) -> bytes:
     """A file the desk is given (site, procedure, law, blocked list), read whole, but only a
     regular file of at most `limit` bytes: a FIFO would wait forever for a writer, /dev/zero
     never ends, and a mistaken multi-gigabyte file would fill memory. Raises FileNotFoundError,
-    or FileRefused saying what is wrong."""
+    or FileRefused saying what is wrong. `own`: a file the desk wrote for itself, read only if it
+    is still this user's and nobody else could have written it (not a symlink either): one in a
+    shared folder such as /tmp could have been put there by anyone."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: opening a FIFO must not wait
+        # O_NONBLOCK: opening a FIFO must not wait
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | (os.O_NOFOLLOW if own else 0))
     except FileNotFoundError:
         raise
     except OSError as exc:
@@ -28,11 +31,34 @@ def read_small_file(path: Path, limit: int) -> bytes:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise FileRefused("not a regular file (a folder, a device or a pipe): give the path of a file")
+        if own and (info.st_uid != os.getuid() or info.st_mode & 0o022):
+            raise FileRefused(f"not read: owned by user {info.st_uid} with mode {stat.S_IMODE(info.st_mode):04o}, "
+                              "so someone else could have written it")
         data = handle.read(limit + 1)
     if len(data) > limit:
         size = f"{limit // 1_000_000} MB" if limit >= 1_000_000 else f"{limit // 1000} KB"  # a pins file: 200 KB
         raise FileRefused(f"larger than {size}: not a file meant for this (check the path)")
     return data
+
+
+def make_private(path: Path, create: bool = True) -> None:
+    """Readable by its owner only: made 0600 when missing (`create`), and an existing one of
+    this user's that others could read is tightened. Quiet when it cannot be: a folder that
+    takes nothing, or a file that is not ours to change, is said by whatever opens it next."""
+    if create:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return
+        except FileExistsError:
+            pass
+        except OSError:
+            return
+    try:
+        info = path.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            os.chmod(path, info.st_mode & 0o700)
+    except OSError:
+        pass  # missing, or not ours to change
 
 
 def unused_path(folder: Path, stem: str, suffix: str) -> Path:

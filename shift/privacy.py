@@ -32,6 +32,7 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 from shift.barcodes import BarcodePattern
 
@@ -180,8 +181,8 @@ RETENTION_REMOVED = "(removed after the retention period)"
 # What a report made with --redact leaves out: every name of a person (workers, who approved,
 # who answered an alarm or unlocked the desk) and everything typed as free text, which may name
 # or describe someone. Kept: times, categories, counts, zones, statuses, amounts, procedure and
-# task titles (the library's own words), step answers (numbers and choices a step asks for;
-# which later steps show depends on them).
+# task titles (the library's own words), step answers that are numbers and choices (which later
+# steps show depends on them); a text step's answer is free text (_redact_typed_answers).
 REDACTED = "[redacted]"
 REPORT_REDACTED: dict[str, tuple[str, ...]] = {
     "shifts": ("worker",),
@@ -235,6 +236,8 @@ def redact_copy(source: sqlite3.Connection) -> sqlite3.Connection:
         if table in present:
             copy.execute(f"UPDATE {table} SET " + ", ".join(
                 f"{c} = CASE WHEN {c} IS NULL OR {c} = '' THEN {c} ELSE :r END" for c in columns), {"r": REDACTED})
+    if {"step_outcomes", "procedure_runs", "procedure_versions"} <= present:
+        _redact_typed_answers(copy)
     if "problem_reports" in present:  # the labels are the coordinator's; what was typed may name a patron
         for rowid, fields in copy.execute("SELECT rowid, fields FROM problem_reports").fetchall():
             copy.execute("UPDATE problem_reports SET fields = ?, subject = ? WHERE rowid = ?",
@@ -245,3 +248,24 @@ def redact_copy(source: sqlite3.Connection) -> sqlite3.Connection:
                          (redacted_draft(fields, REDACTED), rowid))
     copy.execute("COMMIT")
     return copy
+
+
+def _redact_typed_answers(copy: sqlite3.Connection) -> None:
+    """A text step's answer was typed by the worker (an emergency asks them to describe the
+    person and quote their words), and a notice step's holds text answers: redacted, found by
+    the step's kind in the version of the procedure each run followed. Numbers, choices and
+    yes/no stay. A version that no longer reads has every answer redacted: what it asked cannot
+    be told."""
+    from shift.procedures import parse_procedure
+
+    for sha, path, text in copy.execute("SELECT sha256, path, text FROM procedure_versions").fetchall():
+        procedure, _ = parse_procedure(text, Path(path), pinned=True)
+        # A notice step keeps the notice as posted: a template filled with text answers.
+        typed = None if procedure is None else [step.id for step in procedure.steps
+                                                if step.kind == "text" or step.notice]
+        if typed == []:
+            continue
+        which = "" if typed is None else f" AND step_id IN ({', '.join('?' for _ in typed)})"
+        copy.execute(
+            "UPDATE step_outcomes SET answer = ? WHERE answer IS NOT NULL AND answer <> '' AND run_id IN "
+            f"(SELECT id FROM procedure_runs WHERE version_sha256 = ?){which}", (REDACTED, sha, *(typed or [])))

@@ -183,16 +183,19 @@ def append_only_triggers(table: str) -> list[str]:
     ]
 
 
-def no_replace_trigger(conn: sqlite3.Connection, table: str) -> str:
+def no_replace_trigger(conn: sqlite3.Connection, table: str, rowid: bool = False) -> str:
     """`INSERT OR REPLACE` (or `REPLACE INTO`) deletes the row it collides with without firing
     the delete trigger: refuse any insert that would collide with a row already there, on its
-    id or on any other unique column, before SQLite's conflict handling can run."""
+    id or on any other unique column, before SQLite's conflict handling can run. `rowid`: on
+    its rowid too (migration 020; a rowid not given reads as -1 here, which no row has)."""
     unique = [row[1] for row in conn.execute(f"PRAGMA table_info({table})") if row[5]]  # the primary key
     for index in conn.execute(f"PRAGMA index_list({table})"):
         if index[2]:  # unique
             columns = [c[2] for c in conn.execute(f"PRAGMA index_info({index[1]})")]
             if len(columns) == 1 and columns[0] not in unique:
                 unique.append(columns[0])
+    if rowid:
+        unique.append("rowid")
     clash = " OR ".join(f"EXISTS (SELECT 1 FROM {table} WHERE {c} = NEW.{c})" for c in unique)
     return (f"CREATE TRIGGER IF NOT EXISTS {table}_no_replace BEFORE INSERT ON {table} WHEN {clash} "
             f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: a row like this is already recorded'); END")
@@ -730,3 +733,13 @@ def _m019(db: "Database") -> None:
         "CREATE INDEX copied_out_shift ON copied_out(shift_id, copied_at)",
         chained_trigger("copied_out"),
     ], _KNOWLEDGE_TABLES)
+
+
+@migration("020_no_replace_rowid")
+def _m020(db: "Database") -> None:
+    # Found by trying: `INSERT OR REPLACE INTO tallies (rowid, id, ...) VALUES (1, 'new id', ...)`
+    # from the sqlite3 shell replaced a recorded row: the rowid is a key of its own, which the
+    # triggers of 013 did not look at. Each table's trigger now refuses a rowid already there.
+    for table in APPEND_ONLY:
+        db.execute(f"DROP TRIGGER {table}_no_replace")
+        db.execute(no_replace_trigger(db.conn, table, rowid=True))

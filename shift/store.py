@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from shift import chain
 from shift.clock import Clock, SystemClock, to_iso
-from shift.files import FileRefused, replace_file
+from shift.files import FileRefused, make_private, read_small_file, replace_file
 from shift.schema import migrate, migration_names, newer_version_message, pending, unknown
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ BUSY_TIMEOUT_MS = 250  # the longest a write may wait for another process's lock
 # desk's single-instance lock (another command that holds it for a moment).
 READ_BUSY_TIMEOUT_MS = 3000
 LOCK_WAIT_SECONDS = 3.0
+WAITING_LIMIT = 256_000_000  # rows kept through a whole offline evening fit many times over
 DEFAULT_DB = Path("data/desk.db")
 
 
@@ -175,9 +176,10 @@ class Store:
         return cls(conn, path, lock_fd, clock, background)
 
     @staticmethod
-    def open_read_only(path: Path | str, clock: Clock | None = None) -> "ReadOnlyStore":
-        """The one way a command that only reads opens the database: see ReadOnlyStore."""
-        return ReadOnlyStore.open_file(Path(path), clock or SystemClock())
+    def open_read_only(path: Path | str, clock: Clock | None = None, older: bool = False) -> "ReadOnlyStore":
+        """The one way a command that only reads opens the database: see ReadOnlyStore. `older`:
+        a file from an earlier version is read as it stands (verify), not refused."""
+        return ReadOnlyStore.open_file(Path(path), clock or SystemClock(), older)
 
     @property
     def read_only(self) -> bool:
@@ -337,7 +339,10 @@ class Store:
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not self.pending and not self._earlier:
             for target in waiting_paths(self.path):  # everything is in the database now
-                target.unlink(missing_ok=True)
+                try:
+                    target.unlink(missing_ok=True)
+                except OSError:
+                    pass  # another user's file in the shared temporary folder: never read (_read_waiting)
         return len(self.pending)
 
     def _written_before(self, table: str, row: dict[str, Any]) -> bool:
@@ -473,15 +478,23 @@ class ReadOnlyStore(Store):
     """
 
     @classmethod
-    def open_file(cls, path: Path, clock: Clock) -> "ReadOnlyStore":
+    def open_file(cls, path: Path, clock: Clock, older: bool = False) -> "ReadOnlyStore":
         if not path.exists():
             raise StoreError(f"{path} does not exist: there is no desk database there. Check the --db path.")
         _refuse_non_sqlite(path)
         if path.stat().st_size == 0:
             raise StoreError(f"{path} is empty: no desk has recorded anything in it yet.")
-        uri = f"file:{quote(str(path.absolute()))}?mode=ro"
-        wal = path.with_name(path.name + "-wal")
-        if _wal_mode(path) and not wal.exists():
+        # The log is found beside the real file: SQLite names it so, whatever link opened it.
+        real = path.resolve()
+        uri = f"file:{quote(str(real))}?mode=ro"
+        wal = real.with_name(real.name + "-wal")
+        if _wal_mode(real) and not wal.exists():
+            if held_under_another_name(real):
+                raise StoreError(
+                    f"{path} is open in Solo Shift under another name for the same file (a hard link): the "
+                    "desk's log, beside that name, holds entries not yet in this file, so what it read here "
+                    "would be out of date. Give the name the desk was opened with, or close the desk first. "
+                    "It has not been changed.")
             uri += "&immutable=1"
         try:
             conn = sqlite3.connect(uri, uri=True, isolation_level=None)
@@ -515,7 +528,8 @@ class ReadOnlyStore(Store):
         if newer:
             conn.close()
             raise StoreError(newer_version_message(path, newer))
-        if needed:
+        # Older, but from before the chain (014): nothing to walk until the desk seals it.
+        if needed and (len(needed) == len(migration_names()) or not older or "014_chain" in needed):
             conn.close()
             if len(needed) == len(migration_names()):
                 raise StoreError(f"{path} holds no desk records: it is not a Solo Shift database, or the "
@@ -575,6 +589,23 @@ class ReadOnlyStore(Store):
 
     def close(self) -> None:
         self.conn.close()
+
+
+def held_under_another_name(path: Path) -> bool:
+    """A desk holds this file (its flock, _lock_the_file_itself) and it has other names."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        if os.fstat(fd).st_nlink < 2:
+            return False
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # let go when the descriptor closes
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def _wal_mode(path: Path) -> bool:
@@ -697,12 +728,17 @@ def _read_waiting(target: Path) -> list[tuple[str, dict[str, Any]]]:
     disk, edited by hand) is set aside under another name, and said in the desk log, so that
     it never stops the desk from starting and nothing in it is lost."""
     try:
-        found = json.loads(target.read_text(encoding="utf-8"))
+        found = json.loads(read_small_file(target, WAITING_LIMIT, own=True).decode("utf-8"))
         rows = [(table, row) for table, row in found]
         if all(isinstance(table, str) and isinstance(row, dict) for table, row in rows):
             return rows
         raise ValueError("not a list of [table, row] pairs")
     except FileNotFoundError:
+        return []
+    except FileRefused as exc:
+        # Rows from a file someone else could have written would be chained into the record as the
+        # desk's own: never read, left where it is (in a shared temporary folder it is not ours to move).
+        log.error("entries waiting for storage were not taken from %s: %s", target, exc)
         return []
     except (OSError, ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         aside = target.with_name(f"{target.name}.unreadable-{int(time.time())}")
@@ -717,8 +753,9 @@ def _read_waiting(target: Path) -> list[tuple[str, dict[str, Any]]]:
 def waiting_paths(path: Path) -> list[Path]:
     """Where rows that never reached the database wait for the next start: beside it, or, when
     that folder takes nothing, in the temporary folder under a name made from the database's path."""
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
-    return [path.with_name(path.name + ".waiting.json"),
+    real = path.resolve()  # beside the real file: every name for it (a symlink, a linked folder) finds it
+    digest = hashlib.sha256(str(real).encode()).hexdigest()[:16]
+    return [real.with_name(real.name + ".waiting.json"),
             Path(tempfile.gettempdir()) / f"solo-shift-{digest}.waiting.json"]
 
 
@@ -741,19 +778,9 @@ def _make_private(path: Path) -> None:
     """The database holds card numbers and incident reports: readable by its owner only.
     A new file is made 0600 before SQLite opens it (its -wal and -shm files take the
     database's mode); an existing one of ours that others could read is tightened."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
-    except OSError:
-        return  # a folder that takes nothing: opening says so
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        try:
-            info = file.stat()
-            if info.st_uid == os.getuid() and info.st_mode & 0o077:
-                os.chmod(file, info.st_mode & 0o700)
-        except OSError:
-            pass  # missing, or not ours to change
+    make_private(path)
+    for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        make_private(side, create=False)
 
 
 def lock_path(path: Path) -> Path:

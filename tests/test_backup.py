@@ -136,6 +136,23 @@ def test_restore_never_replaces_the_live_database_unasked_and_keeps_it_when_aske
     assert path.stat().st_mode & 0o777 == 0o600
 
 
+def test_restore_through_a_symlinked_path_replaces_the_real_database_not_the_link(tmp_path, site):
+    # The link was replaced by a file: the desk opened by the real name (or another link) went on
+    # with the old database while the link held the restored one, two records from then on.
+    real = tmp_path / "real" / "desk.db"
+    real.parent.mkdir()
+    _desk_with(real, site, 2)
+    copy = make_backup(real, BackupSettings()).written[0]
+    _desk_with(real, site, 3)
+    link = tmp_path / "desk.db"
+    link.symlink_to(real)
+    restore(copy, link, force=True, now=datetime(2026, 11, 30, 21, 0))
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert tallies(real) == 2
+    with Store.open(real.with_name("desk.db.before-restore-20261130-210000")) as kept:
+        assert kept.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 5
+
+
 @pytest.mark.parametrize("spoil, says", [
     (lambda p: p.write_bytes(b"not a database at all" * 100), "not a SQLite database"),
     (lambda p: _future(p), "newer version of Solo Shift"),
@@ -224,3 +241,26 @@ async def test_the_desk_backs_up_when_a_shift_ends(tmp_path, site, clock):
     finally:
         store.close()
     assert os.listdir(tmp_path / "backups")
+
+
+def test_a_backup_through_a_symlink_beside_an_open_desk_holds_what_the_desk_committed(tmp_path):
+    # The log was looked for beside the link, not found, and the file copied as it stood: a
+    # "Backup written" without the entries still in the desk's log.
+    from test_read_beside_desk import Desk
+
+    real = tmp_path / "real" / "desk.db"
+    real.parent.mkdir()
+    with Desk(real):
+        pass  # closed: its shift and entries are in the file itself now
+    link = tmp_path / "desk.db"
+    link.symlink_to(real)
+    with Desk(real) as desk:  # a second shift's entries, in the log only
+        desk.do("tally")
+        written = make_backup(link, BackupSettings()).written
+        assert len(written) == 1
+        with sqlite3.connect(written[0]) as copy:
+            assert copy.execute("SELECT COUNT(*) FROM tallies").fetchone()[0] == 3  # one a run, and the last
+        hard = tmp_path / "hard.db"
+        os.link(real, hard)  # its log cannot be found by name: said, not a stale copy
+        refused = make_backup(hard, BackupSettings(folder="hard-copies"))
+        assert refused.written == [] and "under another name (a hard link)" in refused.problems[0]

@@ -396,3 +396,47 @@ def test_invalid_utf8_deep_in_a_table_is_read_once_in_order(tmp_path):
     assert [r["rowid"] for r in rows] == list(range(1, 4501))
     assert rows[4099]["note"] == "ok\udcff" and rows[4098]["note"] == "ok"
     assert conn.text_factory is str  # the connection's own decoding is back
+
+
+def test_verify_reads_a_file_from_an_earlier_version_without_upgrading_it(tmp_path):
+    # A copy kept for an inquiry, or any desk not yet opened since an upgrade: verify is the tool
+    # that must read it as it stands, never waiting for the desk to change it first.
+    from shift.schema import MIGRATION_SET, no_replace_trigger
+
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        start_shift(store, "Sam", "main")
+    older = sqlite3.connect(path, isolation_level=None)
+    older.execute("BEGIN")
+    for table in APPEND_ONLY:  # as migration 019 left it, before 020
+        older.execute(f"DROP TRIGGER {table}_no_replace")
+        older.execute(no_replace_trigger(older, table))
+    older.execute("DELETE FROM _sqlite_migrations WHERE migration_set = ? AND name = '020_no_replace_rowid'",
+                  (MIGRATION_SET,))
+    older.execute("COMMIT")
+    older.close()
+    before = path.read_bytes()
+    done = subprocess.run([sys.executable, "main.py", "--db", str(path), "verify"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "record verified" in done.stdout
+    assert path.read_bytes() == before
+    shell = sqlite3.connect(path, isolation_level=None)
+    shell.executescript("DROP TRIGGER shifts_no_update; UPDATE shifts SET worker = 'Mallory';")
+    shell.close()
+    done = subprocess.run([sys.executable, "main.py", "--db", str(path), "verify"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "shifts row 1" in done.stdout
+    assert "trigger shifts_no_update is missing" in done.stdout
+
+
+def test_a_changed_row_and_a_rule_left_dropped_are_both_on_the_report_line(evening, site):
+    # The hand that changed a row and left the trigger dropped: the report named the row only,
+    # so nobody reading it learnt that later changes could follow unrecorded.
+    target = tallies(evening)[12]  # the second shift's
+    shell(evening, f"DROP TRIGGER tallies_no_update; UPDATE tallies SET channel = 'phone' WHERE id = '{target['id']}'")
+    with Store.open_read_only(evening) as store:
+        second = store.rows("SELECT id FROM shifts ORDER BY rowid")[1]["id"]
+        text = report.render_text(report.build(store, site, second))
+        assert f"RECORD NOT VERIFIED: tallies row {target['rowid']} changed" in text
+        assert "rules were changed outside Solo Shift: trigger tallies_no_update is missing" in text

@@ -260,3 +260,33 @@ def test_the_evergreen_reader_refuses_what_evergreen_would_mishandle():
                           b'{"timestamp":4,"type":"checkin","barcode":"31","backdate":"2026-11-24"}\n')
     assert len(upload.commands) == 1
     assert [why.split()[0] for _, _, why in upload.rejected] == ["not", "no", "unknown", "backdate"]
+
+
+def test_cli_import_blocked_refuses_what_is_not_a_card_of_this_site(tmp_path):
+    # A blocked "card" the site's [circulation.patron] pattern refuses can never be scanned, so
+    # it never warns: a list holding one is a wrong file or a wrong column, and changes nothing.
+    db = tmp_path / "desk.db"
+    good = tmp_path / "blocked.csv"
+    good.write_text(f"patron,reason\n{card(1)},fines\n", encoding="utf-8")
+    assert run("import", "blocked", str(good), db=db).returncode == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"patron,reason\n{card(3)},fines\n12345,short\n=cmd|calc,formula\n"
+                   f"{card(4)[:-1]}{(int(card(4)[-1]) + 1) % 10},check digit\n{item(2)},an item\n", encoding="utf-8")
+    refused = run("import", "blocked", str(bad), db=db)
+    assert refused.returncode == 1 and "Imported" not in refused.stdout
+    for line in (3, 4, 5, 6):
+        assert f"{bad}:{line}: patron card" in refused.stderr, line
+    assert "nothing imported: the list in force is unchanged" in refused.stderr
+    assert count_blocked(db) == [card(1)]
+
+
+def count_blocked(db):
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return [r[0] for r in conn.execute(
+            "SELECT patron FROM blocked_patrons WHERE list_id = "
+            "(SELECT id FROM blocked_lists ORDER BY imported_at DESC, rowid DESC LIMIT 1)")]
+    finally:
+        conn.close()

@@ -88,7 +88,7 @@ def test_every_command_meets_every_fault_with_a_message(tmp_path, request, site,
     folder.mkdir(exist_ok=True)
     out = tmp_path / "out"
     out.mkdir()
-    (out / "blocked.csv").write_text("card\n21234000000017\n")
+    (out / "blocked.csv").write_text(f"card\n{card(9)}\n")
     path = _make_desk(folder, site)
     prefix: list[str] = []
     holder = None

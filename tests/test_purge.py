@@ -262,3 +262,63 @@ def test_a_patrons_contact_in_a_problem_report_is_removed_after_purge_after_days
     assert "pat@example.org" in rows[recent.id]["fields"]  # not yet due
     done = run("verify", "--db", str(path))
     assert done.returncode == 0, done.stdout
+
+
+
+def test_a_redacted_report_hides_what_was_typed_into_a_step_and_keeps_choices(tmp_path, site, clock):
+    # An emergency walkthrough asks the worker to describe the person and quote their words: text
+    # steps, whose answers --redact reports printed in the timeline, as they kept every step answer.
+    from shift.procedures import load_procedure_file
+    from shift.runs import record_answer, start_run
+
+    procedure, problems = load_procedure_file(ROOT / "procedures" / "emergency" / "disruptive-person.toml")
+    assert procedure is not None, problems
+    steps = {step.id: step for step in procedure.steps}
+    with Store.open(tmp_path / "desk.db", clock=clock) as store:
+        shift = start_shift(store, "Sam Okafor", "main")
+        run = start_run(store, shift, procedure)
+        run = record_answer(store, run, steps["description"], answer="Quinn Vale, grey hoodie")
+        run = record_answer(store, run, steps["exact-words"], answer="Nobody tells me where to sit")
+        run = record_answer(store, run, steps["anyone-hurt"], answer="no")
+        full = reportpage.render([report.build(store, site, shift.id)], "txt")
+        assert "Quinn Vale" in full and "Nobody tells me" in full
+        for fmt in ("txt", "html", "md"):
+            redacted = reportpage.render([report.build(store, site, shift.id, redact=True)], fmt)
+            assert "Quinn Vale" not in redacted and "Nobody tells me" not in redacted, fmt
+            assert "Was anyone hurt?" in redacted and "answer: no" in redacted, fmt
+
+
+def test_a_redacted_report_hides_a_notice_filled_from_typed_answers(tmp_path, site, clock):
+    from shift.procedures import load_procedure_file
+    from shift.runs import record_answer, start_run
+
+    procedure, problems = load_procedure_file(ROOT / "procedures" / "emergency" / "elevator-entrapment.toml")
+    assert procedure is not None, problems
+    steps = {step.id: step for step in procedure.steps}
+    with Store.open(tmp_path / "desk.db", clock=clock) as store:
+        shift = start_shift(store, "Sam Okafor", "main")
+        run = start_run(store, shift, procedure)
+        run = record_answer(store, run, steps["how-many"], answer="2")
+        run = record_answer(store, run, steps["still-out"], answer="yes")
+        run = record_answer(store, run, steps["reason"], answer="Quinn Vale jammed the door")
+        run = record_answer(store, run, steps["post-notice"], answer="NOTICE Reason: Quinn Vale jammed the door")
+        assert reportpage.render([report.build(store, site, shift.id)], "txt").count("Quinn Vale") == 2
+        redacted = reportpage.render([report.build(store, site, shift.id, redact=True)], "txt")
+        assert "Quinn Vale" not in redacted and "answer: 2" in redacted
+
+
+
+def test_a_purge_on_a_database_whose_rules_were_changed_is_refused_in_words(history):
+    # It lifts each table's trigger by its recorded text: with one dropped by hand it ended in a
+    # traceback; and a purge must not run over rules nobody knows the state of.
+    shell = sqlite3.connect(history, isolation_level=None)
+    shell.execute("DROP TRIGGER incidents_no_update")
+    shell.close()
+    before = history.read_bytes()
+    for dry in ([], ["--dry-run"]):
+        done = run("purge", *dry, "--db", str(history))
+        assert done.returncode == 1, done.stdout
+        assert "Traceback" not in done.stderr
+        assert "Nothing purged: The database's rules were changed outside Solo Shift: trigger " \
+               "incidents_no_update is missing" in done.stderr
+    assert history.read_bytes() == before

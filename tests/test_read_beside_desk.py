@@ -356,3 +356,24 @@ def test_the_report_prints_beside_the_real_desk_in_a_terminal(tmp_path):
         wait_until(lambda: not term.alive())
     finally:
         term.tmux("kill-server")
+
+
+def test_the_report_beside_a_desk_reads_its_log_whatever_name_it_is_given(tmp_path):
+    # Through a symlink the log was looked for beside the link, not found, and the file read as it
+    # stands: "holds no desk records" beside a desk with a shift open. Through a hard link, whose
+    # log cannot be found by name, the reader must say so rather than print an old record.
+    real = tmp_path / "real" / "desk.db"
+    real.parent.mkdir()
+    (tmp_path / "links").mkdir()
+    link = tmp_path / "links" / "desk.db"
+    link.symlink_to(real)
+    hard = tmp_path / "links" / "hard.db"
+    with Desk(real):
+        os.link(real, hard)
+        done = run("report", db=link)
+        assert done.returncode == 0, done.stderr
+        assert "On duty: Sam" in done.stdout and statistics(done.stdout).splitlines()[0] == "Total: 1"
+        assert run("verify", db=link).returncode == 0
+        refused = run("report", db=hard)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr
+        assert "open in Solo Shift under another name" in refused.stderr

@@ -106,6 +106,15 @@ def test_append_only_triggers_refuse_update_and_delete(store, site, table):
                          "AND origin = 'u'").fetchone()[0]:
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 store.execute(f"{verb} INTO {table} ({columns}) VALUES ({marks})", tuple(again.values()))
+        # A new id on the recorded row's rowid, from the sqlite3 shell (no recursive triggers, so
+        # REPLACE's delete meets no delete trigger): it would replace the recorded row.
+        shell = sqlite3.connect(store.path, isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                shell.execute(f"{verb} INTO {table} (rowid, {columns}) VALUES (1, {marks})",
+                              tuple(({**row, "id": "a-new-id"}).values()))
+        finally:
+            shell.close()
     assert store.rows(f"SELECT * FROM {table}") == [row]
 
 
@@ -486,3 +495,54 @@ def store_shift(store):
     from shift.shifts import open_shift
 
     return open_shift(store)
+
+
+@pytest.mark.parametrize("how", ["writable by others", "a symlink", "another user's"])
+def test_a_waiting_file_someone_else_could_have_written_is_never_taken_into_the_record(tmp_path, site, how):
+    # The waiting file's fallback is in the shared temporary folder under a name anyone can work out:
+    # rows put there by another user were chained into the record as the desk's own.
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        shift = start_shift(store, "Sam", "main")
+    forged = {"id": "11111111-2222-4333-8444-555555555555", "shift_id": shift.id,
+              "occurred_at": "2026-11-30T20:00:00Z", "recorded_at": "2026-11-30T20:00:00Z",
+              "category": "directional", "channel": "in_person", "read_level": None, "quantity": 1,
+              "note": "forged"}
+    waiting = tmp_path / "desk.db.waiting.json"
+    text = json.dumps([["tallies", forged]])
+    if how == "a symlink":
+        (tmp_path / "elsewhere.json").write_text(text)
+        waiting.symlink_to(tmp_path / "elsewhere.json")
+    else:
+        waiting.write_text(text)
+        if how == "writable by others":
+            waiting.chmod(0o666)
+        else:
+            if os.getuid() != 0:
+                pytest.skip("giving a file to another user needs root")
+            os.chown(waiting, 65534, 65534)
+    with Store.open(path) as store:
+        assert store.write_saved_waiting() == 0
+        assert store.pending == []
+        assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 0
+        record(store, site.tally, store_shift(store), "directional")  # the desk writes on as usual
+        assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 1
+
+
+def test_rows_waiting_under_a_symlinked_name_are_found_by_the_real_name(tmp_path, site, monkeypatch):
+    # The lock is taken on the real file whatever name opens it; the waiting file must be found the same way.
+    real = tmp_path / "real" / "desk.db"
+    real.parent.mkdir()
+    (tmp_path / "link").mkdir()
+    named = tmp_path / "link" / "desk.db"
+    with Store.open(real) as store:
+        start_shift(store, "Sam", "main")
+    named.symlink_to(real)
+    with Store.open(named) as store:
+        monkeypatch.setattr(store, "_write", mock_refusing_write)
+        record(store, site.tally, store_shift(store), "directional")
+        assert store.save_waiting() is not None
+    monkeypatch.undo()
+    with Store.open(real) as store:
+        assert store.write_saved_waiting() == 1
+        assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 1

@@ -77,6 +77,9 @@ def test_quitting_with_entries_waiting_keeps_them_for_the_next_start(tmp_path):
         term.tmux("kill-server")
     assert (tmp_path / "desk.db.waiting.json").exists()
     assert count(db, "SELECT COUNT(*) FROM tallies") == 0
+    # The desk log holds in full any row the database refused: its owner's only, like the database.
+    for kept in ("desk.db.waiting.json", "desk.log"):
+        assert (tmp_path / kept).stat().st_mode & 0o777 == 0o600, kept
     os.chmod(db, 0o644)
     term = Terminal(f"solo-quit2-{os.getpid()}")
     try:
