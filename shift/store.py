@@ -389,8 +389,10 @@ class Store:
         text = json.dumps([[table, row] for table, row in earlier + self.pending])
         for target in waiting_paths(self.path):
             try:
+                if not target.parent.is_dir():  # this user's own folder, made on first need
+                    target.parent.mkdir(mode=0o700, parents=True)
                 replace_file(target, text.encode())  # whole or not at all, readable by the owner only
-            except FileRefused:
+            except (OSError, FileRefused):
                 continue
             return target
         return None
@@ -752,10 +754,13 @@ def _read_waiting(target: Path) -> list[tuple[str, dict[str, Any]]]:
 
 def waiting_paths(path: Path) -> list[Path]:
     """Where rows that never reached the database wait for the next start: beside it, or, when
-    that folder takes nothing, in the temporary folder under a name made from the database's path."""
+    that folder takes nothing, in this user's own folder for it (~/.local/state/solo-shift, made
+    0700: nobody else can plant a file there or take the place), or in the temporary folder,
+    each under a name made from the database's path."""
     real = path.resolve()  # beside the real file: every name for it (a symlink, a linked folder) finds it
     digest = hashlib.sha256(str(real).encode()).hexdigest()[:16]
     return [real.with_name(real.name + ".waiting.json"),
+            Path.home() / ".local" / "state" / "solo-shift" / f"{digest}.waiting.json",
             Path(tempfile.gettempdir()) / f"solo-shift-{digest}.waiting.json"]
 
 

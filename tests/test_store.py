@@ -546,3 +546,39 @@ def test_rows_waiting_under_a_symlinked_name_are_found_by_the_real_name(tmp_path
     with Store.open(real) as store:
         assert store.write_saved_waiting() == 1
         assert store.rows("SELECT COUNT(*) AS n FROM tallies")[0]["n"] == 1
+
+
+def test_rows_that_cannot_wait_beside_the_database_wait_in_this_users_own_folder(tmp_path, site, monkeypatch):
+    """Not in the shared temporary folder first: a file another user planted there under the
+    predictable name would keep the desk from saving its own, and those rows would be lost."""
+    from shift import store as store_module
+    from shift.files import FileRefused
+    from shift.store import waiting_paths
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    path = tmp_path / "desk.db"
+    beside, replace = waiting_paths(path)[0], store_module.replace_file
+
+    def refusing_beside(target: Path, data: bytes) -> None:  # the folder takes nothing (a full disk)
+        if target == beside:
+            raise FileRefused(f"{target}: No space left on device")
+        replace(target, data)
+
+    monkeypatch.setattr(store_module, "replace_file", refusing_beside)
+    with Store.open(path) as store:
+        shift = start_shift(store, "Sam", "main")
+        writable = store.conn
+        store.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        try:
+            kept = record(store, site.tally, shift, "directional")
+            target = store.save_waiting()
+        finally:
+            store.conn.close()
+            store.conn = writable
+        store.pending.clear()  # as if the desk were killed here
+    assert target == tmp_path / "home" / ".local" / "state" / "solo-shift" / target.name
+    assert target.parent.stat().st_mode & 0o777 == 0o700 and target.stat().st_mode & 0o777 == 0o600
+    with Store.open(path) as store:
+        assert store.write_saved_waiting() == 1
+        assert [r["id"] for r in store.rows("SELECT id FROM tallies")] == [kept.id]
+    assert not target.exists()
