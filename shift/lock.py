@@ -289,8 +289,10 @@ def record(store: "Store", kind: str, shift_id: str | None, how: str = "", who: 
 
 
 def _events_since_unlock(store: "Store") -> list[dict]:
-    last = store.rows(f"SELECT max(at) AS at FROM {TABLE} WHERE kind = 'unlocked'")[0]["at"] or ""
-    rows = store.rows(f"SELECT kind, at FROM {TABLE} WHERE at > ? ORDER BY at, rowid", (last,))
+    # In the order written (rowid), not by time: a clock set back must not drop wrong tries made
+    # after the last unlock out of the count.
+    last = store.rows(f"SELECT max(rowid) AS n FROM {TABLE} WHERE kind = 'unlocked'")[0]["n"] or 0
+    rows = store.rows(f"SELECT kind, at FROM {TABLE} WHERE rowid > ? ORDER BY rowid", (last,))
     rows += store.waiting(TABLE)  # kept in memory while storage refuses: still the desk's state
     for index in range(len(rows) - 1, -1, -1):
         if rows[index]["kind"] == "unlocked":

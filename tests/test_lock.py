@@ -139,6 +139,16 @@ def test_the_record_gives_the_state_after_a_restart(store, shift, clock):
         store.execute("DELETE FROM lock_events")
 
 
+def test_wrong_tries_after_an_unlock_count_even_when_the_clock_went_back(store, shift, clock):
+    lock.record(store, "locked", shift.id, "key")
+    lock.record(store, "unlocked", shift.id, who="Robin")
+    clock.advance(hours=-2)  # set back by hand: what follows is written with earlier times
+    lock.record(store, "locked", shift.id, "idle")
+    for _ in range(3):
+        lock.record(store, "wrong_pin", shift.id)
+    assert lock.left_locked(store) and lock.tries_since_unlock(store).wrong == 3
+
+
 def _site_with(tmp_path, lock_section: str) -> Path:
     text = (ROOT / "data" / "site.toml").read_text()
     start = text.index("[lock]")
