@@ -16,6 +16,14 @@ from shift.clock import FixedClock  # noqa: E402
 from shift.site import load_site  # noqa: E402
 from shift.store import Store  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path_factory, monkeypatch):
+    """Each test's own home folder (the desk and the programs it starts in tmux inherit it): rows a
+    test leaves waiting in ~/.local/state/solo-shift never reach the next test or this machine's."""
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+
+
 TORONTO = ZoneInfo("America/Toronto")
 SITE_FILE = ROOT / "data" / "site.toml"
 

@@ -271,11 +271,12 @@ def test_an_emergency_started_twice_while_storage_fails_is_one_run(store, site, 
     assert [(r["id"], r["drill"], r["ended"] is not None) for r in runs] == [(drill.id, 1, True), (real.id, 0, False)]
 
 
-def test_the_desk_opens_on_a_full_disk_and_writes_once_there_is_room(tmp_path, clock, site):
+def test_the_desk_opens_on_a_full_disk_and_writes_once_there_is_room(tmp_path, clock, site, monkeypatch):
     from shift.desk import DeskCore
     from shift.procedures import emergency_protocols
     from shift.store import waiting_paths
 
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # where this user's waiting file goes
     folder = tmp_path / "small-disk"
     folder.mkdir()
     if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)],
@@ -296,11 +297,12 @@ def test_the_desk_opens_on_a_full_disk_and_writes_once_there_is_room(tmp_path, c
         fire = next(p for p in emergency_protocols(PROCEDURES)[0] if p.id == "fire-alarm")
         run = DeskCore(store, site).start_emergency(fire, drill=False)
         assert run.procedure.id == "fire-alarm" and store.pending
-        beside, elsewhere = waiting_paths(store.path)
-        assert not beside.exists() and elsewhere.exists()  # kept where there is room, should the desk die
+        beside, mine, _ = waiting_paths(store.path)
+        assert not beside.exists() and mine.exists()  # kept where there is room, should the desk die
+        assert mine.is_relative_to(tmp_path / "home")
         filler.unlink()
         assert store.flush_pending() == 0
-        assert not elsewhere.exists()
+        assert not mine.exists()
         assert store.rows("SELECT id FROM procedure_runs") == [{"id": run.id}]
         store.close()
     finally:
