@@ -75,15 +75,15 @@ def main() -> list[dict]:
         sys.exit("tmux is not installed")
     term = Terminal("bench-scan", size=(120, 40))
     times = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="solo-shift-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="solo-shift-bench-") as tmp:
+        try:
             folder = Path(tmp)
             base = template(folder)
             env = terminal_env(folder)
             one(term, base, folder, -1, env)  # warm-up: bytecode compiled, files in the OS cache
             times = [one(term, base, folder, n, env) for n in range(ROUNDS)]
-    finally:
-        term.stop()
+        finally:
+            term.stop()  # before its folder goes: a desk still running writes its bytecode there
     took = median(times)
     per = took / SCANS * 1000
     met = per < GOAL_PER_SCAN_MS
