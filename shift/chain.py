@@ -29,7 +29,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from shift.schema import APPEND_ONLY, chained_tables, drift, drift_text
+from shift.schema import APPEND_ONLY, chained_tables, drift, drift_text, pending
 
 TAG = 16  # hex digits of the previous link kept on each row
 _NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
@@ -450,4 +450,7 @@ def verify_text(conn: sqlite3.Connection, path: object) -> tuple[str, bool]:
     elif not changed:
         lines.append(f"\n{path}: record verified, {sum(v.verified for v in verdicts)} rows in {len(verdicts)} "
                      "tables chain correctly.")
+        if pending(conn):  # see schema.drift
+            lines.append("Written by an earlier version of Solo Shift: its append-only rules were checked; the "
+                         "rest of its schema is compared once the desk has opened it.")
     return "\n".join(lines), not broken and not changed

@@ -440,3 +440,54 @@ def test_a_changed_row_and_a_rule_left_dropped_are_both_on_the_report_line(eveni
         text = report.render_text(report.build(store, site, second))
         assert f"RECORD NOT VERIFIED: tallies row {target['rowid']} changed" in text
         assert "rules were changed outside Solo Shift: trigger tallies_no_update is missing" in text
+
+
+def test_a_file_an_earlier_version_left_is_not_taken_for_one_whose_rules_were_changed(tmp_path):
+    """Migration 013 added rules to tables the code before it made without them: a backup from
+    then (at 012) has none, and is not "changed outside Solo Shift"; once the desk upgrades it,
+    its rules are those of every file and compared."""
+    from shift.schema import MIGRATION_SET, drift
+
+    path = tmp_path / "desk.db"
+    with Store.open(path) as store:
+        start_shift(store, "Sam", "main")
+    conn = sqlite3.connect(path, isolation_level=None)
+    later = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE name >= '013'")]
+    conn.execute("DROP TRIGGER shifts_no_replace")  # as the code of 012 made it
+    conn.executemany("DELETE FROM _sqlite_migrations WHERE migration_set = ? AND name = ?",
+                     [(MIGRATION_SET, name) for name in later])
+    assert drift(conn) == []
+    conn.execute("DROP TRIGGER tallies_no_delete")  # a rule every version made: missed all the same
+    assert drift(conn) == ["trigger tallies_no_delete is missing"]
+    conn.close()
+
+
+# What each migration makes, as a fingerprint: a file made by an earlier build is compared with what
+# this build's migrations make (schema.drift), so a migration's output must never change. A new
+# migration adds its line here; a changed line means files made before would read as tampered.
+MIGRATION_FINGERPRINTS = {
+    "001_shifts_and_tallies": "35f099e0f0319650", "002_procedure_runs": "2bebbd067798be9a",
+    "003_prompts_and_checkins": "ed7457b60c8c2263", "004_drills": "91ec96a37030f18f",
+    "005_sweeps": "627aa0bb7a0182a8", "006_incidents_and_circulation": "c2feec9a6b87f2e3",
+    "007_circulation_item_index": "a4b0c85893734828", "008_report_emails": "483bcb1599cab31f",
+    "009_unsaved_text": "20f09b058332af35", "010_shift_signins": "f694a8773cdf32ff",
+    "011_incident_hurt": "7a2f63e4b774335a", "012_per_shift_indexes": "c57a1ca2a7e13c6a",
+    "013_no_replace": "c57a1ca2a7e13c6a", "014_chain": "39107080f7185eb5",
+    "015_lock_events": "9243cfc9abc6e0a3", "016_chain_lock_events": "f113394f8deecf46",
+    "017_purges": "09b38223ce8a759f", "018_companion": "4187ae9ac07ec0d4",
+    "019_problem_reports": "007dfa00bef3ad57", "020_no_replace_rowid": "afdab8cf89639ec3",
+}
+
+
+def test_no_migration_changes_what_it_makes():
+    import hashlib
+    import json
+
+    from shift.schema import _expected, migration_names
+
+    names = migration_names()
+    found = {}
+    for at, name in enumerate(names):
+        made = _expected(tuple(names[:at + 1]))
+        found[name] = hashlib.sha256(json.dumps(sorted([*k, v] for k, v in made.items())).encode()).hexdigest()[:16]
+    assert found == MIGRATION_FINGERPRINTS
