@@ -27,7 +27,6 @@ the goal.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +35,9 @@ from pathlib import Path
 
 from _common import QUICK, ROOT, WORKER, figure, load_site, median, save_figures
 from _tmux import Terminal, Unexpected
+
+sys.path.insert(0, str(ROOT / "tests"))
+from tmux_terminal import WriteLock  # noqa: E402  (tests/ is not a package; the tests' own lock holder)
 
 ROUNDS = 5 if QUICK else 10
 SETTLE = 1.5  # seconds after the first screen before F8
@@ -65,21 +67,6 @@ def terminal_env(folder: Path) -> str:
     """The `env` arguments for a program in the pane: its bytecode cache in `folder` (warm after
     the warm-up, nothing written to the checkout), never compiled from source each start."""
     return f"-u PYTHONDONTWRITEBYTECODE TERM=xterm-256color PYTHONPYCACHEPREFIX={folder / 'pycache'}"
-
-
-class WriteLock:
-    """Another process holding the database's write lock until release() (tests/tmux_terminal.py's)."""
-
-    def __init__(self, db: Path) -> None:
-        self.holder = subprocess.Popen(
-            [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
-             "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.readline()", str(db)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self.holder.stdout is not None and self.holder.stdout.readline().strip() == "locked"
-
-    def release(self) -> None:
-        if self.holder.poll() is None:
-            self.holder.communicate("\n", timeout=10)
 
 
 def press(term: Terminal, ready: str) -> float:
