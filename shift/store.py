@@ -35,7 +35,7 @@ from urllib.parse import quote
 from shift import chain
 from shift.clock import Clock, SystemClock, to_iso
 from shift.files import FileRefused, make_private, read_small_file, replace_file
-from shift.schema import migrate, migration_names, newer_version_message, pending, unknown
+from shift.schema import drift, drift_text, migrate, migration_names, newer_version_message, pending, unknown
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -105,6 +105,7 @@ class Store:
         self.clock = clock
         self._db: Database | None = None
         self._check = check
+        self._drift: list[str] | None = None  # schema.drift as the integrity check read it
         # Rows that could not be written yet (read-only, locked, full), in order.
         self.pending: list[tuple[str, dict[str, Any]]] = []
         # Rows an earlier run left in the waiting files and not taken up here (read once).
@@ -191,14 +192,13 @@ class Store:
         check = self._check  # the app's watcher may clear it meanwhile (another thread)
         if check is not None:
             check.result()
+            self._drift = check.drift
             self._check = None
 
     def rules_changed(self) -> str | None:
         """What the desk says when the file's schema is not what its migrations made (a trigger
         dropped, say): None when it is. The desk still records; the manager must know."""
-        from shift.schema import drift, drift_text
-
-        found = drift(self.conn)
+        found = self._drift if self._drift is not None else drift(self.conn)  # read by the check, if one ran
         return drift_text(found) if found else None
 
     def start_check(self) -> None:
@@ -685,6 +685,7 @@ class IntegrityCheck:
 
     def __init__(self, path: Path, check: str, start: bool = True) -> None:
         self._error: BaseException | None = None
+        self.drift: list[str] | None = None  # schema.drift, read on this thread too (None: not read)
         self._thread = threading.Thread(target=self._run, args=(path, check), daemon=True)
         self._started = False
         if start:
@@ -700,6 +701,8 @@ class IntegrityCheck:
             conn = sqlite3.connect(path)
             try:
                 _check_integrity(conn, path, check)
+                # Built by running the migrations in memory: here, not on the desk's own loop.
+                self.drift = drift(conn)
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:

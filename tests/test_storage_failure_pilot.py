@@ -319,6 +319,7 @@ class HeldCheck:
     def __init__(self) -> None:
         self.done = threading.Event()
         self.error: CorruptDatabase | None = None
+        self.drift: list[str] | None = None  # not read: the store reads it itself
 
     def start(self) -> None:
         pass  # held from the start: it ends when the test says
