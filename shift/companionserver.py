@@ -187,16 +187,14 @@ class CompanionServer:
             raise self._not_found()
         return token, shift
 
-    async def _form(self, request: web.Request, token: str, again: str) -> dict[str, str]:
+    async def _form(self, request: web.Request, token: str, again: str = "") -> dict[str, str]:
         """The form's fields, once its CSRF token is right. Otherwise nothing is done and the
-        form is opened afresh at `again` (a page loaded before the desk restarted is one press
-        from working again, never a dead end), saying so on the worker's page."""
+        form is opened afresh (a page loaded before the desk restarted is one press from working
+        again, never a dead end): at `again`, or the worker's page, which says so."""
         form = await request.post()
         given = form.get("csrf")
         if not isinstance(given, str) or not companion.csrf_ok(self.secret, token, given):
-            if again == f"/p/{token}":
-                again += "?said=" + self._flash(STALE_FORM, token)
-            raise _Answer(self._see(again))
+            raise _Answer(self._see(again) if again else self._back(token, STALE_FORM))
         return {k: v for k, v in form.items() if isinstance(v, str)}
 
     def _flash(self, said: Said, token: str) -> str:
@@ -246,7 +244,7 @@ class CompanionServer:
 
     async def check_in(self, request: web.Request) -> web.Response:
         token, _ = self._paired(request)
-        form = await self._form(request, token, f"/p/{token}")
+        form = await self._form(request, token)
         said = companion.check_in(self.core, form.get("code", ""))
         self._after("checkin", said)
         return self._back(token, said)
@@ -264,7 +262,7 @@ class CompanionServer:
 
     async def step(self, request: web.Request) -> web.Response:
         token, shift = self._paired(request)
-        form = await self._form(request, token, f"/p/{token}")
+        form = await self._form(request, token)
         said = companion.step_done(self.core, shift, form.get("run", ""), form.get("step", ""))
         self._after("step", said)
         return self._back(token, said)
