@@ -264,7 +264,6 @@ def test_a_patrons_contact_in_a_problem_report_is_removed_after_purge_after_days
     assert done.returncode == 0, done.stdout
 
 
-
 def test_a_redacted_report_hides_what_was_typed_into_a_step_and_keeps_choices(tmp_path, site, clock):
     # An emergency walkthrough asks the worker to describe the person and quote their words: text
     # steps, whose answers --redact reports printed in the timeline, as they kept every step answer.
@@ -305,7 +304,6 @@ def test_a_redacted_report_hides_a_notice_filled_from_typed_answers(tmp_path, si
         assert reportpage.render([report.build(store, site, shift.id)], "txt").count("Quinn Vale") == 2
         redacted = reportpage.render([report.build(store, site, shift.id, redact=True)], "txt")
         assert "Quinn Vale" not in redacted and "answer: 2" in redacted
-
 
 
 def test_a_purge_on_a_database_whose_rules_were_changed_is_refused_in_words(history):
